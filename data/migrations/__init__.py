@@ -1,0 +1,57 @@
+"""Numbered schema migrations: ``NNNN_name.sql`` files applied in order, each once.
+
+Each file runs in its own transaction together with its row in ``schema_version``, so a
+failed migration leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent
+_NAME = re.compile(r"^(\d{4})_(\w+)\.sql$")
+
+
+def available() -> list[tuple[int, str, Path]]:
+    found = []
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        match = _NAME.match(path.name)
+        if not match:
+            raise ValueError(f"migration file name must look like 0001_name.sql: {path.name}")
+        found.append((int(match.group(1)), match.group(2), path))
+    versions = [v for v, _, _ in found]
+    if len(versions) != len(set(versions)):
+        raise ValueError(f"two migrations share a number in {MIGRATIONS_DIR}")
+    return found
+
+
+def applied(con: duckdb.DuckDBPyConnection) -> list[int]:
+    rows = con.execute("SELECT version FROM schema_version ORDER BY version").fetchall()
+    return [v for (v,) in rows]
+
+
+def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Apply every migration not yet recorded; return the versions applied now."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version ("
+        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+        " applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+    )
+    done = set(applied(con))
+    newly = []
+    for version, name, path in available():
+        if version in done:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(path.read_text(encoding="utf-8"))
+            con.execute("INSERT INTO schema_version (version, name) VALUES (?, ?)", [version, name])
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+        newly.append(version)
+    return newly

@@ -1,0 +1,189 @@
+#!/usr/bin/env python
+"""Command line of the Service Report Manager (DESIGN §6: a contract for automation).
+
+Each sub-command parses its arguments here and calls the same functions the app uses.
+Errors go to stderr with a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from data import db
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from data.demo import generate_demo
+
+    path = db.resolve_path(args.db)
+    summary = generate_demo(path, tickets=args.tickets, seed=args.seed, progress=_print_progress)
+    print(f"demo database {path}: " + ", ".join(f"{k}={v}" for k, v in summary.items()))
+    return 0
+
+
+def cmd_projects_load(args: argparse.Namespace) -> int:
+    from data.projects import load_project_file
+
+    project = load_project_file(db.connect(args.db), args.file)
+    print(f"project {project.project_id} ({project.name}) saved")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from data.importers import ImportRejected, import_file
+
+    try:
+        result = import_file(
+            db.connect(args.db),
+            args.file,
+            preset=args.preset,
+            project_id=args.project,
+            timezone=args.timezone,
+            table=args.table,
+            mapping=args.mapping,
+            valid_rows_only=args.valid_rows_only,
+            user="cli",
+            progress=_print_progress,
+        )
+    except ImportRejected as exc:
+        for problem in exc.problems[:50]:
+            print(problem.describe(), file=sys.stderr)
+        if len(exc.problems) > 50:
+            print(f"… {len(exc.problems) - 50} more problems", file=sys.stderr)
+        print(f"import rejected, database unchanged: {exc}", file=sys.stderr)
+        return 1
+    print(result.describe())
+    return 0
+
+
+def cmd_kpis(args: argparse.Namespace) -> int:
+    from analytics.kpis import CATALOGUE, compute_kpis
+    from analytics.periods import Period
+
+    period = Period.parse(args.period)
+    values = compute_kpis(db.cursor(args.db), args.project, period)
+    if args.json:
+        payload = {
+            "project": args.project,
+            "period": period.label,
+            "kpis": {
+                kpi_id: {
+                    "value": v.value,
+                    "target": v.target,
+                    "met": v.met,
+                    "previous": v.previous,
+                    "last_year": v.last_year,
+                }
+                for kpi_id, v in values.items()
+            },
+        }
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+        return 0
+    for kpi_id, v in values.items():
+        name = CATALOGUE[kpi_id].name_zh
+        met = {True: "达标", False: "未达标", None: ""}[v.met]
+        print(f"{kpi_id:28} {name:16} {_fmt(v.value):>12} {_fmt(v.target):>10} {met}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from analytics.periods import Period
+    from reporting.export import export_report
+
+    formats = [f.strip() for f in args.format.split(",") if f.strip()]
+    written = export_report(
+        db.cursor(args.db),
+        project_id=args.project,
+        period=Period.parse(args.period),
+        kind=args.kind,
+        formats=formats,
+        out_dir=Path(args.out),
+        lang=args.lang,
+        progress=_print_progress,
+    )
+    for path in written:
+        print(path)
+    return 0
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _print_progress(fraction: float, message: str) -> None:
+    print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="manage.py", description="Service Report Manager 服务报告管理")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def with_db(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--db", help=f"database file (default: ${db.ENV_VAR} or {db.DEFAULT_PATH})")
+        return p
+
+    p = with_db(sub.add_parser("demo", help="create a seeded demo database"))
+    p.add_argument("--tickets", type=int, default=None, help="approximate number of tickets in all")
+    p.add_argument("--seed", type=int, default=20261121)
+    p.set_defaults(func=cmd_demo)
+
+    projects = sub.add_parser("projects", help="projects and their SLA policies")
+    projects_sub = projects.add_subparsers(dest="projects_command", required=True)
+    p = with_db(projects_sub.add_parser("load", help="create or update a project from a policy TOML"))
+    p.add_argument("file")
+    p.set_defaults(func=cmd_projects_load)
+
+    p = with_db(sub.add_parser("import", help="import tickets and related data"))
+    p.add_argument("file")
+    p.add_argument("--preset", required=True, choices=["native", "servicenow", "jira", "event-log"])
+    p.add_argument("--project", required=True)
+    p.add_argument("--timezone", help="timezone of timestamps without an offset (default: the project's)")
+    p.add_argument(
+        "--table",
+        choices=["tickets", "ticket_status_history", "satisfaction", "outages", "worklogs", "staff_capacity"],
+        help="native preset: the table, when the header does not tell",
+    )
+    p.add_argument(
+        "--mapping", help="event-log preset: column and status mapping as JSON text or a JSON file"
+    )
+    p.add_argument(
+        "--valid-rows-only", action="store_true", help="import the valid rows instead of rejecting the file"
+    )
+    p.set_defaults(func=cmd_import)
+
+    p = with_db(sub.add_parser("kpis", help="KPIs of a project and period"))
+    p.add_argument("--project", required=True)
+    p.add_argument("--period", required=True, help="2026-10, 2026-Q3, 2026-H1 or 2026")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_kpis)
+
+    p = with_db(sub.add_parser("export", help="export the period report"))
+    p.add_argument("--project", required=True)
+    p.add_argument("--period", required=True)
+    p.add_argument("--kind", required=True, choices=["external", "internal"])
+    p.add_argument("--format", default="docx,pdf,xlsx", help="comma-separated: docx,pdf,xlsx,zip")
+    p.add_argument("--out", required=True)
+    p.add_argument("--lang", default="zh_CN", choices=["zh_CN", "en"])
+    p.set_defaults(func=cmd_export)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (db.DatabaseBusyError, KeyError, ValueError, FileNotFoundError) as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"error: {message}", file=sys.stderr)
+        return 2
+    finally:
+        db.close(getattr(args, "db", None))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

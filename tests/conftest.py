@@ -1,0 +1,52 @@
+"""Shared fixtures: real DuckDB files in tmp dirs, a small seeded demo database per session."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from data import db  # noqa: E402
+
+SHARED_DATA = ROOT.parent / "shared" / "data"
+SERVICENOW_SAMPLE = SHARED_DATA / "servicenow-sample" / "incident_event_log.csv"
+DEMO_TEST_TICKETS = 30_000
+DEMO_TEST_SEED = 7
+
+
+@pytest.fixture
+def db_path(tmp_path: Path):
+    """A fresh, migrated database file for one test."""
+    path = tmp_path / "test.duckdb"
+    db.connect(path)
+    yield path
+    db.close(path)
+
+
+@pytest.fixture
+def con(db_path: Path):
+    return db.connect(db_path)
+
+
+@pytest.fixture(scope="session")
+def demo_db_path(tmp_path_factory) -> Path:
+    """One small seeded demo database shared by the session's tests (read-only for them)."""
+    from data.demo import generate_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    generate_demo(path, tickets=DEMO_TEST_TICKETS, seed=DEMO_TEST_SEED)
+    return path
+
+
+@pytest.fixture
+def servicenow_sample() -> Path:
+    if not SERVICENOW_SAMPLE.exists():
+        pytest.skip(
+            f"real ServiceNow sample not present at {SERVICENOW_SAMPLE} (it lives in ../shared, outside a clone)"
+        )
+    return SERVICENOW_SAMPLE

@@ -1,0 +1,47 @@
+"""DESIGN §2 rules 1 and 2, checked by reading every module's imports."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATABASE_MODULES = {"duckdb", "sqlmodel", "sqlalchemy", "duckdb_engine"}
+
+
+def imported_roots(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    roots = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def python_files(folder: str) -> list[Path]:
+    return sorted((ROOT / folder).rglob("*.py"))
+
+
+def test_pages_never_import_the_database():
+    pages = python_files("pages") + [ROOT / "app.py"]
+    assert len(pages) > 1, "no pages found: the test would prove nothing"
+    offenders = {str(p.relative_to(ROOT)): imported_roots(p) & DATABASE_MODULES for p in pages}
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_pages_never_run_sql():
+    for page in python_files("pages") + [ROOT / "app.py"]:
+        text = page.read_text(encoding="utf-8")
+        for word in (".execute(", ".sql(", "SELECT "):
+            assert word not in text, f"{page.relative_to(ROOT)} runs SQL ({word!r}); call analytics/ instead"
+
+
+def test_core_packages_never_import_streamlit():
+    checked = 0
+    for folder in ("analytics", "data", "reporting"):
+        for path in python_files(folder):
+            checked += 1
+            assert "streamlit" not in imported_roots(path), f"{path.relative_to(ROOT)} imports streamlit"
+    assert checked > 5
