@@ -61,6 +61,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_kpis(args: argparse.Namespace) -> int:
     from analytics.kpis import CATALOGUE, compute_kpis
+
     from analytics.periods import Period
 
     period = Period.parse(args.period)
@@ -90,8 +91,9 @@ def cmd_kpis(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from analytics.periods import Period
     from reporting.export import export_report
+
+    from analytics.periods import Period
 
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     written = export_report(

@@ -10,6 +10,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, time
+from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 KINDS = ("incident", "request", "problem", "change", "release")
@@ -113,7 +114,7 @@ def _calendar(raw: dict, where: str) -> Calendar:
             raise PolicyError(f"{where}.hours: {text!r} ends before it starts")
         hours.append((start, end))
     hours.sort()
-    for (_, prev_end), (start, _) in zip(hours, hours[1:], strict=False):
+    for (_, prev_end), (start, _) in pairwise(hours):
         if start < prev_end:
             raise PolicyError(f"{where}.hours: intervals overlap")
     workdays = raw.get("workdays", "cn")

@@ -46,7 +46,5 @@ def demo_db_path(tmp_path_factory) -> Path:
 @pytest.fixture
 def servicenow_sample() -> Path:
     if not SERVICENOW_SAMPLE.exists():
-        pytest.skip(
-            f"real ServiceNow sample not present at {SERVICENOW_SAMPLE} (it lives in ../shared, outside a clone)"
-        )
+        pytest.skip(f"real ServiceNow sample absent: {SERVICENOW_SAMPLE} lives in ../shared, outside a clone")
     return SERVICENOW_SAMPLE

@@ -25,14 +25,14 @@ def python_files(folder: str) -> list[Path]:
 
 
 def test_pages_never_import_the_database():
-    pages = python_files("pages") + [ROOT / "app.py"]
+    pages = [*python_files("pages"), ROOT / "app.py"]
     assert len(pages) > 1, "no pages found: the test would prove nothing"
     offenders = {str(p.relative_to(ROOT)): imported_roots(p) & DATABASE_MODULES for p in pages}
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
 def test_pages_never_run_sql():
-    for page in python_files("pages") + [ROOT / "app.py"]:
+    for page in [*python_files("pages"), ROOT / "app.py"]:
         text = page.read_text(encoding="utf-8")
         for word in (".execute(", ".sql(", "SELECT "):
             assert word not in text, f"{page.relative_to(ROOT)} runs SQL ({word!r}); call analytics/ instead"

@@ -1,0 +1,101 @@
+"""Sidebar filters shared by every page, mirrored in the URL query string.
+
+``?project=demo-erp&kind=month&period=2026-10&compare=last_year`` reproduces a view, so a
+link copied from the browser opens the same page with the same figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import streamlit as st
+
+from analytics.periods import KINDS, Period, PeriodError
+from data.projects import Project
+from ui import cached
+from ui.database import projects
+from ui.i18n import current_language, t
+
+COMPARE_CHOICES = ("previous", "last_year")
+PERIODS_OFFERED = 36  # how far back the period selector reaches
+
+
+@dataclass(frozen=True)
+class Filters:
+    project: Project
+    period: Period
+    compare: str  # "previous" or "last_year"
+
+    @property
+    def compare_period(self) -> Period:
+        return self.period.previous() if self.compare == "previous" else self.period.last_year()
+
+
+def sidebar_filters() -> Filters | None:
+    """Draw the selectors; None when the database has no project yet."""
+    available = projects()
+    if not available:
+        return None
+    by_id = {p.project_id: p for p in available}
+    _adopt_query_params(by_id)
+
+    project_id = st.sidebar.selectbox(
+        t("filters.project"), list(by_id), format_func=lambda pid: by_id[pid].name, key="project"
+    )
+    kind = st.sidebar.selectbox(
+        t("filters.period_kind"), KINDS, format_func=lambda k: t(f"period_kind.{k}"), key="kind"
+    )
+    choices = [p.label for p in reversed(_latest_period(project_id, kind).recent(PERIODS_OFFERED))]
+    if st.session_state.get("period") not in choices:
+        st.session_state["period"] = choices[0]
+    period = st.sidebar.selectbox(
+        t("filters.period"), choices, format_func=lambda label: _display(label), key="period"
+    )
+    compare = st.sidebar.radio(
+        t("filters.compare"),
+        COMPARE_CHOICES,
+        format_func=lambda c: t(f"filters.compare.{c}"),
+        key="compare",
+        horizontal=True,
+    )
+    st.query_params.update({"project": project_id, "kind": kind, "period": period, "compare": compare})
+    return Filters(by_id[project_id], Period.parse(period), compare)
+
+
+def current() -> Filters | None:
+    """The filters chosen in the sidebar on this rerun (app.py draws them before the page)."""
+    return st.session_state.get("_filters")
+
+
+def _adopt_query_params(by_id: dict[str, Project]) -> None:
+    """On the first run of a session, take the view from the URL; later the widgets own it."""
+    if st.session_state.get("_filters_seeded"):
+        return
+    st.session_state["_filters_seeded"] = True
+    params = st.query_params
+    if params.get("project") in by_id:
+        st.session_state["project"] = params["project"]
+    if params.get("kind") in KINDS:
+        st.session_state["kind"] = params["kind"]
+    if params.get("compare") in COMPARE_CHOICES:
+        st.session_state["compare"] = params["compare"]
+    try:
+        period = Period.parse(params.get("period", ""))
+    except PeriodError:
+        return
+    st.session_state["kind"] = period.kind
+    st.session_state["period"] = period.label
+
+
+def _latest_period(project_id: str, kind: str) -> Period:
+    """The last full period before today, or the last one with data for older imports."""
+    last_full = Period.containing(date.today(), kind).previous()
+    last_day = cached.last_ticket_day(project_id)
+    if last_day is None:
+        return last_full
+    return min(last_full, Period.containing(last_day, kind), key=lambda p: p.start)
+
+
+def _display(label: str) -> str:
+    return Period.parse(label).display(current_language())
