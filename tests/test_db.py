@@ -1,0 +1,75 @@
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from data import db
+
+ROOT = db.DEFAULT_PATH.parents[1]
+
+
+def test_path_comes_from_argument_then_environment_then_default(monkeypatch, tmp_path):
+    monkeypatch.delenv(db.ENV_VAR, raising=False)
+    assert db.resolve_path() == db.DEFAULT_PATH
+    monkeypatch.setenv(db.ENV_VAR, str(tmp_path / "env.duckdb"))
+    assert db.resolve_path() == tmp_path / "env.duckdb"
+    assert db.resolve_path(tmp_path / "arg.duckdb") == tmp_path / "arg.duckdb"
+
+
+def test_one_connection_per_file_and_utc_session(db_path):
+    assert db.connect(db_path) is db.connect(db_path)
+    assert db.cursor(db_path).execute("SELECT current_setting('TimeZone')").fetchone()[0] in (
+        "UTC",
+        "Etc/UTC",
+    )
+
+
+def test_transaction_rolls_back_everything_on_error(db_path):
+    with db.transaction(db_path) as cur:
+        cur.execute("INSERT INTO projects (project_id, name) VALUES ('a', 'A')")
+    with pytest.raises(RuntimeError), db.transaction(db_path) as cur:
+        cur.execute("INSERT INTO projects (project_id, name) VALUES ('b', 'B')")
+        raise RuntimeError("boom")
+    names = db.cursor(db_path).execute("SELECT project_id FROM projects ORDER BY 1").fetchall()
+    assert names == [("a",)]
+
+
+def test_sqlmodel_engine_shares_the_open_database(db_path):
+    from sqlalchemy import text
+
+    db.connect(db_path).execute("INSERT INTO projects (project_id, name) VALUES ('x', 'X')")
+    with db.engine(db_path).connect() as conn:
+        assert conn.execute(text("SELECT name FROM projects")).scalar_one() == "X"
+
+
+def test_a_second_process_is_told_clearly_that_the_file_is_busy(db_path, monkeypatch):
+    db.close(db_path)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(db_path)!r}); "
+            "print('held', flush=True); time.sleep(30)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        probe = textwrap.dedent(
+            f"""
+            import sys; sys.path.insert(0, {str(ROOT)!r})
+            from data import db
+            db.LOCK_RETRY_SECONDS = 1
+            try:
+                db.connect({str(db_path)!r})
+            except db.DatabaseBusyError as exc:
+                print(exc)
+            """
+        )
+        out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60).stdout
+        assert "正被另一个进程占用" in out and "--db" in out
+    finally:
+        holder.kill()
+        holder.wait()
