@@ -81,7 +81,8 @@ CREATE TABLE report_versions (
     snapshot         VARCHAR NOT NULL,                 -- JSON of the figures in the document
     document         BLOB NOT NULL,
     document_format  VARCHAR NOT NULL,                 -- docx, pdf, xlsx, zip
-    sha256           VARCHAR NOT NULL,                 -- of document bytes + snapshot text
+    sha256           VARCHAR NOT NULL,                 -- of the document bytes (what sha256sum prints)
+    snapshot_sha256  VARCHAR NOT NULL,                 -- of the snapshot text
     author_id        VARCHAR NOT NULL,
     approver_id      VARCHAR NOT NULL,
     approved_at      TIMESTAMPTZ NOT NULL,
