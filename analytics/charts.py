@@ -1,0 +1,354 @@
+"""Plotly figures for the dashboard and the exported reports: one template, one look.
+
+Every builder takes a DataFrame and a language and returns a ``go.Figure``, so the chart on
+the meeting-room projector and the chart in the Word/PDF report are the same figure.
+Known enumerations (priority, outcome, change type, …) keep one colour everywhere and get
+translated legend names; free-form groups (categories, teams) take the palette in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from analytics import units
+from analytics.periods import Period, PeriodError
+from locales import catalogue, translate
+
+TEMPLATE = "servicereport"
+FONT_FAMILY = '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", sans-serif'
+# Okabe–Ito: tells apart under the common colour-vision deficiencies; yellow last (weak on white).
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#000000", "#F0E442")
+MET = "#009E73"
+MISSED = "#D55E00"
+NEUTRAL = "#56606B"
+TARGET = "#333333"
+# The same value has the same colour on every chart and in every report.
+FIXED_COLOURS = {
+    "priority": {"P1": "#D55E00", "P2": "#E69F00", "P3": "#0072B2", "P4": "#56B4E9"},
+    "outcome": {"successful": MET, "failed": MISSED, "rolled_back": "#E69F00", "cancelled": "#999999"},
+    "change_type": {"standard": "#0072B2", "normal": "#009E73", "emergency": "#D55E00"},
+    "kind": {
+        "incident": "#D55E00",
+        "request": "#0072B2",
+        "problem": "#CC79A7",
+        "change": "#009E73",
+        "release": "#E69F00",
+    },
+    "tier": {"L1": "#56B4E9", "L2": "#0072B2", "L3": "#000000"},
+    "status": {
+        "new": "#56B4E9",
+        "in_progress": "#0072B2",
+        "pending": "#E69F00",
+        "resolved": "#009E73",
+        "closed": "#56606B",
+        "cancelled": "#999999",
+    },
+    "measure": {"tickets_opened": "#0072B2", "tickets_resolved": "#009E73", "backlog_end": "#E69F00"},
+}
+DEFAULT_HEIGHT = 420
+
+
+def _register_template() -> None:
+    pio.templates[TEMPLATE] = go.layout.Template(
+        layout={
+            "font": {"family": FONT_FAMILY, "size": 16, "color": "#1F2933"},
+            "title": {"font": {"size": 20}, "x": 0, "xanchor": "left", "y": 0.97},
+            "colorway": PALETTE,
+            "paper_bgcolor": "white",
+            "plot_bgcolor": "white",
+            "xaxis": {"showgrid": False, "linecolor": "#9AA5B1", "ticks": "outside", "automargin": True},
+            "yaxis": {"gridcolor": "#E4E7EB", "zeroline": False, "automargin": True},
+            "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "title": {"text": ""}},
+            "margin": {"l": 10, "r": 10, "t": 80, "b": 10},
+            "hoverlabel": {"font": {"family": FONT_FAMILY, "size": 15}},
+            "bargap": 0.25,
+        }
+    )
+
+
+_register_template()
+
+
+def period_labels(values: Sequence, lang: str) -> list[str]:
+    """Period labels ("2026-10") or Periods as readers say them ("2026年10月", "October 2026")."""
+    shown = []
+    for value in values:
+        if isinstance(value, Period):
+            shown.append(value.display(lang))
+            continue
+        try:
+            shown.append(Period.parse(str(value)).display(lang))
+        except PeriodError:
+            shown.append(str(value))
+    return shown
+
+
+def value_name(column: str, value, lang: str) -> str:
+    """A legend or axis name for ``value`` of ``column``: translated when it is a known code."""
+    key = f"enum.{column}.{value}"
+    return translate(key, lang) if key in catalogue(lang) else str(value)
+
+
+def kpi_trend(
+    series: pd.DataFrame,
+    *,
+    title: str,
+    unit: str,
+    lang: str,
+    direction: str = "none",
+    x: str = "period",
+    y: str = "value",
+    target: str = "target",
+    height: int = DEFAULT_HEIGHT,
+) -> go.Figure:
+    """One KPI over periods; points coloured met/missed against the (possibly changing) target."""
+    labels = period_labels(series[x], lang)
+    values = series[y].astype("Float64")
+    targets = series[target].astype("Float64") if target in series else pd.Series(pd.NA, index=series.index)
+    colours = [_point_colour(v, tg, direction) for v, tg in zip(values, targets, strict=True)]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=labels,
+            y=_plain(values),
+            mode="lines+markers",
+            name=title,
+            line={"color": PALETTE[0], "width": 3},
+            marker={"color": colours, "size": 11, "line": {"color": "white", "width": 1}},
+        )
+    )
+    if targets.notna().any():
+        fig.add_trace(_target_trace(labels, targets, lang))
+    return _finish(fig, title=title, unit=unit, lang=lang, height=height)
+
+
+def grouped_trend(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    group: str,
+    title: str,
+    unit: str,
+    lang: str,
+    target: float | None = None,
+    height: int = DEFAULT_HEIGHT,
+) -> go.Figure:
+    """One line per group (e.g. per priority) over periods, with an optional flat target line."""
+    fig = go.Figure()
+    for index, (name, part) in enumerate(frame.groupby(group, sort=True)):
+        fig.add_trace(
+            go.Scatter(
+                x=period_labels(part[x], lang),
+                y=_plain(part[y]),
+                mode="lines+markers",
+                name=value_name(group, name, lang),
+                line={"color": _colour(group, name, index), "width": 3},
+                marker={"size": 9},
+            )
+        )
+    if target is not None:
+        labels = period_labels(list(dict.fromkeys(frame[x])), lang)
+        fig.add_trace(_target_trace(labels, pd.Series([target] * len(labels)), lang))
+    return _finish(fig, title=title, unit=unit, lang=lang, height=height)
+
+
+def bar_chart(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    title: str,
+    unit: str,
+    lang: str,
+    group: str | None = None,
+    stacked: bool = True,
+    horizontal: bool = False,
+    target: float | None = None,
+    height: int = DEFAULT_HEIGHT,
+) -> go.Figure:
+    """Bars per category (``x``), optionally split by ``group`` (stacked or side by side).
+
+    Horizontal bars suit long Chinese category names; ``x`` is then the category axis still.
+    """
+    fig = go.Figure()
+    parts = frame.groupby(group, sort=True) if group else [(None, frame)]
+    for index, (name, part) in enumerate(parts):
+        categories = [_category_name(x, v, lang) for v in part[x]]
+        values = _plain(part[y])
+        fig.add_trace(
+            go.Bar(
+                x=values if horizontal else categories,
+                y=categories if horizontal else values,
+                orientation="h" if horizontal else "v",
+                name=value_name(group, name, lang) if group else title,
+                marker_color=_colour(group, name, index) if group else _bar_colours(x, part[x]),
+                showlegend=group is not None,
+            )
+        )
+    fig.update_layout(barmode="stack" if stacked else "group")
+    if target is not None:
+        line = {"color": TARGET, "dash": "dash", "width": 2}
+        label = f"{translate('chart.target', lang)} {units.format_value(target, unit, lang)}"
+        if horizontal:
+            fig.add_vline(x=target, line=line, annotation_text=label, annotation_position="top")
+        else:
+            fig.add_hline(y=target, line=line, annotation_text=label, annotation_position="top left")
+    if horizontal:
+        fig.update_yaxes(autorange="reversed")  # first row on top, as in the table below it
+        height = max(height, 40 * frame[x].nunique() + 120)
+    return _finish(
+        fig, title=title, unit=unit, lang=lang, height=height, value_axis="x" if horizontal else "y"
+    )
+
+
+def donut(
+    frame: pd.DataFrame, *, names: str, values: str, title: str, lang: str, height: int = DEFAULT_HEIGHT
+) -> go.Figure:
+    """Shares of a whole (e.g. change outcomes); each slice labelled with its share."""
+    codes = list(frame[names])
+    fig = go.Figure(
+        go.Pie(
+            labels=[value_name(names, c, lang) for c in codes],
+            values=_plain(frame[values]),
+            hole=0.5,
+            sort=False,
+            marker={"colors": [_colour(names, c, i) for i, c in enumerate(codes)]},
+            textinfo="percent+label",
+            textposition="outside",
+        )
+    )
+    fig.update_layout(showlegend=False)
+    return _finish(fig, title=title, unit="count", lang=lang, height=height)
+
+
+def timeline(
+    frame: pd.DataFrame,
+    *,
+    start: str,
+    end: str,
+    row: str,
+    title: str,
+    lang: str,
+    colour_by: str | None = None,
+    hover: str | None = None,
+    height: int | None = None,
+) -> go.Figure:
+    """Horizontal bars from ``start`` to ``end`` per row: status history, major incidents.
+
+    Rows without an end (still open) run to the latest time on the chart.
+    """
+    data = frame.copy()
+    latest = pd.concat([data[start], data[end]]).max()
+    data[end] = data[end].fillna(latest)
+    fig = go.Figure()
+    groups = data.groupby(colour_by, sort=False) if colour_by else [(None, data)]
+    for index, (name, part) in enumerate(groups):
+        duration_ms = (part[end] - part[start]).dt.total_seconds() * 1000
+        fig.add_trace(
+            go.Bar(
+                base=part[start],
+                x=duration_ms,
+                y=[_category_name(row, v, lang) for v in part[row]],
+                orientation="h",
+                name=value_name(colour_by, name, lang) if colour_by else title,
+                marker_color=_colour(colour_by, name, index) if colour_by else PALETTE[0],
+                hovertext=list(part[hover]) if hover else None,
+                showlegend=colour_by is not None,
+            )
+        )
+    fig.update_layout(barmode="overlay")
+    fig.update_xaxes(type="date")
+    fig.update_yaxes(autorange="reversed", type="category")
+    rows = data[row].nunique()
+    return _finish(fig, title=title, unit="none", lang=lang, height=height or max(260, 44 * rows + 140))
+
+
+def sparkline(
+    values: Sequence, *, target: float | None = None, direction: str = "none", height: int = 56
+) -> go.Figure:
+    """A tiny line of the last periods for a KPI tile; the last point coloured met/missed."""
+    ys = [None if units.is_missing(v) else float(v) for v in values]
+    xs = list(range(len(ys)))
+    fig = go.Figure(
+        go.Scatter(x=xs, y=ys, mode="lines", line={"color": NEUTRAL, "width": 2}, hoverinfo="skip")
+    )
+    last = next((i for i in range(len(ys) - 1, -1, -1) if ys[i] is not None), None)
+    if last is not None:
+        fig.add_trace(
+            go.Scatter(
+                x=[last],
+                y=[ys[last]],
+                mode="markers",
+                marker={"size": 8, "color": _point_colour(ys[last], target, direction)},
+                hoverinfo="skip",
+            )
+        )
+    if target is not None:
+        fig.add_hline(y=target, line={"color": TARGET, "dash": "dot", "width": 1})
+    fig.update_layout(
+        template=TEMPLATE,
+        height=height,
+        margin={"l": 0, "r": 0, "t": 2, "b": 2},
+        showlegend=False,
+        xaxis={"visible": False},
+        yaxis={"visible": False, "rangemode": "normal"},
+    )
+    return fig
+
+
+def _finish(
+    fig: go.Figure, *, title: str, unit: str, lang: str, height: int, value_axis: str = "y"
+) -> go.Figure:
+    fig.update_layout(template=TEMPLATE, title={"text": title}, height=height)
+    if unit in units.UNITS:
+        axis = units.axis_format(unit, lang)
+        # Volumes start at zero; rates and scores zoom in, where the 90–100 % differences are.
+        if unit in ("count", "minutes", "hours"):
+            axis["rangemode"] = "tozero"
+        (fig.update_yaxes if value_axis == "y" else fig.update_xaxes)(**axis)
+    return fig
+
+
+def _target_trace(labels: list[str], targets: pd.Series, lang: str) -> go.Scatter:
+    return go.Scatter(
+        x=labels,
+        y=_plain(targets),
+        mode="lines",
+        name=translate("chart.target", lang),
+        line={"color": TARGET, "dash": "dash", "width": 2, "shape": "hv"},
+    )
+
+
+def _point_colour(value, target, direction: str) -> str:
+    if units.is_missing(value) or units.is_missing(target) or direction not in ("higher", "lower"):
+        return PALETTE[0]
+    met = value >= target if direction == "higher" else value <= target
+    return MET if met else MISSED
+
+
+def _colour(column: str | None, value, index: int) -> str:
+    fixed = FIXED_COLOURS.get(column or "", {})
+    return fixed.get(value, PALETTE[index % len(PALETTE)])
+
+
+def _bar_colours(column: str, values: pd.Series) -> list[str] | str:
+    fixed = FIXED_COLOURS.get(column)
+    if not fixed:
+        return PALETTE[0]
+    return [fixed.get(v, PALETTE[0]) for v in values]
+
+
+def _category_name(column: str, value, lang: str) -> str:
+    if column in ("period", "month"):
+        return period_labels([value], lang)[0]
+    return value_name(column, value, lang)
+
+
+def _plain(values: pd.Series) -> list:
+    """Nullable pandas values as plain floats with None for gaps (plotly breaks the line there)."""
+    return [None if units.is_missing(v) else float(v) for v in values]

@@ -1,0 +1,72 @@
+"""How a KPI value reads in a given unit: tiles, tables, chart axes and exported reports agree.
+
+Units are those of the KPI catalogue: ``ratio`` (0–1, shown as %), ``pct`` (0–100),
+``count``, ``minutes``, ``hours``, ``score``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from locales import translate
+
+UNITS = ("ratio", "pct", "count", "minutes", "hours", "score")
+
+
+def is_missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def suffix(unit: str, lang: str) -> str:
+    """What follows a number of this unit (" 小时", " h", "%" …); empty for bare numbers."""
+    if unit in ("ratio", "pct"):
+        return "%"
+    if unit in ("minutes", "hours"):
+        return translate(f"unit.{unit}", lang)
+    return ""
+
+
+def format_value(value, unit: str, lang: str) -> str:
+    """A value for a tile or a table cell; "—" when there is none."""
+    if is_missing(value):
+        return "—"
+    if unit == "ratio":
+        return f"{value * 100:.1f}%"
+    if unit == "pct":
+        return f"{value:.2f}%"
+    if unit == "count":
+        return f"{round(value):,}"
+    if unit == "score":
+        return f"{value:.2f}"
+    return f"{value:,.1f}{suffix(unit, lang)}"
+
+
+def format_change(current, reference, unit: str, lang: str) -> str:
+    """The change from ``reference`` to ``current``: points for rates, relative % for counts."""
+    if is_missing(current) or is_missing(reference):
+        return "—"
+    delta = current - reference
+    if unit == "ratio":
+        return f"{delta * 100:+.1f} {translate('unit.points', lang)}"
+    if unit == "pct":
+        return f"{delta:+.2f} {translate('unit.points', lang)}"
+    if unit == "score":
+        return f"{delta:+.2f}"
+    if reference == 0:
+        return f"{delta:+,.1f}{suffix(unit, lang)}" if unit != "count" else f"{round(delta):+,}"
+    return f"{delta / abs(reference) * 100:+.1f}%"
+
+
+def axis_format(unit: str, lang: str) -> dict:
+    """Plotly axis settings for a unit: tick format, suffix, hover precision."""
+    if unit == "ratio":
+        return {"tickformat": ".0%", "hoverformat": ".1%"}
+    if unit == "pct":
+        return {"ticksuffix": "%", "hoverformat": ".2f"}
+    if unit == "count":
+        return {"tickformat": ",d", "hoverformat": ",d"}
+    if unit == "score":
+        return {"hoverformat": ".2f"}
+    return {"ticksuffix": suffix(unit, lang), "hoverformat": ",.1f"}
