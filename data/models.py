@@ -1,0 +1,156 @@
+"""SQLModel mirrors of the workflow tables of migrations/0002_workflow.sql.
+
+The migration owns the schema (no ``metadata.create_all``); these classes only map rows.
+Ids are uuid4 hex strings because DuckDB has no SERIAL.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+from sqlmodel import Field, SQLModel
+
+ROLES = ("admin", "author", "approver", "viewer")
+REPORT_KINDS = ("external", "internal")
+STATES = ("draft", "submitted", "returned", "approved", "published", "archived")
+ACTION_STATUSES = ("open", "in_progress", "done", "cancelled")
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    user_id: str = Field(default_factory=new_id, primary_key=True)
+    username: str
+    display_name: str
+    email: str | None = None
+    role: str
+    is_customer: bool = False
+    password_hash: str | None = None
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class UserProject(SQLModel, table=True):
+    __tablename__ = "user_projects"
+
+    user_id: str = Field(primary_key=True)
+    project_id: str = Field(primary_key=True)
+
+
+class LoginSession(SQLModel, table=True):
+    __tablename__ = "sessions"
+
+    token_sha256: str = Field(primary_key=True)
+    user_id: str
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked: bool = False
+
+
+class ReportDefinition(SQLModel, table=True):
+    __tablename__ = "report_definitions"
+
+    definition_id: str = Field(default_factory=new_id, primary_key=True)
+    project_id: str
+    report_kind: str
+    period_kind: str
+    goal: str | None = None
+    audience: str | None = None
+    data_sources: str | None = None
+    sections: str | None = None  # JSON list
+    recipients: str | None = None  # JSON list
+
+
+class Report(SQLModel, table=True):
+    __tablename__ = "reports"
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    project_id: str
+    period: str
+    period_kind: str
+    report_kind: str
+    state: str = "draft"
+    due_date: date
+    author_id: str
+    approver_id: str | None = None
+    current_version: int = 1
+    lock_version: int = 0
+    narrative: str = "{}"  # JSON
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    submitted_at: datetime | None = None
+    approved_at: datetime | None = None  # first approval: report_on_time_rate uses it
+    published_at: datetime | None = None
+    archived_at: datetime | None = None
+
+
+class ReportVersion(SQLModel, table=True):
+    __tablename__ = "report_versions"
+
+    report_id: str = Field(primary_key=True)
+    version: int = Field(primary_key=True)
+    narrative: str
+    snapshot: str
+    document: bytes
+    document_format: str
+    sha256: str
+    snapshot_sha256: str
+    author_id: str
+    approver_id: str
+    approved_at: datetime
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_events"
+
+    event_id: str = Field(default_factory=new_id, primary_key=True)
+    report_id: str
+    version: int
+    actor_id: str
+    action: str
+    from_state: str | None = None
+    to_state: str
+    comment: str | None = None
+    occurred_at: datetime = Field(default_factory=utcnow)
+
+
+class CorrectiveAction(SQLModel, table=True):
+    __tablename__ = "corrective_actions"
+
+    action_id: str = Field(default_factory=new_id, primary_key=True)
+    project_id: str
+    report_id: str
+    period: str
+    kpi_id: str
+    analysis: str | None = None
+    action: str
+    owner: str | None = None
+    due_date: date | None = None
+    status: str = "open"
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Notification(SQLModel, table=True):
+    __tablename__ = "notifications"
+
+    notification_id: str = Field(default_factory=new_id, primary_key=True)
+    user_id: str
+    project_id: str | None = None
+    report_id: str | None = None
+    kind: str
+    subject: str
+    body: str
+    dedupe_key: str
+    created_at: datetime = Field(default_factory=utcnow)
+    read_at: datetime | None = None
+    emailed_at: datetime | None = None

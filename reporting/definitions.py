@@ -1,0 +1,62 @@
+"""Report definitions agreed with the customer: goal, audience, data sources, sections, recipients.
+
+One per project × report kind × period kind. A report without a definition still renders;
+the document then says the defaults from the message catalogue.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from sqlmodel import Session, select
+
+from data import db
+from data.models import REPORT_KINDS, ReportDefinition
+from reporting.roles import Actor, require_admin
+
+
+def get_definition(db_path, project_id: str, report_kind: str, period_kind: str) -> ReportDefinition | None:
+    with Session(db.engine(db_path)) as s:
+        row = s.exec(
+            select(ReportDefinition).where(
+                ReportDefinition.project_id == project_id,
+                ReportDefinition.report_kind == report_kind,
+                ReportDefinition.period_kind == period_kind,
+            )
+        ).first()
+        if row is not None:
+            s.expunge(row)
+        return row
+
+
+def save_definition(
+    db_path,
+    by: Actor,
+    *,
+    project_id: str,
+    report_kind: str,
+    period_kind: str,
+    goal: str,
+    audience: str,
+    data_sources: str,
+    sections: Sequence[str] = (),
+    recipients: Sequence[str] = (),
+) -> None:
+    """Create or replace the definition (admins only: it is agreed with the customer)."""
+    require_admin(by)
+    if report_kind not in REPORT_KINDS:
+        raise ValueError(f"report kind must be one of {', '.join(REPORT_KINDS)}")
+    with Session(db.engine(db_path)) as s:
+        row = s.exec(
+            select(ReportDefinition).where(
+                ReportDefinition.project_id == project_id,
+                ReportDefinition.report_kind == report_kind,
+                ReportDefinition.period_kind == period_kind,
+            )
+        ).first() or ReportDefinition(project_id=project_id, report_kind=report_kind, period_kind=period_kind)
+        row.goal, row.audience, row.data_sources = goal, audience, data_sources
+        row.sections = json.dumps(list(sections), ensure_ascii=False)
+        row.recipients = json.dumps(list(recipients), ensure_ascii=False)
+        s.add(row)
+        s.commit()

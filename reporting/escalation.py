@@ -1,0 +1,107 @@
+"""Major anomalies and overdue reports, escalated to the department manager (DESIGN §1).
+
+An anomaly is a major incident, a KPI below its target, or a service whose availability
+breached its target. Approvers covering the project are told in the app and by e-mail when
+SMTP is configured; dedupe keys make every check safe to run again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from analytics.periods import Period
+from data import db
+from locales import translate
+from reporting.notify import Delivery, SmtpConfig, notify
+from reporting.users import recipients
+from reporting.workflow import ReportView
+
+ANOMALY_KINDS = ("major_incident", "kpi_below_target", "availability_breach")
+
+
+@dataclass(frozen=True)
+class Anomaly:
+    kind: str  # one of ANOMALY_KINDS
+    key: str  # stable identity within project × period: ticket id, KPI id or service
+    detail: str
+
+
+def find_anomalies(db_path, project_id: str, period: Period) -> list[Anomaly]:
+    """Major incidents, unmet KPIs and availability breaches of one project and period."""
+    from analytics.kpis import availability_by_service, major_incidents, unmet_kpis
+
+    con = db.cursor(db_path)
+    found = []
+    incidents = major_incidents(con, project_id, period)
+    for row in incidents.itertuples(index=False):
+        found.append(
+            Anomaly("major_incident", str(row.ticket_id), f"{row.ticket_id} {row.title or ''}".strip())
+        )
+    for unmet in unmet_kpis(con, project_id, period):
+        kpi = unmet.value
+        found.append(Anomaly("kpi_below_target", kpi.id, f"{kpi.id}: {kpi.value:.4g} / {kpi.target:.4g}"))
+    services = availability_by_service(con, project_id, period)
+    for row in services.itertuples(index=False):
+        if row.target is not None and row.met is False:
+            found.append(
+                Anomaly(
+                    "availability_breach", str(row.service), f"{row.service}: {row.availability_pct:.3f}%"
+                )
+            )
+    return found
+
+
+def escalate_anomalies(
+    db_path, project_id: str, period: Period, report_id: str | None = None, smtp: SmtpConfig | None = None
+) -> tuple[list[Anomaly], Delivery]:
+    """Tell the approvers about every anomaly not yet announced; returns all anomalies found."""
+    anomalies = find_anomalies(db_path, project_id, period)
+    if not anomalies:
+        return anomalies, Delivery(0, 0, ())
+    lines = [f"- {translate('workflow.anomaly.' + a.kind)}: {a.detail}" for a in anomalies]
+    keys = ",".join(sorted(f"{a.kind}:{a.key}" for a in anomalies))
+    delivery = notify(
+        db_path,
+        recipients(db_path, "approver", project_id),
+        kind="anomaly",
+        subject=translate("workflow.notify.anomaly_subject", project=project_id, period=period.label),
+        body="\n".join(lines),
+        dedupe_key=f"anomaly:{project_id}:{period.label}:{keys}",
+        project_id=project_id,
+        report_id=report_id,
+        smtp=smtp,
+    )
+    return anomalies, delivery
+
+
+def overdue(reports: list[ReportView], today: date) -> list[ReportView]:
+    """Reports past their due date and not yet approved, most overdue first."""
+    return sorted((r for r in reports if r.overdue(today)), key=lambda r: r.due_date)
+
+
+def escalate_overdue(
+    db_path, reports: list[ReportView], today: date, smtp: SmtpConfig | None = None
+) -> list[Delivery]:
+    """Tell approvers (once per report and due date) about each overdue report."""
+    deliveries = []
+    for report in overdue(reports, today):
+        deliveries.append(
+            notify(
+                db_path,
+                recipients(db_path, "approver", report.project_id),
+                kind="overdue",
+                subject=translate(
+                    "workflow.notify.overdue_subject",
+                    project=report.project_id,
+                    period=report.period,
+                    due=report.due_date.isoformat(),
+                ),
+                body=translate("workflow.notify.overdue_body", state=report.state, kind=report.report_kind),
+                dedupe_key=f"overdue:{report.id}:{report.due_date.isoformat()}",
+                project_id=report.project_id,
+                report_id=report.id,
+                smtp=smtp,
+            )
+        )
+    return deliveries

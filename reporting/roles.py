@@ -1,0 +1,84 @@
+"""Who may do what: the authorisation matrix, checked server-side by every reporting/ action.
+
+Roles (issue 6): admin; author (project manager, per project); approver (ops-service
+department manager, every project); viewer (per project; a customer viewer sees only the
+published external reports of its own projects). Separation of duties: admins run the
+system but neither write nor approve reports, and nobody approves a version they wrote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from data.models import ROLES
+
+# Actions on reports, and the roles that may attempt them. The state machine in
+# workflow.py then decides whether the action fits the report's state.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "create": frozenset({"author"}),
+    "edit": frozenset({"author"}),
+    "submit": frozenset({"author"}),
+    "return": frozenset({"approver"}),
+    "approve": frozenset({"approver"}),
+    "publish": frozenset({"author", "approver"}),
+    "archive": frozenset({"approver", "admin"}),
+    "comment": frozenset({"author", "approver", "admin"}),
+    "update_action": frozenset({"author", "approver"}),
+}
+ALL_PROJECTS_ROLES = frozenset({"admin", "approver"})
+CUSTOMER_VISIBLE_STATES = frozenset({"published", "archived"})
+
+
+class PermissionDenied(PermissionError):
+    """The user's role or project does not allow the action; nothing was changed."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The acting user as the checks need it: role and the projects assigned to them."""
+
+    user_id: str
+    username: str
+    display_name: str
+    role: str
+    is_customer: bool
+    projects: frozenset[str]
+
+    def covers(self, project_id: str) -> bool:
+        return self.role in ALL_PROJECTS_ROLES or project_id in self.projects
+
+
+def make_actor(
+    user_id: str, username: str, display_name: str, role: str, is_customer: bool, projects: Iterable[str]
+) -> Actor:
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    return Actor(user_id, username, display_name, role, bool(is_customer), frozenset(projects))
+
+
+def may(actor: Actor, action: str, project_id: str) -> bool:
+    """True when the role allows ``action`` on reports of ``project_id``."""
+    if action not in PERMISSIONS:
+        raise ValueError(f"unknown action {action!r}")
+    return actor.role in PERMISSIONS[action] and actor.covers(project_id)
+
+
+def require(actor: Actor, action: str, project_id: str) -> None:
+    if not may(actor, action, project_id):
+        raise PermissionDenied(
+            f"{actor.username} ({actor.role}) may not {action} reports of project {project_id}"
+        )
+
+
+def can_view(actor: Actor, project_id: str, report_kind: str, state: str) -> bool:
+    if not actor.covers(project_id):
+        return False
+    if actor.is_customer:
+        return report_kind == "external" and state in CUSTOMER_VISIBLE_STATES
+    return True
+
+
+def require_admin(actor: Actor) -> None:
+    if actor.role != "admin":
+        raise PermissionDenied(f"{actor.username} ({actor.role}) is not an administrator")

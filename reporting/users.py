@@ -1,0 +1,254 @@
+"""Users, argon2id password hashes and login sessions that survive a page refresh.
+
+No fixed default password exists: the first administrator gets a random one printed once
+(``manage.py users create-admin``) or chooses one on the first-run page. A session token is
+random; only its sha256 is stored, so a copied database does not hand out logins.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from collections.abc import Iterable
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func
+from sqlmodel import Session, select
+
+from data import db
+from data.models import ROLES, LoginSession, User, UserProject, utcnow
+from reporting.notify import Recipient
+from reporting.roles import Actor, make_actor, require_admin
+
+SESSION_HOURS_ENV = "SERVICEREPORT_SESSION_HOURS"
+DEFAULT_SESSION_HOURS = 12.0
+MIN_PASSWORD_LENGTH = 10
+
+_hasher = PasswordHasher()
+
+
+class UserError(ValueError):
+    """A user record cannot be created or changed as asked; nothing was changed."""
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+    return _hasher.hash(password)
+
+
+def random_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def session_lifetime() -> timedelta:
+    return timedelta(hours=float(os.environ.get(SESSION_HOURS_ENV, DEFAULT_SESSION_HOURS)))
+
+
+def has_users(db_path) -> bool:
+    with Session(db.engine(db_path)) as s:
+        return s.exec(select(func.count()).select_from(User)).one() > 0
+
+
+def create_user(
+    db_path,
+    *,
+    username: str,
+    display_name: str,
+    role: str,
+    password: str | None,
+    email: str | None = None,
+    projects: Iterable[str] = (),
+    is_customer: bool = False,
+    by: Actor | None = None,
+) -> Actor:
+    """Create a user. ``by`` must be an admin, except for the very first user (an admin)."""
+    username = username.strip()
+    if not username:
+        raise UserError("username must not be empty")
+    if role not in ROLES:
+        raise UserError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    if is_customer and role != "viewer":
+        raise UserError("a customer account must have the viewer role")
+    projects = sorted(set(projects))
+    if role in ("author", "viewer") and not projects:
+        raise UserError(f"a {role} needs at least one project")
+    if by is not None:
+        require_admin(by)
+    elif has_users(db_path) or role != "admin":
+        raise UserError("only an administrator can add users once the first administrator exists")
+    with Session(db.engine(db_path)) as s:
+        if s.exec(select(User).where(User.username == username)).first() is not None:
+            raise UserError(f"user {username!r} already exists")
+        user = User(
+            username=username,
+            display_name=display_name.strip() or username,
+            email=email or None,
+            role=role,
+            is_customer=is_customer,
+            password_hash=hash_password(password) if password is not None else None,
+        )
+        s.add(user)
+        s.add_all(UserProject(user_id=user.user_id, project_id=p) for p in projects)
+        s.commit()
+        return _actor(s, user)
+
+
+def authenticate(db_path, username: str, password: str) -> Actor | None:
+    """The user when the password matches an active account; None otherwise (no hint which)."""
+    with Session(db.engine(db_path)) as s:
+        user = s.exec(select(User).where(User.username == username.strip())).first()
+        if user is None or not user.active or not user.password_hash:
+            _hasher.hash(password)  # same work either way, so timing does not reveal usernames
+            return None
+        try:
+            _hasher.verify(user.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return None
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = _hasher.hash(password)
+            s.add(user)
+            s.commit()
+        return _actor(s, user)
+
+
+def start_session(db_path, user_id: str, lifetime: timedelta | None = None) -> str:
+    """A new random token for ``user_id``; keep it in a cookie, never in the URL."""
+    token = secrets.token_urlsafe(32)
+    with Session(db.engine(db_path)) as s:
+        s.add(
+            LoginSession(
+                token_sha256=_digest(token),
+                user_id=user_id,
+                expires_at=utcnow() + (lifetime or session_lifetime()),
+            )
+        )
+        s.commit()
+    return token
+
+
+def user_for_token(db_path, token: str | None) -> Actor | None:
+    if not token:
+        return None
+    with Session(db.engine(db_path)) as s:
+        login = s.get(LoginSession, _digest(token))
+        if login is None or login.revoked or login.expires_at <= utcnow():
+            return None
+        user = s.get(User, login.user_id)
+        if user is None or not user.active:
+            return None
+        return _actor(s, user)
+
+
+def end_session(db_path, token: str | None) -> None:
+    if not token:
+        return
+    with Session(db.engine(db_path)) as s:
+        login = s.get(LoginSession, _digest(token))
+        if login is not None:
+            login.revoked = True
+            s.add(login)
+            s.commit()
+
+
+def actor_by_username(db_path, username: str) -> Actor:
+    with Session(db.engine(db_path)) as s:
+        user = s.exec(select(User).where(User.username == username)).first()
+        if user is None:
+            raise KeyError(f"unknown user {username!r}")
+        return _actor(s, user)
+
+
+def actor_by_email(db_path, email: str) -> Actor | None:
+    """For OIDC logins (st.login): the active account registered under that e-mail."""
+    with Session(db.engine(db_path)) as s:
+        user = s.exec(select(User).where(func.lower(User.email) == email.strip().lower())).first()
+        return _actor(s, user) if user is not None and user.active else None
+
+
+def list_users(db_path, by: Actor) -> list[dict]:
+    require_admin(by)
+    with Session(db.engine(db_path)) as s:
+        users = s.exec(select(User).order_by(User.username)).all()
+        return [
+            {
+                "username": u.username,
+                "display_name": u.display_name,
+                "email": u.email,
+                "role": u.role,
+                "is_customer": u.is_customer,
+                "active": u.active,
+                "projects": sorted(_projects(s, u.user_id)),
+            }
+            for u in users
+        ]
+
+
+def update_user(
+    db_path,
+    by: Actor,
+    username: str,
+    *,
+    role: str,
+    projects: Iterable[str],
+    active: bool,
+    password: str | None = None,
+) -> None:
+    """Change a user's role, projects, active flag and optionally password (admins only)."""
+    require_admin(by)
+    if role not in ROLES:
+        raise UserError(f"unknown role {role!r}")
+    projects = sorted(set(projects))
+    if role in ("author", "viewer") and not projects:
+        raise UserError(f"a {role} needs at least one project")
+    with Session(db.engine(db_path)) as s:
+        user = s.exec(select(User).where(User.username == username)).first()
+        if user is None:
+            raise UserError(f"unknown user {username!r}")
+        if user.user_id == by.user_id and (role != "admin" or not active):
+            raise UserError("you cannot remove your own administrator rights")
+        if user.is_customer and role != "viewer":
+            raise UserError("a customer account must have the viewer role")
+        user.role, user.active = role, active
+        if password:
+            user.password_hash = hash_password(password)
+        s.add(user)
+        s.exec(delete(UserProject).where(UserProject.user_id == user.user_id))
+        s.add_all(UserProject(user_id=user.user_id, project_id=p) for p in projects)
+        s.commit()
+
+
+def recipients(db_path, role: str, project_id: str | None = None) -> list[Recipient]:
+    """Active users of ``role`` (covering ``project_id`` when given), with their e-mail."""
+    with Session(db.engine(db_path)) as s:
+        users = s.exec(select(User).where(User.role == role, User.active)).all()
+        found = [Recipient(_actor(s, u), u.email) for u in users]
+    return [r for r in found if project_id is None or r.actor.covers(project_id)]
+
+
+def display_names(db_path) -> dict[str, str]:
+    """user_id → display name, for audit trails and documents."""
+    with Session(db.engine(db_path)) as s:
+        return dict(s.exec(select(User.user_id, User.display_name)).all())
+
+
+def _projects(s: Session, user_id: str) -> set[str]:
+    return set(s.exec(select(UserProject.project_id).where(UserProject.user_id == user_id)).all())
+
+
+def _actor(s: Session, user: User) -> Actor:
+    return make_actor(
+        user.user_id,
+        user.username,
+        user.display_name,
+        user.role,
+        user.is_customer,
+        _projects(s, user.user_id),
+    )
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

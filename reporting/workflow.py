@@ -1,0 +1,389 @@
+"""The report state machine. Every change of a report goes through ``transition``.
+
+draft → submitted → approved | returned (with comment) → published → archived;
+returned → (edit) → submitted; editing an approved or published report starts a new version
+as a draft that needs approval again. ``transition`` checks the role, the state and the
+optimistic lock (the ``lock_version`` the user saw), then writes the report and an
+append-only audit event in one transaction: a refused or conflicting action changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import duckdb
+from sqlalchemy import update
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session, select
+
+from analytics.periods import Period
+from data import db
+from data.models import REPORT_KINDS, AuditEvent, CorrectiveAction, Report, ReportVersion, User, utcnow
+from data.projects import get_project
+from reporting.archive import Rendition, sha256_hex
+from reporting.deadlines import due_date
+from reporting.roles import Actor, PermissionDenied, can_view, require
+
+# (state, action) → next state. Anything not listed is refused.
+TRANSITIONS: dict[tuple[str, str], str] = {
+    ("draft", "edit"): "draft",
+    ("returned", "edit"): "returned",
+    ("approved", "edit"): "draft",  # a new version
+    ("published", "edit"): "draft",  # a new version
+    ("draft", "submit"): "submitted",
+    ("returned", "submit"): "submitted",
+    ("submitted", "return"): "returned",
+    ("submitted", "approve"): "approved",
+    ("approved", "publish"): "published",
+    ("published", "archive"): "archived",
+    **{(s, "comment"): s for s in ("draft", "submitted", "returned", "approved", "published")},
+}
+ACTIONS = ("edit", "submit", "return", "approve", "publish", "archive", "comment")
+NEW_VERSION_STATES = frozenset({"approved", "published"})
+# Audit actions that make a user an author of the version they were done on.
+_WRITING_ACTIONS = ("create", "edit", "submit")
+NARRATIVE_TEXT_FIELDS = ("outstanding_issues", "improvements", "next_plan")
+UNMET_FIELDS = ("kpi_id", "analysis", "action", "owner", "due_date")
+
+
+class WorkflowError(ValueError):
+    """The action does not fit the report; nothing was changed."""
+
+
+class InvalidTransition(WorkflowError):
+    pass
+
+
+class ConcurrentEditError(WorkflowError):
+    """Someone else changed the report since the user loaded it."""
+
+
+@dataclass(frozen=True)
+class ReportView:
+    """A report as pages and the CLI see it (detached from any session)."""
+
+    id: str
+    project_id: str
+    period: str
+    report_kind: str
+    state: str
+    due_date: date
+    author_id: str
+    approver_id: str | None
+    current_version: int
+    lock_version: int
+    narrative: dict
+    created_at: datetime
+    submitted_at: datetime | None
+    approved_at: datetime | None
+
+    def overdue(self, today: date) -> bool:
+        return self.approved_at is None and today > self.due_date
+
+
+def create_draft(
+    db_path, actor: Actor, project_id: str, period: str | Period, report_kind: str
+) -> ReportView:
+    """A new draft for a project × period × kind, due per DESIGN §1 on the project's calendar."""
+    require(actor, "create", project_id)
+    if report_kind not in REPORT_KINDS:
+        raise WorkflowError(f"report kind must be one of {', '.join(REPORT_KINDS)}, not {report_kind!r}")
+    period = period if isinstance(period, Period) else Period.parse(period)
+    calendar = get_project(db.cursor(db_path), project_id).policy.calendar
+    with Session(db.engine(db_path)) as s:
+        existing = s.exec(
+            select(Report).where(
+                Report.project_id == project_id,
+                Report.period == period.label,
+                Report.report_kind == report_kind,
+            )
+        ).first()
+        if existing is not None:
+            raise WorkflowError(
+                f"a {report_kind} report for {project_id} {period.label} already exists "
+                f"(state {existing.state})"
+            )
+        report = Report(
+            project_id=project_id,
+            period=period.label,
+            period_kind=period.kind,
+            report_kind=report_kind,
+            due_date=due_date(period, calendar).due,
+            author_id=actor.user_id,
+            narrative=json.dumps(empty_narrative(), ensure_ascii=False),
+        )
+        s.add(report)
+        s.add(_event(report, actor, "create", None, "draft", None))
+        s.commit()
+        return _view(report)
+
+
+def transition(
+    db_path,
+    report_id: str,
+    action: str,
+    actor: Actor,
+    *,
+    expected_lock: int,
+    comment: str | None = None,
+    narrative: dict | None = None,
+    rendition: Rendition | None = None,
+) -> ReportView:
+    """Apply ``action`` to the report if role, state and lock allow it; audit it atomically.
+
+    ``narrative`` is required for edit; ``rendition`` (the rendered document) for approve;
+    ``comment`` for return and comment.
+    """
+    if action not in ACTIONS:
+        raise WorkflowError(f"unknown action {action!r}; one of {', '.join(ACTIONS)}")
+    comment = (comment or "").strip() or None
+    try:
+        with Session(db.engine(db_path)) as s:
+            report = _load(s, report_id)
+            require(actor, action, report.project_id)
+            target = TRANSITIONS.get((report.state, action))
+            if target is None:
+                raise InvalidTransition(f"cannot {action} a report that is {report.state}")
+            if report.lock_version != expected_lock:
+                raise ConcurrentEditError(_conflict_message(s, report))
+            now, from_state = utcnow(), report.state
+            changes = _apply(s, report, action, actor, now, comment, narrative, rendition)
+            changes |= {"state": target, "lock_version": expected_lock + 1, "updated_at": now}
+            result = s.exec(
+                update(Report)
+                .where(Report.id == report.id, Report.lock_version == expected_lock)
+                .values(**changes)
+            )
+            if result.rowcount != 1:
+                raise ConcurrentEditError(_conflict_message(s, report))
+            s.add(_event(report, actor, action, from_state, target, comment, changes))
+            s.commit()
+    except (DBAPIError, duckdb.TransactionException) as exc:
+        if "conflict" not in str(exc).lower():
+            raise
+        raise ConcurrentEditError(
+            "另一位用户同时修改了此报告，您的操作未保存，请刷新后重试。 / Someone else changed this report "
+            "at the same moment; your action was not saved. Reload and try again."
+        ) from exc
+    return get_report(db_path, actor, report_id)
+
+
+def _apply(
+    s: Session,
+    report: Report,
+    action: str,
+    actor: Actor,
+    now: datetime,
+    comment: str | None,
+    narrative: dict | None,
+    rendition: Rendition | None,
+) -> dict:
+    """Rules specific to each action; returns the report columns to change."""
+    if action in ("return", "comment") and not comment:
+        raise WorkflowError(f"{action} needs a comment")
+    if action in ("return", "approve") and _wrote_version(s, report, actor):
+        raise PermissionDenied("the author of a version can never approve or return it")
+    if action == "edit":
+        if narrative is None:
+            raise WorkflowError("edit needs the narrative")
+        changes = {"narrative": json.dumps(validate_narrative(narrative), ensure_ascii=False)}
+        if report.state in NEW_VERSION_STATES:
+            changes |= {"current_version": report.current_version + 1, "approver_id": None}
+        return changes
+    if action == "submit":
+        return {"submitted_at": now}
+    if action == "approve":
+        if rendition is None:
+            raise WorkflowError("approve needs the rendered document to freeze")
+        _freeze(s, report, actor, now, rendition)
+        _record_corrective_actions(s, report, now)
+        return {"approver_id": actor.user_id, "approved_at": report.approved_at or now}
+    if action == "publish":
+        return {"published_at": now}
+    if action == "archive":
+        frozen = s.get(ReportVersion, (report.id, report.current_version))
+        if frozen is None or sha256_hex(frozen.document) != frozen.sha256:
+            raise WorkflowError("the approved document does not match its sha256: not archived")
+        return {"archived_at": now}
+    return {}
+
+
+def _freeze(s: Session, report: Report, actor: Actor, now: datetime, rendition: Rendition) -> None:
+    snapshot = rendition.snapshot_text
+    s.add(
+        ReportVersion(
+            report_id=report.id,
+            version=report.current_version,
+            narrative=report.narrative,
+            snapshot=snapshot,
+            document=rendition.document,
+            document_format=rendition.fmt,
+            sha256=sha256_hex(rendition.document),
+            snapshot_sha256=sha256_hex(snapshot),
+            author_id=report.author_id,
+            approver_id=actor.user_id,
+            approved_at=now,
+        )
+    )
+
+
+def _record_corrective_actions(s: Session, report: Report, now: datetime) -> None:
+    """Approved corrective actions become tracked records that later reports carry over."""
+    for entry in json.loads(report.narrative).get("unmet_analysis", []):
+        if not entry.get("action"):
+            continue
+        row = s.exec(
+            select(CorrectiveAction).where(
+                CorrectiveAction.report_id == report.id, CorrectiveAction.kpi_id == entry["kpi_id"]
+            )
+        ).first() or CorrectiveAction(
+            project_id=report.project_id,
+            report_id=report.id,
+            period=report.period,
+            kpi_id=entry["kpi_id"],
+            action=entry["action"],
+        )
+        row.analysis, row.action, row.owner = entry.get("analysis"), entry["action"], entry.get("owner")
+        row.due_date = date.fromisoformat(entry["due_date"]) if entry.get("due_date") else None
+        row.updated_at = now
+        s.add(row)
+
+
+def _wrote_version(s: Session, report: Report, actor: Actor) -> bool:
+    if actor.user_id == report.author_id:
+        return True
+    writers = s.exec(
+        select(AuditEvent.actor_id).where(
+            AuditEvent.report_id == report.id,
+            AuditEvent.version == report.current_version,
+            AuditEvent.action.in_(_WRITING_ACTIONS),
+        )
+    ).all()
+    return actor.user_id in writers
+
+
+def _conflict_message(s: Session, report: Report) -> str:
+    s.expire_all()
+    latest = s.exec(
+        select(AuditEvent).where(AuditEvent.report_id == report.id).order_by(AuditEvent.occurred_at.desc())
+    ).first()
+    who = latest.actor_id if latest else "?"
+    user = s.get(User, who)
+    name = user.display_name if user else who
+    return (
+        f"报告已被 {name} 修改（{latest.action if latest else ''}），您的操作未保存，请刷新后重试。 / "
+        f"The report was changed by {name} ({latest.action if latest else ''}) after you opened it; "
+        "your action was not saved. Reload and try again."
+    )
+
+
+def _event(
+    report: Report,
+    actor: Actor,
+    action: str,
+    from_state: str | None,
+    to_state: str,
+    comment: str | None,
+    changes: dict | None = None,
+) -> AuditEvent:
+    return AuditEvent(
+        report_id=report.id,
+        version=(changes or {}).get("current_version", report.current_version),
+        actor_id=actor.user_id,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        comment=comment,
+    )
+
+
+def _load(s: Session, report_id: str) -> Report:
+    report = s.get(Report, report_id)
+    if report is None:
+        raise WorkflowError(f"no report {report_id}")
+    return report
+
+
+def empty_narrative() -> dict:
+    return {
+        "unmet_analysis": [],
+        "outstanding_issues": "",
+        "improvements": "",
+        "next_plan": "",
+        "confirmation": {"by": "", "at": ""},
+    }
+
+
+def validate_narrative(narrative: dict) -> dict:
+    """The narrative in its stored shape; unknown keys or a bad date are refused."""
+    unknown = set(narrative) - set(empty_narrative())
+    if unknown:
+        raise WorkflowError(f"unknown narrative sections: {', '.join(sorted(unknown))}")
+    clean = empty_narrative()
+    for field in NARRATIVE_TEXT_FIELDS:
+        clean[field] = str(narrative.get(field) or "")
+    for entry in narrative.get("unmet_analysis") or []:
+        row = {field: str(entry.get(field) or "").strip() for field in UNMET_FIELDS}
+        if not row["kpi_id"]:
+            raise WorkflowError("each unmet-KPI analysis needs its kpi_id")
+        if row["due_date"]:
+            try:
+                date.fromisoformat(row["due_date"])
+            except ValueError:
+                raise WorkflowError(
+                    f"due date {row['due_date']!r} of {row['kpi_id']} is not YYYY-MM-DD"
+                ) from None
+        clean["unmet_analysis"].append(row)
+    confirmation = narrative.get("confirmation") or {}
+    clean["confirmation"] = {"by": str(confirmation.get("by") or ""), "at": str(confirmation.get("at") or "")}
+    return clean
+
+
+def get_report(db_path, actor: Actor, report_id: str) -> ReportView:
+    with Session(db.engine(db_path)) as s:
+        report = _load(s, report_id)
+        if not can_view(actor, report.project_id, report.report_kind, report.state):
+            raise PermissionDenied(f"{actor.username} may not see report {report_id}")
+        return _view(report)
+
+
+def list_reports(db_path, actor: Actor, project_id: str | None = None) -> list[ReportView]:
+    """Reports the actor may see, newest period first."""
+    with Session(db.engine(db_path)) as s:
+        query = select(Report)
+        if project_id is not None:
+            query = query.where(Report.project_id == project_id)
+        rows = s.exec(query.order_by(Report.period.desc(), Report.report_kind)).all()
+        return [_view(r) for r in rows if can_view(actor, r.project_id, r.report_kind, r.state)]
+
+
+def audit_trail(db_path, actor: Actor, report_id: str) -> list[AuditEvent]:
+    get_report(db_path, actor, report_id)  # visibility check
+    with Session(db.engine(db_path)) as s:
+        rows = s.exec(
+            select(AuditEvent).where(AuditEvent.report_id == report_id).order_by(AuditEvent.occurred_at)
+        ).all()
+        for row in rows:
+            s.expunge(row)
+        return list(rows)
+
+
+def _view(report: Report) -> ReportView:
+    return ReportView(
+        id=report.id,
+        project_id=report.project_id,
+        period=report.period,
+        report_kind=report.report_kind,
+        state=report.state,
+        due_date=report.due_date,
+        author_id=report.author_id,
+        approver_id=report.approver_id,
+        current_version=report.current_version,
+        lock_version=report.lock_version,
+        narrative=json.loads(report.narrative),
+        created_at=report.created_at,
+        submitted_at=report.submitted_at,
+        approved_at=report.approved_at,
+    )
