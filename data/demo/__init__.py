@@ -1,0 +1,92 @@
+"""Seeded, realistic demo data for the three demo projects (``manage.py demo``).
+
+24 months ending with ``end_month`` are generated per project and month as Arrow tables and
+appended inside one transaction that first removes the demo projects' earlier rows, so a
+failure leaves the database as it was and memory stays bounded at millions of tickets.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+
+from analytics.periods import Period, last_full
+from analytics.policy import parse_policy
+from data import db
+from data.demo.extras import outages, staff_time, surveys
+from data.demo.project import prepare_project, project_volumes
+from data.demo.tickets import TicketState, generate_month
+from data.projects import save_project
+
+DEMO_PROJECTS_DIR = Path(__file__).resolve().parent.parent / "demo_projects"
+DEFAULT_TICKETS = 30_000
+MAX_TICKETS = 10_000_000
+MONTHS = 24
+DATA_TABLES = ("tickets", "ticket_status_history", "satisfaction", "outages", "worklogs", "staff_capacity")
+
+Progress = Callable[[float, str], None]
+
+
+def generate_demo(
+    path: str | os.PathLike | None = None,
+    tickets: int | None = None,
+    seed: int = 20261121,
+    progress: Progress | None = None,
+    *,
+    end_month: Period | None = None,
+) -> dict[str, int | str]:
+    """Replace the demo projects' data in the database at ``path``; return row counts."""
+    total = DEFAULT_TICKETS if tickets is None else tickets
+    if not 1 <= total <= MAX_TICKETS:
+        raise ValueError(f"--tickets must be between 1 and {MAX_TICKETS:,}, got {total:,}")
+    end_month = end_month or last_full("month", date.today())
+    if end_month.kind != "month":
+        raise ValueError(f"end_month must be a month such as 2026-10, got {end_month.label}")
+    report = progress or (lambda fraction, message: None)
+    months = end_month.recent(MONTHS)
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(DEMO_PROJECTS_DIR.glob("*.toml"))]
+    policies = [parse_policy(text) for text in texts]
+    volumes = project_volumes(policies, total)
+    projects = [
+        prepare_project(i, policy, text, months, volume, seed)
+        for i, (policy, text, volume) in enumerate(zip(policies, texts, volumes, strict=True))
+    ]
+    counts = dict.fromkeys(("projects", *DATA_TABLES), 0)
+    done = 0
+    with db.transaction(path) as con:
+        ids = [p.policy.project_id for p in projects]
+        for table in DATA_TABLES:
+            con.execute(f"DELETE FROM {table} WHERE project_id IN ({', '.join('?' * len(ids))})", ids)
+        for project in projects:
+            save_project(con, project.policy_toml)
+            counts["projects"] += 1
+            state = TicketState()
+            for m, period in enumerate(project.months):
+                rows = generate_month(project, m, int(project.counts[m]), state, seed)
+                counts["tickets"] += _append(con, "tickets", rows.tickets)
+                counts["ticket_status_history"] += _append(con, "ticket_status_history", rows.history)
+                counts["satisfaction"] += _append(con, "satisfaction", rows.callbacks)
+                done += int(project.counts[m])
+                report(0.95 * done / total, f"{project.policy.project_id} {period.label}")
+            counts["outages"] += _append(con, "outages", outages(project, seed))
+            counts["satisfaction"] += _append(con, "satisfaction", surveys(project, seed))
+            worklogs, capacity = staff_time(project, seed)
+            counts["worklogs"] += _append(con, "worklogs", worklogs)
+            counts["staff_capacity"] += _append(con, "staff_capacity", capacity)
+        report(0.97, "committing")
+    report(1.0, "done")
+    return {**counts, "first_month": months[0].label, "last_month": end_month.label}
+
+
+def _append(con, table: str, rows: pa.Table) -> int:
+    con.register("demo_rows", rows)
+    try:
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM demo_rows")
+    finally:
+        con.unregister("demo_rows")
+    return rows.num_rows
