@@ -1,0 +1,158 @@
+"""Working calendars: which days are working days, and business minutes computed in SQL.
+
+A business calendar is a set of working days, each with the same working hours (several
+intervals a day, e.g. a lunch break). Business minutes between two instants are
+``point(b) - point(a)`` where ``point(t)`` counts the working minutes from a fixed origin to
+``t``: the working minutes of all days before t's local date (a cumulative column of a
+per-day calendar table, built once per query with a window function) plus the part of t's
+own day that has already passed (a closed-form expression over the day's intervals). So a
+duration is two equi-joins on the local date, set-based for any number of tickets.
+
+Working days on ``workdays = "cn"`` follow China's statutory holidays and adjusted working
+days from ``chinesecalendar``. For a year the package does not cover (it stops at the current
+year) the calendar falls back to Monday–Friday, and ``uncovered_years`` names that year so
+that the UI and the report say it plainly instead of guessing silently. A project's
+``extra_holidays`` / ``extra_workdays`` always win, which is how admins fill such a year in.
+
+24×7 targets need no table: their minutes are elapsed wall-clock minutes (UTC epoch
+difference), which also stays right across daylight-saving changes.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import lru_cache
+
+from chinese_calendar import constants as cn_constants
+
+from analytics.policy import CALENDAR_24X7, Calendar
+
+# The calendar table spans these years; instants outside are reported as data-quality
+# findings (see analytics/quality.py) and kept out of the figures.
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(2099, 12, 31)
+CN_FIRST_YEAR = min(cn_constants.holidays).year
+CN_LAST_YEAR = max(cn_constants.holidays).year
+
+
+def _cn_exceptions() -> dict[date, bool]:
+    """Dates whose status differs from Mon–Fri: statutory holidays on weekdays (False) and
+    adjusted working weekend days (True)."""
+    found = {d: False for d in cn_constants.holidays if d.weekday() < 5}
+    found.update({d: True for d in cn_constants.workdays if d.weekday() >= 5})
+    return found
+
+
+_CN_EXCEPTIONS = _cn_exceptions()
+
+
+@lru_cache(maxsize=64)
+def day_exceptions(calendar: Calendar) -> dict[date, bool]:
+    """Every date whose working status differs from plain Monday–Friday (True = working).
+
+    Cached per calendar: treat the returned dict as read-only."""
+    found = dict(_CN_EXCEPTIONS) if calendar.workdays == "cn" else {}
+    found.update({d: False for d in calendar.extra_holidays})
+    found.update({d: True for d in calendar.extra_workdays})
+    return {d: w for d, w in found.items() if w != (d.weekday() < 5)}
+
+
+def is_workday(calendar: Calendar, day: date) -> bool:
+    if calendar.kind == CALENDAR_24X7:
+        return True
+    return day_exceptions(calendar).get(day, day.weekday() < 5)
+
+
+def next_workday(calendar: Calendar, day: date) -> date:
+    """``day`` itself if it is a working day, else the next one (report deadlines)."""
+    while not is_workday(calendar, day):
+        day += timedelta(days=1)
+    return day
+
+
+def uncovered_years(calendar: Calendar, first: date, last: date) -> list[int]:
+    """Years in [first, last] whose Chinese holidays are unknown to ``chinesecalendar``.
+
+    Empty unless the calendar follows China's holidays. A year the project lists at least one
+    extra holiday for counts as filled in by an admin.
+    """
+    if calendar.kind == CALENDAR_24X7 or calendar.workdays != "cn":
+        return []
+    filled = {d.year for d in calendar.extra_holidays}
+    return [
+        year
+        for year in range(first.year, last.year + 1)
+        if not CN_FIRST_YEAR <= year <= CN_LAST_YEAR and year not in filled
+    ]
+
+
+def _lit_date(day: date) -> str:
+    return f"DATE '{day.isoformat()}'"
+
+
+def _minutes(t) -> int:
+    return t.hour * 60 + t.minute
+
+
+class Clock:
+    """SQL fragments measuring working minutes on one calendar, in one timezone."""
+
+    def __init__(self, calendar: Calendar, timezone: str, name: str):
+        self.calendar = calendar
+        self.timezone = timezone.replace("'", "''")
+        self.name = name
+
+    @property
+    def is_24x7(self) -> bool:
+        return self.calendar.kind == CALENDAR_24X7
+
+    def cte(self) -> str:
+        """``name AS MATERIALIZED (...)``: one row per day with the working minutes before it."""
+        if self.is_24x7:
+            return ""
+        per_day = self.calendar.minutes_per_day
+        exceptions = day_exceptions(self.calendar)
+        if exceptions:
+            rows = ", ".join(
+                f"({_lit_date(d)}, {'true' if w else 'false'})" for d, w in sorted(exceptions.items())
+            )
+            join = f"LEFT JOIN (VALUES {rows}) AS x(day, working) ON x.day = CAST(g.d AS DATE)"
+            working = "COALESCE(x.working, EXTRACT(ISODOW FROM g.d) < 6)"
+        else:
+            join = ""
+            working = "EXTRACT(ISODOW FROM g.d) < 6"
+        return f"""{self.name} AS MATERIALIZED (
+    SELECT day, working,
+           SUM(CASE WHEN working THEN {per_day} ELSE 0 END) OVER (ORDER BY day)
+             - CASE WHEN working THEN {per_day} ELSE 0 END AS minutes_before
+    FROM (SELECT CAST(g.d AS DATE) AS day, {working} AS working
+          FROM generate_series({_lit_date(FIRST_DAY)}, {_lit_date(LAST_DAY)}, INTERVAL 1 DAY) AS g(d)
+          {join}) AS days
+)"""
+
+    def join(self, alias: str, instant_sql: str) -> str:
+        """The calendar row of ``instant_sql``'s local date, as ``alias`` (nothing for 24×7)."""
+        if self.is_24x7:
+            return ""
+        return f"LEFT JOIN {self.name} AS {alias} ON {alias}.day = CAST({self.local(instant_sql)} AS DATE)"
+
+    def local(self, instant_sql: str) -> str:
+        return f"(({instant_sql}) AT TIME ZONE '{self.timezone}')"
+
+    def point(self, alias: str, instant_sql: str) -> str:
+        """Working minutes from the origin to ``instant_sql`` (needs ``join(alias, ...)``)."""
+        if self.is_24x7:
+            return f"(EXTRACT(EPOCH FROM ({instant_sql})) / 60.0)"
+        local = self.local(instant_sql)
+        minute = f"((EXTRACT(EPOCH FROM {local}) - EXTRACT(EPOCH FROM date_trunc('day', {local}))) / 60.0)"
+        parts = " + ".join(
+            f"LEAST(GREATEST({minute} - {_minutes(s)}, 0), {_minutes(e) - _minutes(s)})"
+            for s, e in self.calendar.hours
+        )
+        return f"({alias}.minutes_before + CASE WHEN {alias}.working THEN {parts} ELSE 0 END)"
+
+
+def target_minutes(amount: float, unit: str, calendar: Calendar) -> float:
+    """A target in minutes of its calendar: a day is one working day of that calendar."""
+    per_unit = {"m": 1, "h": 60, "d": calendar.minutes_per_day}[unit]
+    return amount * per_unit

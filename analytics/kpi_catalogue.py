@@ -1,0 +1,148 @@
+"""The KPI catalogue of DESIGN §4: every KPI declared once, in report order.
+
+The ids are a contract (CLI, exports, tests). How each is computed lives in analytics/kpis.py,
+one SQL column per id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+UNITS = ("ratio", "pct", "count", "minutes", "hours", "score")
+DIRECTIONS = ("higher", "lower", "none")
+GROUPS = ("volume", "sla", "quality", "change", "availability", "satisfaction", "workload", "report")
+
+
+@dataclass(frozen=True)
+class KpiDef:
+    id: str
+    name_zh: str
+    name_en: str
+    unit: str  # 'ratio' (0–1, shown as %), 'pct' (0–100), 'count', 'minutes', 'hours', 'score'
+    direction: str  # 'higher' | 'lower' | 'none' (informational, no target)
+    formula_zh: str
+    formula_en: str
+    default_target: float | None
+    group: str
+
+    def is_met(self, value: float | None, target: float | None) -> bool | None:
+        if value is None or target is None or self.direction == "none":
+            return None
+        return value >= target if self.direction == "higher" else value <= target
+
+
+_DEFS = (
+    KpiDef("tickets_opened", "新增工单数", "Tickets opened", "count", "none",
+           "本期创建的事件和服务请求数", "Incidents and requests created in the period",
+           None, "volume"),
+    KpiDef("tickets_resolved", "解决工单数", "Tickets resolved", "count", "none",
+           "本期解决的事件和服务请求数", "Incidents and requests resolved in the period",
+           None, "volume"),
+    KpiDef("backlog_end", "期末积压工单数", "Backlog at period end", "count", "lower",
+           "期末前创建且期末时尚未解决的事件和服务请求数",
+           "Incidents and requests created before the period end and not resolved by then",
+           None, "volume"),
+    KpiDef("major_incidents", "重大事件数", "Major incidents", "count", "lower",
+           "本期创建的重大事件数", "Incidents flagged major created in the period",
+           0.0, "volume"),
+    KpiDef("response_sla_rate", "响应及时率", "Response SLA attainment", "ratio", "higher",
+           "本期创建且有响应目标的工单中，按服务日历在目标时间内响应的比例（未响应且已超时计为违约）",
+           "Share of tickets created in the period with a response target that were responded to "
+           "within it in business time (no response and target passed = breach)",
+           0.95, "sla"),
+    KpiDef("resolution_sla_rate", "解决及时率", "Resolution SLA attainment", "ratio", "higher",
+           "本期解决且有解决目标的工单中，扣除挂起时间后按服务日历在目标时间内解决的比例",
+           "Share of tickets resolved in the period with a resolution target whose business time "
+           "from created to resolved, minus pauses, was within it",
+           0.95, "sla"),
+    KpiDef("mtta_minutes", "平均响应时长（分钟）", "Mean time to acknowledge (minutes)", "minutes", "lower",
+           "本期创建工单从创建到首次响应的平均自然时长",
+           "Mean wall-clock minutes from created to first response, tickets created in the period",
+           None, "sla"),
+    KpiDef("mttr_hours", "平均解决时长（小时）", "Mean time to resolve (hours)", "hours", "lower",
+           "本期解决工单从创建到解决的平均自然时长",
+           "Mean wall-clock hours from created to resolved, tickets resolved in the period",
+           None, "sla"),
+    KpiDef("mttr_hours_median", "解决时长中位数（小时）", "Median time to resolve (hours)", "hours", "lower",
+           "本期解决工单从创建到解决自然时长的中位数",
+           "Median wall-clock hours from created to resolved, tickets resolved in the period",
+           None, "sla"),
+    KpiDef("mttr_hours_p90", "解决时长90分位（小时）", "90th percentile time to resolve (hours)", "hours",
+           "lower", "本期解决工单从创建到解决自然时长的90百分位数",
+           "90th percentile of wall-clock hours from created to resolved, tickets resolved in the period",
+           None, "sla"),
+    KpiDef("mttr_business_hours", "平均解决工时（服务时间，小时）", "Mean business time to resolve (hours)",
+           "hours", "lower", "本期解决工单按服务日历扣除挂起时间后的平均解决时长",
+           "Mean business hours from created to resolved minus pauses, tickets resolved in the period",
+           None, "sla"),
+    KpiDef("fcr_rate", "一线解决率", "First-contact resolution rate", "ratio", "higher",
+           "本期解决工单中由一线（L1）解决且未升级的比例",
+           "Share of tickets resolved in the period at L1 without escalation",
+           0.6, "quality"),
+    KpiDef("escalation_rate", "升级率", "Escalation rate", "ratio", "lower",
+           "本期解决工单中发生升级的比例", "Share of tickets resolved in the period that were escalated",
+           None, "quality"),
+    KpiDef("reopen_rate", "重开率", "Reopen rate", "ratio", "lower",
+           "本期解决工单中被重新打开过的比例",
+           "Share of tickets resolved in the period reopened at least once",
+           0.05, "quality"),
+    KpiDef("problem_resolution_rate", "问题解决率", "Problem resolution rate", "ratio", "higher",
+           "本期解决的问题数 /（期初未解决问题数 + 本期新增问题数）",
+           "Problems resolved in the period / (problems open at period start + problems opened in it)",
+           None, "quality"),
+    KpiDef("change_success_rate", "变更成功率", "Change success rate", "ratio", "higher",
+           "本期关闭的变更中结果为成功的比例（不含取消的变更）",
+           "Share of changes closed in the period (not cancelled) whose outcome was successful",
+           0.95, "change"),
+    KpiDef("emergency_change_ratio", "紧急变更占比", "Emergency change ratio", "ratio", "lower",
+           "本期关闭的变更中紧急变更的比例",
+           "Share of changes closed in the period that were emergency changes",
+           0.1, "change"),
+    KpiDef("availability_pct", "服务可用率", "Service availability", "pct", "higher",
+           "各有目标服务的 100 ×（1 − 本期非计划停机分钟数 / 本期分钟数）的平均值",
+           "Mean over services with a target of 100 × (1 − unplanned outage minutes / period minutes)",
+           99.9, "availability"),
+    KpiDef("csat_avg", "客户满意度（平均分）", "Customer satisfaction (mean score)", "score", "higher",
+           "本期回访评分（1–5分）的平均值", "Mean callback score (1–5) responded in the period",
+           4.5, "satisfaction"),
+    KpiDef("csat_satisfied_rate", "满意率", "Satisfied rate", "ratio", "higher",
+           "本期回访评分中4分及以上的比例", "Share of callback scores of 4 or 5 responded in the period",
+           0.9, "satisfaction"),
+    KpiDef("callback_24h_rate", "24小时回访率", "Callback within 24 h", "ratio", "higher",
+           "本期解决工单中在解决后24小时内完成回访的比例",
+           "Share of tickets resolved in the period with a callback within 24 h of resolution",
+           0.9, "satisfaction"),
+    KpiDef("staff_utilisation", "人员利用率", "Staff utilisation", "ratio", "none",
+           "本期登记工时 / 本期可用工时", "Hours logged / hours available in the period",
+           None, "workload"),
+    KpiDef("report_on_time_rate", "报告按时提交率", "Reports approved on time", "ratio", "higher",
+           "本期到期的报告中在截止日期前审批通过的比例",
+           "Reports due in the period approved by their deadline / reports due",
+           1.0, "report"),
+)  # fmt: skip
+
+CATALOGUE: dict[str, KpiDef] = {d.id: d for d in _DEFS}
+
+HEADLINE: tuple[str, ...] = (
+    "tickets_opened",
+    "tickets_resolved",
+    "backlog_end",
+    "response_sla_rate",
+    "resolution_sla_rate",
+    "mttr_hours",
+    "availability_pct",
+    "csat_avg",
+    "change_success_rate",
+    "major_incidents",
+)
+
+
+def _check() -> None:
+    for d in _DEFS:
+        if d.unit not in UNITS or d.direction not in DIRECTIONS or d.group not in GROUPS:
+            raise ValueError(f"KPI {d.id}: unit, direction or group is not one of the known values")
+    if len(CATALOGUE) != len(_DEFS) or not set(HEADLINE) <= set(CATALOGUE):
+        raise ValueError("KPI ids must be unique and the headline must name catalogue KPIs")
+
+
+_check()

@@ -1,0 +1,315 @@
+"""How each KPI is computed: a few set-based queries, each yielding one column per KPI id.
+
+A query ("family") covers the KPIs that share their rows (tickets created in the period,
+tickets resolved in it, monthly open/close counts, changes closed, outages, callbacks,
+worklogs, reports) and computes them for any number of periods at once, optionally broken
+down by a ticket column. ``compute_kpis``, ``kpi_series`` and ``breakdown`` all run these same
+queries, so a KPI is defined in exactly one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+import pandas as pd
+
+from analytics.kpi_catalogue import CATALOGUE
+from analytics.periods import Period
+from analytics.policy import Policy
+from analytics.quality import valid_sql
+from analytics.sla import TICKET_KINDS, clock_ctes, ticket_where
+from analytics.sqltext import in_list, lit, minutes_between, periods_cte, ratio, span_utc, values_cte
+
+GROUP_COLUMNS = ("priority", "category", "tier", "assignment_group", "service", "kind", "assignee")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What to compute: one project, some periods of one kind, optionally per ticket column."""
+
+    project_id: str
+    policy: Policy
+    periods: tuple[Period, ...]
+    as_of: datetime
+    group: str | None = None  # one of GROUP_COLUMNS
+    kinds: tuple[str, ...] = TICKET_KINDS
+
+    def __post_init__(self):
+        if self.group is not None and self.group not in GROUP_COLUMNS:
+            raise ValueError(f"breakdown by {self.group!r}: one of {', '.join(GROUP_COLUMNS)}")
+
+    @property
+    def tz(self) -> str:
+        return self.policy.timezone
+
+    @property
+    def pid(self) -> str:
+        return lit(self.project_id)
+
+    def head(self) -> str:
+        return "WITH " + periods_cte(self.periods, self.tz)
+
+    def span(self, column: str) -> str:
+        """Range filter on a UTC timestamp column (lets DuckDB skip row groups)."""
+        start, end = span_utc(self.periods, self.tz)
+        return f"{column} >= {lit(start)} AND {column} < {lit(end)}"
+
+    def in_period(self, column: str) -> str:
+        return f"{column} >= p.start_utc AND {column} < p.end_utc"
+
+    def grp(self, alias: str = "t") -> str:
+        """``, <alias>.<group> AS grp`` when breaking down, else nothing."""
+        return f", {alias}.{self.group} AS grp" if self.group else ""
+
+    def by(self, alias: str) -> str:
+        return f", {alias}.grp" if self.group else ""
+
+
+def _opened(s: Scope) -> str:
+    late = "c.response_used > c.response_minutes"
+    due = f"c.response_minutes IS NOT NULL AND (c.first_response_at IS NOT NULL OR {late})"
+    response_rate = ratio(
+        f"COUNT(*) FILTER (WHERE {due} AND c.first_response_at IS NOT NULL AND NOT {late})",
+        f"COUNT(*) FILTER (WHERE {due})",
+    )
+    return f"""{s.head()},
+source AS (
+    SELECT p.period, t.*{s.grp()}
+    FROM tickets AS t JOIN periods AS p ON {s.in_period("t.created_at")}
+    WHERE {ticket_where(s.project_id, s.as_of, s.kinds)} AND {s.span("t.created_at")}
+),
+{clock_ctes(s.policy, s.project_id, "source", s.as_of)}
+SELECT c.period{s.by("c")},
+       COUNT(*) AS tickets_opened,
+       COUNT(*) FILTER (WHERE c.kind = 'incident' AND c.major) AS major_incidents,
+       AVG({minutes_between("c.created_at", "c.first_response_at")}) AS mtta_minutes,
+       {response_rate} AS response_sla_rate
+FROM clocked AS c
+GROUP BY c.period{s.by("c")}"""
+
+
+def _resolved(s: Scope) -> str:
+    hours = f"{minutes_between('c.created_at', 'c.resolved_at')} / 60.0"
+    due = "c.resolution_minutes IS NOT NULL"
+    resolution_rate = ratio(
+        f"COUNT(*) FILTER (WHERE {due} AND c.resolution_used <= c.resolution_minutes)",
+        f"COUNT(*) FILTER (WHERE {due})",
+    )
+    return f"""{s.head()},
+source AS (
+    SELECT p.period, t.*{s.grp()}
+    FROM tickets AS t JOIN periods AS p ON {s.in_period("t.resolved_at")}
+    WHERE {ticket_where(s.project_id, s.as_of, s.kinds)} AND {s.span("t.resolved_at")}
+),
+{clock_ctes(s.policy, s.project_id, "source", s.as_of)},
+callbacks AS (
+    SELECT DISTINCT r.ticket_id
+    FROM satisfaction AS f JOIN source AS r ON r.ticket_id = f.ticket_id
+    WHERE f.project_id = {s.pid} AND f.kind = 'callback'
+      AND f.responded_at >= r.resolved_at AND f.responded_at <= r.resolved_at + INTERVAL '24 hours'
+)
+SELECT c.period{s.by("c")},
+       COUNT(*) AS tickets_resolved,
+       {resolution_rate} AS resolution_sla_rate,
+       AVG({hours}) AS mttr_hours,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY {hours}) AS mttr_hours_median,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY {hours}) AS mttr_hours_p90,
+       AVG(c.resolution_used) / 60.0 AS mttr_business_hours,
+       {ratio("COUNT(*) FILTER (WHERE c.tier = 'L1' AND NOT c.escalated)", "COUNT(*)")} AS fcr_rate,
+       {ratio("COUNT(*) FILTER (WHERE c.escalated)", "COUNT(*)")} AS escalation_rate,
+       {ratio("COUNT(*) FILTER (WHERE c.reopen_count > 0)", "COUNT(*)")} AS reopen_rate,
+       {ratio("COUNT(*) FILTER (WHERE b.ticket_id IS NOT NULL)", "COUNT(*)")} AS callback_24h_rate,
+       SUM(c.effort_hours) AS effort_hours
+FROM clocked AS c LEFT JOIN callbacks AS b ON b.ticket_id = c.ticket_id
+GROUP BY c.period{s.by("c")}"""
+
+
+def _backlog(s: Scope) -> str:
+    """Open tickets at each period end from monthly opened/resolved counts: a ticket is open
+    at E when created before E and not resolved before E, i.e. cumulative opened − resolved."""
+    _, end = span_utc(s.periods, s.tz)
+    where = ticket_where(s.project_id, s.as_of, (*s.kinds, "problem"))
+    month = "CAST(date_trunc('month', t.{0} AT TIME ZONE {1}) AS DATE)"
+    in_p = "m.month >= p.start_date AND m.month < p.end_date"
+    problem = "m.kind = 'problem'"
+    problem_rate = ratio(
+        f"COALESCE(SUM(m.resolved) FILTER (WHERE {problem} AND {in_p}), 0)",
+        f"COALESCE(SUM(m.opened - m.resolved) FILTER (WHERE {problem} AND m.month < p.start_date), 0)"
+        f" + COALESCE(SUM(m.opened) FILTER (WHERE {problem} AND {in_p}), 0)",
+    )
+    return f"""{s.head()},
+events AS (
+    SELECT t.kind{s.grp()}, {month.format("created_at", lit(s.tz))} AS month, 1 AS opened, 0 AS resolved
+    FROM tickets AS t WHERE {where} AND t.created_at < {lit(end)}
+    UNION ALL
+    SELECT t.kind{s.grp()}, {month.format("resolved_at", lit(s.tz))} AS month, 0 AS opened, 1 AS resolved
+    FROM tickets AS t WHERE {where} AND t.resolved_at < {lit(end)}
+),
+monthly AS (
+    SELECT e.kind{s.by("e")}, e.month, SUM(e.opened) AS opened, SUM(e.resolved) AS resolved
+    FROM events AS e GROUP BY e.kind{s.by("e")}, e.month
+)
+SELECT p.period{s.by("m")},
+       COALESCE(SUM(m.opened - m.resolved) FILTER (
+           WHERE m.kind IN {in_list(s.kinds)} AND m.month < p.end_date), 0) AS backlog_end,
+       {problem_rate} AS problem_resolution_rate
+FROM monthly AS m CROSS JOIN periods AS p
+GROUP BY p.period{s.by("m")}"""
+
+
+def _changes(s: Scope) -> str:
+    closed = "COALESCE(t.closed_at, t.resolved_at)"
+    not_cancelled = "COALESCE(t.outcome, '') <> 'cancelled' AND COALESCE(t.status, '') <> 'cancelled'"
+    success_rate = ratio(
+        "COUNT(*) FILTER (WHERE t.outcome = 'successful')", f"COUNT(*) FILTER (WHERE {not_cancelled})"
+    )
+    emergency_ratio = ratio("COUNT(*) FILTER (WHERE t.change_type = 'emergency')", "COUNT(*)")
+    return f"""{s.head()}
+SELECT p.period,
+       {success_rate} AS change_success_rate,
+       {emergency_ratio} AS emergency_change_ratio
+FROM tickets AS t JOIN periods AS p ON {s.in_period(closed)}
+WHERE {ticket_where(s.project_id, s.as_of, ("change",))} AND {s.span(closed)}
+GROUP BY p.period"""
+
+
+def availability_sql(s: Scope) -> str:
+    """Per period and service: target, availability_pct, unplanned_minutes, planned_minutes.
+    Services are those with a target in the policy plus those with an outage in the period;
+    an outage still open counts up to ``as_of``."""
+    targets = values_cte(
+        "service_targets", ("service", "target"), ("VARCHAR", "DOUBLE"), sorted(s.policy.services.items())
+    )
+    end = f"LEAST(COALESCE(t.ended_at, {lit(s.as_of)}), p.end_utc)"
+    down = minutes_between("GREATEST(t.started_at, p.start_utc)", end)
+    return f"""{s.head()},
+{targets},
+down AS (
+    SELECT p.period, t.service,
+           COALESCE(SUM({down}) FILTER (WHERE NOT t.planned), 0) AS unplanned_minutes,
+           COALESCE(SUM({down}) FILTER (WHERE t.planned), 0) AS planned_minutes
+    FROM outages AS t JOIN periods AS p
+      ON t.started_at < p.end_utc AND COALESCE(t.ended_at, {lit(s.as_of)}) > p.start_utc
+    WHERE t.project_id = {s.pid} AND {valid_sql("outages", s.as_of)}
+    GROUP BY p.period, t.service
+),
+listed AS (
+    SELECT p.period, g.service FROM periods AS p CROSS JOIN service_targets AS g
+    UNION
+    SELECT d.period, d.service FROM down AS d
+)
+SELECT l.period, l.service, g.target,
+       100.0 * GREATEST(0, 1 - COALESCE(d.unplanned_minutes, 0)
+                              / {minutes_between("p.start_utc", "p.end_utc")}) AS availability_pct,
+       COALESCE(d.unplanned_minutes, 0) AS unplanned_minutes,
+       COALESCE(d.planned_minutes, 0) AS planned_minutes
+FROM listed AS l
+JOIN periods AS p ON p.period = l.period
+LEFT JOIN down AS d ON d.period = l.period AND d.service = l.service
+LEFT JOIN service_targets AS g ON g.service = l.service"""
+
+
+def _availability(s: Scope) -> str:
+    body = availability_sql(s)
+    return f"""SELECT a.period,
+       AVG(a.availability_pct) FILTER (WHERE a.target IS NOT NULL) AS availability_pct
+FROM ({body}) AS a GROUP BY a.period"""
+
+
+def _satisfaction(s: Scope) -> str:
+    return f"""{s.head()}
+SELECT p.period, AVG(t.score) AS csat_avg,
+       {ratio("COUNT(*) FILTER (WHERE t.score >= 4)", "COUNT(*)")} AS csat_satisfied_rate
+FROM satisfaction AS t JOIN periods AS p ON {s.in_period("t.responded_at")}
+WHERE t.project_id = {s.pid} AND t.kind = 'callback' AND {s.span("t.responded_at")}
+GROUP BY p.period"""
+
+
+def _staff(s: Scope) -> str:
+    return f"""{s.head()},
+logged AS (
+    SELECT p.period, SUM(t.hours) AS hours FROM worklogs AS t
+    JOIN periods AS p ON t.day >= p.start_date AND t.day < p.end_date
+    WHERE t.project_id = {s.pid} GROUP BY p.period
+),
+available AS (
+    SELECT p.period, SUM(t.hours_available) AS hours FROM staff_capacity AS t
+    JOIN periods AS p ON t.month >= p.start_date AND t.month < p.end_date
+    WHERE t.project_id = {s.pid} GROUP BY p.period
+)
+SELECT p.period, {ratio("COALESCE(l.hours, 0)", "a.hours")} AS staff_utilisation
+FROM periods AS p
+LEFT JOIN logged AS l ON l.period = p.period
+LEFT JOIN available AS a ON a.period = p.period"""
+
+
+def _reports(s: Scope) -> str:
+    approved_day = f"CAST(t.approved_at AT TIME ZONE {lit(s.tz)} AS DATE)"
+    on_time = ratio(f"COUNT(*) FILTER (WHERE {approved_day} <= t.due_date)", "COUNT(*)")
+    return f"""{s.head()}
+SELECT p.period, {on_time} AS report_on_time_rate
+FROM reports AS t JOIN periods AS p ON t.due_date >= p.start_date AND t.due_date < p.end_date
+WHERE t.project_id = {s.pid}
+GROUP BY p.period"""
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    sql: Callable[[Scope], str]
+    kpis: tuple[str, ...]
+    groupable: bool = False  # can break down by a ticket column
+
+
+FAMILIES: tuple[Family, ...] = (
+    Family(
+        "opened",
+        _opened,
+        ("tickets_opened", "major_incidents", "mtta_minutes", "response_sla_rate"),
+        groupable=True,
+    ),
+    Family(
+        "resolved",
+        _resolved,
+        (
+            "tickets_resolved",
+            "resolution_sla_rate",
+            "mttr_hours",
+            "mttr_hours_median",
+            "mttr_hours_p90",
+            "mttr_business_hours",
+            "fcr_rate",
+            "escalation_rate",
+            "reopen_rate",
+            "callback_24h_rate",
+        ),
+        groupable=True,
+    ),
+    Family("backlog", _backlog, ("backlog_end", "problem_resolution_rate"), groupable=True),
+    Family("changes", _changes, ("change_success_rate", "emergency_change_ratio")),
+    Family("availability", _availability, ("availability_pct",)),
+    Family("satisfaction", _satisfaction, ("csat_avg", "csat_satisfied_rate")),
+    Family("staff", _staff, ("staff_utilisation",)),
+    Family("reports", _reports, ("report_on_time_rate",)),
+)
+
+_DECLARED = [k for f in FAMILIES for k in f.kpis]
+if sorted(_DECLARED) != sorted(CATALOGUE):
+    raise RuntimeError("every catalogue KPI must be computed by exactly one query family")
+
+
+def run_families(
+    con: duckdb.DuckDBPyConnection, scope: Scope, ids: Iterable[str] | None = None
+) -> list[pd.DataFrame]:
+    """The result frames (period[, grp], KPI columns…) of the families needed for ``ids``."""
+    wanted = set(CATALOGUE if ids is None else ids)
+    unknown = wanted - set(CATALOGUE)
+    if unknown:
+        raise KeyError(f"unknown KPI id(s): {', '.join(sorted(unknown))}")
+    families: Sequence[Family] = [f for f in FAMILIES if wanted & set(f.kpis)]
+    if scope.group is not None:
+        families = [f for f in families if f.groupable]
+    return [con.execute(f.sql(scope)).df() for f in families]

@@ -1,0 +1,190 @@
+"""KPIs of a project and period: the one entry point for pages, the export and the CLI.
+
+Definitions live in analytics/kpi_catalogue.py, their SQL in analytics/kpi_sql.py; this module
+turns them into values with target, met, previous period and same period last year, trend
+series, and the list of unmet KPIs with the tickets behind them. Other report building blocks
+are re-exported here so that callers have one module to import.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import duckdb
+import pandas as pd
+
+from analytics.breakdowns import breakdown, sla_by_priority
+from analytics.calendars import uncovered_years
+from analytics.kpi_catalogue import CATALOGUE, HEADLINE, KpiDef
+from analytics.kpi_sql import Scope, run_families
+from analytics.periods import Period
+from analytics.policy import Policy
+from analytics.quality import data_quality, data_quality_counts
+from analytics.registers import availability_by_service, major_changes, major_incidents
+from analytics.sla import breaches, ticket_timeline
+from data.projects import get_project
+
+__all__ = [
+    "CATALOGUE",
+    "HEADLINE",
+    "KpiDef",
+    "KpiValue",
+    "UnmetKpi",
+    "availability_by_service",
+    "breaches",
+    "breakdown",
+    "calendar_coverage",
+    "compute_kpis",
+    "data_quality",
+    "data_quality_counts",
+    "kpi_series",
+    "major_changes",
+    "major_incidents",
+    "sla_by_priority",
+    "target_for",
+    "ticket_timeline",
+    "unmet_kpis",
+]
+
+# KPIs whose shortfall is explained by individual tickets, and the SLA clock that lists them.
+_BREACH_CLOCK = {"response_sla_rate": "response", "resolution_sla_rate": "resolution"}
+
+
+@dataclass(frozen=True)
+class KpiValue:
+    id: str
+    value: float | None
+    target: float | None
+    met: bool | None
+    previous: float | None
+    last_year: float | None
+
+
+@dataclass(frozen=True)
+class UnmetKpi:
+    value: KpiValue
+    definition: KpiDef
+    tickets: pd.DataFrame  # breaching tickets (empty where the KPI is not ticket-based)
+
+
+def target_for(policy: Policy, kpi_id: str) -> float | None:
+    """The project's target from its [targets] table, else the catalogue default."""
+    return policy.kpi_targets.get(kpi_id, CATALOGUE[kpi_id].default_target)
+
+
+def _ids(ids: Iterable[str] | None) -> list[str]:
+    chosen = list(CATALOGUE) if ids is None else list(dict.fromkeys(ids))
+    unknown = [i for i in chosen if i not in CATALOGUE]
+    if unknown:
+        raise KeyError(f"unknown KPI id(s): {', '.join(unknown)}")
+    return chosen
+
+
+def _clean(kpi_id: str, value) -> float | None:
+    """NaN/NULL → None; counts as int; a count with no rows is 0 (not "no value")."""
+    missing = value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+    if CATALOGUE[kpi_id].unit == "count":
+        return 0 if missing else int(value)
+    return None if missing else float(value)
+
+
+def _values(
+    con: duckdb.DuckDBPyConnection,
+    project_id: str,
+    periods: Iterable[Period],
+    ids: list[str],
+    as_of: datetime,
+) -> dict[str, dict[str, float | None]]:
+    """{period label: {kpi id: value}} for every period, in one pass per query family."""
+    periods = tuple(dict.fromkeys(periods))
+    policy = get_project(con, project_id).policy
+    scope = Scope(project_id, policy, periods, as_of)
+    found: dict[str, dict] = {p.label: {} for p in periods}
+    for frame in run_families(con, scope, ids):
+        for row in frame.to_dict("records"):
+            found[row["period"]].update({k: v for k, v in row.items() if k in CATALOGUE})
+    return {label: {i: _clean(i, row.get(i)) for i in ids} for label, row in found.items()}
+
+
+def compute_kpis(
+    con: duckdb.DuckDBPyConnection,
+    project_id: str,
+    period: Period,
+    ids: Iterable[str] | None = None,
+    *,
+    as_of: datetime | None = None,
+) -> dict[str, KpiValue]:
+    """Every KPI (or ``ids``) of ``period`` in catalogue order, with target, met, previous and
+    last-year values. ``as_of`` (default now) is when open clocks and open outages stop."""
+    chosen = _ids(ids)
+    policy = get_project(con, project_id).policy
+    previous, last_year = period.previous(), period.last_year()
+    values = _values(con, project_id, (period, previous, last_year), chosen, as_of or datetime.now(UTC))
+    result = {}
+    for kpi_id in chosen:
+        value = values[period.label][kpi_id]
+        target = target_for(policy, kpi_id)
+        result[kpi_id] = KpiValue(
+            id=kpi_id,
+            value=value,
+            target=target,
+            met=CATALOGUE[kpi_id].is_met(value, target),
+            previous=values[previous.label][kpi_id],
+            last_year=values[last_year.label][kpi_id],
+        )
+    return result
+
+
+def kpi_series(
+    con: duckdb.DuckDBPyConnection,
+    project_id: str,
+    period: Period,
+    count: int = 12,
+    ids: Iterable[str] | None = None,
+    *,
+    as_of: datetime | None = None,
+) -> pd.DataFrame:
+    """The ``count`` periods ending with ``period`` (same kind), oldest first: columns period
+    (label), start (date), kpi_id, value, target. Computed in one pass, not per period."""
+    if count < 1:
+        raise ValueError("count must be at least 1")
+    chosen = _ids(ids)
+    policy = get_project(con, project_id).policy
+    periods = period.recent(count)
+    values = _values(con, project_id, periods, chosen, as_of or datetime.now(UTC))
+    rows = [
+        {
+            "period": p.label,
+            "start": p.start,
+            "kpi_id": kpi_id,
+            "value": values[p.label][kpi_id],
+            "target": target_for(policy, kpi_id),
+        }
+        for p in periods
+        for kpi_id in chosen
+    ]
+    return pd.DataFrame(rows, columns=["period", "start", "kpi_id", "value", "target"])
+
+
+def unmet_kpis(
+    con: duckdb.DuckDBPyConnection, project_id: str, period: Period, *, as_of: datetime | None = None
+) -> list[UnmetKpi]:
+    """KPIs below target in ``period``, each with the breaching tickets behind it."""
+    as_of = as_of or datetime.now(UTC)
+    unmet = []
+    for kpi_id, value in compute_kpis(con, project_id, period, as_of=as_of).items():
+        if value.met is not False:
+            continue
+        clock = _BREACH_CLOCK.get(kpi_id)
+        tickets = breaches(con, project_id, period, clock, as_of=as_of) if clock else pd.DataFrame()
+        unmet.append(UnmetKpi(value, CATALOGUE[kpi_id], tickets))
+    return unmet
+
+
+def calendar_coverage(policy: Policy, period: Period) -> list[int]:
+    """Years of ``period`` whose Chinese holidays are unknown: SLA clocks there assume
+    Monday–Friday, and the UI and the report must say so."""
+    return uncovered_years(policy.calendar, period.start, period.end - timedelta(days=1))

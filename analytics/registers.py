@@ -1,0 +1,66 @@
+"""The period's lists for the report: major incidents, major changes, availability per service."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import duckdb
+import pandas as pd
+
+from analytics.kpi_sql import Scope, availability_sql
+from analytics.periods import Period
+from analytics.sla import ticket_where
+from analytics.sqltext import lit, minutes_between
+from data.projects import get_project
+
+
+def _bounds(con: duckdb.DuckDBPyConnection, project_id: str, period: Period) -> tuple[str, str, str]:
+    tz = get_project(con, project_id).timezone
+    start, end = period.bounds_utc(tz)
+    return lit(tz), lit(start), lit(end)
+
+
+def major_incidents(
+    con: duckdb.DuckDBPyConnection, project_id: str, period: Period, *, as_of: datetime | None = None
+) -> pd.DataFrame:
+    """Major incidents created in ``period`` (local times; duration null while unresolved)."""
+    tz, start, end = _bounds(con, project_id, period)
+    where = ticket_where(project_id, as_of or datetime.now(UTC), ("incident",))
+    sql = f"""
+SELECT t.ticket_id, t.title, t.priority, t.service,
+       t.created_at AT TIME ZONE {tz} AS created_at, t.resolved_at AT TIME ZONE {tz} AS resolved_at,
+       {minutes_between("t.created_at", "t.resolved_at")} / 60.0 AS duration_hours,
+       t.problem_id, t.status
+FROM tickets AS t
+WHERE {where} AND t.major AND t.created_at >= {start} AND t.created_at < {end}
+ORDER BY t.created_at, t.ticket_id"""
+    return con.execute(sql).df()
+
+
+def major_changes(
+    con: duckdb.DuckDBPyConnection, project_id: str, period: Period, *, as_of: datetime | None = None
+) -> pd.DataFrame:
+    """Changes and releases closed in ``period`` that are normal or emergency (not standard)
+    or that failed or were rolled back."""
+    tz, start, end = _bounds(con, project_id, period)
+    where = ticket_where(project_id, as_of or datetime.now(UTC), ("change", "release"))
+    closed = "COALESCE(t.closed_at, t.resolved_at)"
+    sql = f"""
+SELECT t.ticket_id, t.kind, t.change_type, t.outcome, t.title, {closed} AT TIME ZONE {tz} AS closed_at
+FROM tickets AS t
+WHERE {where} AND {closed} >= {start} AND {closed} < {end}
+  AND (t.change_type IN ('normal', 'emergency') OR t.outcome IN ('failed', 'rolled_back'))
+ORDER BY closed_at, t.ticket_id"""
+    return con.execute(sql).df()
+
+
+def availability_by_service(
+    con: duckdb.DuckDBPyConnection, project_id: str, period: Period, *, as_of: datetime | None = None
+) -> pd.DataFrame:
+    """Per service: target, availability_pct, unplanned_minutes, planned_minutes, met
+    (null without a target). Services with a target and no outage are at 100 %."""
+    scope = Scope(project_id, get_project(con, project_id).policy, (period,), as_of or datetime.now(UTC))
+    frame = con.execute(availability_sql(scope) + " ORDER BY l.service").df().drop(columns="period")
+    met = frame["availability_pct"] >= frame["target"]
+    frame["met"] = met.astype("boolean").where(frame["target"].notna())
+    return frame.reset_index(drop=True)

@@ -1,0 +1,211 @@
+"""The SLA clock: response and resolution time of each ticket against its policy target.
+
+Set-based: ``clock_ctes`` appends CTEs to a query that measure every ticket of a source
+relation at once (business minutes on the target's calendar, resolution minus the time spent
+in pause statuses). The KPI queries, the breach lists and the benchmarks all use it.
+
+Rules (DESIGN §4–5):
+- a target applies per kind × priority; its calendar is the project's unless it says 24×7;
+  a ticket without a target is outside the SLA rates;
+- the response clock runs from created to first response and never pauses; a ticket without
+  a response is a breach once its target has passed at ``as_of`` (evaluation time) and is not
+  counted yet while the target is still ahead;
+- the resolution clock runs from created to resolved minus the pause-status intervals of
+  ``ticket_status_history`` inside that span (history rows that end before they start are
+  data-quality findings and ignored).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import duckdb
+import pandas as pd
+
+from analytics.calendars import Clock, target_minutes
+from analytics.periods import Period
+from analytics.policy import CALENDAR_24X7, Policy
+from analytics.quality import valid_sql
+from analytics.sqltext import in_list, lit, minutes_between, values_cte
+from data.projects import get_project
+
+TICKET_KINDS = ("incident", "request")  # "tickets" in DESIGN §4
+CLOCKS = ("response", "resolution")
+WORK_CALENDAR = "work_calendar"
+
+
+def project_clock(policy: Policy) -> Clock:
+    return Clock(policy.calendar, policy.timezone, WORK_CALENDAR)
+
+
+def ticket_where(project_id: str, as_of: datetime, kinds: Sequence[str] = TICKET_KINDS) -> str:
+    """Predicate over ``tickets AS t``: the project's valid tickets of ``kinds``."""
+    return (
+        f"t.project_id = {lit(project_id)} AND t.kind IN {in_list(kinds)} AND {valid_sql('tickets', as_of)}"
+    )
+
+
+def targets_cte(policy: Policy) -> str:
+    rows = []
+    for (kind, priority), target in sorted(policy.targets.items()):
+        calendar = policy.calendar_for(target)
+        rows.append(
+            (
+                kind,
+                priority,
+                target_minutes(target.response.amount, target.response.unit, calendar)
+                if target.response
+                else None,
+                target_minutes(target.resolution.amount, target.resolution.unit, calendar)
+                if target.resolution
+                else None,
+                calendar.kind == CALENDAR_24X7,
+            )
+        )
+    return values_cte(
+        "sla_targets",
+        ("kind", "priority", "response_minutes", "resolution_minutes", "on_24x7"),
+        ("VARCHAR", "VARCHAR", "DOUBLE", "DOUBLE", "BOOLEAN"),
+        rows,
+    )
+
+
+def clock_ctes(policy: Policy, project_id: str, source: str, as_of: datetime) -> str:
+    """CTEs (to follow ``source`` in a WITH list) ending in ``clocked``: every column of
+    ``source`` (which needs project_id, ticket_id, kind, priority, created_at,
+    first_response_at, resolved_at) plus response_minutes, resolution_minutes (targets, null
+    when none), on_24x7, response_used and resolution_used (minutes on the target's calendar;
+    a running clock up to ``as_of`` while there is no response / resolution)."""
+    clock = project_clock(policy)
+    now = lit(as_of)
+    ctes = [c for c in (clock.cte(), targets_cte(policy)) if c]
+    ctes.append(
+        f"""clock_src AS (
+    SELECT s.*, g.response_minutes, g.resolution_minutes,
+           COALESCE(g.on_24x7, {lit(clock.is_24x7)}) AS on_24x7,
+           COALESCE(s.first_response_at, {now}) AS response_end,
+           COALESCE(s.resolved_at, {now}) AS resolution_end
+    FROM {source} AS s
+    LEFT JOIN sla_targets AS g ON g.kind = s.kind AND g.priority = s.priority
+)"""
+    )
+    if policy.pause_statuses:
+        ctes.append(
+            f"""pause_spans AS (
+    SELECT c.ticket_id,
+           GREATEST(t.started_at, c.created_at) AS span_start,
+           LEAST(COALESCE(t.ended_at, c.resolution_end), c.resolution_end) AS span_end
+    FROM ticket_status_history AS t
+    JOIN clock_src AS c ON c.ticket_id = t.ticket_id
+    WHERE t.project_id = {lit(project_id)} AND t.status IN {in_list(policy.pause_statuses)}
+      AND {valid_sql("ticket_status_history", as_of)}
+      AND t.started_at < c.resolution_end AND COALESCE(t.ended_at, c.resolution_end) > c.created_at
+)"""
+        )
+        ctes.append(
+            f"""pauses AS (
+    SELECT ps.ticket_id,
+           SUM({clock.point("pb", "ps.span_end")} - {clock.point("pa", "ps.span_start")}) AS paused_business,
+           SUM({minutes_between("ps.span_start", "ps.span_end")}) AS paused_wall
+    FROM pause_spans AS ps
+    {clock.join("pa", "ps.span_start")}
+    {clock.join("pb", "ps.span_end")}
+    GROUP BY ps.ticket_id
+)"""
+        )
+        pause_join = "LEFT JOIN pauses AS p ON p.ticket_id = c.ticket_id"
+        paused_business, paused_wall = "COALESCE(p.paused_business, 0)", "COALESCE(p.paused_wall, 0)"
+    else:
+        pause_join, paused_business, paused_wall = "", "0", "0"
+    created = clock.point("kc", "c.created_at")
+    ctes.append(
+        f"""clocked AS (
+    SELECT c.*,
+           CASE WHEN c.on_24x7 THEN {minutes_between("c.created_at", "c.response_end")}
+                ELSE {clock.point("kr", "c.response_end")} - {created} END AS response_used,
+           GREATEST(CASE WHEN c.on_24x7
+                         THEN {minutes_between("c.created_at", "c.resolution_end")} - {paused_wall}
+                         ELSE {clock.point("ks", "c.resolution_end")} - {created} - {paused_business} END,
+                    0) AS resolution_used
+    FROM clock_src AS c
+    {pause_join}
+    {clock.join("kc", "c.created_at")}
+    {clock.join("kr", "c.response_end")}
+    {clock.join("ks", "c.resolution_end")}
+)"""
+    )
+    return ",\n".join(ctes)
+
+
+def breaches(
+    con: duckdb.DuckDBPyConnection,
+    project_id: str,
+    period: Period,
+    clock: str = "resolution",
+    *,
+    as_of: datetime | None = None,
+) -> pd.DataFrame:
+    """The tickets behind a missed response or resolution SLA in ``period``.
+
+    response: tickets created in the period whose response took longer than the target
+    (or has not come and the target has passed); resolution: tickets resolved in the period
+    whose resolution time minus pauses exceeded the target. Times are local, worst first.
+    """
+    if clock not in CLOCKS:
+        raise ValueError(f"clock {clock!r} must be one of {', '.join(CLOCKS)}")
+    policy = get_project(con, project_id).policy
+    as_of = as_of or datetime.now(UTC)
+    start, end = (lit(b) for b in period.bounds_utc(policy.timezone))
+    anchor = "created_at" if clock == "response" else "resolved_at"
+    tz = lit(policy.timezone)
+    sql = f"""
+WITH source AS (
+    SELECT t.* FROM tickets AS t
+    WHERE {ticket_where(project_id, as_of)} AND t.{anchor} >= {start} AND t.{anchor} < {end}
+),
+{clock_ctes(policy, project_id, "source", as_of)}
+SELECT ticket_id, kind, priority, title, category, assignment_group, assignee,
+       created_at AT TIME ZONE {tz} AS created_at,
+       first_response_at AT TIME ZONE {tz} AS first_response_at,
+       resolved_at AT TIME ZONE {tz} AS resolved_at,
+       {clock}_minutes AS target_minutes,
+       {clock}_used AS business_minutes_used,
+       {clock}_used - {clock}_minutes AS over_minutes
+FROM clocked
+WHERE {clock}_minutes IS NOT NULL AND {clock}_used > {clock}_minutes
+ORDER BY over_minutes DESC, ticket_id
+"""
+    return con.execute(sql).df()
+
+
+def ticket_timeline(
+    con: duckdb.DuckDBPyConnection, project_id: str, ticket_id: str, *, as_of: datetime | None = None
+) -> pd.DataFrame:
+    """A ticket's status history: status, started, ended (local; ended null while current),
+    paused (a pause status of the policy), business_minutes (on the ticket's resolution
+    target calendar, else the project's; up to ``as_of`` for the current status)."""
+    policy = get_project(con, project_id).policy
+    as_of = as_of or datetime.now(UTC)
+    clock = project_clock(policy)
+    tz = lit(policy.timezone)
+    span_end = f"COALESCE(t.ended_at, {lit(as_of)})"
+    ctes = ",\n".join(c for c in (clock.cte(), targets_cte(policy)) if c)
+    sql = f"""
+WITH {ctes}
+SELECT t.status,
+       t.started_at AT TIME ZONE {tz} AS started,
+       t.ended_at AT TIME ZONE {tz} AS ended,
+       t.status IN {in_list(policy.pause_statuses or ("",))} AS paused,
+       CASE WHEN COALESCE(g.on_24x7, {lit(clock.is_24x7)})
+            THEN {minutes_between("t.started_at", span_end)}
+            ELSE {clock.point("ke", span_end)} - {clock.point("ks", "t.started_at")} END AS business_minutes
+FROM ticket_status_history AS t
+JOIN tickets AS k ON k.project_id = t.project_id AND k.ticket_id = t.ticket_id
+LEFT JOIN sla_targets AS g ON g.kind = k.kind AND g.priority = k.priority
+{clock.join("ks", "t.started_at")}
+{clock.join("ke", span_end)}
+WHERE t.project_id = {lit(project_id)} AND t.ticket_id = {lit(ticket_id)}
+ORDER BY t.started_at
+"""
+    return con.execute(sql).df()
