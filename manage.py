@@ -47,6 +47,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             valid_rows_only=args.valid_rows_only,
             user="cli",
             progress=_print_progress,
+            create_project=args.create_project,
         )
     except ImportRejected as exc:
         for problem in exc.problems[:50]:
@@ -155,6 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--valid-rows-only", action="store_true", help="import the valid rows instead of rejecting the file"
+    )
+    p.add_argument(
+        "--create-project",
+        action="store_true",
+        help="create a minimal 24x7 project (no targets yet) when --project does not exist",
     )
     p.set_defaults(func=cmd_import)
 

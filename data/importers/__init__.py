@@ -1,0 +1,270 @@
+"""Import ticket data from files (DESIGN §6 ``manage.py import``; the Import page).
+
+``import_file`` reads the file into DuckDB, lets the preset parse and check it in SQL, and,
+unless the user asked to reject files with errors (the default) and there are some, writes
+everything in one transaction together with its ``import_batches`` row: a failure or a kill
+leaves the database exactly as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import duckdb
+
+from data.importers import event_log, jira, native, servicenow
+from data.importers.problems import ERROR, WARNING, ImportRejected, Problem, file_problem, problems_csv
+from data.importers.readers import load_raw
+from data.importers.staging import Prepared
+from data.importers.upsert import Counts, replace_history, upsert
+from data.projects import get_project, save_project
+
+__all__ = [
+    "PRESETS",
+    "ImportRejected",
+    "ImportResult",
+    "Problem",
+    "import_file",
+    "list_batches",
+    "problems_csv",
+]
+
+PRESETS = ("native", "servicenow", "jira", "event-log")
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+Progress = Callable[[float, str], None]
+_TEMP_TABLES = (
+    "import_raw",
+    "import_staged",
+    "import_events",
+    "import_ordered",
+    "import_tickets",
+    "import_runs",
+)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    batch_id: int
+    file_name: str
+    table: str
+    rows_read: int
+    rejected: int
+    counts: Counts
+    history: Counts | None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == WARNING]
+
+    def describe(self) -> str:
+        c = self.counts
+        text = (
+            f"{self.file_name} → {self.table} (batch {self.batch_id}): {self.rows_read} rows read,"
+            f" {c.inserted} inserted, {c.updated} updated, {c.unchanged} unchanged, {self.rejected} rejected"
+        )
+        if self.history is not None:
+            h = self.history
+            text += f"; status history rows: {h.inserted} new, {h.updated} replaced, {h.unchanged} unchanged"
+        for problem in self.problems[:20]:
+            text += "\n  " + problem.describe()
+        if len(self.problems) > 20:
+            text += f"\n  … {len(self.problems) - 20} more"
+        return text
+
+
+def import_file(
+    con: duckdb.DuckDBPyConnection,
+    path: str | os.PathLike,
+    *,
+    preset: str,
+    project_id: str,
+    timezone: str | None = None,
+    table: str | None = None,
+    mapping: str | dict | None = None,
+    valid_rows_only: bool = False,
+    user: str,
+    progress: Progress | None = None,
+    file_name: str | None = None,
+    create_project: bool = False,
+) -> ImportResult:
+    """Import ``path`` into ``project_id``; raise ``ImportRejected`` (database unchanged) if refused.
+
+    ``file_name`` is the name shown in problems and the batch record (an upload's original
+    name, when ``path`` is a temporary copy). An unknown project is an error, unless
+    ``create_project``: then a minimal round-the-clock project without targets is created in
+    the same transaction (its policy can be edited later like any other).
+    """
+    report = progress or (lambda fraction, message: None)
+    path = Path(path)
+    label = file_name or path.name
+    if preset not in PRESETS:
+        raise ValueError(f"unknown preset {preset!r}; one of {', '.join(PRESETS)}")
+    if not path.is_file():
+        raise FileNotFoundError(f"no such file: {path}")
+    cur = con.cursor()  # temp tables belong to this cursor; the caller's connection stays clean
+    try:
+        new_project_toml = None
+        try:
+            zone = _check_timezone(timezone or get_project(cur, project_id).timezone)
+        except KeyError:
+            if not create_project:
+                raise KeyError(
+                    f"unknown project {project_id!r}: load its policy first (python manage.py projects load"
+                    " FILE.toml), or pass --create-project to create a minimal 24x7 project"
+                ) from None
+            zone = _check_timezone(timezone or DEFAULT_TIMEZONE)
+            new_project_toml = minimal_project_toml(project_id, zone)
+        started_at = datetime.now(UTC)
+        report(0.05, f"reading {label}")
+        raw = load_raw(cur, path, label, "import_raw")
+        report(0.3, f"checking {raw.rows} rows")
+        prepared = _prepare(cur, raw, label, preset, zone, table, _parse_mapping(mapping))
+        errors = [p for p in prepared.problems if p.severity == ERROR]
+        if errors and not valid_rows_only:
+            raise ImportRejected(f"{len(errors)} problems in {label}", prepared.problems)
+        if prepared.rejected == prepared.rows_read:
+            raise ImportRejected(f"no valid rows in {label}", prepared.problems)
+        report(0.6, "writing")
+        sha256 = _sha256(path)
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            if new_project_toml is not None:
+                save_project(cur, new_project_toml)
+            counts, history = _write(cur, prepared, project_id, report)
+            batch_id = _record_batch(
+                cur, prepared, counts, project_id, preset, label, sha256, user, started_at
+            )
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        cur.execute("COMMIT")
+        report(1.0, "done")
+        return ImportResult(
+            batch_id,
+            label,
+            prepared.table,
+            prepared.rows_read,
+            prepared.rejected,
+            counts,
+            history,
+            prepared.problems,
+        )
+    finally:
+        for name in _TEMP_TABLES:
+            cur.execute(f"DROP TABLE IF EXISTS {name}")
+        cur.close()
+
+
+def list_batches(con: duckdb.DuckDBPyConnection, project_id: str, limit: int = 100) -> list[dict]:
+    """The latest imports of a project, newest first (the Import page's history)."""
+    cur = con.cursor()
+    try:
+        result = cur.execute(
+            "SELECT id, started_at, user_name, preset, target_table, file_name, sha256, rows_read, inserted,"
+            " updated, unchanged, rejected, warnings, status FROM import_batches WHERE project_id = ?"
+            " ORDER BY id DESC LIMIT ?",
+            [project_id, limit],
+        )
+        names = [d[0] for d in result.description]
+        return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+    finally:
+        cur.close()
+
+
+def minimal_project_toml(project_id: str, timezone: str) -> str:
+    """A project with a 24x7 calendar, ``pending`` as the pause status and no targets yet."""
+    return (
+        f"[project]\nid = {json.dumps(project_id)}\nname = {json.dumps(project_id)}\ncustomer = \"\"\n"
+        f"timezone = {json.dumps(timezone)}\n\n[calendar]\nkind = \"24x7\"\n\n"
+        '[sla]\npause_statuses = ["pending"]\n'
+    )
+
+
+def _prepare(cur, raw, label, preset, timezone, table, mapping) -> Prepared:
+    if preset == "native":
+        return native.prepare(cur, raw, label, timezone, table)
+    if table not in (None, "tickets"):
+        raise ValueError(f"--table is for the native preset; {preset} imports tickets")
+    if preset == "servicenow":
+        return servicenow.prepare(cur, raw, label, timezone)
+    if preset == "jira":
+        return jira.prepare(cur, raw, label, timezone)
+    if mapping is None:
+        raise ImportRejected(
+            "mapping needed", [file_problem(label, "the event-log preset needs a column and status mapping")]
+        )
+    return event_log.prepare_mapped(cur, raw, label, timezone, mapping)
+
+
+def _write(cur, prepared: Prepared, project_id: str, report: Progress) -> tuple[Counts, Counts | None]:
+    history = None
+    if prepared.rows_sql is None:  # a native status-history file
+        return replace_history(cur, project_id, prepared.history_sql), None
+    counts = upsert(cur, prepared.table, project_id, prepared.columns, prepared.rows_sql)
+    if prepared.history_sql is not None:
+        report(0.85, "writing status history")
+        history = replace_history(cur, project_id, prepared.history_sql)
+    return counts, history
+
+
+def _record_batch(cur, prepared, counts, project_id, preset, label, sha256, user, started_at) -> int:
+    warnings = sum(p.severity == WARNING for p in prepared.problems)
+    status = "partial" if prepared.rejected else "complete"
+    return cur.execute(
+        "INSERT INTO import_batches (project_id, preset, target_table, file_name, sha256, user_name,"
+        " started_at, finished_at, rows_read, inserted, updated, unchanged, rejected, warnings, status)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        [
+            project_id,
+            preset,
+            prepared.table,
+            label,
+            sha256,
+            user,
+            started_at,
+            prepared.rows_read,
+            counts.inserted,
+            counts.updated,
+            counts.unchanged,
+            prepared.rejected,
+            warnings,
+            status,
+        ],
+    ).fetchone()[0]
+
+
+def _check_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown timezone {name!r} (use an IANA name such as Asia/Shanghai)") from None
+    return name
+
+
+def _parse_mapping(mapping: str | dict | None) -> dict | None:
+    """The event-log mapping: a dict, JSON text, or the path of a JSON file."""
+    if mapping is None or isinstance(mapping, dict):
+        return mapping
+    text = mapping.strip()
+    if not text.startswith("{"):
+        text = Path(text).read_text(encoding="utf-8")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"the mapping is not valid JSON: {exc}") from None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -1,0 +1,247 @@
+"""Tickets and status history from an event log: one row per update of a ticket.
+
+Shared by the ServiceNow audit log and the generic ``event-log`` preset. The staged events
+table has ``ticket_id``, ``event_at`` (the event time), optionally ``seq`` (the source's update
+counter, ordered first), ``status`` (ours; NULL for a state we do not know: reported and left
+out of the history) and any ticket column, whose final value is the last event's.
+
+Lifecycle rules (documented for users in the Import page help):
+- order: ``seq``, then ``event_at``, then file order; a ticket with any bad event is left out whole,
+  because a lifecycle with a hole would be silently wrong;
+- status history: runs of equal consecutive statuses; a run starts at its first event (never
+  earlier than the run before it) and ends where the next run starts; the first run starts at
+  the ticket's creation;
+- created_at: the source's creation time if given, else the first event;
+- first_response_at: the first event whose status is past ``new`` (the first move out of New,
+  which for ServiceNow is also when work or a wait starts), not before created_at;
+- resolved_at / closed_at / reopen_count: the source's values where it has them (as the
+  source saw them); otherwise derived: resolved = start of the first resolved/closed run after
+  the last open run, closed = start of a final closed run, reopens = open runs after a
+  resolved/closed run.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from data.importers.problems import ImportRejected, file_problem
+from data.importers.readers import RawTable
+from data.importers.staging import (
+    Field,
+    Prepared,
+    Rule,
+    collect_problems,
+    literal,
+    order_warning,
+    quote,
+    stage,
+)
+
+OPEN = "('new', 'in_progress', 'pending')"
+DONE = "('resolved', 'closed')"
+TICKET_COLUMNS = (
+    "kind",
+    "title",
+    "category",
+    "service",
+    "priority",
+    "major",
+    "tier",
+    "escalated",
+    "assignment_group",
+    "assignee",
+    "problem_id",
+)
+SOURCE_LIFECYCLE = ("created_at", "resolved_at", "closed_at", "reopen_count")
+STATUS_VALUES = ("new", "in_progress", "pending", "resolved", "closed", "cancelled")
+
+
+def unknown_status_rule(state_column: str) -> Rule:
+    return Rule(
+        f"status IS NULL AND {quote('src:' + state_column)} IS NOT NULL",
+        state_column,
+        quote("src:" + state_column),
+        "unknown state: this event is left out of the status history",
+        "warning",
+    )
+
+
+def derive_tickets(
+    con: duckdb.DuckDBPyConnection, columns: set[str], source: str
+) -> tuple[list[str], str, str]:
+    """From ``import_events`` build ``import_tickets`` and ``import_runs``.
+
+    Returns the ticket columns, the SELECT of valid tickets and the SELECT of their history.
+    """
+    seq = "seq, " if "seq" in columns else ""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE import_ordered AS "
+        f"SELECT *, row_number() OVER (PARTITION BY ticket_id ORDER BY {seq}event_at, _row) AS n"
+        " FROM import_events WHERE ticket_id IN"
+        " (SELECT ticket_id FROM import_events GROUP BY ticket_id HAVING bool_and(_ok))"
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE import_runs AS "
+        "WITH known AS (SELECT ticket_id, status, n,"
+        "  max(event_at) OVER (PARTITION BY ticket_id ORDER BY n ROWS UNBOUNDED PRECEDING) AS event_at"
+        "  FROM import_ordered WHERE status IS NOT NULL),"
+        " marked AS (SELECT *, status IS DISTINCT FROM lag(status) OVER w AS starts FROM known"
+        "  WINDOW w AS (PARTITION BY ticket_id ORDER BY n)),"
+        " runs AS (SELECT ticket_id, status, event_at AS started_at,"
+        "  row_number() OVER (PARTITION BY ticket_id ORDER BY n) AS k FROM marked WHERE starts)"
+        " SELECT *, lead(started_at) OVER w AS ended_at, lag(status) OVER w AS previous,"
+        "  k = max(k) OVER (PARTITION BY ticket_id) AS last"
+        " FROM runs WINDOW w AS (PARTITION BY ticket_id ORDER BY k)"
+    )
+    carried = [c for c in TICKET_COLUMNS if c in columns]
+    finals = "".join(f", l.{quote(c)}" for c in carried)
+    source_value = {c: f"l.{c}" if c in columns else "NULL" for c in SOURCE_LIFECYCLE}
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE import_tickets AS "
+        "WITH last_event AS (SELECT * FROM import_ordered QUALIFY n = max(n) OVER (PARTITION BY ticket_id)),"
+        " events AS (SELECT ticket_id, min(event_at) AS first_at,"
+        f"  min(event_at) FILTER (WHERE status IS NOT NULL AND status <> 'new') AS moved_at"
+        "  FROM import_ordered GROUP BY ticket_id),"
+        " runs AS (SELECT ticket_id, any_value(status) FILTER (WHERE last) AS status,"
+        f"  max(k) FILTER (WHERE status IN {OPEN}) AS last_open,"
+        f"  count(*) FILTER (WHERE status IN {OPEN} AND previous IN {DONE}) AS reopens"
+        "  FROM import_runs GROUP BY ticket_id),"
+        " derived AS (SELECT r.ticket_id, r.status, r.reopens,"
+        f"  CASE WHEN r.status IN {DONE} THEN (SELECT min(x.started_at) FROM import_runs x"
+        f"   WHERE x.ticket_id = r.ticket_id AND x.status IN {DONE} AND x.k > coalesce(r.last_open, 0)) END"
+        "   AS resolved_at,"
+        "  CASE WHEN r.status = 'closed' THEN (SELECT x.started_at FROM import_runs x"
+        "   WHERE x.ticket_id = r.ticket_id AND x.last) END AS closed_at"
+        "  FROM runs r)"
+        f" SELECT l._row, l.ticket_id{finals}, d.status,"
+        f"  coalesce({source_value['created_at']}, e.first_at) AS created_at,"
+        f"  greatest(e.moved_at, coalesce({source_value['created_at']}, e.first_at)) AS first_response_at,"
+        f"  coalesce({source_value['resolved_at']}, d.resolved_at) AS resolved_at,"
+        f"  coalesce({source_value['closed_at']}, d.closed_at) AS closed_at,"
+        f"  coalesce({source_value['reopen_count']}, d.reopens, 0) AS reopen_count,"
+        f"  {literal(source)} AS source"
+        " FROM last_event l JOIN events e USING (ticket_id) LEFT JOIN derived d USING (ticket_id)"
+    )
+    ticket_columns = [
+        "ticket_id",
+        *carried,
+        "status",
+        "created_at",
+        "first_response_at",
+        "resolved_at",
+        "closed_at",
+        "reopen_count",
+        "source",
+    ]
+    selected = ", ".join(quote(c) for c in ticket_columns)
+    history = (
+        "SELECT r.ticket_id, r.status,"
+        " CASE WHEN r.k = 1 THEN least(r.started_at, t.created_at) ELSE r.started_at END AS started_at,"
+        " r.ended_at FROM import_runs r JOIN import_tickets t USING (ticket_id)"
+    )
+    return ticket_columns, f"SELECT {selected} FROM import_tickets", history
+
+
+def finish(
+    con: duckdb.DuckDBPyConnection,
+    raw: RawTable,
+    label: str,
+    event_rules: list[Rule],
+    columns: set[str],
+    source: str,
+    *,
+    with_history: bool = True,
+) -> Prepared:
+    """Report event problems, derive tickets, report ticket warnings; rejected = events left out."""
+    problems = collect_problems(con, "import_events", event_rules, label)
+    ticket_columns, tickets_sql, history_sql = derive_tickets(con, columns, source)
+    warnings = [order_warning(a, "created_at") for a in ("first_response_at", "resolved_at", "closed_at")]
+    ticket_problems = collect_problems(con, "import_tickets", warnings, label)
+    rejected = (
+        con.execute("SELECT count(*) FROM import_events").fetchone()[0]
+        - con.execute("SELECT count(*) FROM import_ordered").fetchone()[0]
+    )
+    return Prepared(
+        "tickets",
+        raw.rows,
+        sorted(problems + ticket_problems, key=lambda p: p.row or 0),
+        rejected,
+        ticket_columns,
+        tickets_sql,
+        history_sql if with_history else None,
+    )
+
+
+def prepare_mapped(
+    con: duckdb.DuckDBPyConnection, raw: RawTable, label: str, timezone: str, mapping: dict
+) -> Prepared:
+    """The ``event-log`` preset. ``mapping``::
+
+    {"columns": {"ticket_id": "Case ID", "timestamp": "Time", "status": "Activity",
+                 "priority": "Priority", "title": "Subject", ...},   # our name → file column
+     "statuses": {"Opened": "new", "Waiting": "pending", "Solved": "resolved", ...},
+     "priorities": {"High": "P1", ...},          # optional; P1…P4, 1…4 are understood
+     "defaults": {"kind": "incident", "priority": "P3"},   # for columns the file lacks
+     "timestamp_formats": ["%d/%m/%Y %H:%M"]}     # optional; default ISO 8601
+    """
+    from data.importers.native import KINDS, PRIORITIES
+
+    columns = dict(mapping.get("columns") or {})
+    statuses = {str(k).lower(): v for k, v in (mapping.get("statuses") or {}).items()}
+    defaults = mapping.get("defaults") or {}
+    problems = _mapping_problems(label, raw, columns, statuses, defaults)
+    if problems:
+        raise ImportRejected("mapping does not fit the file", problems)
+    formats = tuple(mapping.get("timestamp_formats") or ())
+    priorities = {**PRIORITIES, **{str(k).lower(): v for k, v in (mapping.get("priorities") or {}).items()}}
+
+    def source(name: str) -> str | None:
+        if name in columns:
+            return quote(columns[name])
+        return literal(str(defaults[name])) if name in defaults else None
+
+    fields = [
+        Field("ticket_id", source=source("ticket_id"), required=True),
+        Field("event_at", "timestamp", source("timestamp"), required=True, formats=formats),
+        Field("state", source=source("status"), required=True),
+        Field("kind", "enum", source("kind"), required=True, choices=KINDS),
+        Field("priority", "enum", source("priority"), required=True, choices=priorities),
+        *[
+            Field(c, source=source(c))
+            for c in ("title", "category", "service", "assignment_group", "assignee")
+        ],
+        Field("created_at", "timestamp", source("created_at"), formats=formats),
+    ]
+    cases = " ".join(f"WHEN {literal(k)} THEN {literal(v)}" for k, v in statuses.items())
+    event_rules = stage(
+        con,
+        raw.name,
+        fields,
+        "import_events",
+        timezone,
+        extra_columns={"status": f"CASE lower(state) {cases} END"},
+        extra_rules=[unknown_status_rule("state")],
+    )
+    present = {f.name for f in fields if f.source is not None} | {"status"}
+    return finish(con, raw, label, event_rules, present, "event-log")
+
+
+def _mapping_problems(label, raw, columns, statuses, defaults) -> list:
+    problems = []
+    for ours, theirs in columns.items():
+        if theirs not in raw.columns:
+            problems.append(
+                file_problem(label, f"mapped column {theirs!r} (for {ours}) is not in the file", theirs)
+            )
+    for needed in ("ticket_id", "timestamp", "status"):
+        if needed not in columns:
+            problems.append(
+                file_problem(label, f"the mapping must name the file's column for {needed}", needed)
+            )
+    for needed in ("kind", "priority"):
+        if needed not in columns and needed not in defaults:
+            problems.append(file_problem(label, f"map a column to {needed} or give a default for it", needed))
+    wrong = sorted({v for v in statuses.values() if v not in STATUS_VALUES})
+    if wrong:
+        problems.append(file_problem(label, f"statuses map to unknown values {wrong}; ours: {STATUS_VALUES}"))
+    return problems

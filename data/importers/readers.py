@@ -1,0 +1,157 @@
+"""Turn an uploaded file (CSV in UTF-8, UTF-8 with BOM or GBK/GB18030, or XLSX) into a DuckDB
+table of text columns, one row per data row, streamed so that memory stays bounded.
+
+DuckDB's CSV reader only speaks UTF-8, so GB18030 files (Excel in China; a superset of GBK)
+are transcoded chunk by chunk into a temporary UTF-8 copy, and XLSX sheets are written out as
+CSV row by row. Every value stays text here; the presets parse and validate them in SQL.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from data.importers.problems import ImportRejected, file_problem
+
+CHUNK_BYTES = 1 << 20
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+# Cells longer than DuckDB's default line limit (2 MB) are legal in a CSV; a few MB more is
+# still bounded, and anything beyond is a broken export.
+MAX_LINE_BYTES = 16 << 20
+_UTF8_BOM = codecs.BOM_UTF8
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A temporary table of text columns; ``_row`` is the spreadsheet row (header = row 1)."""
+
+    name: str
+    columns: list[str]
+    rows: int
+
+
+def detect_encoding(path: Path, label: str) -> str:
+    """'utf-8' (with or without BOM) or 'gb18030'; the whole file is checked, in chunks."""
+    if _decodes(path, "utf-8"):
+        return "utf-8"
+    if _decodes(path, "gb18030"):
+        return "gb18030"
+    raise ImportRejected(
+        "unreadable encoding",
+        [file_problem(label, "the file is neither UTF-8 nor GBK/GB18030 text; save it as CSV UTF-8")],
+    )
+
+
+def load_raw(con: duckdb.DuckDBPyConnection, path: Path, label: str, table: str) -> RawTable:
+    """Read ``path`` into the temporary table ``table``; empty files are refused here."""
+    if path.stat().st_size == 0:
+        raise ImportRejected("empty file", [file_problem(label, "the file is empty")])
+    with _utf8_csv(path, label) as csv_path:
+        try:
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM read_csv(?, header = true,"
+                f" all_varchar = true, max_line_size = {MAX_LINE_BYTES})",
+                [str(csv_path)],
+            )
+        except duckdb.Error as exc:
+            raise ImportRejected(
+                "unreadable CSV", [file_problem(label, f"not a readable CSV file: {_first_line(exc)}")]
+            ) from exc
+    columns = [row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()]
+    # Blank rows (Excel's formatted-but-empty rows, ",,," lines) carry nothing; rowids stay put.
+    con.execute(f"DELETE FROM {table} WHERE " + " AND ".join(f'"{c}" IS NULL' for c in columns))
+    rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    if rows == 0:
+        raise ImportRejected("no data rows", [file_problem(label, "the file has a header but no data rows")])
+    return RawTable(table, columns, rows)
+
+
+def row_number_sql() -> str:
+    """The spreadsheet row of a raw-table row: rowid follows file order, the header is row 1."""
+    return "(rowid + 2)"
+
+
+@contextmanager
+def _utf8_csv(path: Path, label: str) -> Iterator[Path]:
+    """The file itself when DuckDB can read it directly, else a temporary UTF-8 CSV copy."""
+    if path.suffix.lower() in XLSX_SUFFIXES:
+        with tempfile.TemporaryDirectory(prefix="import-") as tmp:
+            target = Path(tmp) / "sheet.csv"
+            _xlsx_to_csv(path, target, label)
+            yield target
+        return
+    if detect_encoding(path, label) == "utf-8":
+        yield path  # DuckDB skips a UTF-8 BOM itself
+        return
+    with tempfile.TemporaryDirectory(prefix="import-") as tmp:
+        target = Path(tmp) / "utf8.csv"
+        _transcode(path, target, "gb18030")
+        yield target
+
+
+def _decodes(path: Path, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        with path.open("rb") as f:
+            while chunk := f.read(CHUNK_BYTES):
+                decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _transcode(source: Path, target: Path, encoding: str) -> None:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    with source.open("rb") as src, target.open("w", encoding="utf-8", newline="") as dst:
+        while chunk := src.read(CHUNK_BYTES):
+            dst.write(decoder.decode(chunk))
+        dst.write(decoder.decode(b"", final=True))
+
+
+def _xlsx_to_csv(source: Path, target: Path, label: str) -> None:
+    """The first sheet, row by row; formulas come out as their text, never evaluated."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(source, read_only=True, data_only=False)
+    except Exception as exc:  # openpyxl raises many types for a file that is not a workbook
+        raise ImportRejected(
+            "unreadable XLSX", [file_problem(label, f"not a readable XLSX workbook: {exc}")]
+        ) from exc
+    try:
+        sheet = workbook.worksheets[0]
+        with target.open("w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out)
+            for values in sheet.iter_rows(values_only=True):
+                writer.writerow([_cell_text(v) for v in values])
+    finally:
+        workbook.close()
+    if target.stat().st_size == 0:
+        raise ImportRejected("empty file", [file_problem(label, "the first sheet of the workbook is empty")])
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # Excel stores every number as a float: 1001, not 1001.0
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0]

@@ -1,0 +1,100 @@
+"""Write staged rows into the analytics tables: insert new keys, update changed rows, leave
+identical rows alone (so importing the same file twice changes nothing), and replace the
+status history of tickets whose history differs. Runs inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from data.importers.staging import literal, quote
+
+# The natural key of each table within a project: a row with the same key is the same record.
+TABLE_KEYS = {
+    "tickets": ("ticket_id",),
+    "satisfaction": ("ticket_id", "kind", "responded_at"),
+    "outages": ("service", "started_at"),
+    "worklogs": ("person", "day", "ticket_id"),
+    "staff_capacity": ("person", "month"),
+}
+HISTORY_COLUMNS = ("ticket_id", "status", "started_at", "ended_at")
+
+
+@dataclass(frozen=True)
+class Counts:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def upsert(
+    cur: duckdb.DuckDBPyConnection, table: str, project_id: str, columns: list[str], rows_sql: str
+) -> Counts:
+    """Merge ``rows_sql`` (one row per key, giving ``columns``) into ``table`` for the project.
+
+    Columns the file did not have are not in ``columns``: updates leave them as they were.
+    """
+    keys = TABLE_KEYS[table]
+    values = [c for c in columns if c not in keys]
+    same_key = " AND ".join(f"t.{quote(k)} IS NOT DISTINCT FROM i.{quote(k)}" for k in keys)
+    same_values = " AND ".join(f"t.{quote(c)} IS NOT DISTINCT FROM i.{quote(c)}" for c in values) or "true"
+    cols = ", ".join(quote(c) for c in columns)
+    cur.execute(
+        f"CREATE OR REPLACE TEMP TABLE import_classified AS "
+        f"SELECT i.*, CASE WHEN t.project_id IS NULL THEN 'new' WHEN {same_values} THEN 'same'"
+        f" ELSE 'changed' END AS _change"
+        f" FROM (SELECT {literal(project_id)} AS project_id, {cols} FROM ({rows_sql})) AS i"
+        f" LEFT JOIN (SELECT * FROM {table} WHERE project_id = {literal(project_id)}) AS t ON {same_key}"
+    )
+    counts = dict(cur.execute("SELECT _change, count(*) FROM import_classified GROUP BY _change").fetchall())
+    if values and counts.get("changed"):
+        assignments = ", ".join(f"{quote(c)} = i.{quote(c)}" for c in values)
+        cur.execute(
+            f"UPDATE {table} AS t SET {assignments} FROM import_classified AS i"
+            f" WHERE i._change = 'changed' AND t.project_id = i.project_id AND {same_key}"
+        )
+    cur.execute(
+        f"INSERT INTO {table} (project_id, {cols}) SELECT project_id, {cols}"
+        f" FROM import_classified WHERE _change = 'new'"
+    )
+    cur.execute("DROP TABLE import_classified")
+    return Counts(counts.get("new", 0), counts.get("changed", 0), counts.get("same", 0))
+
+
+def replace_history(cur: duckdb.DuckDBPyConnection, project_id: str, history_sql: str) -> Counts:
+    """Replace the stored history of every ticket in ``history_sql`` whose history differs.
+
+    Counts are in history rows: rows of tickets without stored history are inserted, rows of
+    tickets whose history changed are updated, the rest unchanged.
+    """
+    project = literal(project_id)
+    fingerprint = (
+        "md5(string_agg(concat_ws('|', status, started_at, ended_at), ';'"
+        " ORDER BY started_at, status, ended_at))"
+    )
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE import_history AS {history_sql}")
+    cur.execute(
+        "CREATE OR REPLACE TEMP TABLE import_history_diff AS "
+        f"SELECT n.ticket_id, n.rows, o.fp IS NULL AS fresh, o.fp IS NOT DISTINCT FROM n.fp AS same FROM"
+        f" (SELECT ticket_id, count(*) AS rows, {fingerprint} AS fp FROM import_history GROUP BY ticket_id) n"
+        f" LEFT JOIN (SELECT ticket_id, {fingerprint} AS fp FROM ticket_status_history"
+        f"  WHERE project_id = {project} AND ticket_id IN (SELECT ticket_id FROM import_history)"
+        f"  GROUP BY ticket_id) o USING (ticket_id)"
+    )
+    inserted, updated, unchanged = cur.execute(
+        "SELECT coalesce(sum(rows) FILTER (WHERE fresh), 0), coalesce(sum(rows) FILTER (WHERE NOT fresh"
+        " AND NOT same), 0), coalesce(sum(rows) FILTER (WHERE same), 0) FROM import_history_diff"
+    ).fetchone()
+    changed = "SELECT ticket_id FROM import_history_diff WHERE NOT same"
+    cur.execute(
+        f"DELETE FROM ticket_status_history WHERE project_id = {project} AND ticket_id IN ({changed})"
+    )
+    cols = ", ".join(HISTORY_COLUMNS)
+    cur.execute(
+        f"INSERT INTO ticket_status_history (project_id, {cols}) SELECT {project}, {cols}"
+        f" FROM import_history WHERE ticket_id IN ({changed})"
+    )
+    cur.execute("DROP TABLE import_history; DROP TABLE import_history_diff")
+    return Counts(int(inserted), int(updated), int(unchanged))
