@@ -1,0 +1,105 @@
+"""Numbered migrations: every table of DESIGN §3 on a new file, each version once, and a
+broken migration leaves the database as it was."""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import pytest
+
+from data import db, migrations
+
+# DESIGN §3: the analytics tables and the columns the KPIs and importers rely on
+SECTION_3 = {
+    "projects": {"project_id", "name", "customer", "timezone", "policy_toml"},
+    "tickets": {
+        "project_id", "ticket_id", "kind", "title", "category", "service", "priority", "status",
+        "major", "tier", "escalated", "assignment_group", "assignee", "created_at",
+        "first_response_at", "resolved_at", "closed_at", "reopen_count", "change_type", "outcome",
+        "effort_hours", "problem_id", "source",
+    },
+    "ticket_status_history": {"project_id", "ticket_id", "status", "started_at", "ended_at"},
+    "satisfaction": {"project_id", "ticket_id", "kind", "responded_at", "score", "comment"},
+    "outages": {"project_id", "service", "started_at", "ended_at", "planned"},
+    "worklogs": {"project_id", "person", "day", "hours", "ticket_id"},
+    "staff_capacity": {"project_id", "person", "month", "hours_available"},
+}  # fmt: skip
+
+
+def columns(con, table: str) -> dict[str, str]:
+    rows = con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ?", [table]
+    ).fetchall()
+    return dict(rows)
+
+
+def test_new_database_gets_every_section_3_table_and_records_each_version(db_path):
+    con = db.connect(db_path)
+    for table, expected in SECTION_3.items():
+        found = columns(con, table)
+        assert expected <= set(found), f"{table} lacks {expected - set(found)}"
+    assert columns(con, "tickets")["created_at"] == "TIMESTAMP WITH TIME ZONE"
+    assert migrations.applied(con) == [version for version, _, _ in migrations.available()]
+    with pytest.raises(duckdb.ConstraintException):  # enumerations are checked by the schema
+        con.execute(
+            "INSERT INTO tickets (project_id, ticket_id, kind, priority, created_at)"
+            " VALUES ('p', 'T-1', 'incident', 'P9', now())"
+        )
+
+
+def test_reopening_applies_nothing_twice_and_keeps_the_data(db_path):
+    con = db.connect(db_path)
+    con.execute("INSERT INTO projects (project_id, name) VALUES ('p1', '项目一')")
+    before = con.execute("SELECT version, applied_at FROM schema_version ORDER BY version").fetchall()
+    db.close(db_path)
+
+    con = db.connect(db_path)
+    assert migrations.apply_migrations(con) == []
+    assert con.execute("SELECT version, applied_at FROM schema_version ORDER BY version").fetchall() == before
+    assert con.execute("SELECT name FROM projects WHERE project_id = 'p1'").fetchone() == ("项目一",)
+
+
+@pytest.fixture
+def migrations_copy(tmp_path, monkeypatch):
+    """The real migrations in a folder of their own, so a test can add a file to it."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    for path in migrations.MIGRATIONS_DIR.glob("*.sql"):
+        shutil.copy(path, folder / path.name)
+    monkeypatch.setattr(migrations, "MIGRATIONS_DIR", folder)
+    return folder
+
+
+def test_a_broken_migration_rolls_back_whole_and_runs_once_fixed(tmp_path, migrations_copy):
+    last = max(version for version, _, _ in migrations.available())
+    broken = migrations_copy / f"{last + 1:04d}_add_notes.sql"
+    broken.write_text(
+        "CREATE TABLE notes (id INTEGER);\nINSERT INTO notes VALUES (1);\n"
+        "ALTER TABLE no_such_table ADD COLUMN x INT;\n",
+        encoding="utf-8",
+    )
+    con = duckdb.connect(str(tmp_path / "m.duckdb"))
+    try:
+        with pytest.raises(duckdb.CatalogException, match="no_such_table"):
+            migrations.apply_migrations(con)
+        assert last + 1 not in migrations.applied(con)
+        assert migrations.applied(con)[-1] == last  # the good ones before it stay applied
+        tables = {t for (t,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        assert "notes" not in tables and "tickets" in tables
+
+        broken.write_text("CREATE TABLE notes (id INTEGER);\n", encoding="utf-8")
+        assert migrations.apply_migrations(con) == [last + 1]
+        assert migrations.apply_migrations(con) == []
+    finally:
+        con.close()
+
+
+def test_misnamed_or_duplicate_migration_files_are_refused(migrations_copy):
+    (migrations_copy / "add_notes.sql").write_text("SELECT 1;", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"add_notes\.sql"):
+        migrations.available()
+    (migrations_copy / "add_notes.sql").unlink()
+    (migrations_copy / "0001_again.sql").write_text("SELECT 1;", encoding="utf-8")
+    with pytest.raises(ValueError, match="share a number"):
+        migrations.available()
