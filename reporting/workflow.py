@@ -143,11 +143,11 @@ def transition(
         with Session(db.engine(db_path)) as s:
             report = _load(s, report_id)
             require(actor, action, report.project_id)
+            if report.lock_version != expected_lock:  # before the state: "someone changed it" explains best
+                raise ConcurrentEditError(_conflict_message(s, report))
             target = TRANSITIONS.get((report.state, action))
             if target is None:
                 raise InvalidTransition(f"cannot {action} a report that is {report.state}")
-            if report.lock_version != expected_lock:
-                raise ConcurrentEditError(_conflict_message(s, report))
             now, from_state = utcnow(), report.state
             changes = _apply(s, report, action, actor, now, comment, narrative, rendition)
             changes |= {"state": target, "lock_version": expected_lock + 1, "updated_at": now}

@@ -1,0 +1,244 @@
+"""Workflow rules beyond the state table: separation of duties, locking, atomicity, archive."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from workflow_helpers import DOCUMENT, PROJECT, act, report_in_state, report_row, seed, table_counts
+
+from analytics.periods import Period
+from data import db
+from reporting import archive, corrective, users, workflow
+from reporting.roles import PermissionDenied
+from reporting.workflow import ConcurrentEditError, WorkflowError
+
+OCT = Period.parse("2026-10")
+
+
+@pytest.fixture
+def world(db_path):
+    return db_path, seed(db_path)
+
+
+def test_draft_due_date_follows_the_calendar(world):
+    path, cast = world
+    # 2026-10-10 is a Saturday but an adjusted working day after National Day.
+    assert (
+        workflow.create_draft(path, cast.author, PROJECT, "2026-09", "external").due_date.isoformat()
+        == "2026-10-10"
+    )
+    # 2026-05-10 is a Sunday: due the next Monday.
+    assert (
+        workflow.create_draft(path, cast.author, PROJECT, "2026-04", "internal").due_date.isoformat()
+        == "2026-05-11"
+    )
+
+
+def test_one_report_per_project_period_kind(world):
+    path, cast = world
+    workflow.create_draft(path, cast.author, PROJECT, OCT, "external")
+    with pytest.raises(WorkflowError, match="already exists"):
+        workflow.create_draft(path, cast.author, PROJECT, OCT, "external")
+
+
+def test_author_of_another_project_cannot_create_or_see(world):
+    path, cast = world
+    with pytest.raises(PermissionDenied):
+        workflow.create_draft(path, cast.other_author, PROJECT, OCT, "external")
+    report = workflow.create_draft(path, cast.author, PROJECT, OCT, "external")
+    with pytest.raises(PermissionDenied):
+        workflow.get_report(path, cast.other_author, report.id)
+    assert workflow.list_reports(path, cast.other_author) == []
+
+
+def test_customer_sees_only_published_external_reports(world):
+    path, cast = world
+    external = report_in_state(path, cast, "published", OCT, "external")
+    report_in_state(path, cast, "published", OCT, "internal")
+    report_in_state(path, cast, "approved", OCT.previous(), "external")
+    assert [r.id for r in workflow.list_reports(path, cast.customer)] == [external.id]
+    assert len(workflow.list_reports(path, cast.viewer)) == 3
+
+
+def test_return_needs_a_comment(world):
+    path, cast = world
+    report = report_in_state(path, cast, "submitted", OCT)
+    with pytest.raises(WorkflowError, match="comment"):
+        act(path, cast, report, "return", "approver", comment="   ")
+
+
+def test_author_promoted_to_approver_still_cannot_approve_own_report(world):
+    path, cast = world
+    report = report_in_state(path, cast, "submitted", OCT)
+    users.update_user(path, cast.admin, "pm", role="approver", projects=[PROJECT], active=True)
+    promoted = users.actor_by_username(path, "pm")
+    with pytest.raises(PermissionDenied, match="never approve"):
+        workflow.transition(
+            path, report.id, "approve", promoted, expected_lock=report.lock_version, rendition=DOCUMENT
+        )
+
+
+def test_stale_lock_is_refused_with_a_clear_message(world):
+    path, cast = world
+    seen = report_in_state(path, cast, "submitted", OCT)
+    act(path, cast, seen, "return", "approver")
+    before = report_row(path, seen.id)
+    with pytest.raises(ConcurrentEditError, match="Boss"):
+        act(path, cast, seen, "approve", "approver")  # still holding the old lock version
+    assert report_row(path, seen.id) == before
+
+
+def test_two_actors_at_once_one_wins(world):
+    """Approver approves while a second approver returns, both from the same loaded version."""
+    path, cast = world
+    second = users.create_user(
+        path, username="boss2", display_name="Boss2", role="approver", password="x" * 12, by=cast.admin
+    )
+    report = report_in_state(path, cast, "submitted", OCT)
+    barrier, outcomes = threading.Barrier(2), {}
+
+    def attempt(name, actor, action, extra):
+        barrier.wait()
+        try:
+            outcomes[name] = workflow.transition(
+                path, report.id, action, actor, expected_lock=report.lock_version, **extra
+            ).state
+        except ConcurrentEditError as exc:
+            outcomes[name] = exc
+
+    threads = [
+        threading.Thread(target=attempt, args=("approve", cast.approver, "approve", {"rendition": DOCUMENT})),
+        threading.Thread(target=attempt, args=("return", second, "return", {"comment": "数据有误"})),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    winners = [k for k, v in outcomes.items() if isinstance(v, str)]
+    losers = [k for k, v in outcomes.items() if isinstance(v, ConcurrentEditError)]
+    assert len(winners) == 1 and len(losers) == 1, outcomes
+    final = workflow.get_report(path, cast.approver, report.id)
+    assert final.state == outcomes[winners[0]]
+    assert final.lock_version == report.lock_version + 1
+    actions = [e.action for e in workflow.audit_trail(path, cast.approver, report.id)]
+    assert actions == ["create", "submit", winners[0]]
+    versions = db.connect(path).execute("SELECT count(*) FROM report_versions").fetchone()[0]
+    assert versions == (1 if winners[0] == "approve" else 0)
+
+
+def test_failed_approval_leaves_the_database_as_it_was(world):
+    """A leftover frozen row makes the freeze fail at commit: nothing of the approval stays."""
+    path, cast = world
+    report = report_in_state(path, cast, "submitted", OCT)
+    report = act(path, cast, report, "return", "approver")
+    narrative = {
+        "unmet_analysis": [
+            {
+                "kpi_id": "csat_avg",
+                "analysis": "回访不及时",
+                "action": "增加回访人手",
+                "owner": "张三",
+                "due_date": "2026-12-15",
+            }
+        ]
+    }
+    report = act(path, cast, report, "edit", "author", narrative=narrative)
+    report = act(path, cast, report, "submit", "author")
+    con = db.connect(path)
+    con.execute(
+        "INSERT INTO report_versions VALUES (?, 1, '{}', '{}', 'x'::BLOB, 'docx', 'a', 'b', 'u', 'u', now())",
+        [report.id],
+    )
+    before, counts = report_row(path, report.id), table_counts(path)
+    with pytest.raises(Exception, match=r"(?i)constraint|duplicate"):
+        act(path, cast, report, "approve", "approver")
+    assert report_row(path, report.id) == before
+    assert table_counts(path) == counts
+
+
+def test_archive_freezes_and_verification_detects_tampering(world):
+    path, cast = world
+    report = report_in_state(path, cast, "published", OCT)
+    assert archive.verify(path, report.id, 1).ok
+    frozen = archive.versions(path, cast.viewer, report.id)[0]
+    assert frozen.document == DOCUMENT.document
+    assert archive.matches_file(path, report.id, DOCUMENT.document) == 1
+    assert archive.matches_file(path, report.id, DOCUMENT.document + b" ") is None
+
+    con = db.connect(path)
+    con.execute(
+        "UPDATE report_versions SET snapshot = replace(snapshot, '4.2', '4.9') WHERE report_id = ?",
+        [report.id],
+    )
+    check = archive.verify(path, report.id, 1)
+    assert not check.ok and "snapshot" in check.problems[0]
+    con.execute("UPDATE report_versions SET document = 'forged'::BLOB WHERE report_id = ?", [report.id])
+    assert any("document" in p for p in archive.verify(path, report.id, 1).problems)
+    before = report_row(path, report.id)
+    with pytest.raises(WorkflowError, match="sha256"):
+        act(path, cast, report, "archive", "approver")
+    assert report_row(path, report.id) == before
+
+
+def test_edit_after_approval_makes_a_new_version_with_a_diff(world):
+    path, cast = world
+    report = report_in_state(path, cast, "approved", OCT)
+    first_approved_at = report.approved_at
+    report = act(path, cast, report, "edit", "author", narrative={"next_plan": "第二版计划"})
+    assert (report.state, report.current_version, report.approver_id) == ("draft", 2, None)
+    report = act(path, cast, report, "submit", "author")
+    report = act(path, cast, report, "approve", "approver")
+    assert report.approved_at == first_approved_at, "on-time rate counts the first approval"
+    versions = archive.versions(path, cast.approver, report.id)
+    assert [v.version for v in versions] == [2, 1]
+    import json
+
+    diff = archive.narrative_diff(
+        json.loads(versions[1].narrative), json.loads(versions[0].narrative), "V1", "V2"
+    )
+    assert "+next_plan: 第二版计划" in diff
+    assert "-next_plan: " in diff
+
+
+def test_corrective_actions_carry_over_to_the_next_report(world):
+    path, cast = world
+    report = report_in_state(path, cast, "submitted", Period.parse("2026-09"))
+    report = act(path, cast, report, "return", "approver")
+    narrative = {
+        "unmet_analysis": [
+            {
+                "kpi_id": "csat_avg",
+                "analysis": "回访不及时",
+                "action": "增加回访人手",
+                "owner": "张三",
+                "due_date": "2026-10-31",
+            }
+        ]
+    }
+    report = act(path, cast, report, "edit", "author", narrative=narrative)
+    report = act(path, cast, act(path, cast, report, "submit", "author"), "approve", "approver")
+    carried = corrective.carried_actions(path, PROJECT, OCT)
+    assert [(a.kpi_id, a.action, a.status) for a in carried] == [("csat_avg", "增加回访人手", "open")]
+    corrective.set_status(path, cast.author, carried[0].action_id, "done")
+    assert corrective.carried_actions(path, PROJECT, OCT)[0].status == "done"
+    # Two months on, a done action no longer carries; an open one would.
+    assert corrective.carried_actions(path, PROJECT, Period.parse("2026-11")) == []
+    with pytest.raises(PermissionDenied):
+        corrective.set_status(path, cast.viewer, carried[0].action_id, "open")
+
+
+def test_bad_narrative_is_refused(world):
+    path, cast = world
+    report = workflow.create_draft(path, cast.author, PROJECT, OCT, "external")
+    with pytest.raises(WorkflowError, match="YYYY-MM-DD"):
+        act(
+            path,
+            cast,
+            report,
+            "edit",
+            "author",
+            narrative={"unmet_analysis": [{"kpi_id": "x", "due_date": "31/12"}]},
+        )
+    with pytest.raises(WorkflowError, match="unknown narrative"):
+        act(path, cast, report, "edit", "author", narrative={"<script>": "x"})
