@@ -168,9 +168,9 @@ def list_batches(con: duckdb.DuckDBPyConnection, project_id: str, limit: int = 1
     cur = con.cursor()
     try:
         result = cur.execute(
-            "SELECT id, started_at, user_name, preset, target_table, file_name, sha256, rows_read, inserted,"
-            " updated, unchanged, rejected, warnings, status FROM import_batches WHERE project_id = ?"
-            " ORDER BY id DESC LIMIT ?",
+            "SELECT id, started_at, finished_at, user_name, preset, target_table, file_name, sha256,"
+            " rows_read, inserted, updated, unchanged, rejected, warnings, status FROM import_batches"
+            " WHERE project_id = ? ORDER BY id DESC LIMIT ?",
             [project_id, limit],
         )
         names = [d[0] for d in result.description]
@@ -182,8 +182,8 @@ def list_batches(con: duckdb.DuckDBPyConnection, project_id: str, limit: int = 1
 def minimal_project_toml(project_id: str, timezone: str) -> str:
     """A project with a 24x7 calendar, ``pending`` as the pause status and no targets yet."""
     return (
-        f"[project]\nid = {json.dumps(project_id)}\nname = {json.dumps(project_id)}\ncustomer = \"\"\n"
-        f"timezone = {json.dumps(timezone)}\n\n[calendar]\nkind = \"24x7\"\n\n"
+        f'[project]\nid = {json.dumps(project_id)}\nname = {json.dumps(project_id)}\ncustomer = ""\n'
+        f'timezone = {json.dumps(timezone)}\n\n[calendar]\nkind = "24x7"\n\n'
         '[sla]\npause_statuses = ["pending"]\n'
     )
 

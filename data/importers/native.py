@@ -220,7 +220,7 @@ def prepare(
     selected = ", ".join(quote(c) for c in present)
     valid = f"SELECT {selected} FROM import_staged WHERE _ok"
     if table == "ticket_status_history":
-        return Prepared(table, raw.rows, problems, rejected, present, None, _history_sql(valid))
+        return Prepared(table, raw.rows, problems, rejected, present, None, _history_sql(valid, present))
     if table == "tickets":
         present, valid = (
             [*present, "source"],
@@ -268,9 +268,15 @@ def template_xlsx(table: str) -> bytes:
     return out.getvalue()
 
 
-def _history_sql(valid: str) -> str:
-    """A file's history rows replace the stored history of the tickets it names."""
-    return f"SELECT ticket_id, status, started_at, ended_at FROM ({valid})"
+def _history_sql(valid: str, present: list[str]) -> str:
+    """A file's history rows replace the stored history of the tickets it names; without an
+    ended_at column each status ends where the ticket's next one starts."""
+    ended = (
+        "ended_at"
+        if "ended_at" in present
+        else "lead(started_at) OVER (PARTITION BY ticket_id ORDER BY started_at)"
+    )
+    return f"SELECT ticket_id, status, started_at, {ended} AS ended_at FROM ({valid})"
 
 
 def _header_of(column: Column, headers: dict[str, str]) -> str | None:

@@ -19,6 +19,8 @@ TABLE_KEYS = {
     "worklogs": ("person", "day", "ticket_id"),
     "staff_capacity": ("person", "month"),
 }
+# NOT NULL columns with a default: an empty cell means the default, as a missing column does.
+DEFAULTS = {"major": "false", "escalated": "false", "reopen_count": "0", "planned": "false"}
 HISTORY_COLUMNS = ("ticket_id", "status", "started_at", "ended_at")
 
 
@@ -41,11 +43,14 @@ def upsert(
     same_key = " AND ".join(f"t.{quote(k)} IS NOT DISTINCT FROM i.{quote(k)}" for k in keys)
     same_values = " AND ".join(f"t.{quote(c)} IS NOT DISTINCT FROM i.{quote(c)}" for c in values) or "true"
     cols = ", ".join(quote(c) for c in columns)
+    incoming = ", ".join(
+        f"coalesce({quote(c)}, {DEFAULTS[c]}) AS {quote(c)}" if c in DEFAULTS else quote(c) for c in columns
+    )
     cur.execute(
         f"CREATE OR REPLACE TEMP TABLE import_classified AS "
         f"SELECT i.*, CASE WHEN t.project_id IS NULL THEN 'new' WHEN {same_values} THEN 'same'"
         f" ELSE 'changed' END AS _change"
-        f" FROM (SELECT {literal(project_id)} AS project_id, {cols} FROM ({rows_sql})) AS i"
+        f" FROM (SELECT {literal(project_id)} AS project_id, {incoming} FROM ({rows_sql})) AS i"
         f" LEFT JOIN (SELECT * FROM {table} WHERE project_id = {literal(project_id)}) AS t ON {same_key}"
     )
     counts = dict(cur.execute("SELECT _change, count(*) FROM import_classified GROUP BY _change").fetchall())
