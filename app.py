@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui import meeting
 from ui.filters import sidebar_filters
 from ui.i18n import language_switch, t
 
-st.set_page_config(page_title="服务报告管理 Service Report Manager", page_icon="📊", layout="wide")
+MEETING = meeting.requested()
+st.set_page_config(
+    page_title="服务报告管理 Service Report Manager",
+    page_icon="📊",
+    layout="wide",
+    initial_sidebar_state="collapsed" if MEETING else "auto",
+)
 
-PAGES = [
+# The dashboard pages, in report order: also the sections of meeting mode.
+DASHBOARD_PAGES = [
     st.Page(
         "pages/overview.py",
         title=t("nav.overview"),
@@ -17,13 +25,33 @@ PAGES = [
         url_path="overview",
         default=True,
     ),
+    st.Page("pages/sla.py", title=t("nav.sla"), icon=":material/timer:", url_path="sla"),
+    st.Page("pages/incidents.py", title=t("nav.incidents"), icon=":material/report:", url_path="incidents"),
+    st.Page(
+        "pages/changes.py",
+        title=t("nav.changes"),
+        icon=":material/published_with_changes:",
+        url_path="changes",
+    ),
+    st.Page("pages/workload.py", title=t("nav.workload"), icon=":material/groups:", url_path="workload"),
+    st.Page(
+        "pages/satisfaction.py",
+        title=t("nav.satisfaction"),
+        icon=":material/sentiment_satisfied:",
+        url_path="satisfaction",
+    ),
 ]
+PAGES = [*DASHBOARD_PAGES]
 
-navigation = st.navigation(PAGES)
+navigation = st.navigation(PAGES, position="hidden" if MEETING else "sidebar")
 st.sidebar.title(t("app.title"))
 language_switch()
 st.session_state["_filters"] = sidebar_filters()
 if st.session_state["_filters"] is None:
     st.warning(t("common.no_projects"))
     st.stop()
+if MEETING:
+    meeting.present(DASHBOARD_PAGES, navigation)
+else:
+    meeting.enter_button(DASHBOARD_PAGES, navigation)
 navigation.run()

@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from analytics import units
+from analytics.kpi_catalogue import CATALOGUE
 from analytics.periods import Period, PeriodError
 from locales import catalogue, translate
 
@@ -47,7 +48,7 @@ FIXED_COLOURS = {
         "closed": "#56606B",
         "cancelled": "#999999",
     },
-    "measure": {"tickets_opened": "#0072B2", "tickets_resolved": "#009E73", "backlog_end": "#E69F00"},
+    "kpi_id": {"tickets_opened": "#0072B2", "tickets_resolved": "#009E73", "backlog_end": "#E69F00"},
 }
 DEFAULT_HEIGHT = 420
 
@@ -89,8 +90,30 @@ def period_labels(values: Sequence, lang: str) -> list[str]:
 
 def value_name(column: str, value, lang: str) -> str:
     """A legend or axis name for ``value`` of ``column``: translated when it is a known code."""
+    if column == "kpi_id" and value in CATALOGUE:
+        return kpi_name(value, lang)
     key = f"enum.{column}.{value}"
     return translate(key, lang) if key in catalogue(lang) else str(value)
+
+
+def kpi_name(kpi_id: str, lang: str) -> str:
+    kpi = CATALOGUE[kpi_id]
+    return kpi.name_zh if lang.startswith("zh") else kpi.name_en
+
+
+def catalogue_trend(
+    series: pd.DataFrame, kpi_id: str, lang: str, *, height: int = DEFAULT_HEIGHT
+) -> go.Figure:
+    """``kpi_trend`` of one KPI of a ``kpi_series`` frame, named and formatted from the catalogue."""
+    kpi = CATALOGUE[kpi_id]
+    return kpi_trend(
+        series[series["kpi_id"] == kpi_id],
+        title=kpi_name(kpi_id, lang),
+        unit=kpi.unit,
+        lang=lang,
+        direction=kpi.direction,
+        height=height,
+    )
 
 
 def kpi_trend(
@@ -161,7 +184,7 @@ def bar_chart(
     frame: pd.DataFrame,
     *,
     x: str,
-    y: str,
+    y: str | Sequence[str],
     title: str,
     unit: str,
     lang: str,
@@ -171,23 +194,28 @@ def bar_chart(
     target: float | None = None,
     height: int = DEFAULT_HEIGHT,
 ) -> go.Figure:
-    """Bars per category (``x``), optionally split by ``group`` (stacked or side by side).
+    """Bars per category (``x``), split by ``group`` (long data) or one series per column of a
+    list ``y`` (wide data, e.g. opened/resolved/backlog per kind); stacked or side by side.
 
     Horizontal bars suit long Chinese category names; ``x`` is then the category axis still.
     """
+    if isinstance(y, str):
+        parts = frame.groupby(group, sort=True) if group else [(None, frame)]
+        series = [(name, group, part[x], part[y]) for name, part in parts]
+    else:
+        group = "kpi_id"  # series named after the columns: KPI names where they are KPIs
+        series = [(column, group, frame[x], frame[column]) for column in y]
     fig = go.Figure()
-    parts = frame.groupby(group, sort=True) if group else [(None, frame)]
-    for index, (name, part) in enumerate(parts):
-        categories = [_category_name(x, v, lang) for v in part[x]]
-        values = _plain(part[y])
+    for index, (name, named_by, categories, values) in enumerate(series):
+        shown = [_category_name(x, v, lang) for v in categories]
         fig.add_trace(
             go.Bar(
-                x=values if horizontal else categories,
-                y=categories if horizontal else values,
+                x=_plain(values) if horizontal else shown,
+                y=shown if horizontal else _plain(values),
                 orientation="h" if horizontal else "v",
-                name=value_name(group, name, lang) if group else title,
-                marker_color=_colour(group, name, index) if group else _bar_colours(x, part[x]),
-                showlegend=group is not None,
+                name=value_name(named_by, name, lang) if named_by else title,
+                marker_color=_colour(named_by, name, index) if named_by else _bar_colours(x, categories),
+                showlegend=named_by is not None,
             )
         )
     fig.update_layout(barmode="stack" if stacked else "group")

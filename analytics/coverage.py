@@ -11,7 +11,7 @@ def last_ticket_day(con: duckdb.DuckDBPyConnection, project_id: str) -> date | N
     """Local date of the project's newest ticket, or None when it has none."""
     row = con.execute(
         """
-        SELECT CAST(max(t.created_at) AT TIME ZONE p.timezone AS DATE)
+        SELECT CAST(max(t.created_at AT TIME ZONE p.timezone) AS DATE)
         FROM tickets t JOIN projects p USING (project_id)
         WHERE t.project_id = ?
         """,

@@ -10,13 +10,95 @@ from datetime import date
 
 import streamlit as st
 
-from analytics import coverage
+from analytics import changes, coverage, kpis, problems, satisfaction, trends, workload
+from analytics.periods import Period
+from reporting import escalation
 from ui.database import cursor
 
 
 @st.cache_data(ttl=600, show_spinner=False)
 def last_ticket_day(project_id: str) -> date | None:
     return coverage.last_ticket_day(cursor(), project_id)
+
+
+# Dashboard figures, keyed by (project id, period label, …): plain values, so the cache key is
+# stable across reruns and sessions.
+_TTL = 3600
+
+
+@st.cache_data(ttl=_TTL, show_spinner=False)
+def kpi_values(project_id: str, period: str, ids: tuple[str, ...] | None = None) -> dict:
+    return kpis.compute_kpis(cursor(), project_id, Period.parse(period), ids=list(ids) if ids else None)
+
+
+@st.cache_data(ttl=_TTL, show_spinner=False)
+def kpi_series(project_id: str, period: str, ids: tuple[str, ...], count: int = 12):
+    return kpis.kpi_series(cursor(), project_id, Period.parse(period), count=count, ids=list(ids))
+
+
+@st.cache_data(ttl=_TTL, show_spinner=False)
+def breakdown(project_id: str, period: str, by: str):
+    return kpis.breakdown(cursor(), project_id, Period.parse(period), by)
+
+
+@st.cache_data(ttl=_TTL, show_spinner=False)
+def breakdown_series(project_id: str, period: str, by: str, ids: tuple[str, ...], count: int = 12):
+    return trends.breakdown_series(cursor(), project_id, Period.parse(period), by, ids, count=count)
+
+
+@st.cache_data(ttl=_TTL, show_spinner=False)
+def breaches(project_id: str, period: str, clock: str):
+    return kpis.breaches(cursor(), project_id, Period.parse(period), clock=clock)
+
+
+@st.cache_data(ttl=_TTL, show_spinner=False)
+def ticket_timeline(project_id: str, ticket_id: str):
+    return kpis.ticket_timeline(cursor(), project_id, ticket_id)
+
+
+@st.cache_data(ttl=_TTL, show_spinner=False)
+def major_incidents(project_id: str, period: str):
+    return kpis.major_incidents(cursor(), project_id, Period.parse(period))
+
+
+@st.cache_data(ttl=_TTL, show_spinner=False)
+def availability_by_service(project_id: str, period: str):
+    return kpis.availability_by_service(cursor(), project_id, Period.parse(period))
+
+
+@st.cache_data(ttl=_TTL, show_spinner=False)
+def anomalies(project_id: str, period: str) -> list:
+    return escalation.find_anomalies(None, project_id, Period.parse(period))
+
+
+@st.cache_data(ttl=_TTL, show_spinner=False)
+def problems_in_period(project_id: str, period: str):
+    return problems.problems_in_period(cursor(), project_id, Period.parse(period))
+
+
+@st.cache_data(ttl=_TTL, show_spinner=False)
+def closed_changes(project_id: str, period: str, kind: str):
+    return changes.closed_changes(cursor(), project_id, Period.parse(period), kind)
+
+
+@st.cache_data(ttl=_TTL, show_spinner=False)
+def utilisation_by_person(project_id: str, period: str):
+    return workload.utilisation_by_person(cursor(), project_id, Period.parse(period))
+
+
+@st.cache_data(ttl=_TTL, show_spinner=False)
+def score_distribution(project_id: str, period: str):
+    return satisfaction.score_distribution(cursor(), project_id, Period.parse(period))
+
+
+@st.cache_data(ttl=_TTL, show_spinner=False)
+def survey_summary(project_id: str, period: str):
+    return satisfaction.survey_summary(cursor(), project_id, Period.parse(period))
+
+
+@st.cache_data(ttl=_TTL, show_spinner=False)
+def comments(project_id: str, period: str):
+    return satisfaction.comments(cursor(), project_id, Period.parse(period))
 
 
 def clear() -> None:

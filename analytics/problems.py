@@ -1,0 +1,47 @@
+"""Problems worked on in a period and the incidents linked to them.
+
+problem_resolution_rate comes from analytics/kpis.py; this lists the problems behind it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import duckdb
+import pandas as pd
+
+from analytics.periods import Period
+from analytics.quality import valid_sql
+from analytics.sqltext import lit
+from data.projects import get_project
+
+
+def problems_in_period(
+    con: duckdb.DuckDBPyConnection, project_id: str, period: Period, *, as_of: datetime | None = None
+) -> pd.DataFrame:
+    """Problems open at any moment of ``period`` (created before its end, not resolved before
+    its start), with the number of incidents linked to each; open ones first, local times."""
+    tz = get_project(con, project_id).timezone
+    start, end = period.bounds_utc(tz)
+    return con.execute(
+        f"""
+        WITH linked AS (
+            SELECT problem_id, count(*) AS linked_incidents
+            FROM tickets
+            WHERE project_id = ? AND kind = 'incident' AND problem_id IS NOT NULL
+            GROUP BY problem_id
+        )
+        SELECT t.ticket_id, t.title, t.priority, t.status, t.category, t.assignment_group,
+               t.created_at AT TIME ZONE {lit(tz)} AS created_at,
+               t.resolved_at AT TIME ZONE {lit(tz)} AS resolved_at,
+               COALESCE(l.linked_incidents, 0) AS linked_incidents,
+               t.resolved_at IS NOT NULL AND t.resolved_at < ? AS resolved_in_period
+        FROM tickets AS t
+        LEFT JOIN linked AS l ON l.problem_id = t.ticket_id
+        WHERE t.project_id = ? AND t.kind = 'problem' AND t.created_at < ?
+          AND (t.resolved_at IS NULL OR t.resolved_at >= ?)
+          AND {valid_sql("tickets", as_of or datetime.now(UTC))}
+        ORDER BY resolved_in_period, t.priority, t.created_at
+        """,
+        [project_id, end, project_id, end, start],
+    ).df()

@@ -1,0 +1,46 @@
+"""Breakdowns over the recent periods, e.g. SLA attainment per priority month by month.
+
+The figures come from the KPI engine's own SQL (analytics/kpi_sql.py) run for all periods in
+one pass, so each equals the one in that period's ``breakdown`` table and in the report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from functools import reduce
+
+import duckdb
+import pandas as pd
+
+from analytics.kpi_sql import Scope, run_families
+from analytics.periods import Period
+from analytics.policy import KINDS
+from analytics.sla import TICKET_KINDS
+from data.projects import get_project
+
+
+def breakdown_series(
+    con: duckdb.DuckDBPyConnection,
+    project_id: str,
+    period: Period,
+    by: str,
+    ids: Sequence[str],
+    *,
+    count: int = 12,
+    as_of: datetime | None = None,
+) -> pd.DataFrame:
+    """KPIs ``ids`` per value of ``by`` for each of the ``count`` periods ending with
+    ``period``: columns period (label), group, *ids; oldest period first."""
+    scope = Scope(
+        project_id,
+        get_project(con, project_id).policy,
+        tuple(period.recent(count)),
+        as_of or datetime.now(UTC),
+        group=by,
+        kinds=KINDS if by == "kind" else TICKET_KINDS,  # as analytics.breakdowns.breakdown
+    )
+    frames = run_families(con, scope, ids)
+    merged = reduce(lambda a, b: a.merge(b, on=["period", "grp"], how="outer"), frames)
+    merged = merged.rename(columns={"grp": "group"})[["period", "group", *ids]]
+    return merged.sort_values(["period", "group"], na_position="last", ignore_index=True)

@@ -1,0 +1,118 @@
+"""事件与问题 Incidents and problems: volumes and backlog, categories, L1/L2/L3 resolution and
+escalation, reopen rate, the major incidents on a timeline, problems and their resolution."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analytics import charts
+from ui import cached, widgets
+from ui.filters import current
+from ui.i18n import current_language, t
+
+VOLUME_KPIS = ("tickets_opened", "tickets_resolved", "backlog_end")
+QUALITY_KPIS = ("fcr_rate", "escalation_rate", "reopen_rate", "problem_resolution_rate")
+TOP_CATEGORIES = 15
+
+filters = current()
+lang = current_language()
+project, period = filters.project.project_id, filters.period.label
+widgets.page_header(t("incidents.title"), filters)
+
+with st.spinner(t("common.computing")):
+    series = cached.kpi_series(project, period, VOLUME_KPIS + QUALITY_KPIS)
+    by_kind = cached.breakdown(project, period, "kind")
+    by_category = cached.breakdown(project, period, "category")
+    by_tier = cached.breakdown(project, period, "tier")
+    majors = cached.major_incidents(project, period)
+    problems = cached.problems_in_period(project, period)
+
+st.subheader(t("incidents.volumes"))
+left, right = st.columns(2)
+with left:
+    widgets.chart(
+        charts.grouped_trend(
+            series[series["kpi_id"].isin(VOLUME_KPIS)],
+            x="period",
+            y="value",
+            group="kpi_id",
+            title=t("incidents.volume_trend"),
+            unit="count",
+            lang=lang,
+        )
+    )
+with right:
+    widgets.chart(
+        charts.bar_chart(
+            by_kind.rename(columns={"group": "kind"}),
+            x="kind",
+            y=VOLUME_KPIS,
+            stacked=False,
+            title=t("incidents.by_kind"),
+            unit="count",
+            lang=lang,
+        )
+    )
+widgets.table(by_kind, name=f"by-kind-{project}-{period}")
+
+st.subheader(t("incidents.categories"))
+widgets.chart(
+    charts.bar_chart(
+        by_category.head(TOP_CATEGORIES).rename(columns={"group": "category"}),
+        x="category",
+        y="tickets_opened",
+        title=t("incidents.top_categories", count=TOP_CATEGORIES),
+        unit="count",
+        lang=lang,
+        horizontal=True,
+    )
+)
+widgets.table(by_category, name=f"by-category-{project}-{period}")
+
+st.subheader(t("incidents.tiers"))
+left, right = st.columns(2)
+with left:
+    widgets.chart(
+        charts.bar_chart(
+            by_tier.rename(columns={"group": "tier"}),
+            x="tier",
+            y="tickets_resolved",
+            title=t("incidents.resolved_by_tier"),
+            unit="count",
+            lang=lang,
+        )
+    )
+with right:
+    widgets.chart(
+        charts.grouped_trend(
+            series[series["kpi_id"].isin(QUALITY_KPIS)],
+            x="period",
+            y="value",
+            group="kpi_id",
+            title=t("incidents.quality_trend"),
+            unit="ratio",
+            lang=lang,
+        )
+    )
+widgets.table(by_tier, name=f"by-tier-{project}-{period}")
+
+st.subheader(t("incidents.majors"))
+if majors.empty:
+    st.success(t("incidents.no_majors"), icon=":material/verified:")
+else:
+    widgets.chart(
+        charts.timeline(
+            majors,
+            start="created_at",
+            end="resolved_at",
+            row="ticket_id",
+            colour_by="priority",
+            hover="title",
+            title=t("incidents.majors_timeline"),
+            lang=lang,
+        )
+    )
+    widgets.table(majors, name=f"major-incidents-{project}-{period}")
+
+st.subheader(t("incidents.problems"))
+widgets.table(problems, name=f"problems-{project}-{period}", height=320)

@@ -1,0 +1,52 @@
+"""总览 Overview: a tile per headline KPI, the period's major anomalies, volume and SLA trends."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analytics import charts
+from analytics.kpi_catalogue import CATALOGUE, HEADLINE
+from ui import cached, widgets
+from ui.filters import current
+from ui.i18n import current_language, t
+
+TILES_PER_ROW = 5
+VOLUME_KPIS = ("tickets_opened", "tickets_resolved", "backlog_end")
+
+filters = current()
+lang = current_language()
+project, period = filters.project.project_id, filters.period.label
+widgets.page_header(t("overview.title"), filters)
+
+with st.spinner(t("common.computing")):
+    values = cached.kpi_values(project, period)
+    series = cached.kpi_series(project, period, HEADLINE)
+    anomalies = cached.anomalies(project, period)
+
+for row_start in range(0, len(HEADLINE), TILES_PER_ROW):
+    row = HEADLINE[row_start : row_start + TILES_PER_ROW]
+    for column, kpi_id in zip(st.columns(TILES_PER_ROW), row, strict=False):
+        with column:
+            history = series.loc[series["kpi_id"] == kpi_id, "value"].tolist()
+            widgets.kpi_tile(CATALOGUE[kpi_id], values[kpi_id], history, filters.compare)
+
+st.subheader(t("overview.anomalies"))
+widgets.anomaly_list(anomalies, values)
+
+left, right = st.columns(2)
+with left:
+    volumes = series[series["kpi_id"].isin(VOLUME_KPIS)]
+    widgets.chart(
+        charts.grouped_trend(
+            volumes,
+            x="period",
+            y="value",
+            group="kpi_id",
+            title=t("overview.volume_trend"),
+            unit="count",
+            lang=lang,
+        ),
+        key="overview-volumes",
+    )
+with right:
+    widgets.chart(charts.catalogue_trend(series, "resolution_sla_rate", lang), key="overview-resolution")

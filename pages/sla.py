@@ -1,0 +1,86 @@
+"""SLA 达成: response and resolution attainment by priority against targets, and the breaches
+with a drill-down to one ticket's timeline (status history, pauses, business time used)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analytics import charts
+from ui import cached, widgets
+from ui.filters import current
+from ui.i18n import current_language, t
+
+SLA_KPIS = ("response_sla_rate", "resolution_sla_rate")
+CLOCKS = ("resolution", "response")
+TICKET_PARAM = "ticket"  # the drilled-down ticket is part of the view's URL
+
+filters = current()
+lang = current_language()
+project, period = filters.project.project_id, filters.period.label
+widgets.page_header(t("sla.title"), filters)
+
+with st.spinner(t("common.computing")):
+    values = cached.kpi_values(project, period, SLA_KPIS)
+    series = cached.kpi_series(project, period, SLA_KPIS)
+    by_priority = cached.breakdown_series(project, period, "priority", SLA_KPIS)
+
+for column, kpi_id in zip(st.columns(2), SLA_KPIS, strict=True):
+    with column:
+        widgets.chart(charts.catalogue_trend(series, kpi_id, lang))
+        widgets.chart(
+            charts.grouped_trend(
+                by_priority,
+                x="period",
+                y=kpi_id,
+                group="group",
+                title=t("sla.by_priority", kpi=charts.kpi_name(kpi_id, lang)),
+                unit="ratio",
+                lang=lang,
+                target=values[kpi_id].target,
+            )
+        )
+
+st.subheader(t("sla.priority_table"))
+widgets.table(cached.breakdown(project, period, "priority"), name=f"sla-priority-{project}-{period}")
+
+st.subheader(t("sla.breaches"))
+clock = st.segmented_control(
+    t("sla.clock"), CLOCKS, format_func=lambda c: t(f"sla.clock.{c}"), default=CLOCKS[0], key="sla_clock"
+)
+breaches = cached.breaches(project, period, clock or CLOCKS[0])
+st.caption(t("sla.breach_hint", count=len(breaches)))
+picked = widgets.table(breaches, name=f"sla-breaches-{clock}-{project}-{period}", height=360, selection=True)
+if picked.selection.rows:
+    st.query_params[TICKET_PARAM] = str(breaches.iloc[picked.selection.rows[0]]["ticket_id"])
+
+ticket = st.query_params.get(TICKET_PARAM)
+if ticket:
+    st.subheader(t("sla.timeline", ticket=ticket))
+    history = cached.ticket_timeline(project, ticket)
+    breach = breaches[breaches["ticket_id"] == ticket]
+    if not breach.empty:
+        row = breach.iloc[0]
+        st.caption(
+            t(
+                "sla.time_used",
+                target=f"{row['target_minutes']:,.0f}",
+                used=f"{row['business_minutes_used']:,.0f}",
+                over=f"{row['over_minutes']:,.0f}",
+            )
+        )
+    if history.empty:
+        st.info(t("sla.no_history"))
+    else:
+        st.caption(t("sla.paused", paused=f"{history.loc[history['paused'], 'business_minutes'].sum():,.0f}"))
+        widgets.chart(
+            charts.timeline(
+                history,
+                start="started",
+                end="ended",
+                row="status",
+                colour_by="status",
+                title=ticket,
+                lang=lang,
+            )
+        )
+        widgets.table(history, name=f"ticket-{ticket}")

@@ -1,0 +1,55 @@
+"""工作量与资源 Workload: staff utilisation, tickets and effort per group and per person."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analytics import charts
+from ui import cached, widgets
+from ui.filters import current
+from ui.i18n import current_language, t
+
+filters = current()
+lang = current_language()
+project, period = filters.project.project_id, filters.period.label
+widgets.page_header(t("workload.title"), filters)
+
+with st.spinner(t("common.computing")):
+    series = cached.kpi_series(project, period, ("staff_utilisation",))
+    people = cached.utilisation_by_person(project, period)
+    by_group = cached.breakdown(project, period, "assignment_group")
+    by_assignee = cached.breakdown(project, period, "assignee")
+
+left, right = st.columns(2)
+with left:
+    widgets.chart(charts.catalogue_trend(series, "staff_utilisation", lang))
+with right:
+    widgets.chart(
+        charts.bar_chart(
+            people,
+            x="person",
+            y="utilisation",
+            title=t("workload.utilisation_by_person"),
+            unit="ratio",
+            lang=lang,
+            horizontal=True,
+        )
+    )
+widgets.table(people, name=f"utilisation-{project}-{period}", height=320)
+
+st.subheader(t("workload.by_group"))
+widgets.chart(
+    charts.bar_chart(
+        by_group.rename(columns={"group": "assignment_group"}),
+        x="assignment_group",
+        y="effort_hours",
+        title=t("workload.effort_by_group"),
+        unit="hours",
+        lang=lang,
+        horizontal=True,
+    )
+)
+widgets.table(by_group, name=f"by-group-{project}-{period}")
+
+st.subheader(t("workload.by_person"))
+widgets.table(by_assignee, name=f"by-person-{project}-{period}", height=360)

@@ -1,0 +1,194 @@
+"""The dashboard's building blocks: one chart widget, one KPI tile, one table with downloads.
+
+User-supplied text (ticket titles, comments) only ever goes into ``st.dataframe`` cells,
+which show it as text; nothing here passes data through ``unsafe_allow_html``.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from analytics import charts, units
+from analytics.kpi_catalogue import CATALOGUE
+from locales import catalogue, translate
+from ui.i18n import current_language, t
+
+MEETING_FONT_SIZE = 22  # meeting mode: the back row of the room must read the axis labels
+_PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+_DELTA_COLOUR = {"higher": "normal", "lower": "inverse", "none": "off"}
+_MET_BADGE = {True: ("green", ":material/check_circle:"), False: ("red", ":material/error:")}
+
+
+def page_header(title: str, filters) -> None:
+    """The page title and what it shows: project and period, as chosen in the sidebar."""
+    st.title(title)
+    st.caption(
+        t(
+            "page.scope",
+            project=filters.project.name,
+            period=filters.period.display(current_language()),
+            compare=filters.compare_period.display(current_language()),
+        )
+    )
+
+
+def chart(fig: go.Figure, *, key: str | None = None) -> None:
+    """A plotly figure as built by analytics/charts.py, with our template (not Streamlit's)."""
+    if st.session_state.get("_meeting"):
+        fig = go.Figure(fig).update_layout(font_size=MEETING_FONT_SIZE, title_font_size=MEETING_FONT_SIZE + 6)
+    st.plotly_chart(fig, theme=None, width="stretch", config=_PLOTLY_CONFIG, key=key)
+
+
+def kpi_tile(kpi, value, history: Sequence, compare: str) -> None:
+    """One headline KPI: value, target and met/missed, change vs the chosen comparison (as the
+    delta) and vs the other one (as a caption), and a sparkline of the recent periods.
+
+    ``kpi`` is a catalogue KpiDef, ``value`` a KpiValue of analytics/kpis.py.
+    """
+    lang = current_language()
+    other = "last_year" if compare == "previous" else "previous"
+    with st.container(border=True):
+        st.metric(
+            charts.kpi_name(kpi.id, lang),
+            units.format_value(value.value, kpi.unit, lang),
+            delta=_change(value, compare, kpi.unit, lang),
+            delta_color=_DELTA_COLOUR.get(kpi.direction, "off"),
+            delta_description=t(f"tile.vs.{compare}"),
+            help=kpi.formula_zh if lang.startswith("zh") else kpi.formula_en,
+        )
+        if value.met is not None:
+            colour, icon = _MET_BADGE[bool(value.met)]
+            st.badge(
+                t(
+                    "tile.met" if value.met else "tile.missed",
+                    target=units.format_value(value.target, kpi.unit, lang),
+                ),
+                color=colour,
+                icon=icon,
+            )
+        elif value.target is not None:
+            st.caption(t("tile.target", target=units.format_value(value.target, kpi.unit, lang)))
+        st.caption(f"{t(f'tile.vs.{other}')} {_change(value, other, kpi.unit, lang) or '—'}")
+        st.plotly_chart(
+            charts.sparkline(history, target=value.target, direction=kpi.direction),
+            theme=None,
+            width="stretch",
+            config={"staticPlot": True},
+            key=f"spark-{kpi.id}",
+        )
+
+
+def table(frame: pd.DataFrame, *, name: str, height: int | str = "auto", selection: bool = False):
+    """A table in the reader's language, with its CSV/XLSX downloads (the same columns as
+    shown) under it; with ``selection`` one row can be picked (``event.selection.rows``)."""
+    shown = readable(frame, current_language())
+    percent = [c for c, source in zip(shown.columns, frame.columns, strict=True) if _is_share(source)]
+    event = st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        height=height,
+        column_config={c: st.column_config.NumberColumn(format="percent") for c in percent},
+        key=f"table-{name}",
+        on_select="rerun" if selection else "ignore",
+        selection_mode="single-row",
+    )
+    download_buttons(shown, name=name)
+    return event
+
+
+def readable(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Column headers and coded values (kind, priority, status …) in ``lang``."""
+    shown = frame.copy()
+    for column in shown.columns:
+        if column in charts.FIXED_COLOURS and column != "kpi_id":
+            shown[column] = shown[column].map(
+                lambda v, c=column: v if v is None else charts.value_name(c, v, lang)
+            )
+    return shown.rename(columns={c: column_label(c, lang) for c in shown.columns})
+
+
+def column_label(column: str, lang: str) -> str:
+    if column in CATALOGUE:
+        return charts.kpi_name(column, lang)
+    key = f"col.{column}"
+    return translate(key, lang) if key in catalogue(lang) else column
+
+
+def download_buttons(frame: pd.DataFrame, *, name: str) -> None:
+    """CSV (UTF-8 with BOM, so Excel reads the Chinese) and XLSX of ``frame``, made on click."""
+    left, right, _ = st.columns([1, 1, 4])
+    with left:
+        st.download_button(
+            t("common.download_csv"),
+            data=lambda: frame.to_csv(index=False).encode("utf-8-sig"),
+            file_name=f"{name}.csv",
+            mime="text/csv",
+            icon=":material/download:",
+            key=f"csv-{name}",
+            on_click="ignore",
+        )
+    with right:
+        st.download_button(
+            t("common.download_xlsx"),
+            data=lambda: xlsx_bytes(frame, sheet=name),
+            file_name=f"{name}.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            icon=":material/table_view:",
+            key=f"xlsx-{name}",
+            on_click="ignore",
+        )
+
+
+def xlsx_bytes(frame: pd.DataFrame, *, sheet: str) -> bytes:
+    """One sheet; Excel cannot store time zones, so aware timestamps are written as UTC."""
+    plain = frame.copy()
+    for column in plain.columns:
+        if isinstance(plain[column].dtype, pd.DatetimeTZDtype):
+            plain[column] = plain[column].dt.tz_convert("UTC").dt.tz_localize(None)
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        plain.to_excel(writer, sheet_name=re.sub(r"[\[\]:*?/\\]", "_", sheet)[:31], index=False)
+    return buffer.getvalue()
+
+
+def anomaly_list(anomalies: Sequence, values: dict) -> None:
+    """Major anomalies (reporting.escalation.Anomaly) to flag and escalate, or an all-clear.
+
+    ``values`` are the period's KpiValues: an unmet KPI reads "value / target" in its unit.
+    """
+    if not anomalies:
+        st.success(t("anomaly.none"), icon=":material/verified:")
+        return
+    st.error(t("anomaly.count", count=len(anomalies)), icon=":material/warning:")
+    lang = current_language()
+    rows = []
+    for anomaly in anomalies:
+        subject, detail = anomaly.key, anomaly.detail
+        if anomaly.kind == "kpi_below_target" and anomaly.key in values:
+            kpi, value = CATALOGUE[anomaly.key], values[anomaly.key]
+            subject = charts.kpi_name(kpi.id, lang)
+            detail = t(
+                "anomaly.kpi_detail",
+                value=units.format_value(value.value, kpi.unit, lang),
+                target=units.format_value(value.target, kpi.unit, lang),
+            )
+        rows.append({"anomaly": t(f"anomaly.kind.{anomaly.kind}"), "subject": subject, "detail": detail})
+    table(pd.DataFrame(rows), name="anomalies")
+
+
+def _is_share(column: str) -> bool:
+    kpi = CATALOGUE.get(column)
+    return (kpi is not None and kpi.unit == "ratio") or column.endswith("_rate") or column == "utilisation"
+
+
+def _change(value, against: str, unit: str, lang: str) -> str | None:
+    reference = value.previous if against == "previous" else value.last_year
+    shown = units.format_change(value.value, reference, unit, lang)
+    return None if shown == "—" else shown
