@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import pandas as pd
+
 from analytics.periods import Period
 from data import db
 from locales import translate
@@ -40,10 +42,11 @@ def find_anomalies(db_path, project_id: str, period: Period) -> list[Anomaly]:
         )
     for unmet in unmet_kpis(con, project_id, period):
         kpi = unmet.value
-        found.append(Anomaly("kpi_below_target", kpi.id, f"{kpi.id}: {kpi.value:.4g} / {kpi.target:.4g}"))
+        detail = f"{unmet.definition.name_zh} ({kpi.id}): {kpi.value:.4g}, 目标 target {kpi.target:.4g}"
+        found.append(Anomaly("kpi_below_target", kpi.id, detail))
     services = availability_by_service(con, project_id, period)
     for row in services.itertuples(index=False):
-        if row.target is not None and row.met is False:
+        if pd.notna(row.met) and not row.met:
             found.append(
                 Anomaly(
                     "availability_breach", str(row.service), f"{row.service}: {row.availability_pct:.3f}%"

@@ -141,7 +141,7 @@ def mark_read(db_path, actor: Actor, notification_id: str) -> None:
 
 
 def _insert_once(db_path, row: Notification) -> bool:
-    with Session(db.engine(db_path)) as s:
+    with Session(db.engine(db_path), expire_on_commit=False) as s:
         if s.exec(select(Notification).where(Notification.dedupe_key == row.dedupe_key)).first():
             return False
         s.add(row)

@@ -1,0 +1,95 @@
+"""Escalation notifications: in the app always, by e-mail through a real SMTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import socket
+from datetime import date
+from email import message_from_bytes
+from email.header import decode_header, make_header
+
+import pytest
+from aiosmtpd.controller import Controller
+from workflow_helpers import report_in_state, seed
+
+from analytics.periods import Period
+from reporting import escalation, notify, workflow
+
+
+class Collector:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server():
+    collector = Collector()
+    controller = Controller(collector, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    yield notify.SmtpConfig(host="127.0.0.1", port=controller.port, sender="sla@example.com"), collector
+    controller.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _subject(message) -> str:
+    return str(make_header(decode_header(message["Subject"])))
+
+
+def test_overdue_report_is_mailed_to_the_approver_once(db_path, smtp_server):
+    smtp, collector = smtp_server
+    cast = seed(db_path)
+    late = report_in_state(db_path, cast, "draft", Period.parse("2026-09"))  # due 2026-10-10
+    report_in_state(db_path, cast, "approved", Period.parse("2026-08"))  # approved: not overdue
+    reports = workflow.list_reports(db_path, cast.approver)
+
+    assert [r.id for r in escalation.overdue(reports, date(2026, 10, 12))] == [late.id]
+    assert escalation.overdue(reports, date(2026, 10, 10)) == []  # due today is not late
+
+    [delivery] = escalation.escalate_overdue(db_path, reports, date(2026, 10, 12), smtp=smtp)
+    assert (delivery.created, delivery.emailed, delivery.errors) == (1, 1, ())
+    [(to, message)] = collector.messages
+    assert to == ["boss@example.com"]
+    assert "demo-erp" in _subject(message) and "2026-09" in _subject(message)
+
+    [again] = escalation.escalate_overdue(db_path, reports, date(2026, 10, 13), smtp=smtp)
+    assert (again.created, again.emailed) == (0, 0)
+    assert len(collector.messages) == 1
+
+    [note] = notify.inbox(db_path, cast.approver, unread_only=True)
+    assert note.kind == "overdue" and note.emailed_at is not None
+    notify.mark_read(db_path, cast.approver, note.notification_id)
+    assert notify.inbox(db_path, cast.approver, unread_only=True) == []
+    assert notify.inbox(db_path, cast.author) == []  # escalation goes to the department manager
+    with pytest.raises(KeyError):
+        notify.mark_read(db_path, cast.author, note.notification_id)
+
+
+def test_mail_failure_keeps_the_in_app_notification(db_path):
+    cast = seed(db_path)
+    unreachable = notify.SmtpConfig(host="127.0.0.1", port=_free_port(), timeout=2)
+    recipients = [notify.Recipient(cast.approver, "boss@example.com")]
+    delivery = notify.notify(
+        db_path, recipients, kind="anomaly", subject="重大事件", body="P1", dedupe_key="t", smtp=unreachable
+    )
+    assert (delivery.created, delivery.emailed) == (1, 0)
+    assert "boss@example.com" in delivery.errors[0]
+    [note] = notify.inbox(db_path, cast.approver)
+    assert note.emailed_at is None
+
+
+def test_smtp_settings_from_environment(monkeypatch):
+    monkeypatch.delenv("SERVICEREPORT_SMTP_HOST", raising=False)
+    assert notify.SmtpConfig.from_env() is None
+    monkeypatch.setenv("SERVICEREPORT_SMTP_HOST", "mail.example.com")
+    monkeypatch.setenv("SERVICEREPORT_SMTP_PORT", "587")
+    monkeypatch.setenv("SERVICEREPORT_SMTP_STARTTLS", "true")
+    config = notify.SmtpConfig.from_env()
+    assert (config.host, config.port, config.starttls) == ("mail.example.com", 587, True)
