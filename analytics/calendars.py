@@ -3,8 +3,8 @@
 A business calendar is a set of working days, each with the same working hours (several
 intervals a day, e.g. a lunch break). Business minutes between two instants are
 ``point(b) - point(a)`` where ``point(t)`` counts the working minutes from a fixed origin to
-``t``: the working minutes of all days before t's local date (a cumulative column of a
-per-day calendar table, built once per query with a window function) plus the part of t's
+``t``: the working minutes of all days before t's local date (a cumulative column of the
+per-calendar day table ``calendar_days``, built once with a window function and stored) plus the part of t's
 own day that has already passed (a closed-form expression over the day's intervals). So a
 duration is two equi-joins on the local date, set-based for any number of tickets.
 
@@ -20,9 +20,12 @@ difference), which also stays right across daylight-saving changes.
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from datetime import date, timedelta
 from functools import lru_cache
 
+import duckdb
 from chinese_calendar import constants as cn_constants
 
 from analytics.policy import CALENDAR_24X7, Calendar
@@ -86,6 +89,60 @@ def uncovered_years(calendar: Calendar, first: date, last: date) -> list[int]:
     ]
 
 
+CALENDAR_TABLE = "calendar_days"
+_CALENDAR_DDL = f"""CREATE TABLE IF NOT EXISTS {CALENDAR_TABLE} (
+    calendar_key   VARCHAR NOT NULL,  -- calendar_key(): changes with the hours or any working day
+    day            DATE NOT NULL,
+    working        BOOLEAN NOT NULL,
+    minutes_before BIGINT NOT NULL,   -- working minutes from FIRST_DAY up to this day's start
+    PRIMARY KEY (calendar_key, day)
+)"""
+_ensure_lock = threading.Lock()
+
+
+def calendar_key(calendar: Calendar) -> str:
+    """Identifies a calendar's day table: its hours and every exception to Monday–Friday
+    (so a new chinesecalendar release or an added holiday gives a fresh table)."""
+    text = repr((calendar.hours, sorted(day_exceptions(calendar).items()), FIRST_DAY, LAST_DAY))
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def _days_sql(calendar: Calendar) -> str:
+    """One row per day from FIRST_DAY to LAST_DAY with the working minutes before it."""
+    per_day = calendar.minutes_per_day
+    exceptions = day_exceptions(calendar)
+    if exceptions:
+        rows = ", ".join(
+            f"({_lit_date(d)}, {'true' if w else 'false'})" for d, w in sorted(exceptions.items())
+        )
+        join = f"LEFT JOIN (VALUES {rows}) AS x(day, working) ON x.day = CAST(g.d AS DATE)"
+        working = "COALESCE(x.working, EXTRACT(ISODOW FROM g.d) < 6)"
+    else:
+        join, working = "", "EXTRACT(ISODOW FROM g.d) < 6"
+    return f"""SELECT day, working,
+       SUM(CASE WHEN working THEN {per_day} ELSE 0 END) OVER (ORDER BY day)
+         - CASE WHEN working THEN {per_day} ELSE 0 END AS minutes_before
+FROM (SELECT CAST(g.d AS DATE) AS day, {working} AS working
+      FROM generate_series({_lit_date(FIRST_DAY)}, {_lit_date(LAST_DAY)}, INTERVAL 1 DAY) AS g(d)
+      {join}) AS days"""
+
+
+def ensure_calendar(con: duckdb.DuckDBPyConnection, calendar: Calendar) -> None:
+    """Store ``calendar``'s day table once per database (a few ms to build; reused by every
+    query after). Nothing to store for 24×7."""
+    if calendar.kind == CALENDAR_24X7:
+        return
+    key = calendar_key(calendar)
+    with _ensure_lock:
+        con.execute(_CALENDAR_DDL)
+        if con.execute(f"SELECT 1 FROM {CALENDAR_TABLE} WHERE calendar_key = ? LIMIT 1", [key]).fetchone():
+            return
+        con.execute(
+            f"INSERT INTO {CALENDAR_TABLE} SELECT '{key}', day, working, minutes_before"
+            f" FROM ({_days_sql(calendar)}) AS d ON CONFLICT DO NOTHING"
+        )
+
+
 def _lit_date(day: date) -> str:
     return f"DATE '{day.isoformat()}'"
 
@@ -107,28 +164,13 @@ class Clock:
         return self.calendar.kind == CALENDAR_24X7
 
     def cte(self) -> str:
-        """``name AS MATERIALIZED (...)``: one row per day with the working minutes before it."""
+        """``name AS (...)``: this calendar's rows of ``calendar_days`` (see ``ensure_calendar``)."""
         if self.is_24x7:
             return ""
-        per_day = self.calendar.minutes_per_day
-        exceptions = day_exceptions(self.calendar)
-        if exceptions:
-            rows = ", ".join(
-                f"({_lit_date(d)}, {'true' if w else 'false'})" for d, w in sorted(exceptions.items())
-            )
-            join = f"LEFT JOIN (VALUES {rows}) AS x(day, working) ON x.day = CAST(g.d AS DATE)"
-            working = "COALESCE(x.working, EXTRACT(ISODOW FROM g.d) < 6)"
-        else:
-            join = ""
-            working = "EXTRACT(ISODOW FROM g.d) < 6"
-        return f"""{self.name} AS MATERIALIZED (
-    SELECT day, working,
-           SUM(CASE WHEN working THEN {per_day} ELSE 0 END) OVER (ORDER BY day)
-             - CASE WHEN working THEN {per_day} ELSE 0 END AS minutes_before
-    FROM (SELECT CAST(g.d AS DATE) AS day, {working} AS working
-          FROM generate_series({_lit_date(FIRST_DAY)}, {_lit_date(LAST_DAY)}, INTERVAL 1 DAY) AS g(d)
-          {join}) AS days
-)"""
+        return (
+            f"{self.name} AS (SELECT day, working, minutes_before FROM {CALENDAR_TABLE}"
+            f" WHERE calendar_key = '{calendar_key(self.calendar)}')"
+        )
 
     def join(self, alias: str, instant_sql: str) -> str:
         """The calendar row of ``instant_sql``'s local date, as ``alias`` (nothing for 24×7)."""

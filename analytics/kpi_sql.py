@@ -16,6 +16,7 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
+from analytics.calendars import ensure_calendar
 from analytics.kpi_catalogue import CATALOGUE
 from analytics.periods import Period
 from analytics.policy import Policy
@@ -178,13 +179,14 @@ GROUP BY p.period"""
 
 def availability_sql(s: Scope) -> str:
     """Per period and service: target, availability_pct, unplanned_minutes, planned_minutes.
-    Services are those with a target in the policy plus those with an outage in the period;
-    an outage still open counts up to ``as_of``."""
+    Services are those with a target in the policy plus those with an outage in the period.
+    A period still running counts up to ``as_of`` (an open outage too); one not begun has none."""
     targets = values_cte(
         "service_targets", ("service", "target"), ("VARCHAR", "DOUBLE"), sorted(s.policy.services.items())
     )
     end = f"LEAST(COALESCE(t.ended_at, {lit(s.as_of)}), p.end_utc)"
     down = minutes_between("GREATEST(t.started_at, p.start_utc)", end)
+    elapsed = minutes_between("p.start_utc", f"LEAST(p.end_utc, {lit(s.as_of)})")
     return f"""{s.head()},
 {targets},
 down AS (
@@ -202,8 +204,9 @@ listed AS (
     SELECT d.period, d.service FROM down AS d
 )
 SELECT l.period, l.service, g.target,
-       100.0 * GREATEST(0, 1 - COALESCE(d.unplanned_minutes, 0)
-                              / {minutes_between("p.start_utc", "p.end_utc")}) AS availability_pct,
+       CASE WHEN {elapsed} > 0
+            THEN 100.0 * GREATEST(0, 1 - COALESCE(d.unplanned_minutes, 0) / {elapsed})
+       END AS availability_pct,
        COALESCE(d.unplanned_minutes, 0) AS unplanned_minutes,
        COALESCE(d.planned_minutes, 0) AS planned_minutes
 FROM listed AS l
@@ -312,4 +315,5 @@ def run_families(
     families: Sequence[Family] = [f for f in FAMILIES if wanted & set(f.kpis)]
     if scope.group is not None:
         families = [f for f in families if f.groupable]
+    ensure_calendar(con, scope.policy.calendar)
     return [con.execute(f.sql(scope)).df() for f in families]

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 import duckdb
 import pandas as pd
 
-from analytics.calendars import Clock, target_minutes
+from analytics.calendars import Clock, ensure_calendar, target_minutes
 from analytics.periods import Period
 from analytics.policy import CALENDAR_24X7, Policy
 from analytics.quality import valid_sql
@@ -72,8 +72,8 @@ def targets_cte(policy: Policy) -> str:
 
 
 def clock_ctes(policy: Policy, project_id: str, source: str, as_of: datetime) -> str:
-    """CTEs (to follow ``source`` in a WITH list) ending in ``clocked``: every column of
-    ``source`` (which needs project_id, ticket_id, kind, priority, created_at,
+    """CTEs (to follow ``source`` in a WITH list; call ``ensure_calendar`` first) ending in
+    ``clocked``: every column of ``source`` (which needs project_id, ticket_id, kind, priority, created_at,
     first_response_at, resolved_at) plus response_minutes, resolution_minutes (targets, null
     when none), on_24x7, response_used and resolution_used (minutes on the target's calendar;
     a running clock up to ``as_of`` while there is no response / resolution)."""
@@ -155,6 +155,7 @@ def breaches(
     if clock not in CLOCKS:
         raise ValueError(f"clock {clock!r} must be one of {', '.join(CLOCKS)}")
     policy = get_project(con, project_id).policy
+    ensure_calendar(con, policy.calendar)
     as_of = as_of or datetime.now(UTC)
     start, end = (lit(b) for b in period.bounds_utc(policy.timezone))
     anchor = "created_at" if clock == "response" else "resolved_at"
@@ -186,6 +187,7 @@ def ticket_timeline(
     paused (a pause status of the policy), business_minutes (on the ticket's resolution
     target calendar, else the project's; up to ``as_of`` for the current status)."""
     policy = get_project(con, project_id).policy
+    ensure_calendar(con, policy.calendar)
     as_of = as_of or datetime.now(UTC)
     clock = project_clock(policy)
     tz = lit(policy.timezone)
