@@ -112,6 +112,53 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_users_create_admin(args: argparse.Namespace) -> int:
+    from reporting import users
+
+    password = users.random_password()
+    admin = users.create_user(
+        args.db,
+        username=args.username,
+        display_name=args.name or args.username,
+        role="admin",
+        password=password,
+        email=args.email,
+    )
+    print(f"administrator {admin.username} created; password (shown once, change it after login): {password}")
+    return 0
+
+
+def cmd_users_add(args: argparse.Namespace) -> int:
+    from reporting import users
+
+    password = args.password or users.random_password()
+    user = users.create_user(
+        args.db,
+        username=args.username,
+        display_name=args.name or args.username,
+        role=args.role,
+        password=password,
+        email=args.email,
+        projects=args.project or (),
+        is_customer=args.customer,
+        by=users.first_admin(args.db),
+    )
+    shown = "" if args.password else f"; password (shown once): {password}"
+    print(f"user {user.username} ({user.role}) created{shown}")
+    return 0
+
+
+def cmd_reports_draft(args: argparse.Namespace) -> int:
+    from reporting import users, workflow
+
+    author = users.project_author(args.db, args.project, args.author)
+    report = workflow.create_draft(args.db, author, args.project, args.period, args.kind)
+    print(
+        f"draft {report.id} {report.project_id} {report.period} {report.report_kind}, due {report.due_date}"
+    )
+    return 0
+
+
 def _fmt(value) -> str:
     if value is None:
         return "—"
@@ -178,6 +225,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.add_argument("--lang", default="zh_CN", choices=["zh_CN", "en"])
     p.set_defaults(func=cmd_export)
+    users_cmd = sub.add_parser("users", help="user accounts and roles")
+    users_sub = users_cmd.add_subparsers(dest="users_command", required=True)
+    p = with_db(
+        users_sub.add_parser("create-admin", help="first administrator, random password printed once")
+    )
+    p.add_argument("--username", default="admin")
+    p.add_argument("--name", help="display name")
+    p.add_argument("--email")
+    p.set_defaults(func=cmd_users_create_admin)
+    p = with_db(users_sub.add_parser("add", help="add a user (random password printed unless --password)"))
+    p.add_argument("--username", required=True)
+    p.add_argument("--role", required=True, choices=["admin", "author", "approver", "viewer"])
+    p.add_argument("--project", action="append", help="project id (repeat for several)")
+    p.add_argument("--name", help="display name")
+    p.add_argument("--email")
+    p.add_argument("--password")
+    p.add_argument("--customer", action="store_true", help="customer viewer: published external reports only")
+    p.set_defaults(func=cmd_users_add)
+
+    reports_cmd = sub.add_parser("reports", help="report workflow")
+    reports_sub = reports_cmd.add_subparsers(dest="reports_command", required=True)
+    p = with_db(reports_sub.add_parser("draft", help="create a report draft"))
+    p.add_argument("--project", required=True)
+    p.add_argument("--period", required=True, help="2026-10, 2026-Q3, 2026-H1 or 2026")
+    p.add_argument("--kind", required=True, choices=["external", "internal"])
+    p.add_argument("--author", help="author's username (default: the project's only author)")
+    p.set_defaults(func=cmd_reports_draft)
     return parser
 
 

@@ -229,6 +229,28 @@ def recipients(db_path, role: str, project_id: str | None = None) -> list[Recipi
     return [r for r in found if project_id is None or r.actor.covers(project_id)]
 
 
+def first_admin(db_path) -> Actor:
+    """The command line acts as the first active administrator (it has the database file anyway)."""
+    with Session(db.engine(db_path)) as s:
+        admin = s.exec(
+            select(User).where(User.role == "admin", User.active).order_by(User.created_at)
+        ).first()
+        if admin is None:
+            raise UserError("no administrator yet: run `manage.py users create-admin` first")
+        return _actor(s, admin)
+
+
+def project_author(db_path, project_id: str, username: str | None = None) -> Actor:
+    """The named author, or the project's only author when no name is given."""
+    if username:
+        return actor_by_username(db_path, username)
+    authors = [r.actor for r in recipients(db_path, "author", project_id)]
+    if len(authors) != 1:
+        names = ", ".join(a.username for a in authors) or "none"
+        raise UserError(f"project {project_id} has {len(authors)} authors ({names}): name one with --author")
+    return authors[0]
+
+
 def display_names(db_path) -> dict[str, str]:
     """user_id → display name, for audit trails and documents."""
     with Session(db.engine(db_path)) as s:
