@@ -56,37 +56,65 @@ def generate_demo(
         prepare_project(i, policy, text, months, volume, seed)
         for i, (policy, text, volume) in enumerate(zip(policies, texts, volumes, strict=True))
     ]
-    counts = dict.fromkeys(("projects", *DATA_TABLES), 0)
     done = 0
     with db.transaction(path) as con:
         ids = [p.policy.project_id for p in projects]
         for table in DATA_TABLES:
             con.execute(f"DELETE FROM {table} WHERE project_id IN ({', '.join('?' * len(ids))})", ids)
+        rows = _Appender(con)
         for project in projects:
             save_project(con, project.policy_toml)
-            counts["projects"] += 1
             state = TicketState()
             for m, period in enumerate(project.months):
-                rows = generate_month(project, m, int(project.counts[m]), state, seed)
-                counts["tickets"] += _append(con, "tickets", rows.tickets)
-                counts["ticket_status_history"] += _append(con, "ticket_status_history", rows.history)
-                counts["satisfaction"] += _append(con, "satisfaction", rows.callbacks)
+                month = generate_month(project, m, int(project.counts[m]), state, seed)
+                rows.add("tickets", month.tickets)
+                rows.add("ticket_status_history", month.history)
+                rows.add("satisfaction", month.callbacks)
                 done += int(project.counts[m])
                 report(0.95 * done / total, f"{project.policy.project_id} {period.label}")
-            counts["outages"] += _append(con, "outages", outages(project, seed))
-            counts["satisfaction"] += _append(con, "satisfaction", surveys(project, seed))
+            rows.add("outages", outages(project, seed))
+            rows.add("satisfaction", surveys(project, seed))
             worklogs, capacity = staff_time(project, seed)
-            counts["worklogs"] += _append(con, "worklogs", worklogs)
-            counts["staff_capacity"] += _append(con, "staff_capacity", capacity)
+            rows.add("worklogs", worklogs)
+            rows.add("staff_capacity", capacity)
+        rows.flush()
         report(0.97, "committing")
     report(1.0, "done")
-    return {**counts, "first_month": months[0].label, "last_month": end_month.label}
+    return {
+        "projects": len(projects),
+        **rows.counts,
+        "first_month": months[0].label,
+        "last_month": end_month.label,
+    }
 
 
-def _append(con, table: str, rows: pa.Table) -> int:
-    con.register("demo_rows", rows)
-    try:
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM demo_rows")
-    finally:
-        con.unregister("demo_rows")
-    return rows.num_rows
+class _Appender:
+    """Collects Arrow tables per target table and appends them in large batches: each INSERT
+    has a fixed cost, and the batch size bounds the memory held."""
+
+    BATCH_ROWS = 400_000
+
+    def __init__(self, con):
+        self.con = con
+        self.pending: dict[str, list[pa.Table]] = {table: [] for table in DATA_TABLES}
+        self.counts = dict.fromkeys(DATA_TABLES, 0)
+
+    def add(self, table: str, rows: pa.Table) -> None:
+        self.pending[table].append(rows)
+        self.counts[table] += rows.num_rows
+        if sum(t.num_rows for t in self.pending[table]) >= self.BATCH_ROWS:
+            self._insert(table)
+
+    def flush(self) -> None:
+        for table in DATA_TABLES:
+            self._insert(table)
+
+    def _insert(self, table: str) -> None:
+        if not self.pending[table]:
+            return
+        self.con.register("demo_rows", pa.concat_tables(self.pending[table]))
+        try:
+            self.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM demo_rows")
+        finally:
+            self.con.unregister("demo_rows")
+        self.pending[table] = []

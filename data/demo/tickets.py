@@ -117,7 +117,7 @@ def generate_month(project: DemoProject, month: int, n: int, state: TicketState,
             "assignee": labels(assignee, staff.names),
             "created_at": timestamps(times.utc[:, NEW], valid[:, NEW]),
             "first_response_at": timestamps(times.utc[:, WORK], valid[:, WORK]),
-            "resolved_at": timestamps(times.utc[:, RESOLVED], valid[:, RESOLVED]),
+            "resolved_at": timestamps(times.resolved_utc, times.resolved),
             "closed_at": timestamps(
                 np.where(valid[:, CLOSED], times.utc[:, CLOSED], times.utc[:, CANCELLED]),
                 valid[:, CLOSED] | valid[:, CANCELLED],
@@ -141,6 +141,15 @@ class Timeline:
     valid: np.ndarray  # the spell exists and started before the end of the data
     status: np.ndarray  # status code at the end of the data
     breached: np.ndarray  # resolution SLA time above target
+
+    @property
+    def resolved(self) -> np.ndarray:
+        """Resolved at the end of the data (a reopening after it is not known yet)."""
+        return self.valid[:, RESOLVED] | (self.valid[:, FIRST_FIX] & ~self.valid[:, REOPENED])
+
+    @property
+    def resolved_utc(self) -> np.ndarray:
+        return np.where(self.valid[:, RESOLVED], self.utc[:, RESOLVED], self.utc[:, FIRST_FIX])
 
 
 def _timeline(project, month, rng, created_s, kind, priority, tier) -> Timeline:
@@ -240,11 +249,11 @@ def _callbacks(project, month, rng, kind, times: Timeline, ticket_id) -> pa.Tabl
         rng.uniform(25, 96, n) * 3600,
         np.minimum(rng.lognormal(np.log(3 * 3600), 0.9, n), 23.5 * 3600),
     ).astype(np.int64)
-    responded = times.utc[:, RESOLVED] + delay_s
+    responded = times.resolved_utc + delay_s
     as_of_utc = project.clock.to_utc_seconds(np.array([project.as_of_min * 60]))[0]
     rows = np.nonzero(
         (kind <= REQUEST)
-        & times.valid[:, RESOLVED]
+        & times.resolved
         & (rng.random(n) < project.callback_share)
         & (responded < as_of_utc)
     )[0]
@@ -294,7 +303,7 @@ def _majors(rng, kind, priority) -> np.ndarray:
 def _outcomes(rng, kind, times: Timeline) -> np.ndarray:
     """Changes and releases: known once implemented (resolved) or cancelled."""
     drawn = rng.choice(3, size=len(kind), p=OUTCOME_MIX)
-    outcome = np.where(times.valid[:, RESOLVED], drawn, np.where(times.valid[:, CANCELLED], 3, -1))
+    outcome = np.where(times.resolved, drawn, np.where(times.valid[:, CANCELLED], 3, -1))
     return np.where(kind >= CHANGE, outcome, -1)
 
 
