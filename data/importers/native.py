@@ -230,12 +230,19 @@ def prepare(
 
 
 def recognise_table(headers: dict[str, str], label: str) -> str:
-    """The table whose required columns are all in the header and which knows most columns."""
-    scores = {}
-    for table, columns in TABLES.items():
-        if all(_header_of(c, headers) is not None for c in columns if c.required):
-            scores[table] = sum(_header_of(c, headers) is not None for c in columns)
+    """The table whose required columns are all in the header and which knows most columns; if
+    none has all its required columns, the one that knows most (so the missing ones get named)."""
+    known = {t: sum(_header_of(c, headers) is not None for c in cols) for t, cols in TABLES.items()}
+    complete = {
+        t: n for t, n in known.items() if all(_header_of(c, headers) for c in TABLES[t] if c.required)
+    }
+    scores = complete or {t: n for t, n in known.items() if n > 0}
     best = sorted(scores, key=scores.get, reverse=True)
+    if len(best) > 1 and scores[best[0]] == scores[best[1]]:
+        raise ImportRejected(
+            "table ambiguous",
+            [file_problem(label, f"the header fits {best[0]} and {best[1]} equally: name the table")],
+        )
     if not best:
         wanted = "; ".join(
             f"{t}: " + ", ".join(f"{c.name} ({c.zh})" for c in cols if c.required)
@@ -243,12 +250,7 @@ def recognise_table(headers: dict[str, str], label: str) -> str:
         )
         raise ImportRejected(
             "table not recognised",
-            [file_problem(label, f"the header has not the required columns of any table ({wanted})")],
-        )
-    if len(best) > 1 and scores[best[0]] == scores[best[1]]:
-        raise ImportRejected(
-            "table ambiguous",
-            [file_problem(label, f"the header fits {best[0]} and {best[1]} equally: name the table")],
+            [file_problem(label, f"the header has none of the required columns of a table ({wanted})")],
         )
     return best[0]
 

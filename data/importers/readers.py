@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,14 +20,15 @@ from pathlib import Path
 
 import duckdb
 
-from data.importers.problems import ImportRejected, file_problem
+from data.importers.problems import ImportRejected, Problem, file_problem
+from data.importers.staging import literal
 
 CHUNK_BYTES = 1 << 20
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 # Cells longer than DuckDB's default line limit (2 MB) are legal in a CSV; a few MB more is
 # still bounded, and anything beyond is a broken export.
 MAX_LINE_BYTES = 16 << 20
-_UTF8_BOM = codecs.BOM_UTF8
+DELIMITERS = (",", ";", "\t", "|")
 
 
 @dataclass(frozen=True)
@@ -55,16 +57,19 @@ def load_raw(con: duckdb.DuckDBPyConnection, path: Path, label: str, table: str)
     if path.stat().st_size == 0:
         raise ImportRejected("empty file", [file_problem(label, "the file is empty")])
     with _utf8_csv(path, label) as csv_path:
+        delimiter, header = _read_header(csv_path)
+        # The dialect is given, not sniffed: on a ragged file the sniffer falls back to one
+        # column, and the user would hear "missing columns" instead of "line 7 has 9 cells".
+        columns = "{" + ", ".join(f"{literal(name)}: 'VARCHAR'" for name in _unique(header)) + "}"
         try:
             con.execute(
                 f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM read_csv(?, header = true,"
-                f" all_varchar = true, max_line_size = {MAX_LINE_BYTES})",
-                [str(csv_path)],
+                f" auto_detect = false, delim = ?, quote = '\"', escape = '\"', strict_mode = true,"
+                f" columns = {columns}, max_line_size = {MAX_LINE_BYTES})",
+                [str(csv_path), delimiter],
             )
         except duckdb.Error as exc:
-            raise ImportRejected(
-                "unreadable CSV", [file_problem(label, f"not a readable CSV file: {_first_line(exc)}")]
-            ) from exc
+            raise ImportRejected("unreadable CSV", [_csv_problem(label, exc)]) from exc
     columns = [row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()]
     # Blank rows (Excel's formatted-but-empty rows, ",,," lines) carry nothing; rowids stay put.
     con.execute(f"DELETE FROM {table} WHERE " + " AND ".join(f'"{c}" IS NULL' for c in columns))
@@ -153,5 +158,32 @@ def _cell_text(value) -> str:
     return str(value)
 
 
-def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0]
+def _read_header(path: Path) -> tuple[str, list[str]]:
+    """The delimiter (the commonest of , ; tab | in the first line) and the header cells."""
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        first = f.readline()
+    delimiter = max(DELIMITERS, key=first.count)
+    return delimiter, next(csv.reader([first], delimiter=delimiter), [])
+
+
+def _unique(names: list[str]) -> list[str]:
+    """Header cells as column names: blanks get a position name, repeats a suffix."""
+    seen: dict[str, int] = {}
+    result = []
+    for i, name in enumerate(names):
+        name = name.strip() or f"column{i + 1}"
+        count = seen.get(name, 0)
+        seen[name] = count + 1
+        result.append(name if count == 0 else f"{name}_{count}")
+    return result
+
+
+def _csv_problem(label: str, exc: Exception) -> Problem:
+    """DuckDB's parse error as a problem, with its line when it names one."""
+    text = str(exc)
+    line = re.search(r"CSV Error on Line: (\d+)", text)
+    detail = re.search(r"Expected Number of Columns: \d+ Found: \d+", text)
+    reason = detail.group(0) if detail else text.strip().splitlines()[0]
+    return Problem(
+        label, int(line.group(1)) if line else None, None, None, f"not a readable CSV file: {reason}"
+    )
