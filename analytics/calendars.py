@@ -135,7 +135,7 @@ def ensure_calendar(con: duckdb.DuckDBPyConnection, calendar: Calendar) -> None:
     key = calendar_key(calendar)
     with _ensure_lock:
         con.execute(_CALENDAR_DDL)
-        if con.execute(f"SELECT 1 FROM {CALENDAR_TABLE} WHERE calendar_key = ? LIMIT 1", [key]).fetchone():
+        if con.execute(f"SELECT 1 FROM {CALENDAR_TABLE} WHERE calendar_key = ? LIMIT 1", [key]).fetchall():
             return
         con.execute(
             f"INSERT INTO {CALENDAR_TABLE} SELECT '{key}', day, working, minutes_before"

@@ -1,0 +1,61 @@
+"""Shared by the benchmark sections: cached demo databases, timing, peak memory.
+
+Demo databases are generated once per size with a fixed seed and end month (so figures are
+comparable between runs) and kept under benchmarks/results/ (git-ignored); delete the files to
+regenerate. A ``.ok`` marker is written only after a complete generation.
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from analytics.periods import Period
+from data import db
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+SIZES = {"100k": 100_000, "1m": 1_000_000, "10m": 10_000_000}
+END_MONTH = Period.parse("2026-10")
+SEED = 20261121
+
+
+def parse_sizes(text: str) -> list[str]:
+    labels = [s.strip().lower() for s in text.split(",") if s.strip()]
+    unknown = [s for s in labels if s not in SIZES]
+    if unknown:
+        raise SystemExit(f"unknown size(s) {', '.join(unknown)}: choose from {', '.join(SIZES)}")
+    return labels
+
+
+def demo_db(label: str) -> Path:
+    """The demo database of ``label`` tickets, generated on first use."""
+    from data.demo import generate_demo
+
+    path = RESULTS_DIR / f"demo-{label}.duckdb"
+    marker = path.with_suffix(".ok")
+    if not marker.exists():
+        path.unlink(missing_ok=True)
+        path.with_suffix(".duckdb.wal").unlink(missing_ok=True)
+        start = time.perf_counter()
+        generate_demo(path, tickets=SIZES[label], seed=SEED, end_month=END_MONTH)
+        db.close(path)
+        marker.write_text(f"generated in {time.perf_counter() - start:.0f} s\n")
+    return path
+
+
+def best_of(fn: Callable[[], object], repeat: int = 3) -> float:
+    """Fastest of ``repeat`` runs (after the caller's warm-up): the least disturbed by the
+    other processes on a shared machine."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

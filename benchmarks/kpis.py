@@ -1,0 +1,197 @@
+# ruff: noqa: E501  (the floor is hand-written SQL; it reads better unwrapped)
+"""KPI benchmarks (issue 3): the report's figures for one project-month, and business time.
+
+Each measurement stands beside its floor: the same ticket figures computed by one
+hand-written DuckDB query (no query builder, no engine code), so the ratio shows what the
+engine's generality costs. Targets: all KPIs with breakdowns ≤ 0.5 s at 1M tickets and
+≤ 3 s at 10M, within 3× of the floor; business-time durations of 1M tickets ≤ 5 s.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from analytics.calendars import calendar_key, ensure_calendar, target_minutes
+from analytics.kpis import breakdown, compute_kpis
+from analytics.periods import Period
+from analytics.policy import KINDS
+from analytics.sla import clock_ctes, ticket_where
+from benchmarks.common import END_MONTH, SIZES, best_of, demo_db
+from data import db
+from data.projects import list_projects
+
+BREAKDOWNS = ("priority", "assignment_group", "service")
+AS_OF = datetime(2026, 11, 21, tzinfo=UTC)  # fixed: running clocks stop at the same instant every run
+
+
+def _floor_sql(policy, project_id: str, periods: list[Period], group: str | None) -> str:
+    """One hand-written query: per period (and group) the ticket KPIs of DESIGN §4, business
+    time from the stored calendar table, pauses from the status history."""
+    tz = policy.timezone
+    per = ", ".join(
+        f"('{p.label}', TIMESTAMPTZ '{p.bounds_utc(tz)[0].isoformat()}', TIMESTAMPTZ '{p.bounds_utc(tz)[1].isoformat()}')"
+        for p in periods
+    )
+    targets = []
+    for (kind, priority), t in policy.targets.items():
+        cal = policy.calendar_for(t)
+        resp = target_minutes(t.response.amount, t.response.unit, cal) if t.response else "NULL"
+        reso = target_minutes(t.resolution.amount, t.resolution.unit, cal) if t.resolution else "NULL"
+        targets.append(f"('{kind}', '{priority}', {resp}::DOUBLE, {reso}::DOUBLE, {cal.kind == '24x7'})")
+    hours = policy.calendar.hours
+
+    def point(alias: str, ts: str) -> str:
+        m = f"(epoch({ts} AT TIME ZONE '{tz}') - epoch(date_trunc('day', {ts} AT TIME ZONE '{tz}'))) / 60.0"
+        inday = " + ".join(
+            f"least(greatest({m} - {s.hour * 60 + s.minute}, 0), {(e.hour - s.hour) * 60 + e.minute - s.minute})"
+            for s, e in hours
+        )
+        return f"({alias}.minutes_before + CASE WHEN {alias}.working THEN {inday} ELSE 0 END)"
+
+    def cal_join(alias: str, ts: str) -> str:
+        return f"LEFT JOIN cal {alias} ON {alias}.day = CAST({ts} AT TIME ZONE '{tz}' AS DATE)"
+
+    g, gby = (f", t.{group} AS grp", ", grp") if group else ("", "")
+    now = f"TIMESTAMPTZ '{AS_OF.isoformat()}'"
+    pauses = ", ".join(f"'{s}'" for s in policy.pause_statuses) or "NULL"
+    valid = (
+        f"NOT (COALESCE(t.resolved_at < t.created_at, false) OR COALESCE(t.first_response_at < t.created_at, false)"
+        f" OR COALESCE(t.closed_at < t.resolved_at, false) OR (t.status IN ('resolved', 'closed') AND t.resolved_at IS NULL)"
+        f" OR t.created_at > {now} OR COALESCE(t.resolved_at > {now}, false) OR t.created_at < TIMESTAMPTZ '1970-01-02 00:00:00+00'"
+        f" OR COALESCE(t.effort_hours < 0, false) OR t.reopen_count < 0)"
+    )
+    return f"""
+WITH per(period, s, e) AS (VALUES {per}),
+tg(kind, priority, resp, reso, w) AS (VALUES {", ".join(targets)}),
+cal AS (SELECT day, working, minutes_before FROM calendar_days WHERE calendar_key = '{calendar_key(policy.calendar)}'),
+t AS (SELECT t.*{g}, tg.resp, tg.reso, COALESCE(tg.w, false) AS w,
+             COALESCE(t.first_response_at, {now}) AS re, COALESCE(t.resolved_at, {now}) AS se
+      FROM tickets t LEFT JOIN tg ON tg.kind = t.kind AND tg.priority = t.priority
+      WHERE t.project_id = '{project_id}' AND t.kind IN ('incident', 'request') AND {valid}),
+opened AS (SELECT p.period{gby}, count(*) AS n, avg(epoch(t.first_response_at) - epoch(t.created_at)) / 60 AS mtta,
+                  count(*) FILTER (WHERE t.resp IS NOT NULL AND (t.first_response_at IS NOT NULL OR
+                      CASE WHEN t.w THEN (epoch(t.re) - epoch(t.created_at)) / 60 ELSE {point("cr", "t.re")} - {point("cc", "t.created_at")} END > t.resp)) AS due,
+                  count(*) FILTER (WHERE t.resp IS NOT NULL AND t.first_response_at IS NOT NULL AND
+                      CASE WHEN t.w THEN (epoch(t.re) - epoch(t.created_at)) / 60 ELSE {point("cr", "t.re")} - {point("cc", "t.created_at")} END <= t.resp) AS met
+           FROM t JOIN per p ON t.created_at >= p.s AND t.created_at < p.e
+           {cal_join("cc", "t.created_at")} {cal_join("cr", "t.re")}
+           GROUP BY p.period{gby}),
+res AS (SELECT t.*, p.period FROM t JOIN per p ON t.resolved_at >= p.s AND t.resolved_at < p.e),
+ps AS (SELECT r.ticket_id, greatest(h.started_at, r.created_at) AS a, least(COALESCE(h.ended_at, r.se), r.se) AS b, r.w
+       FROM ticket_status_history h JOIN res r ON r.ticket_id = h.ticket_id
+       WHERE h.project_id = '{project_id}' AND h.status IN ({pauses}) AND NOT COALESCE(h.ended_at < h.started_at, false)
+         AND h.started_at < r.se AND COALESCE(h.ended_at, r.se) > r.created_at),
+pz AS (SELECT ps.ticket_id, sum(CASE WHEN ps.w THEN (epoch(ps.b) - epoch(ps.a)) / 60 ELSE {point("pb", "ps.b")} - {point("pa", "ps.a")} END) AS paused
+       FROM ps {cal_join("pa", "ps.a")} {cal_join("pb", "ps.b")} GROUP BY ps.ticket_id),
+cb AS (SELECT DISTINCT r.ticket_id FROM satisfaction f JOIN res r ON r.ticket_id = f.ticket_id
+       WHERE f.project_id = '{project_id}' AND f.kind = 'callback' AND f.responded_at >= r.resolved_at
+         AND f.responded_at <= r.resolved_at + INTERVAL 24 HOUR),
+rs AS (SELECT r.*, (epoch(r.resolved_at) - epoch(r.created_at)) / 3600 AS h,
+              greatest(CASE WHEN r.w THEN (epoch(r.se) - epoch(r.created_at)) / 60 ELSE {point("ks", "r.se")} - {point("kc", "r.created_at")} END
+                       - COALESCE(pz.paused, 0), 0) AS used, cb.ticket_id IS NOT NULL AS called
+       FROM res r LEFT JOIN pz ON pz.ticket_id = r.ticket_id LEFT JOIN cb ON cb.ticket_id = r.ticket_id
+       {cal_join("kc", "r.created_at")} {cal_join("ks", "r.se")}),
+resolved AS (SELECT period{gby}, count(*) AS n,
+                    count(*) FILTER (WHERE reso IS NOT NULL AND used <= reso) / nullif(count(*) FILTER (WHERE reso IS NOT NULL), 0) AS rate,
+                    avg(h) AS mttr, median(h) AS med, quantile_cont(h, 0.9) AS p90, avg(used) / 60 AS biz,
+                    count(*) FILTER (WHERE tier = 'L1' AND NOT escalated) / count(*) AS fcr,
+                    count(*) FILTER (WHERE escalated) / count(*) AS esc, count(*) FILTER (WHERE reopen_count > 0) / count(*) AS reopen,
+                    count(*) FILTER (WHERE called) / count(*) AS cb24, sum(effort_hours) AS effort
+             FROM rs GROUP BY period{gby}),
+backlog AS (SELECT p.period{gby}, count(*) AS n FROM t JOIN per p ON t.created_at < p.e AND (t.resolved_at IS NULL OR t.resolved_at >= p.e)
+            GROUP BY p.period{gby})
+SELECT * FROM opened FULL JOIN resolved USING (period{gby}) FULL JOIN backlog USING (period{gby})"""
+
+
+def _project(con):
+    """The demo project with the most tickets."""
+    projects = {p.project_id: p for p in list_projects(con)}
+    (largest,) = con.execute(
+        "SELECT project_id FROM tickets GROUP BY project_id ORDER BY count(*) DESC LIMIT 1"
+    ).fetchone()
+    return projects[largest]
+
+
+def run(label: str) -> list[dict]:
+    path = demo_db(label)
+    con = db.connect(path)
+    project = _project(con)
+    pid, policy = project.project_id, project.policy
+    period = END_MONTH
+    ensure_calendar(con, policy.calendar)
+
+    def engine_all():
+        compute_kpis(con, pid, period, as_of=AS_OF)
+        for by in BREAKDOWNS:
+            breakdown(con, pid, period, by, as_of=AS_OF)
+
+    three = [period, period.previous(), period.last_year()]
+    floor_queries = [_floor_sql(policy, pid, three, None)] + [
+        _floor_sql(policy, pid, [period], by) for by in BREAKDOWNS
+    ]
+
+    def floor_all():
+        for sql in floor_queries:
+            con.execute(sql).fetchall()
+
+    engine_all()  # warm-up: file pages and calendar table
+    floor_all()
+    _check_agreement(con, policy, pid, period, three)
+    rows = [
+        {
+            "name": f"{label}: all KPIs ×3 periods + {len(BREAKDOWNS)} breakdowns ({pid} {period.label})",
+            "seconds": best_of(engine_all),
+            "floor": best_of(floor_all),
+            "target": 0.5 if SIZES[label] <= 1_000_000 else 3.0,
+            "max_ratio": 3.0,
+        }
+    ]
+    rows.append(_business_time_row(con, label))
+    db.close(path)
+    return rows
+
+
+def _check_agreement(con, policy, pid: str, period: Period, three: list[Period]) -> None:
+    """The floor and the engine must agree, or the ratio would compare different work."""
+    floor = con.execute(_floor_sql(policy, pid, three, None)).df().set_index("period")
+    engine = compute_kpis(con, pid, period, as_of=AS_OF)
+    pairs = {
+        "tickets_opened": floor.loc[period.label, "n"],
+        "response_sla_rate": floor.loc[period.label, "met"] / floor.loc[period.label, "due"],
+        "resolution_sla_rate": floor.loc[period.label, "rate"],
+        "mttr_hours_p90": floor.loc[period.label, "p90"],
+        "mttr_business_hours": floor.loc[period.label, "biz"],
+        "callback_24h_rate": floor.loc[period.label, "cb24"],
+    }
+    for kpi_id, expected in pairs.items():
+        got = engine[kpi_id].value
+        if abs(got - expected) > 1e-6 * max(1.0, abs(expected)):
+            raise AssertionError(f"engine {kpi_id}={got} but the floor query says {expected}")
+
+
+def _business_time_row(con, label: str) -> dict:
+    """Response and resolution business minutes (pauses subtracted) of every ticket of every
+    project, aggregated so that no rows cross into Python; floor: no clock CTE layering."""
+    projects = list_projects(con)
+    engine_sql = [
+        f"""WITH source AS (SELECT t.* FROM tickets AS t WHERE {ticket_where(p.project_id, AS_OF, KINDS)}),
+{clock_ctes(p.policy, p.project_id, "source", AS_OF)}
+SELECT count(*), sum(response_used), sum(resolution_used) FROM clocked"""
+        for p in projects
+    ]
+    total = con.execute("SELECT count(*) FROM tickets").fetchone()[0]
+    for p in projects:
+        ensure_calendar(con, p.policy.calendar)
+
+    def engine():
+        for sql in engine_sql:
+            con.execute(sql).fetchall()
+
+    engine()
+    return {
+        "name": f"{label}: business time of all {total:,} tickets (response + resolution − pauses)",
+        "seconds": best_of(engine, repeat=2),
+        "floor": None,
+        "target": 5.0 * max(1, total / 1_000_000),
+        "max_ratio": None,
+    }

@@ -1,0 +1,85 @@
+"""Run the benchmarks: ``python -m benchmarks.run [--sizes 100k,1m,10m] [--only kpis,imports]``.
+
+Each size runs in its own child process so that its peak memory is its own. Every line shows
+the measurement, its floor (the same result by one hand-written query) as a ratio, the target
+and whether it was met. To add a section, add its name and a ``run(size_label) -> list[dict]``
+callable to SECTIONS (rows: name, seconds, floor|None, target, max_ratio|None); sections that
+do not depend on the demo size run once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+
+from benchmarks.common import SIZES, parse_sizes, peak_rss_mb
+
+
+def _kpis(label: str) -> list[dict]:
+    from benchmarks import kpis
+
+    return kpis.run(label)
+
+
+def _imports(label: str) -> list[dict]:
+    from benchmarks import imports
+
+    return imports.run()
+
+
+# name → (runner, depends on the demo size)
+SECTIONS: dict[str, tuple[Callable[[str], list[dict]], bool]] = {
+    "kpis": (_kpis, True),
+    "imports": (_imports, False),
+}
+PEAK_MEMORY_TARGET_MB = 2048
+
+
+def _run_in_child(section: str, label: str) -> tuple[list[dict], float]:
+    runner, _ = SECTIONS[section]
+    rows = runner(label)
+    return rows, peak_rss_mb()
+
+
+def format_row(row: dict) -> str:
+    seconds, floor = row["seconds"], row["floor"]
+    ratio = seconds / floor if floor else None
+    ok = seconds <= row["target"] and (row["max_ratio"] is None or ratio is None or ratio <= row["max_ratio"])
+    floor_text = f"{ratio:5.2f}× floor {floor:7.3f} s" if floor else "no floor"
+    verdict = "OK" if ok else "MISSED"
+    return f"{row['name']:78} {seconds:8.3f} s  {floor_text:26} target {row['target']:g} s  {verdict}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Service Report Manager benchmarks (DESIGN §8)")
+    parser.add_argument("--sizes", default="100k,1m,10m", help=f"comma-separated: {', '.join(SIZES)}")
+    parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated: {', '.join(SECTIONS)}")
+    args = parser.parse_args(argv)
+    sizes = parse_sizes(args.sizes)
+    sections = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = [s for s in sections if s not in SECTIONS]
+    if unknown:
+        parser.error(f"unknown section(s) {', '.join(unknown)}: choose from {', '.join(SECTIONS)}")
+    missed = 0
+    spawn = multiprocessing.get_context("spawn")
+    for section in sections:
+        by_size = SECTIONS[section][1]
+        for label in sizes if by_size else sizes[-1:]:
+            with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as child:
+                rows, peak = child.submit(_run_in_child, section, label).result()
+            print(f"[{section}{' ' + label if by_size else ''}]")
+            for row in rows:
+                line = format_row(row)
+                missed += line.endswith("MISSED")
+                print("  " + line, flush=True)
+            memory_ok = peak <= PEAK_MEMORY_TARGET_MB
+            missed += not memory_ok
+            verdict = "OK" if memory_ok else "MISSED"
+            print(f"  peak memory {peak:,.0f} MB (target ≤ {PEAK_MEMORY_TARGET_MB:,} MB) {verdict}")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
