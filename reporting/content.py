@@ -1,0 +1,247 @@
+"""Assemble the period report (DESIGN §1) from analytics/: the one input of every renderer.
+
+``build_report`` computes no figure itself: KPI values, series, lists and breakdowns come from
+analytics/, figures from analytics/charts.py (the dashboard's own builders), so the document
+shows the dashboard's numbers. The narrative (what people write, in the workflow's shape:
+unmet_analysis, outstanding_issues, improvements, next_plan, confirmation) and the meta (who,
+which version, when) come from the workflow; without them the document says plainly what is
+still to be written.
+
+External 服务报告 (for the customer) and internal 服务总结 (for the department) share the
+sections of DESIGN §1; the internal one adds staff detail, assignment groups, breaches per
+priority, lowest-scored feedback and data quality.
+
+meta keys (all optional): author, approver, version, status (display text), created_at,
+approved_at, due_date, goal, audience, data_sources.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+import duckdb
+import pandas as pd
+
+from analytics.kpis import CATALOGUE, breaches, compute_kpis, kpi_series
+from analytics.periods import Period
+from data import db
+from data.projects import Project, get_project
+from locales import translate
+from reporting import report_sections
+from reporting.branding import load_branding
+from reporting.corrective import carried_actions
+from reporting.deadlines import due_date
+from reporting.report_model import Cover, Paragraph, ReportContent, SignOff
+
+KINDS = ("external", "internal")
+TREND_PERIODS = {"month": 12, "quarter": 8, "half": 6, "year": 5}
+_BREACH_CLOCK = {"response_sla_rate": "response", "resolution_sla_rate": "resolution"}
+
+
+@dataclass
+class ReportContext:
+    """What every section builder needs: inputs, the KPIs and their series, translation.
+
+    One ``as_of`` for the whole report, so every figure is evaluated at the same instant.
+    """
+
+    con: duckdb.DuckDBPyConnection
+    project: Project
+    period: Period
+    kind: str
+    lang: str
+    narrative: dict
+    meta: dict
+    as_of: datetime
+    kpis: dict = field(default_factory=dict)
+    series: pd.DataFrame | None = None  # period, start, kpi_id, value, target
+    breaches: dict[str, pd.DataFrame] = field(default_factory=dict)  # clock → breaching tickets
+    carried_actions: list = field(default_factory=list)
+
+    @property
+    def internal(self) -> bool:
+        return self.kind == "internal"
+
+    def t(self, key: str, **values) -> str:
+        return translate(key, self.lang, **values)
+
+    def kpi_name(self, kpi_id: str) -> str:
+        definition = CATALOGUE[kpi_id]
+        return definition.name_zh if self.lang.startswith("zh") else definition.name_en
+
+    def breach_count(self, kpi_id: str) -> int | None:
+        clock = _BREACH_CLOCK.get(kpi_id)
+        return len(self.breaches[clock]) if clock else None
+
+    def written(self, key: str) -> Paragraph:
+        """The author's text for ``key``, or a placeholder that reads as still to be written."""
+        text = str(self.narrative.get(key) or "").strip()
+        return Paragraph(text) if text else Paragraph(self.t("report.placeholder"), placeholder=True)
+
+
+def build_report(
+    con: duckdb.DuckDBPyConnection,
+    project_id: str,
+    period: Period,
+    kind: str,
+    lang: str = "zh_CN",
+    narrative: dict | None = None,
+    meta: dict | None = None,
+) -> ReportContent:
+    if kind not in KINDS:
+        raise ValueError(f"report kind {kind!r} must be one of {', '.join(KINDS)}")
+    project = get_project(con, project_id)
+    as_of = datetime.now(UTC)
+    ctx = ReportContext(
+        con=con,
+        project=project,
+        period=period,
+        kind=kind,
+        lang=lang,
+        narrative=narrative or {},
+        meta=meta or {},
+        as_of=as_of,
+        kpis=compute_kpis(con, project_id, period, as_of=as_of),
+        series=kpi_series(con, project_id, period, count=TREND_PERIODS[period.kind], as_of=as_of),
+        breaches={
+            clock: breaches(con, project_id, period, clock, as_of=as_of)
+            for clock in ("response", "resolution")
+        },
+        carried_actions=_carried_actions(con, project_id, period),
+    )
+    title = ctx.t(
+        "report.title",
+        project=project.name,
+        period=period.display(lang),
+        kind=ctx.t(f"report.kind.{kind}"),
+    )
+    return ReportContent(
+        lang=lang,
+        kind=kind,
+        project_id=project_id,
+        period=period.label,
+        cover=_cover(ctx, title),
+        control_title=ctx.t("report.control.title"),
+        control=_document_control(ctx),
+        sections=report_sections.sections(ctx),
+        signoff=_signoff(ctx),
+        appendix=report_sections.appendix(ctx),
+        kpis={
+            kpi_id: {
+                "value": v.value,
+                "target": v.target,
+                "met": v.met,
+                "previous": v.previous,
+                "last_year": v.last_year,
+            }
+            for kpi_id, v in ctx.kpis.items()
+        },
+    )
+
+
+def _carried_actions(con: duckdb.DuckDBPyConnection, project_id: str, period: Period) -> list:
+    """Corrective actions of earlier reports, read through the workflow's own query."""
+    row = con.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()
+    if not row or not row[0]:
+        return []  # an in-memory database has no workflow records
+    return carried_actions(db.resolve_path(row[0]), project_id, period)
+
+
+def _status(ctx: ReportContext) -> str:
+    return str(ctx.meta.get("status") or ctx.t("report.status.draft"))
+
+
+def _version(ctx: ReportContext) -> str:
+    version = str(ctx.meta.get("version") or "1")
+    return version if version.upper().startswith("V") else f"V{version}"
+
+
+def _day(value) -> str:
+    if not value:
+        return ""
+    return value.isoformat()[:10] if isinstance(value, date) else str(value)[:10]
+
+
+def _cover(ctx: ReportContext, title: str) -> Cover:
+    t = ctx.t
+    return Cover(
+        title=title,
+        subtitle=t(f"report.kind.{ctx.kind}"),
+        company=load_branding().company(ctx.lang),
+        fields=(
+            (t("report.cover.customer"), ctx.project.customer),
+            (t("report.cover.project"), ctx.project.name),
+            (t("report.cover.period"), ctx.period.display(ctx.lang)),
+            (t("report.cover.version"), _version(ctx)),
+            (t("report.cover.status"), _status(ctx)),
+            (
+                t("report.cover.date"),
+                _day(ctx.meta.get("approved_at") or ctx.meta.get("created_at") or date.today()),
+            ),
+        ),
+    )
+
+
+def _document_control(ctx: ReportContext) -> tuple[tuple[str, str], ...]:
+    t, meta = ctx.t, ctx.meta
+    pending = t("report.placeholder")
+    basis = t(
+        "report.basis",
+        timezone=ctx.project.timezone,
+        start=ctx.period.start.isoformat(),
+        end=ctx.period.end.isoformat(),
+    )
+    due = meta.get("due_date") or due_date(ctx.period, ctx.project.policy.calendar).due
+    return (
+        (t("report.control.goal"), meta.get("goal") or t(f"report.goal.{ctx.kind}")),
+        (t("report.control.audience"), meta.get("audience") or t(f"report.audience.{ctx.kind}")),
+        (t("report.control.sources"), meta.get("data_sources") or t("report.sources.default")),
+        (t("report.control.basis"), basis),
+        (t("report.control.author"), meta.get("author") or pending),
+        (t("report.control.approver"), meta.get("approver") or pending),
+        (t("report.control.version"), f"{_version(ctx)} · {_status(ctx)}"),
+        (t("report.control.prepared"), _day(meta.get("created_at") or date.today())),
+        (t("report.control.approved"), _day(meta.get("approved_at")) or pending),
+        (t("report.control.due"), _day(due)),
+    )
+
+
+def _signoff(ctx: ReportContext) -> SignOff:
+    t, meta = ctx.t, ctx.meta
+    company = load_branding().company(ctx.lang)
+    rows = [
+        (t("report.signoff.author"), company, meta.get("author") or "", "", _day(meta.get("created_at"))),
+        (
+            t("report.signoff.approver"),
+            company,
+            meta.get("approver") or "",
+            "",
+            _day(meta.get("approved_at")),
+        ),
+    ]
+    if not ctx.internal:
+        confirmation = ctx.narrative.get("confirmation") or {}
+        rows.append(
+            (
+                t("report.signoff.customer"),
+                ctx.project.customer,
+                confirmation.get("by") or "",
+                "",
+                _day(confirmation.get("at")),
+            )
+        )
+    return SignOff(
+        title=t(f"report.signoff.{ctx.kind}"),
+        statement=t(f"report.signoff.statement.{ctx.kind}"),
+        columns=(
+            t("report.signoff.role"),
+            t("report.signoff.organisation"),
+            t("report.signoff.name"),
+            t("report.signoff.signature"),
+            t("report.signoff.date"),
+        ),
+        rows=tuple(rows),
+    )

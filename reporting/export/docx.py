@@ -1,0 +1,246 @@
+"""ReportContent → Word (.docx), the format customers and departments customarily file.
+
+Chinese text needs its font named in ``w:eastAsia`` (python-docx only sets the Latin one).
+The table of contents and the page numbers are Word fields; Word fills them when the file is
+opened (``updateFields``), so the document stays correct after anyone edits it.
+"""
+
+from __future__ import annotations
+
+import io
+
+from docx import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+
+from locales import translate
+from reporting.branding import Branding, load_branding
+from reporting.report_model import NUMERIC_UNITS, Chart, Paragraph, ReportContent, Subheading, Table
+
+BODY_FONT = {"latin": "Calibri", "east_asia": "宋体"}
+HEADING_FONT = {"latin": "Calibri", "east_asia": "黑体"}
+CHART_WIDTH = Cm(16)
+
+
+def render_docx(content: ReportContent, branding: Branding | None = None) -> bytes:
+    branding = branding or load_branding()
+    doc = Document()
+    _set_styles(doc, branding)
+    _page_setup(doc, content, branding)
+    _cover(doc, content, branding)
+    _document_control(doc, content)
+    _table_of_contents(doc, content)
+    for number, section in enumerate(content.sections, start=1):
+        doc.add_heading(f"{number}  {section.title}", level=1)
+        for block in section.blocks:
+            _block(doc, content, block, branding)
+    _signoff(doc, content)
+    _update_fields_on_open(doc)
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return buffer.getvalue()
+
+
+def _set_font(style_or_run, font: dict[str, str]) -> None:
+    style_or_run.font.name = font["latin"]
+    rpr = style_or_run.element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    fonts.set(qn("w:eastAsia"), font["east_asia"])
+
+
+def _set_styles(doc, branding: Branding) -> None:
+    normal = doc.styles["Normal"]
+    _set_font(normal, BODY_FONT)
+    normal.font.size = Pt(10.5)
+    colour = RGBColor.from_string(branding.primary[1:])
+    for level, size in ((1, 16), (2, 13), (3, 11.5)):
+        style = doc.styles[f"Heading {level}"]
+        _set_font(style, HEADING_FONT)
+        style.font.size = Pt(size)
+        style.font.color.rgb = colour
+    _set_font(doc.styles["Title"], HEADING_FONT)
+
+
+def _page_setup(doc, content: ReportContent, branding: Branding) -> None:
+    section = doc.sections[0]
+    section.page_height, section.page_width = Cm(29.7), Cm(21.0)
+    section.left_margin = section.right_margin = Cm(2.2)
+    section.top_margin = section.bottom_margin = Cm(2.2)
+    section.different_first_page_header_footer = True  # the cover carries no header or number
+    header = section.header.paragraphs[0]
+    header.text = f"{branding.company(content.lang)}  ·  {content.cover.title}"
+    header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    header.runs[0].font.size = Pt(8)
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    before, between, after = translate("report.page_of", content.lang).split("{}")
+    footer.add_run(before)
+    _field(footer, "PAGE")
+    footer.add_run(between)
+    _field(footer, "NUMPAGES")
+    footer.add_run(after)
+
+
+def _field(paragraph, instruction: str, placeholder: str = "1") -> None:
+    """A Word field (PAGE, NUMPAGES, TOC …) with text shown until Word updates it."""
+
+    def char(kind: str):
+        run = paragraph.add_run()
+        element = OxmlElement("w:fldChar")
+        element.set(qn("w:fldCharType"), kind)
+        run._r.append(element)
+
+    char("begin")
+    code = paragraph.add_run()._r
+    text = OxmlElement("w:instrText")
+    text.set(qn("xml:space"), "preserve")
+    text.text = f" {instruction} "
+    code.append(text)
+    char("separate")
+    paragraph.add_run(placeholder)
+    char("end")
+
+
+def _cover(doc, content: ReportContent, branding: Branding) -> None:
+    cover = content.cover
+    if branding.logo:
+        doc.add_picture(str(branding.logo), height=Cm(1.6))
+    company = doc.add_paragraph(cover.company)
+    company.runs[0].font.size = Pt(12)
+    company.runs[0].font.color.rgb = RGBColor.from_string(branding.muted[1:])
+    for _ in range(5):
+        doc.add_paragraph()
+    title = doc.add_paragraph(style="Title")
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    title.add_run(cover.title).font.size = Pt(26)
+    subtitle = doc.add_paragraph()
+    subtitle.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = subtitle.add_run(cover.subtitle)
+    run.font.size = Pt(16)
+    run.font.color.rgb = RGBColor.from_string(branding.primary[1:])
+    for _ in range(4):
+        doc.add_paragraph()
+    table = doc.add_table(rows=0, cols=2)
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for label, value in cover.fields:
+        cells = table.add_row().cells
+        cells[0].text, cells[1].text = label, value
+        cells[0].paragraphs[0].runs[0].bold = True
+        cells[0].width, cells[1].width = Cm(4), Cm(9)
+    _page_break(doc)
+
+
+def _document_control(doc, content: ReportContent) -> None:
+    doc.add_heading(content.control_title, level=1)
+    table = doc.add_table(rows=0, cols=2, style="Table Grid")
+    for label, value in content.control:
+        cells = table.add_row().cells
+        cells[0].text, cells[1].text = label, value
+        cells[0].paragraphs[0].runs[0].bold = True
+        cells[0].width, cells[1].width = Cm(4), Cm(12.6)
+        _shade(cells[0], "F2F2F2")
+
+
+def _table_of_contents(doc, content: ReportContent) -> None:
+    doc.add_heading(translate("report.toc", content.lang), level=1)
+    paragraph = doc.add_paragraph()
+    _field(paragraph, 'TOC \\o "1-2" \\h \\z \\u', translate("report.toc_update", content.lang))
+    _page_break(doc)
+
+
+def _block(doc, content: ReportContent, block, branding: Branding) -> None:
+    if isinstance(block, Subheading):
+        doc.add_heading(block.text, level=2)
+    elif isinstance(block, Paragraph):
+        for line in block.text.splitlines() or [""]:
+            run = doc.add_paragraph().add_run(line)
+            if block.placeholder:
+                run.italic = True
+                run.font.color.rgb = RGBColor.from_string(branding.muted[1:])
+    elif isinstance(block, Table):
+        _table(doc, content, block, branding)
+    elif isinstance(block, Chart):
+        doc.add_picture(io.BytesIO(content.chart_image(block, "png")), width=CHART_WIDTH)
+        doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER  # the figure carries its title
+    else:
+        raise TypeError(f"unknown block {type(block).__name__}")
+
+
+def _table(doc, content: ReportContent, table: Table, branding: Branding) -> None:
+    title = doc.add_paragraph()
+    title.add_run(table.title).bold = True
+    if not table.rows:
+        doc.add_paragraph(translate("report.no_rows", content.lang))
+        return
+    grid = doc.add_table(rows=1, cols=len(table.columns), style="Table Grid")
+    header = grid.rows[0]
+    _repeat_as_header(header)
+    for cell, column in zip(header.cells, table.columns, strict=True):
+        cell.text = column.label
+        run = cell.paragraphs[0].runs[0]
+        run.bold = True
+        run.font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
+        _shade(cell, branding.primary[1:])
+    for values in table.display_rows(content.lang):
+        cells = grid.add_row().cells
+        for cell, value, column in zip(cells, values, table.columns, strict=True):
+            cell.text = value
+            if column.unit in NUMERIC_UNITS:
+                cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    for row in grid.rows:
+        for cell in row.cells:
+            for paragraph in cell.paragraphs:
+                for run in paragraph.runs:
+                    run.font.size = Pt(9)
+    if table.note:
+        note = doc.add_paragraph(table.note)
+        note.runs[0].font.size = Pt(8.5)
+        note.runs[0].italic = True
+    doc.add_paragraph()
+
+
+def _signoff(doc, content: ReportContent) -> None:
+    signoff = content.signoff
+    doc.add_heading(signoff.title, level=1)
+    doc.add_paragraph(signoff.statement)
+    grid = doc.add_table(rows=1, cols=len(signoff.columns), style="Table Grid")
+    for cell, label in zip(grid.rows[0].cells, signoff.columns, strict=True):
+        cell.text = label
+        cell.paragraphs[0].runs[0].bold = True
+        _shade(cell, "F2F2F2")
+    for values in signoff.rows:
+        row = grid.add_row()
+        row.height = Cm(1.4)  # room for a handwritten signature
+        for cell, value in zip(row.cells, values, strict=True):
+            cell.text = value
+
+
+def _shade(cell, hex_fill: str) -> None:
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:fill"), hex_fill)
+    cell._tc.get_or_add_tcPr().append(shading)
+
+
+def _repeat_as_header(row) -> None:
+    """Long tables repeat their header row on every page."""
+    marker = OxmlElement("w:tblHeader")
+    marker.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(marker)
+
+
+def _page_break(doc) -> None:
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+
+def _update_fields_on_open(doc) -> None:
+    """Ask Word to fill the TOC and page fields when the document is opened."""
+    setting = OxmlElement("w:updateFields")
+    setting.set(qn("w:val"), "true")
+    doc.settings.element.append(setting)

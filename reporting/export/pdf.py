@@ -1,0 +1,200 @@
+"""ReportContent → PDF through HTML + CSS and weasyprint.
+
+Every piece of text passes through ``_e`` (HTML escaping): ticket titles and narratives are
+user input. Charts are kaleido's SVG, so they stay vector; Noto CJK is embedded by weasyprint.
+The table of contents gets its page numbers from CSS ``target-counter``.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+
+import weasyprint
+
+from locales import translate
+from reporting.branding import Branding, load_branding
+from reporting.report_model import NUMERIC_UNITS, Chart, Paragraph, ReportContent, Subheading, Table
+
+_CSS = """
+@page {
+  size: A4; margin: 20mm 17mm 20mm 17mm;
+  @top-right { content: "%(header)s"; font-size: 7.5pt; color: %(muted)s; }
+  @bottom-center {
+    content: "%(page_before)s" counter(page) "%(page_between)s" counter(pages) "%(page_after)s";
+    font-size: 8pt; color: %(muted)s;
+  }
+}
+@page :first { @top-right { content: none; } @bottom-center { content: none; } }
+html { font-family: "Noto Sans CJK SC", "Noto Sans SC", sans-serif; font-size: 9.5pt; line-height: 1.5;
+       color: #222; }
+h1 { font-size: 15pt; color: %(primary)s; border-bottom: 1.5pt solid %(accent)s; padding-bottom: 2pt;
+     margin: 16pt 0 8pt; page-break-after: avoid; }
+h2 { font-size: 11.5pt; color: %(primary)s; margin: 12pt 0 5pt; page-break-after: avoid; }
+p { margin: 3pt 0; }
+p.placeholder { color: %(muted)s; font-style: italic; }
+.cover { height: 240mm; position: relative; page-break-after: always; }
+.cover .company { color: %(muted)s; font-size: 11pt; }
+.cover .logo { height: 16mm; }
+.cover .title { font-size: 26pt; font-weight: bold; text-align: center; margin-top: 60mm;
+                color: %(primary)s; }
+.cover .subtitle { font-size: 16pt; text-align: center; margin-top: 6mm; color: %(accent)s; }
+.cover table { margin: 40mm auto 0; width: 60%%; border: none; }
+.cover td { border: none; border-bottom: 0.5pt solid #ccc; padding: 4pt 6pt; font-size: 10.5pt; }
+.cover td:first-child { font-weight: bold; width: 35%%; }
+table { table-layout: fixed; border-collapse: collapse; width: 100%%; margin: 3pt 0 8pt; font-size: 8.5pt; }
+thead { display: table-header-group; }
+tr { page-break-inside: avoid; }
+th { background: %(primary)s; color: #fff; font-weight: bold; padding: 3pt 4pt; text-align: left;
+     border: 0.5pt solid %(primary)s; }
+td { border: 0.5pt solid #bbb; padding: 2.5pt 4pt; vertical-align: top; overflow-wrap: anywhere; }
+td.num { text-align: right; white-space: nowrap; }
+table.control td:first-child { background: #f2f2f2; font-weight: bold; width: 25%%; }
+.table-title { font-weight: bold; margin-top: 8pt; page-break-after: avoid; }
+.note { font-size: 7.5pt; color: %(muted)s; font-style: italic; }
+figure { margin: 6pt 0 10pt; text-align: center; page-break-inside: avoid; }
+figure img { width: 100%%; }
+nav.toc { page-break-after: always; }
+nav.toc a { color: #222; text-decoration: none; display: block; padding: 2pt 0; }
+nav.toc a::after { content: leader(".") target-counter(attr(href), page); }
+.signoff td { height: 14mm; }
+.signoff-block { page-break-inside: avoid; }
+"""
+
+
+def render_pdf(content: ReportContent, branding: Branding | None = None) -> bytes:
+    branding = branding or load_branding()
+    document = weasyprint.HTML(string=report_html(content, branding))
+    return document.write_pdf()
+
+
+def report_html(content: ReportContent, branding: Branding) -> str:
+    lang = content.lang
+    page_before, page_between, page_after = translate("report.page_of", lang).split("{}")
+    css = _CSS % {
+        "header": _css_string(f"{branding.company(lang)}  ·  {content.cover.title}"),
+        "page_before": _css_string(page_before),
+        "page_between": _css_string(page_between),
+        "page_after": _css_string(page_after),
+        "primary": branding.primary,
+        "accent": branding.accent,
+        "muted": branding.muted,
+    }
+    parts = [
+        f'<!DOCTYPE html><html lang="{"zh-CN" if lang.startswith("zh") else "en"}">',
+        '<head><meta charset="utf-8">',
+        f"<title>{_e(content.cover.title)}</title><style>{css}</style></head><body>",
+        _cover(content, branding),
+        _toc(content),
+        f"<h1>{_e(content.control_title)}</h1>",
+        _pairs_table(content.control, "control"),
+    ]
+    for number, section in enumerate(content.sections, start=1):
+        parts.append(f'<h1 id="s{number}">{number}&nbsp;&nbsp;{_e(section.title)}</h1>')
+        parts.extend(_block(content, block) for block in section.blocks)
+    parts.append(_signoff(content))
+    parts.append("</body></html>")
+    return "".join(parts)
+
+
+def _e(text) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _css_string(text: str) -> str:
+    """Text inside a CSS string literal: backslashes and quotes escaped, no line breaks."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+
+
+def _cover(content: ReportContent, branding: Branding) -> str:
+    cover = content.cover
+    logo = ""
+    if branding.logo:
+        mime = "image/png" if branding.logo.suffix.lower() == ".png" else "image/jpeg"
+        logo = f'<img class="logo" src="{_data_uri(branding.logo.read_bytes(), mime)}"><br>'
+    return (
+        f'<section class="cover">{logo}<div class="company">{_e(cover.company)}</div>'
+        f'<div class="title">{_e(cover.title)}</div><div class="subtitle">{_e(cover.subtitle)}</div>'
+        f"{_pairs_table(cover.fields, 'cover-fields')}</section>"
+    )
+
+
+def _toc(content: ReportContent) -> str:
+    links = "".join(
+        f'<a href="#s{n}">{n}&nbsp;&nbsp;{_e(s.title)}</a>' for n, s in enumerate(content.sections, start=1)
+    )
+    links += f'<a href="#signoff">{_e(content.signoff.title)}</a>'
+    return f'<nav class="toc"><h1>{_e(translate("report.toc", content.lang))}</h1>{links}</nav>'
+
+
+def _pairs_table(pairs, css_class: str) -> str:
+    rows = "".join(f"<tr><td>{_e(label)}</td><td>{_e(value)}</td></tr>" for label, value in pairs)
+    return f'<table class="{css_class}">{rows}</table>'
+
+
+def _block(content: ReportContent, block) -> str:
+    if isinstance(block, Subheading):
+        return f"<h2>{_e(block.text)}</h2>"
+    if isinstance(block, Paragraph):
+        css = ' class="placeholder"' if block.placeholder else ""
+        return "".join(f"<p{css}>{_e(line)}</p>" for line in block.text.splitlines() or [""])
+    if isinstance(block, Table):
+        return _table(content, block)
+    if isinstance(block, Chart):
+        svg = content.chart_image(block, "svg")
+        return (
+            # the figure carries its own title; alt text for screen readers and text extraction
+            f'<figure><img src="{_data_uri(svg, "image/svg+xml")}" alt="{_e(block.title)}"></figure>'
+        )
+    raise TypeError(f"unknown block {type(block).__name__}")
+
+
+def _table(content: ReportContent, table: Table) -> str:
+    title = f'<div class="table-title">{_e(table.title)}</div>'
+    if not table.rows:
+        return f"{title}<p>{_e(translate('report.no_rows', content.lang))}</p>"
+    numeric = [c.unit in NUMERIC_UNITS for c in table.columns]
+    shown = table.display_rows(content.lang)
+    widths = "".join(f'<col style="width:{w:.1f}%">' for w in column_widths(table.columns, shown))
+    head = "".join(f"<th>{_e(c.label)}</th>" for c in table.columns)
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f'<td class="num">{_e(v)}</td>' if num else f"<td>{_e(v)}</td>"
+            for v, num in zip(row, numeric, strict=True)
+        )
+        + "</tr>"
+        for row in shown
+    )
+    note = f'<p class="note">{_e(table.note)}</p>' if table.note else ""
+    grid = f"<table><colgroup>{widths}</colgroup><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f"{title}{grid}{note}"
+
+
+def column_widths(columns, rows: list[list[str]]) -> list[float]:
+    """Column widths in % from the longest text (CJK counts double), so that weasyprint can lay
+    tables out in fixed mode: auto layout measures every cell twice and dominates render time."""
+    needs = []
+    for index, column in enumerate(columns):
+        longest = max([_text_width(column.label) * 0.8] + [_text_width(row[index]) for row in rows[:200]])
+        needs.append(min(max(longest, 4.0), 40.0))  # long titles wrap rather than squeeze the rest
+    total = sum(needs)
+    return [100 * n / total for n in needs]
+
+
+def _text_width(text: str) -> float:
+    return sum(2.0 if ord(c) > 0x2E80 else 1.0 for c in text)
+
+
+def _signoff(content: ReportContent) -> str:
+    signoff = content.signoff
+    head = "".join(f"<th>{_e(c)}</th>" for c in signoff.columns)
+    body = "".join("<tr>" + "".join(f"<td>{_e(v)}</td>" for v in row) + "</tr>" for row in signoff.rows)
+    return (
+        f'<div class="signoff-block"><h1 id="signoff">{_e(signoff.title)}</h1><p>{_e(signoff.statement)}</p>'
+        f'<table class="signoff"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+    )
+
+
+def _data_uri(data: bytes, mime: str) -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"

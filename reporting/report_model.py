@@ -1,0 +1,194 @@
+"""The assembled report as plain data: what every renderer (DOCX, PDF, XLSX, ZIP) draws.
+
+Renderers never query the database; they only walk a ``ReportContent``. Table cells keep raw
+values (numbers stay numbers for Excel) and a unit that says how they read in a document.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+
+import plotly.graph_objects as go
+
+from analytics.units import format_value
+from locales import translate
+
+TEXT = "text"
+DATE = "date"
+DATETIME = "datetime"
+MEASURE = "measure"  # the column's cells are Measures, each with its own unit
+NUMERIC_UNITS = frozenset({"ratio", "pct", "count", "minutes", "hours", "score", MEASURE})
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    unit: str = TEXT  # a unit of analytics.units, or text / date / datetime
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A cell whose unit differs by row (a KPI table mixes %, counts and hours)."""
+
+    value: float | None
+    unit: str
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str  # stable id: XLSX sheet order, snapshot key, tests
+    title: str
+    columns: tuple[Column, ...]
+    rows: tuple[tuple, ...]
+    note: str = ""  # e.g. "first 20 of 312; all in the Excel appendix"
+
+    def display_rows(self, lang: str) -> list[list[str]]:
+        return [
+            [display_cell(v, c.unit, lang) for v, c in zip(row, self.columns, strict=True)]
+            for row in self.rows
+        ]
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+    placeholder: bool = False  # "（待填写）": drawn so that it reads as still to be written
+
+
+@dataclass(frozen=True)
+class Subheading:
+    text: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    key: str
+    title: str
+    figure: go.Figure = field(compare=False)
+
+
+Block = Paragraph | Subheading | Table | Chart
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
+class Cover:
+    title: str
+    subtitle: str
+    company: str
+    fields: tuple[tuple[str, str], ...]  # customer, project, period, version, status, date
+
+
+@dataclass(frozen=True)
+class SignOff:
+    title: str
+    statement: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass
+class ReportContent:
+    lang: str
+    kind: str  # "external" (服务报告) or "internal" (服务总结)
+    project_id: str
+    period: str
+    cover: Cover
+    control_title: str
+    control: tuple[tuple[str, str], ...]  # document control: goal, audience, sources, people, dates
+    sections: tuple[Section, ...]
+    signoff: SignOff
+    appendix: tuple[Table, ...]  # Excel-only detail: KPI history, every breach, unmet KPIs
+    kpis: dict[str, dict] = field(default_factory=dict)  # id → value/target/met/previous/last_year
+    _images: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def charts(self) -> list[Chart]:
+        return [b for s in self.sections for b in s.blocks if isinstance(b, Chart)]
+
+    @property
+    def document_tables(self) -> list[Table]:
+        return [b for s in self.sections for b in s.blocks if isinstance(b, Table)]
+
+    @property
+    def tables(self) -> list[Table]:
+        """Every table: the document's, then the appendix's."""
+        return self.document_tables + list(self.appendix)
+
+    def chart_image(self, chart: Chart, fmt: str) -> bytes:
+        """The chart as svg/png, rendered once per report (DOCX and ZIP share the PNGs)."""
+        from reporting.chart_images import figure_image
+
+        key = (chart.key, fmt)
+        if key not in self._images:
+            self._images[key] = figure_image(chart.figure, fmt)
+        return self._images[key]
+
+    def file_stem(self) -> str:
+        kind = translate(f"report.kind.{self.kind}", self.lang)
+        return f"{self.project_id}_{self.period}_{kind}"
+
+    def snapshot(self) -> dict:
+        """JSON-able figures of the report, archived beside the frozen document."""
+        return {
+            "project_id": self.project_id,
+            "period": self.period,
+            "kind": self.kind,
+            "lang": self.lang,
+            "cover": asdict(self.cover),
+            "control": [list(pair) for pair in self.control],
+            "kpis": _jsonable(self.kpis),
+            "sections": [s.key for s in self.sections],
+            "tables": {
+                t.key: {
+                    "title": t.title,
+                    "columns": [c.label for c in t.columns],
+                    "rows": _jsonable([list(r) for r in t.rows]),
+                }
+                for t in self.tables
+            },
+            "charts": {
+                c.key: {"title": c.title, "data": json.loads(c.figure.to_json())["data"]} for c in self.charts
+            },
+        }
+
+
+def display_cell(value, unit: str, lang: str) -> str:
+    if isinstance(value, Measure):
+        return display_cell(value.value, value.unit, lang)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if isinstance(value, bool):
+        return translate("report.yes" if value else "report.no", lang)
+    if unit == DATETIME and isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if unit in (DATE, DATETIME) and isinstance(value, date):
+        return value.isoformat()
+    if unit in (TEXT, DATE, DATETIME):
+        return str(value)
+    return format_value(value, unit, lang)
+
+
+def _jsonable(value):
+    if isinstance(value, Measure):
+        return _jsonable(value.value)
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return value

@@ -1,0 +1,624 @@
+"""The sections of the period report (DESIGN §1, in order) and its Excel appendix.
+
+Each builder turns analytics/ results into blocks (text, tables, figures); none computes a
+figure of its own. ``ctx`` is reporting.content.ReportContext.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analytics import charts
+from analytics.changes import closed_changes, outcome_counts
+from analytics.kpis import (
+    CATALOGUE,
+    HEADLINE,
+    availability_by_service,
+    breakdown,
+    calendar_coverage,
+    major_changes,
+    major_incidents,
+)
+from analytics.quality import data_quality_counts
+from analytics.satisfaction import comments, survey_summary
+from analytics.units import format_change
+from analytics.workload import utilisation_by_person
+from reporting.report_model import (
+    DATETIME,
+    MEASURE,
+    Chart,
+    Column,
+    Measure,
+    Paragraph,
+    Section,
+    Subheading,
+    Table,
+)
+
+DOCUMENT_ROWS = 20  # long lists are cut in the document; the Excel appendix has them all
+TREND_KPIS = ("response_sla_rate", "resolution_sla_rate", "mttr_hours", "availability_pct")
+SLA_TABLE_GROUPS = ("sla", "quality", "availability")
+CHANGE_KPIS = ("change_success_rate", "emergency_change_ratio")
+SATISFACTION_KPIS = ("csat_avg", "csat_satisfied_rate", "callback_24h_rate")
+VOLUME_KPIS = ("tickets_opened", "tickets_resolved", "backlog_end")
+
+
+def sections(ctx) -> tuple[Section, ...]:
+    builders = [
+        ("summary", _summary),
+        ("sla", _sla),
+        ("progress", _progress),
+        ("major_incidents", _major_incidents),
+        ("changes", _changes),
+        ("workload", _workload),
+        ("satisfaction", _satisfaction),
+        ("unmet", _unmet),
+        ("issues", _issues),
+        ("plan", _plan),
+    ]
+    if ctx.internal:
+        builders.append(("data_quality", _data_quality))
+    return tuple(Section(key, ctx.t(f"report.section.{key}"), tuple(build(ctx))) for key, build in builders)
+
+
+def appendix(ctx) -> tuple[Table, ...]:
+    return (_kpi_sheet(ctx), _breach_list(ctx), _unmet_table(ctx, with_actions=True))
+
+
+# ── shared pieces ────────────────────────────────────────────────────────────────────────────
+
+
+def _met_text(ctx, met) -> str:
+    return ctx.t({True: "report.met", False: "report.missed", None: "report.no_target"}[met])
+
+
+def _kpi_table(ctx, key: str, title: str, kpi_ids) -> Table:
+    """KPI, target, this period, met, previous, MoM, last year, YoY — one row per KPI."""
+    t = ctx.t
+    columns = (
+        Column(t("report.col.kpi")),
+        Column(t("report.col.target"), MEASURE),
+        Column(t("report.col.value"), MEASURE),
+        Column(t("report.col.met")),
+        Column(t("report.col.previous"), MEASURE),
+        Column(t("report.col.mom")),
+        Column(t("report.col.last_year"), MEASURE),
+        Column(t("report.col.yoy")),
+    )
+    rows = []
+    for kpi_id in kpi_ids:
+        v, unit = ctx.kpis[kpi_id], CATALOGUE[kpi_id].unit
+        rows.append(
+            (
+                ctx.kpi_name(kpi_id),
+                Measure(v.target, unit),
+                Measure(v.value, unit),
+                _met_text(ctx, v.met),
+                Measure(v.previous, unit),
+                format_change(v.value, v.previous, unit, ctx.lang),
+                Measure(v.last_year, unit),
+                format_change(v.value, v.last_year, unit, ctx.lang),
+            )
+        )
+    return Table(key, title, columns, tuple(rows))
+
+
+def _trend_chart(ctx, kpi_id: str, title: str | None = None) -> Chart:
+    definition = CATALOGUE[kpi_id]
+    name = ctx.kpi_name(kpi_id)
+    series = ctx.series[ctx.series["kpi_id"] == kpi_id]
+    figure = charts.kpi_trend(
+        series,
+        title=title or ctx.t("report.chart.sla_trend", kpi=name),
+        unit=definition.unit,
+        lang=ctx.lang,
+        direction=definition.direction,
+    )
+    return Chart(f"trend_{kpi_id}", figure.layout.title.text, figure)
+
+
+def _cut(ctx, table: Table, total: int) -> Table:
+    """The first rows for the document, saying how many more the Excel appendix holds."""
+    if total <= DOCUMENT_ROWS:
+        return table
+    note = ctx.t("report.rows_shown", shown=DOCUMENT_ROWS, total=total)
+    return Table(table.key, table.title, table.columns, table.rows[:DOCUMENT_ROWS], note)
+
+
+def _local(value):
+    """Timestamps from analytics are already local; pandas NaT becomes None."""
+    return None if pd.isna(value) else value.to_pydatetime() if hasattr(value, "to_pydatetime") else value
+
+
+def _bool(value) -> bool | None:
+    return None if pd.isna(value) else bool(value)
+
+
+def _enum(column: str, value, ctx) -> str:
+    return "" if value is None or pd.isna(value) else charts.value_name(column, value, ctx.lang)
+
+
+# ── sections ─────────────────────────────────────────────────────────────────────────────────
+
+
+def _summary(ctx):
+    k = ctx.kpis
+    targeted = [v for v in k.values() if v.met is not None]
+    yield Paragraph(
+        ctx.t(
+            "report.summary.facts",
+            opened=f"{k['tickets_opened'].value or 0:,.0f}",
+            resolved=f"{k['tickets_resolved'].value or 0:,.0f}",
+            backlog=f"{k['backlog_end'].value or 0:,.0f}",
+            major=f"{k['major_incidents'].value or 0:,.0f}",
+            targeted=len(targeted),
+            met=sum(1 for v in targeted if v.met),
+        )
+    )
+    missed = [ctx.kpi_name(i) for i, v in k.items() if v.met is False]
+    if missed:
+        separator = "、" if ctx.lang.startswith("zh") else ", "
+        yield Paragraph(ctx.t("report.summary.unmet", names=separator.join(missed)))
+    uncovered = calendar_coverage(ctx.project.policy, ctx.period)
+    if uncovered:
+        yield Paragraph(ctx.t("report.summary.calendar_uncovered", years=", ".join(map(str, uncovered))))
+
+
+def _sla(ctx):
+    ids = [
+        i
+        for i in CATALOGUE
+        if CATALOGUE[i].group in SLA_TABLE_GROUPS
+        and (ctx.internal or i in HEADLINE or ctx.kpis[i].target is not None)
+    ]
+    yield _kpi_table(ctx, "kpis", ctx.t("report.table.kpis"), ids)
+    for kpi_id in TREND_KPIS:
+        yield _trend_chart(ctx, kpi_id)
+    services = availability_by_service(ctx.con, ctx.project.project_id, ctx.period, as_of=ctx.as_of)
+    yield Table(
+        "availability",
+        ctx.t("report.table.availability"),
+        (
+            Column(ctx.t("report.col.service")),
+            Column(ctx.t("report.col.target"), "pct"),
+            Column(ctx.t("report.col.availability"), "pct"),
+            Column(ctx.t("report.col.met")),
+        ),
+        tuple(
+            (r.service, r.target, r.availability_pct, _met_text(ctx, _bool(r.met)))
+            for r in services.itertuples()
+        ),
+    )
+    if not services.empty:
+        figure = charts.bar_chart(
+            services,
+            x="service",
+            y="availability_pct",
+            title=ctx.t("report.chart.availability"),
+            unit="pct",
+            lang=ctx.lang,
+            horizontal=True,
+        )
+        yield Chart("availability", figure.layout.title.text, figure)
+    if ctx.internal:
+        yield _breaches_by_priority(ctx)
+
+
+def _breaches_by_priority(ctx) -> Table:
+    t = ctx.t
+    rows = []
+    for clock in ("response", "resolution"):
+        found = ctx.breaches[clock]
+        counts = found["priority"].value_counts()
+        rows.append(
+            (
+                t(f"report.clock.{clock}"),
+                *(int(counts.get(p, 0)) for p in ("P1", "P2", "P3", "P4")),
+                len(found),
+            )
+        )
+    columns = (
+        Column(t("report.col.clock")),
+        *(Column(charts.value_name("priority", p, ctx.lang), "count") for p in ("P1", "P2", "P3", "P4")),
+        Column(t("report.col.count"), "count"),
+    )
+    return Table("breaches_by_priority", t("report.table.breaches_by_priority"), columns, tuple(rows))
+
+
+def _progress(ctx):
+    t = ctx.t
+    by_kind = breakdown(ctx.con, ctx.project.project_id, ctx.period, "kind", as_of=ctx.as_of)
+    yield Table(
+        "volumes",
+        t("report.table.volumes"),
+        (
+            Column(t("report.col.kind")),
+            Column(t("report.col.opened"), "count"),
+            Column(t("report.col.resolved"), "count"),
+            Column(t("report.col.backlog"), "count"),
+        ),
+        tuple(
+            (_enum("kind", r.group, ctx), r.tickets_opened, r.tickets_resolved, r.backlog_end)
+            for r in by_kind.itertuples()
+        ),
+    )
+    volumes = ctx.series[ctx.series["kpi_id"].isin(VOLUME_KPIS)]
+    figure = charts.grouped_trend(
+        volumes,
+        x="period",
+        y="value",
+        group="kpi_id",
+        title=t("report.chart.volumes"),
+        unit="count",
+        lang=ctx.lang,
+    )
+    yield Chart("volumes", figure.layout.title.text, figure)
+    by_priority = breakdown(ctx.con, ctx.project.project_id, ctx.period, "priority", as_of=ctx.as_of)
+    figure = charts.bar_chart(
+        by_priority.rename(columns={"group": "priority"}),
+        x="priority",
+        y="tickets_opened",
+        title=t("report.chart.by_priority"),
+        unit="count",
+        lang=ctx.lang,
+    )
+    yield Chart("by_priority", figure.layout.title.text, figure)
+    by_category = breakdown(ctx.con, ctx.project.project_id, ctx.period, "category", as_of=ctx.as_of)
+    figure = charts.bar_chart(
+        by_category.head(10).rename(columns={"group": "category"}),
+        x="category",
+        y="tickets_opened",
+        title=t("report.chart.by_category"),
+        unit="count",
+        lang=ctx.lang,
+        horizontal=True,
+    )
+    yield Chart("by_category", figure.layout.title.text, figure)
+    if ctx.internal:
+        by_group = breakdown(ctx.con, ctx.project.project_id, ctx.period, "assignment_group", as_of=ctx.as_of)
+        yield Table(
+            "by_group",
+            t("report.table.by_group"),
+            (
+                Column(t("report.col.group")),
+                Column(t("report.col.opened"), "count"),
+                Column(t("report.col.resolved"), "count"),
+                Column(t("report.col.backlog"), "count"),
+            ),
+            tuple(
+                (r.group, r.tickets_opened, r.tickets_resolved, r.backlog_end) for r in by_group.itertuples()
+            ),
+        )
+        figure = charts.bar_chart(
+            by_group.rename(columns={"group": "assignment_group"}),
+            x="assignment_group",
+            y="tickets_opened",
+            title=t("report.chart.by_group"),
+            unit="count",
+            lang=ctx.lang,
+            horizontal=True,
+        )
+        yield Chart("by_group", figure.layout.title.text, figure)
+
+
+def _major_incidents(ctx):
+    t = ctx.t
+    found = major_incidents(ctx.con, ctx.project.project_id, ctx.period, as_of=ctx.as_of)
+    columns = (
+        Column(t("report.col.ticket")),
+        Column(t("report.col.title")),
+        Column(t("report.col.service")),
+        Column(t("report.col.priority")),
+        Column(t("report.col.created"), DATETIME),
+        Column(t("report.col.resolved_at"), DATETIME),
+        Column(t("report.col.duration_hours"), "hours"),
+        Column(t("report.col.status")),
+    )
+    rows = tuple(
+        (
+            r.ticket_id,
+            r.title,
+            r.service,
+            r.priority,
+            _local(r.created_at),
+            _local(r.resolved_at),
+            r.duration_hours,
+            _enum("status", r.status, ctx),
+        )
+        for r in found.itertuples()
+    )
+    yield _cut(ctx, Table("major_incidents", t("report.table.major_incidents"), columns, rows), len(rows))
+
+
+def _changes(ctx):
+    t = ctx.t
+    yield _kpi_table(ctx, "change_kpis", t("report.table.change_kpis"), CHANGE_KPIS)
+    closed = pd.concat(
+        [
+            closed_changes(ctx.con, ctx.project.project_id, ctx.period, kind, as_of=ctx.as_of)
+            for kind in ("change", "release")
+        ],
+        ignore_index=True,
+    )
+    if not closed.empty:
+        outcomes = outcome_counts(closed).groupby("outcome", as_index=False)["changes"].sum()
+        figure = charts.donut(
+            outcomes,
+            names="outcome",
+            values="changes",
+            title=t("report.chart.change_outcomes"),
+            lang=ctx.lang,
+        )
+        yield Chart("change_outcomes", figure.layout.title.text, figure)
+    notable = major_changes(ctx.con, ctx.project.project_id, ctx.period, as_of=ctx.as_of)
+    columns = (
+        Column(t("report.col.ticket")),
+        Column(t("report.col.kind")),
+        Column(t("report.col.title")),
+        Column(t("report.col.change_type")),
+        Column(t("report.col.outcome")),
+        Column(t("report.col.closed_at"), DATETIME),
+    )
+    rows = tuple(
+        (
+            r.ticket_id,
+            _enum("kind", r.kind, ctx),
+            r.title,
+            _enum("change_type", r.change_type, ctx),
+            _enum("outcome", r.outcome, ctx),
+            _local(r.closed_at),
+        )
+        for r in notable.itertuples()
+    )
+    yield _cut(ctx, Table("major_changes", t("report.table.major_changes"), columns, rows), len(rows))
+
+
+def _workload(ctx):
+    t = ctx.t
+    yield _kpi_table(
+        ctx, "workload_kpis", t("report.table.workload_kpis"), ("staff_utilisation", "tickets_resolved")
+    )
+    yield _trend_chart(ctx, "staff_utilisation", t("report.chart.utilisation"))
+    if ctx.internal:
+        people = utilisation_by_person(ctx.con, ctx.project.project_id, ctx.period)
+        yield Table(
+            "staff",
+            t("report.table.staff"),
+            (
+                Column(t("report.col.assignee")),
+                Column(t("report.col.hours_logged"), "hours"),
+                Column(t("report.col.hours_available"), "hours"),
+                Column(t("report.col.utilisation"), "ratio"),
+            ),
+            tuple((r.person, r.hours_logged, r.hours_available, r.utilisation) for r in people.itertuples()),
+        )
+        if not people.empty:
+            figure = charts.bar_chart(
+                people,
+                x="person",
+                y="hours_logged",
+                title=t("report.chart.staff"),
+                unit="hours",
+                lang=ctx.lang,
+                horizontal=True,
+            )
+            yield Chart("staff", figure.layout.title.text, figure)
+
+
+def _satisfaction(ctx):
+    t = ctx.t
+    yield _kpi_table(ctx, "satisfaction_kpis", t("report.table.satisfaction_kpis"), SATISFACTION_KPIS)
+    yield _trend_chart(ctx, "csat_avg", t("report.chart.csat"))
+    yield _trend_chart(ctx, "callback_24h_rate", t("report.chart.callback"))
+    surveys = survey_summary(ctx.con, ctx.project.project_id, ctx.period)
+    if not surveys.empty:
+        yield Table(
+            "surveys",
+            t("report.table.surveys"),
+            (
+                Column(t("report.col.period")),
+                Column(t("report.col.responses"), "count"),
+                Column(t("report.col.mean_score"), "score"),
+                Column(t("report.col.satisfied"), "ratio"),
+            ),
+            tuple(tuple(r) for r in surveys.itertuples(index=False)),
+        )
+    if ctx.internal:
+        lowest = comments(ctx.con, ctx.project.project_id, ctx.period, limit=10)
+        yield Table(
+            "comments",
+            t("report.table.comments"),
+            (
+                Column(t("report.col.score"), "count"),
+                Column(t("report.col.ticket")),
+                Column(t("report.col.comment")),
+            ),
+            tuple((r.score, r.ticket_id, r.comment) for r in lowest.itertuples()),
+        )
+
+
+def _unmet(ctx):
+    yield _unmet_table(ctx, with_actions=False)
+    yield Subheading(ctx.t("report.subheading.analysis"))
+    analyses = ctx.narrative.get("unmet_analysis") or []
+    if analyses:
+        yield _analysis_table(ctx, analyses)
+    elif any(v.met is False for v in ctx.kpis.values()):
+        yield Paragraph(ctx.t("report.placeholder"), placeholder=True)
+    else:
+        yield Paragraph(ctx.t("report.unmet.none"))
+    yield Subheading(ctx.t("report.table.carried_actions"))
+    yield _carried_actions(ctx)
+
+
+def _unmet_table(ctx, *, with_actions: bool) -> Table:
+    t = ctx.t
+    by_kpi = {a.get("kpi_id"): a for a in ctx.narrative.get("unmet_analysis") or []}
+    columns = [
+        Column(t("report.col.kpi")),
+        Column(t("report.col.target"), MEASURE),
+        Column(t("report.col.value"), MEASURE),
+        Column(t("report.col.tickets"), "count"),
+    ]
+    if with_actions:
+        columns += [Column(t(f"report.col.{c}")) for c in ("analysis", "action", "owner", "due")]
+    rows = []
+    for kpi_id, value in ctx.kpis.items():
+        if value.met is not False:
+            continue
+        unit = CATALOGUE[kpi_id].unit
+        row = [
+            ctx.kpi_name(kpi_id),
+            Measure(value.target, unit),
+            Measure(value.value, unit),
+            ctx.breach_count(kpi_id),
+        ]
+        if with_actions:
+            written = by_kpi.get(kpi_id, {})
+            row += [written.get(c) or "" for c in ("analysis", "action", "owner", "due_date")]
+        rows.append(tuple(row))
+    return Table(
+        "unmet_actions" if with_actions else "unmet", t("report.table.unmet"), tuple(columns), tuple(rows)
+    )
+
+
+def _analysis_table(ctx, analyses: list[dict]) -> Table:
+    t = ctx.t
+    columns = tuple(Column(t(f"report.col.{c}")) for c in ("kpi", "analysis", "action", "owner", "due"))
+    rows = tuple(
+        (
+            ctx.kpi_name(a["kpi_id"]) if a.get("kpi_id") in CATALOGUE else a.get("kpi_id", ""),
+            a.get("analysis", ""),
+            a.get("action", ""),
+            a.get("owner", ""),
+            a.get("due_date", ""),
+        )
+        for a in analyses
+    )
+    return Table("unmet_analysis", t("report.subheading.analysis"), columns, rows)
+
+
+def _carried_actions(ctx) -> Table | Paragraph:
+    actions = ctx.carried_actions
+    if not actions:
+        return Paragraph(ctx.t("report.unmet.no_actions"))
+    t = ctx.t
+    columns = tuple(
+        Column(t(f"report.col.{c}")) for c in ("period", "kpi", "action", "owner", "due", "status")
+    )
+    rows = tuple(
+        (
+            a.period,
+            ctx.kpi_name(a.kpi_id) if a.kpi_id in CATALOGUE else a.kpi_id,
+            a.action,
+            a.owner or "",
+            a.due_date.isoformat() if a.due_date else "",
+            t(f"report.action_status.{a.status}"),
+        )
+        for a in actions
+    )
+    return Table("carried_actions", t("report.table.carried_actions"), columns, rows)
+
+
+def _issues(ctx):
+    yield Subheading(ctx.t("report.subheading.outstanding"))
+    yield ctx.written("outstanding_issues")
+    yield Subheading(ctx.t("report.subheading.improvements"))
+    yield ctx.written("improvements")
+
+
+def _plan(ctx):
+    yield ctx.written("next_plan")
+
+
+def _data_quality(ctx):
+    t = ctx.t
+    found = data_quality_counts(ctx.con, ctx.project.project_id, ctx.period, as_of=ctx.as_of)
+    counts = {code: n for code, n in found.items() if n}
+    if not counts:
+        yield Paragraph(t("report.quality.clean"))
+        return
+    yield Table(
+        "data_quality",
+        t("report.table.data_quality"),
+        (Column(t("report.col.finding")), Column(t("report.col.count"), "count")),
+        tuple((_finding_name(ctx, code), n) for code, n in counts.items()),
+    )
+
+
+def _finding_name(ctx, code: str) -> str:
+    return charts.value_name("finding", code, ctx.lang)
+
+
+# ── Excel appendix ───────────────────────────────────────────────────────────────────────────
+
+
+def _kpi_sheet(ctx) -> Table:
+    t = ctx.t
+    columns = (
+        Column(t("report.col.kpi_id")),
+        Column(t("report.col.kpi")),
+        Column(t("report.col.target"), MEASURE),
+        Column(t("report.col.value"), MEASURE),
+        Column(t("report.col.met")),
+        Column(t("report.col.previous"), MEASURE),
+        Column(t("report.col.last_year"), MEASURE),
+        Column(t("report.col.formula")),
+    )
+    rows = []
+    for kpi_id, v in ctx.kpis.items():
+        d = CATALOGUE[kpi_id]
+        formula = d.formula_zh if ctx.lang.startswith("zh") else d.formula_en
+        rows.append(
+            (
+                kpi_id,
+                ctx.kpi_name(kpi_id),
+                Measure(v.target, d.unit),
+                Measure(v.value, d.unit),
+                _met_text(ctx, v.met),
+                Measure(v.previous, d.unit),
+                Measure(v.last_year, d.unit),
+                formula,
+            )
+        )
+    return Table("kpi_values", t("report.table.kpis_all"), columns, tuple(rows))
+
+
+def _breach_list(ctx) -> Table:
+    t = ctx.t
+    columns = (
+        Column(t("report.col.clock")),
+        Column(t("report.col.ticket")),
+        Column(t("report.col.kind")),
+        Column(t("report.col.priority")),
+        Column(t("report.col.title")),
+        Column(t("report.col.category")),
+        Column(t("report.col.group")),
+        Column(t("report.col.assignee")),
+        Column(t("report.col.created"), DATETIME),
+        Column(t("report.col.resolved_at"), DATETIME),
+        Column(t("report.col.target_minutes"), "minutes"),
+        Column(t("report.col.used_minutes"), "minutes"),
+        Column(t("report.col.over_minutes"), "minutes"),
+    )
+    rows = []
+    for clock in ("response", "resolution"):
+        for r in ctx.breaches[clock].itertuples():
+            rows.append(
+                (
+                    t(f"report.clock.{clock}"),
+                    r.ticket_id,
+                    _enum("kind", r.kind, ctx),
+                    r.priority,
+                    r.title,
+                    r.category,
+                    r.assignment_group,
+                    r.assignee,
+                    _local(r.created_at),
+                    _local(r.resolved_at),
+                    r.target_minutes,
+                    r.business_minutes_used,
+                    r.over_minutes,
+                )
+            )
+    return Table("breaches", t("report.table.breaches"), columns, tuple(rows))
