@@ -5,8 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import meeting
+from ui.auth import logout_button, require_login
 from ui.filters import sidebar_filters
 from ui.i18n import language_switch, t
+from ui.workflow_ui import workflow_pages
 
 MEETING = meeting.requested()
 st.set_page_config(
@@ -41,11 +43,15 @@ DASHBOARD_PAGES = [
         url_path="satisfaction",
     ),
 ]
-PAGES = [*DASHBOARD_PAGES]
+USER = require_login()  # draws the login (or first-run) page when nobody is signed in
+if USER is None:
+    st.stop()
+PAGES = [*DASHBOARD_PAGES, *workflow_pages(USER)]
 
 navigation = st.navigation(PAGES, position="hidden" if MEETING else "sidebar")
 st.sidebar.title(t("app.title"))
 language_switch()
+logout_button()
 st.session_state["_filters"] = sidebar_filters()
 if st.session_state["_filters"] is None:
     st.warning(t("common.no_projects"))

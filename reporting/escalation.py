@@ -16,7 +16,8 @@ from analytics.periods import Period
 from data import db
 from locales import translate
 from reporting.notify import Delivery, SmtpConfig, notify
-from reporting.users import recipients
+from reporting.roles import Actor
+from reporting.users import recipient, recipients
 from reporting.workflow import ReportView
 
 ANOMALY_KINDS = ("major_incident", "kpi_below_target", "availability_breach")
@@ -108,3 +109,41 @@ def escalate_overdue(
             )
         )
     return deliveries
+
+
+def announce(
+    db_path,
+    report: ReportView,
+    action: str,
+    actor: Actor,
+    comment: str | None = None,
+    smtp: SmtpConfig | None = None,
+) -> Delivery | None:
+    """After a transition: a submission goes to the approvers, a decision back to the author."""
+    if action == "submit":
+        to = [
+            r for r in recipients(db_path, "approver", report.project_id) if r.actor.user_id != actor.user_id
+        ]
+        subject = translate(
+            "workflow.notify.submitted_subject", project=report.project_id, period=report.period
+        )
+    elif action in ("return", "approve"):
+        author = recipient(db_path, report.author_id)
+        to = [author] if author is not None else []
+        state = translate("workflow.state." + ("returned" if action == "return" else "approved"))
+        subject = translate(
+            "workflow.notify.decided_subject", project=report.project_id, period=report.period, state=state
+        )
+    else:
+        return None
+    return notify(
+        db_path,
+        to,
+        kind=action,
+        subject=subject,
+        body=f"{actor.display_name}: {comment or ''}".strip(": "),
+        dedupe_key=f"{action}:{report.id}:{report.lock_version}",
+        project_id=report.project_id,
+        report_id=report.id,
+        smtp=smtp,
+    )

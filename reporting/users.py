@@ -229,6 +229,12 @@ def recipients(db_path, role: str, project_id: str | None = None) -> list[Recipi
     return [r for r in found if project_id is None or r.actor.covers(project_id)]
 
 
+def recipient(db_path, user_id: str) -> Recipient | None:
+    with Session(db.engine(db_path)) as s:
+        user = s.get(User, user_id)
+        return Recipient(_actor(s, user), user.email) if user is not None and user.active else None
+
+
 def first_admin(db_path) -> Actor:
     """The command line acts as the first active administrator (it has the database file anyway)."""
     with Session(db.engine(db_path)) as s:

@@ -1,0 +1,130 @@
+"""The approval tab through app.py (AppTest): login gate, queues, actions, server-side checks."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from workflow_helpers import PASSWORD, PROJECT, act, seed
+
+from analytics.periods import Period
+from data import db
+from data.demo import generate_demo
+from reporting import workflow
+
+PERIOD = Period.parse("2026-10")
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    path = tmp_path_factory.mktemp("approval") / "app.duckdb"
+    generate_demo(path, tickets=2000, seed=11, end_month=PERIOD)
+    cast = seed(path)  # loads the projects again (idempotent) and adds one user per role
+    yield path, cast
+    db.close(path)
+
+
+@pytest.fixture
+def app(world, monkeypatch):
+    path, _ = world
+    monkeypatch.setenv(db.ENV_VAR, str(path))
+
+    def start(username: str, page: str = "approval") -> AppTest:
+        at = AppTest.from_file("../app.py", default_timeout=120)
+        at.query_params.update({"project": PROJECT, "kind": "month", "period": PERIOD.label})
+        at.run()
+        assert not at.exception, at.exception
+        at.text_input[0].input(username)
+        at.text_input[1].input(PASSWORD)
+        at.button[0].click()
+        at.run()
+        assert not at.exception, at.exception
+        at.switch_page(f"pages/{page}.py")
+        at.run()
+        assert not at.exception, at.exception
+        return at
+
+    return start
+
+
+def _texts(at: AppTest) -> str:
+    parts = [e.value for e in (*at.markdown, *at.caption, *at.info, *at.warning, *at.error, *at.success)]
+    parts += [at.title[0].value] if at.title else []
+    return "\n".join(str(p) for p in parts)
+
+
+def test_login_is_required_and_wrong_password_refused(world, monkeypatch):
+    path, _ = world
+    monkeypatch.setenv(db.ENV_VAR, str(path))
+    at = AppTest.from_file("../app.py", default_timeout=120).run()
+    assert not at.exception
+    assert len(at.text_input) == 2 and not at.tabs, "nothing but the login form before login"
+    at.text_input[0].input("pm")
+    at.text_input[1].input("wrong password!")
+    at.button[0].click()
+    at.run()
+    assert at.error and "错误" in at.error[0].value
+
+
+def test_author_creates_and_submits_and_approver_sees_it_waiting(world, app):
+    path, cast = world
+    at = app("pm")
+    assert "报告审批" in at.title[0].value
+    at.button(key="FormSubmitter:new_draft-创建草稿").click()
+    at.run()
+    assert not at.exception, at.exception
+    [report] = workflow.list_reports(path, cast.author)
+    assert (report.state, report.period, report.report_kind) == ("draft", PERIOD.label, "external")
+    assert "草稿" in at.selectbox(key="approval_report").format_func(report.id)
+
+    at.button(key="do_submit").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert workflow.get_report(path, cast.author, report.id).state == "submitted"
+    assert at.success and "提交审批" in at.success[0].value
+
+    boss = app("boss")
+    assert any("待我审批 (1)" in tab.label for tab in boss.tabs)
+    assert not [b for b in boss.button if b.key == "do_submit"]
+    boss.button(key="do_return").click()  # without a comment: refused, nothing changes
+    boss.run()
+    assert any("必须填写意见" in e.value for e in boss.error)
+    assert workflow.get_report(path, cast.approver, report.id).state == "submitted"
+    boss.text_area(key=f"comment_{report.id}").input("请补充数据库平台可用性分析")
+    boss.button(key="do_return").click()
+    boss.run()
+    assert not boss.exception, boss.exception
+    assert workflow.get_report(path, cast.approver, report.id).state == "returned"
+    # The author is told in the app.
+    assert any("审批结果" in n for n in _notification_subjects(path, cast.author))
+
+
+def _notification_subjects(path, actor):
+    from reporting import notify
+
+    return [n.subject for n in notify.inbox(path, actor)]
+
+
+def test_stale_page_gets_a_clear_message(world, app):
+    path, cast = world
+    report = workflow.create_draft(path, cast.author, PROJECT, "2026-09", "internal")
+    at = app("pm")
+    at.selectbox(key="approval_report").select(report.id)
+    at.run()
+    act(path, cast, report, "edit", "author")  # someone else saves meanwhile
+    at.button(key="do_submit").click()
+    at.run()
+    assert any("刷新" in e.value for e in at.error)
+    assert workflow.get_report(path, cast.author, report.id).state == "draft"
+
+
+def test_customer_sees_no_drafts_and_no_buttons(world, app):
+    at = app("client")
+    assert not [b for b in at.button if b.key and b.key.startswith("do_")]
+    assert not [s for s in at.selectbox if s.key == "approval_report"]
+
+
+def test_users_page_is_for_admins_only(world, app):
+    at = app("admin", page="users_admin")
+    assert at.dataframe and "pm" in at.dataframe[0].value.iloc[:, 0].tolist()
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        app("pm", page="users_admin")  # not registered for an author at all

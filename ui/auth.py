@@ -1,0 +1,153 @@
+"""The login gate: password login (argon2, reporting/users.py) or OIDC through ``st.login``.
+
+A login survives a page refresh: the random session token goes into a cookie
+(``srm_session``, SameSite=Strict, max-age = the session lifetime) that the browser sends
+with the next page load, where ``st.context.cookies`` reads it. Only the token's sha256 is
+stored server-side, and the session expires after ``SERVICEREPORT_SESSION_HOURS`` (12 h).
+Streamlit cannot set a cookie from Python, so a one-line script in ``st.html`` does it.
+
+OIDC (optional): add ``[auth]`` with a provider to .streamlit/secrets.toml (see
+secrets.toml.example); users then sign in with ``st.login`` and are matched by e-mail to an
+account an admin created. Without ``[auth]`` only the password form is shown.
+
+First run: when no user exists the page asks for the first administrator's password (or run
+``python manage.py users create-admin``, which prints a random one once).
+"""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from reporting import users
+from reporting.roles import Actor
+from ui.i18n import t
+
+COOKIE = "srm_session"
+_USER, _TOKEN, _PENDING_COOKIE = "_auth_user", "_auth_token", "_auth_cookie_script"
+
+
+def current_user() -> Actor | None:
+    return st.session_state.get(_USER)
+
+
+def require_login() -> Actor | None:
+    """The logged-in user, or None after drawing the login (or first-run) form."""
+    token = st.session_state.get(_TOKEN) or _cookie()
+    user = users.user_for_token(None, token)  # re-checked every run: revoked/expired = logged out
+    if user is None:
+        user = _oidc_user()
+        if user is not None:
+            _start(user)
+    if user is not None:
+        st.session_state[_USER], st.session_state[_TOKEN] = user, st.session_state.get(_TOKEN, token)
+        _flush_cookie()
+        return user
+    st.session_state.pop(_USER, None)
+    # The only page before login: without st.navigation Streamlit would list pages/ itself.
+    form = _login_form if users.has_users(None) else _first_run_form
+    st.navigation(
+        [st.Page(form, title=t("workflow.auth.login_title"), url_path="login")], position="hidden"
+    ).run()
+    return None
+
+
+def logout_button() -> None:
+    user = current_user()
+    if user is None:
+        return
+    st.sidebar.caption(
+        t("workflow.auth.signed_in_as", name=user.display_name, role=t(f"workflow.role.{user.role}"))
+    )
+    if st.sidebar.button(t("workflow.auth.logout"), key="logout"):
+        users.end_session(None, st.session_state.pop(_TOKEN, None) or _cookie())
+        st.session_state.pop(_USER, None)
+        st.session_state[_PENDING_COOKIE] = _cookie_script("", 0)
+        if _oidc_configured() and st.user.get("is_logged_in"):
+            st.logout()
+        st.rerun()
+
+
+def _login_form() -> None:
+    st.title(t("app.title"))
+    with st.form("login"):
+        st.subheader(t("workflow.auth.login_title"))
+        username = st.text_input(t("workflow.auth.username"))
+        password = st.text_input(t("workflow.auth.password"), type="password")
+        submitted = st.form_submit_button(t("workflow.auth.login"), type="primary")
+    if submitted:
+        user = users.authenticate(None, username, password)
+        if user is None:
+            st.error(t("workflow.auth.bad_login"))
+        else:
+            _start(user)
+            st.rerun()
+    if _oidc_configured() and st.button(t("workflow.auth.sso_login")):
+        st.login()
+    _flush_cookie()  # a logout's cookie removal
+
+
+def _first_run_form() -> None:
+    st.title(t("app.title"))
+    st.info(t("workflow.auth.first_run"))
+    with st.form("first_admin"):
+        username = st.text_input(t("workflow.auth.username"), value="admin")
+        display_name = st.text_input(t("workflow.users.display_name"), value="管理员")
+        password = st.text_input(t("workflow.auth.password"), type="password")
+        repeat = st.text_input(t("workflow.auth.password_repeat"), type="password")
+        submitted = st.form_submit_button(t("workflow.auth.create_admin"), type="primary")
+    if not submitted:
+        return
+    if password != repeat:
+        st.error(t("workflow.auth.password_mismatch"))
+        return
+    try:
+        admin = users.create_user(
+            None, username=username, display_name=display_name, role="admin", password=password
+        )
+    except users.UserError as exc:
+        st.error(str(exc))
+        return
+    _start(admin)
+    st.rerun()
+
+
+def _start(user: Actor) -> None:
+    token = users.start_session(None, user.user_id)
+    st.session_state[_USER], st.session_state[_TOKEN] = user, token
+    lifetime = int(users.session_lifetime().total_seconds())
+    st.session_state[_PENDING_COOKIE] = _cookie_script(token, lifetime)
+
+
+def _cookie() -> str | None:
+    value = st.context.cookies.get(COOKIE)
+    return value if isinstance(value, str) else None  # AppTest has no real request
+
+
+def _cookie_script(token: str, max_age: int) -> str:
+    cookie = f"{COOKIE}={token}; Max-Age={max_age}; Path=/; SameSite=Strict"
+    return f"<script>document.cookie = {json.dumps(cookie)};</script>"
+
+
+def _flush_cookie() -> None:
+    script = st.session_state.pop(_PENDING_COOKIE, None)
+    if script:
+        st.html(script, unsafe_allow_javascript=True)
+
+
+def _oidc_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except FileNotFoundError:
+        return False
+
+
+def _oidc_user() -> Actor | None:
+    if not _oidc_configured() or not st.user.get("is_logged_in"):
+        return None
+    email = st.user.get("email") or ""
+    user = users.actor_by_email(None, email)
+    if user is None:
+        st.warning(t("workflow.auth.sso_no_account", email=email))
+    return user

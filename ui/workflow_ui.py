@@ -1,0 +1,77 @@
+"""Streamlit helpers of the approval tab: report preview, SMTP settings, cache clearing."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analytics.kpis import unmet_kpis
+from analytics.periods import Period
+from reporting.notify import SmtpConfig
+from reporting.report_model import Chart, Paragraph, ReportContent, Subheading, Table
+from reporting.roles import Actor
+from ui import cached
+from ui.database import cursor
+from ui.i18n import t
+
+
+def workflow_pages(user: Actor) -> list:
+    """The approval tab for everyone signed in; user management for admins."""
+    pages = [
+        st.Page("pages/approval.py", title=t("nav.approval"), icon=":material/approval:", url_path="approval")
+    ]
+    if user.role == "admin":
+        pages.append(
+            st.Page(
+                "pages/users_admin.py", title=t("nav.users_admin"), icon=":material/group:", url_path="users"
+            )
+        )
+    return pages
+
+
+def smtp_config() -> SmtpConfig | None:
+    """``[smtp]`` of .streamlit/secrets.toml, else the SERVICEREPORT_SMTP_* environment."""
+    try:
+        from_secrets = SmtpConfig.from_mapping(st.secrets.get("smtp"))
+    except FileNotFoundError:  # no secrets file at all
+        from_secrets = None
+    return from_secrets or SmtpConfig.from_env()
+
+
+def after_write() -> None:
+    """A workflow write changes report_on_time_rate and the queues: drop cached figures."""
+    cached.clear()
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def unmet(project_id: str, period: str) -> list[tuple[str, str, str]]:
+    """(kpi id, zh name, en name) of the KPIs below target: the narrative's analysis rows."""
+    found = unmet_kpis(cursor(), project_id, Period.parse(period))
+    return [(u.value.id, u.definition.name_zh, u.definition.name_en) for u in found]
+
+
+def show_content(content: ReportContent) -> None:
+    """The report as the document will read: sections with their text, tables and charts."""
+    st.caption(" · ".join(f"{label}: {value}" for label, value in content.cover.fields))
+    for section in content.sections:
+        st.subheader(section.title)
+        for block in section.blocks:
+            if isinstance(block, Subheading):
+                st.markdown(f"**{_escape(block.text)}**")
+            elif isinstance(block, Paragraph):
+                (st.caption if block.placeholder else st.text)(block.text)
+            elif isinstance(block, Table):
+                rows = block.display_rows(content.lang)
+                st.dataframe(
+                    {c.label: [r[i] for r in rows] for i, c in enumerate(block.columns)},
+                    hide_index=True,
+                    width="stretch",
+                )
+                if block.note:
+                    st.caption(block.note)
+            elif isinstance(block, Chart):
+                st.plotly_chart(block.figure, key=f"preview_{block.key}", width="stretch")
+
+
+def _escape(text: str) -> str:
+    """User text inside markdown: no markup, no HTML."""
+    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~" else ch for ch in text)
