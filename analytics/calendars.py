@@ -29,6 +29,7 @@ import duckdb
 from chinese_calendar import constants as cn_constants
 
 from analytics.policy import CALENDAR_24X7, Calendar
+from analytics.sqltext import minutes_between
 
 # The calendar table spans these years; instants outside are reported as data-quality
 # findings (see analytics/quality.py) and kept out of the figures.
@@ -172,26 +173,42 @@ class Clock:
             f" WHERE calendar_key = '{calendar_key(self.calendar)}')"
         )
 
-    def join(self, alias: str, instant_sql: str) -> str:
-        """The calendar row of ``instant_sql``'s local date, as ``alias`` (nothing for 24×7)."""
+    def join(self, alias: str, instant_sql: str, local_sql: str | None = None) -> str:
+        """The calendar row of the instant's local date, as ``alias`` (nothing for 24×7).
+        ``local_sql``: the instant already converted by ``local`` (time zone conversions are
+        the costly part, so queries convert each instant once)."""
         if self.is_24x7:
             return ""
-        return f"LEFT JOIN {self.name} AS {alias} ON {alias}.day = CAST({self.local(instant_sql)} AS DATE)"
+        local = local_sql or self.local(instant_sql)
+        return f"LEFT JOIN {self.name} AS {alias} ON {alias}.day = CAST({local} AS DATE)"
 
     def local(self, instant_sql: str) -> str:
         return f"(({instant_sql}) AT TIME ZONE '{self.timezone}')"
 
-    def point(self, alias: str, instant_sql: str) -> str:
-        """Working minutes from the origin to ``instant_sql`` (needs ``join(alias, ...)``)."""
+    def point(self, alias: str, instant_sql: str, local_sql: str | None = None) -> str:
+        """Working minutes from the origin to the instant (needs ``join(alias, ...)``)."""
         if self.is_24x7:
             return f"(EXTRACT(EPOCH FROM ({instant_sql})) / 60.0)"
-        local = self.local(instant_sql)
+        local = local_sql or self.local(instant_sql)
         minute = f"((EXTRACT(EPOCH FROM {local}) - EXTRACT(EPOCH FROM date_trunc('day', {local}))) / 60.0)"
         parts = " + ".join(
             f"LEAST(GREATEST({minute} - {_minutes(s)}, 0), {_minutes(e) - _minutes(s)})"
             for s, e in self.calendar.hours
         )
         return f"({alias}.minutes_before + CASE WHEN {alias}.working THEN {parts} ELSE 0 END)"
+
+    def with_local(self, instant_sql: str, name: str) -> str:
+        """Select-list item ``, <local> AS name`` (nothing for 24×7, which needs no local time)."""
+        return "" if self.is_24x7 else f", {self.local(instant_sql)} AS {name}"
+
+    def minutes(self, a: tuple[str, str, str], b: tuple[str, str, str]) -> str:
+        """Working minutes from a to b, each given as (alias, instant column, local column)."""
+        if self.is_24x7:
+            return minutes_between(a[1], b[1])
+        return f"{self.point(b[0], b[1], b[2])} - {self.point(a[0], a[1], a[2])}"
+
+    def joins(self, *points: tuple[str, str, str]) -> str:
+        return "\n".join(self.join(alias, instant, local) for alias, instant, local in points)
 
 
 def target_minutes(amount: float, unit: str, calendar: Calendar) -> float:

@@ -82,7 +82,7 @@ source AS (
     FROM tickets AS t JOIN periods AS p ON {s.in_period("t.created_at")}
     WHERE {ticket_where(s.project_id, s.as_of, s.kinds)} AND {s.span("t.created_at")}
 ),
-{clock_ctes(s.policy, s.project_id, "source", s.as_of)}
+{clock_ctes(s.policy, s.project_id, "source", s.as_of, ("response",))}
 SELECT c.period{s.by("c")},
        COUNT(*) AS tickets_opened,
        COUNT(*) FILTER (WHERE c.kind = 'incident' AND c.major) AS major_incidents,
@@ -105,7 +105,7 @@ source AS (
     FROM tickets AS t JOIN periods AS p ON {s.in_period("t.resolved_at")}
     WHERE {ticket_where(s.project_id, s.as_of, s.kinds)} AND {s.span("t.resolved_at")}
 ),
-{clock_ctes(s.policy, s.project_id, "source", s.as_of)},
+{clock_ctes(s.policy, s.project_id, "source", s.as_of, ("resolution",))},
 callbacks AS (
     SELECT DISTINCT r.ticket_id
     FROM satisfaction AS f JOIN source AS r ON r.ticket_id = f.ticket_id
@@ -129,36 +129,30 @@ GROUP BY c.period{s.by("c")}"""
 
 
 def _backlog(s: Scope) -> str:
-    """Open tickets at each period end from monthly opened/resolved counts: a ticket is open
-    at E when created before E and not resolved before E, i.e. cumulative opened − resolved."""
-    _, end = span_utc(s.periods, s.tz)
-    where = ticket_where(s.project_id, s.as_of, (*s.kinds, "problem"))
-    month = "CAST(date_trunc('month', t.{0} AT TIME ZONE {1}) AS DATE)"
-    in_p = "m.month >= p.start_date AND m.month < p.end_date"
-    problem = "m.kind = 'problem'"
+    """Tickets open at each period end, and problems open at its start / opened / resolved.
+    Only tickets open at some moment of the periods' span are read, then compared with each
+    period's bounds (plain timestamp comparisons: no time zone work)."""
+    start, end = (lit(b) for b in span_utc(s.periods, s.tz))
+    open_at_end = "o.created_at < p.end_utc AND (o.resolved_at IS NULL OR o.resolved_at >= p.end_utc)"
+    problem = "o.kind = 'problem'"
     problem_rate = ratio(
-        f"COALESCE(SUM(m.resolved) FILTER (WHERE {problem} AND {in_p}), 0)",
-        f"COALESCE(SUM(m.opened - m.resolved) FILTER (WHERE {problem} AND m.month < p.start_date), 0)"
-        f" + COALESCE(SUM(m.opened) FILTER (WHERE {problem} AND {in_p}), 0)",
+        f"COUNT(*) FILTER (WHERE {problem} AND o.resolved_at >= p.start_utc AND o.resolved_at < p.end_utc)",
+        f"COUNT(*) FILTER (WHERE {problem} AND o.created_at < p.start_utc"
+        " AND (o.resolved_at IS NULL OR o.resolved_at >= p.start_utc))"
+        f" + COUNT(*) FILTER (WHERE {problem} AND o.created_at >= p.start_utc AND o.created_at < p.end_utc)",
     )
     return f"""{s.head()},
-events AS (
-    SELECT t.kind{s.grp()}, {month.format("created_at", lit(s.tz))} AS month, 1 AS opened, 0 AS resolved
-    FROM tickets AS t WHERE {where} AND t.created_at < {lit(end)}
-    UNION ALL
-    SELECT t.kind{s.grp()}, {month.format("resolved_at", lit(s.tz))} AS month, 0 AS opened, 1 AS resolved
-    FROM tickets AS t WHERE {where} AND t.resolved_at < {lit(end)}
-),
-monthly AS (
-    SELECT e.kind{s.by("e")}, e.month, SUM(e.opened) AS opened, SUM(e.resolved) AS resolved
-    FROM events AS e GROUP BY e.kind{s.by("e")}, e.month
+open_tickets AS (
+    SELECT t.kind, t.created_at, t.resolved_at{s.grp()}
+    FROM tickets AS t
+    WHERE {ticket_where(s.project_id, s.as_of, (*s.kinds, "problem"))}
+      AND t.created_at < {end} AND (t.resolved_at IS NULL OR t.resolved_at >= {start})
 )
-SELECT p.period{s.by("m")},
-       COALESCE(SUM(m.opened - m.resolved) FILTER (
-           WHERE m.kind IN {in_list(s.kinds)} AND m.month < p.end_date), 0) AS backlog_end,
+SELECT p.period{s.by("o")},
+       COUNT(*) FILTER (WHERE o.kind IN {in_list(s.kinds)} AND {open_at_end}) AS backlog_end,
        {problem_rate} AS problem_resolution_rate
-FROM monthly AS m CROSS JOIN periods AS p
-GROUP BY p.period{s.by("m")}"""
+FROM open_tickets AS o CROSS JOIN periods AS p
+GROUP BY p.period{s.by("o")}"""
 
 
 def _changes(s: Scope) -> str:

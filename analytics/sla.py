@@ -25,7 +25,7 @@ import pandas as pd
 
 from analytics.calendars import Clock, ensure_calendar, target_minutes
 from analytics.periods import Period
-from analytics.policy import CALENDAR_24X7, Policy
+from analytics.policy import CALENDAR_24X7, Calendar, Policy
 from analytics.quality import valid_sql
 from analytics.sqltext import in_list, lit, minutes_between, values_cte
 from data.projects import get_project
@@ -71,71 +71,80 @@ def targets_cte(policy: Policy) -> str:
     )
 
 
-def clock_ctes(policy: Policy, project_id: str, source: str, as_of: datetime) -> str:
+def clock_ctes(
+    policy: Policy, project_id: str, source: str, as_of: datetime, clocks: Sequence[str] = CLOCKS
+) -> str:
     """CTEs (to follow ``source`` in a WITH list; call ``ensure_calendar`` first) ending in
-    ``clocked``: every column of ``source`` (which needs project_id, ticket_id, kind, priority, created_at,
+    ``clocked``: every column of ``source`` (which needs ticket_id, kind, priority, created_at,
     first_response_at, resolved_at) plus response_minutes, resolution_minutes (targets, null
-    when none), on_24x7, response_used and resolution_used (minutes on the target's calendar;
-    a running clock up to ``as_of`` while there is no response / resolution)."""
+    when none), on_24x7 and, for each of ``clocks``, ``<clock>_used``: minutes on the target's
+    calendar, a running clock up to ``as_of`` while there is no response / resolution."""
     clock = project_clock(policy)
+    wall = Clock(Calendar(kind=CALENDAR_24X7), policy.timezone, "")
     now = lit(as_of)
+    ends = {"response": "first_response_at", "resolution": "resolved_at"}
+    locals_ = clock.with_local("s.created_at", "created_local") + "".join(
+        clock.with_local(f"COALESCE(s.{ends[k]}, {now})", f"{k}_end_local") for k in clocks
+    )
     ctes = [c for c in (clock.cte(), targets_cte(policy)) if c]
     ctes.append(
         f"""clock_src AS (
     SELECT s.*, g.response_minutes, g.resolution_minutes,
            COALESCE(g.on_24x7, {lit(clock.is_24x7)}) AS on_24x7,
            COALESCE(s.first_response_at, {now}) AS response_end,
-           COALESCE(s.resolved_at, {now}) AS resolution_end
+           COALESCE(s.resolved_at, {now}) AS resolution_end{locals_}
     FROM {source} AS s
     LEFT JOIN sla_targets AS g ON g.kind = s.kind AND g.priority = s.priority
 )"""
     )
-    if policy.pause_statuses:
-        ctes.append(
-            f"""pause_spans AS (
-    SELECT c.ticket_id,
-           GREATEST(t.started_at, c.created_at) AS span_start,
-           LEAST(COALESCE(t.ended_at, c.resolution_end), c.resolution_end) AS span_end
+    created = ("kc", "c.created_at", "c.created_local")
+    points = {k: (f"k_{k}", f"c.{k}_end", f"c.{k}_end_local") for k in clocks}
+    used = {
+        k: f"CASE WHEN c.on_24x7 THEN {wall.minutes(created, p)} ELSE {clock.minutes(created, p)} END"
+        for k, p in points.items()
+    }
+    pause_join = ""
+    if "resolution" in clocks and policy.pause_statuses:
+        ctes.append(_pause_ctes(policy, project_id, as_of, clock, wall))
+        pause_join = "LEFT JOIN pauses AS p ON p.ticket_id = c.ticket_id"
+        used["resolution"] += (
+            " - CASE WHEN c.on_24x7 THEN COALESCE(p.paused_wall, 0) ELSE COALESCE(p.paused_business, 0) END"
+        )
+    columns = ",\n           ".join(f"GREATEST({expr}, 0) AS {k}_used" for k, expr in used.items())
+    ctes.append(
+        f"""clocked AS (
+    SELECT c.*,
+           {columns}
+    FROM clock_src AS c
+    {pause_join}
+    {clock.joins(created, *points.values())}
+)"""
+    )
+    return ",\n".join(ctes)
+
+
+def _pause_ctes(policy: Policy, project_id: str, as_of: datetime, clock: Clock, wall: Clock) -> str:
+    """pause_spans / pauses: time in pause statuses inside each ticket's created → resolved
+    span, on the project calendar and on 24×7 (the target decides which one counts)."""
+    start, end = ("pa", "ps.span_start", "ps.span_start_local"), ("pb", "ps.span_end", "ps.span_end_local")
+    span_start = "GREATEST(t.started_at, c.created_at)"
+    span_end = "LEAST(COALESCE(t.ended_at, c.resolution_end), c.resolution_end)"
+    return f"""pause_spans AS (
+    SELECT c.ticket_id, {span_start} AS span_start, {span_end} AS span_end
+           {clock.with_local(span_start, "span_start_local")}{clock.with_local(span_end, "span_end_local")}
     FROM ticket_status_history AS t
     JOIN clock_src AS c ON c.ticket_id = t.ticket_id
     WHERE t.project_id = {lit(project_id)} AND t.status IN {in_list(policy.pause_statuses)}
       AND {valid_sql("ticket_status_history", as_of)}
       AND t.started_at < c.resolution_end AND COALESCE(t.ended_at, c.resolution_end) > c.created_at
-)"""
-        )
-        ctes.append(
-            f"""pauses AS (
-    SELECT ps.ticket_id,
-           SUM({clock.point("pb", "ps.span_end")} - {clock.point("pa", "ps.span_start")}) AS paused_business,
-           SUM({minutes_between("ps.span_start", "ps.span_end")}) AS paused_wall
+),
+pauses AS (
+    SELECT ps.ticket_id, SUM({clock.minutes(start, end)}) AS paused_business,
+           SUM({wall.minutes(start, end)}) AS paused_wall
     FROM pause_spans AS ps
-    {clock.join("pa", "ps.span_start")}
-    {clock.join("pb", "ps.span_end")}
+    {clock.joins(start, end)}
     GROUP BY ps.ticket_id
 )"""
-        )
-        pause_join = "LEFT JOIN pauses AS p ON p.ticket_id = c.ticket_id"
-        paused_business, paused_wall = "COALESCE(p.paused_business, 0)", "COALESCE(p.paused_wall, 0)"
-    else:
-        pause_join, paused_business, paused_wall = "", "0", "0"
-    created = clock.point("kc", "c.created_at")
-    ctes.append(
-        f"""clocked AS (
-    SELECT c.*,
-           CASE WHEN c.on_24x7 THEN {minutes_between("c.created_at", "c.response_end")}
-                ELSE {clock.point("kr", "c.response_end")} - {created} END AS response_used,
-           GREATEST(CASE WHEN c.on_24x7
-                         THEN {minutes_between("c.created_at", "c.resolution_end")} - {paused_wall}
-                         ELSE {clock.point("ks", "c.resolution_end")} - {created} - {paused_business} END,
-                    0) AS resolution_used
-    FROM clock_src AS c
-    {pause_join}
-    {clock.join("kc", "c.created_at")}
-    {clock.join("kr", "c.response_end")}
-    {clock.join("ks", "c.resolution_end")}
-)"""
-    )
-    return ",\n".join(ctes)
 
 
 def breaches(
@@ -165,7 +174,7 @@ WITH source AS (
     SELECT t.* FROM tickets AS t
     WHERE {ticket_where(project_id, as_of)} AND t.{anchor} >= {start} AND t.{anchor} < {end}
 ),
-{clock_ctes(policy, project_id, "source", as_of)}
+{clock_ctes(policy, project_id, "source", as_of, (clock,))}
 SELECT ticket_id, kind, priority, title, category, assignment_group, assignee,
        created_at AT TIME ZONE {tz} AS created_at,
        first_response_at AT TIME ZONE {tz} AS first_response_at,
