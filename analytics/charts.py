@@ -39,7 +39,7 @@ FIXED_COLOURS = {
         "change": "#009E73",
         "release": "#E69F00",
     },
-    "tier": {"L1": "#56B4E9", "L2": "#0072B2", "L3": "#000000"},
+    "tier": {"L1": "#56B4E9", "L2": "#0072B2", "L3": "#003F6B"},  # one hue, darker = higher tier
     "status": {
         "new": "#56B4E9",
         "in_progress": "#0072B2",
@@ -51,6 +51,7 @@ FIXED_COLOURS = {
     "kpi_id": {"tickets_opened": "#0072B2", "tickets_resolved": "#009E73", "backlog_end": "#E69F00"},
 }
 DEFAULT_HEIGHT = 420
+PERIOD_TICK_ANGLE = -45  # twelve Chinese month names fit a half-width chart
 
 
 def _register_template() -> None:
@@ -146,6 +147,7 @@ def kpi_trend(
     )
     if targets.notna().any():
         fig.add_trace(_target_trace(labels, targets, lang))
+    fig.update_xaxes(tickangle=PERIOD_TICK_ANGLE)
     return _finish(fig, title=title, unit=unit, lang=lang, height=height)
 
 
@@ -177,6 +179,7 @@ def grouped_trend(
     if target is not None:
         labels = period_labels(list(dict.fromkeys(frame[x])), lang)
         fig.add_trace(_target_trace(labels, pd.Series([target] * len(labels)), lang))
+    fig.update_xaxes(tickangle=PERIOD_TICK_ANGLE)
     return _finish(fig, title=title, unit=unit, lang=lang, height=height)
 
 

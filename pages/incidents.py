@@ -21,9 +21,10 @@ widgets.page_header(t("incidents.title"), filters)
 
 with st.spinner(t("common.computing")):
     series = cached.kpi_series(project, period, VOLUME_KPIS + QUALITY_KPIS)
-    by_kind = cached.breakdown(project, period, "kind")
-    by_category = cached.breakdown(project, period, "category")
-    by_tier = cached.breakdown(project, period, "tier")
+    # "group" named after what it holds, so tables and charts translate its values
+    by_kind = cached.breakdown(project, period, "kind").rename(columns={"group": "kind"})
+    by_category = cached.breakdown(project, period, "category").rename(columns={"group": "category"})
+    by_tier = cached.breakdown(project, period, "tier").rename(columns={"group": "tier"})
     majors = cached.major_incidents(project, period)
     problems = cached.problems_in_period(project, period)
 
@@ -44,7 +45,7 @@ with left:
 with right:
     widgets.chart(
         charts.bar_chart(
-            by_kind.rename(columns={"group": "kind"}),
+            by_kind,
             x="kind",
             y=VOLUME_KPIS,
             stacked=False,
@@ -58,7 +59,7 @@ widgets.table(by_kind, name=f"by-kind-{project}-{period}")
 st.subheader(t("incidents.categories"))
 widgets.chart(
     charts.bar_chart(
-        by_category.head(TOP_CATEGORIES).rename(columns={"group": "category"}),
+        by_category.head(TOP_CATEGORIES),
         x="category",
         y="tickets_opened",
         title=t("incidents.top_categories", count=TOP_CATEGORIES),
@@ -74,7 +75,7 @@ left, right = st.columns(2)
 with left:
     widgets.chart(
         charts.bar_chart(
-            by_tier.rename(columns={"group": "tier"}),
+            by_tier,
             x="tier",
             y="tickets_resolved",
             title=t("incidents.resolved_by_tier"),

@@ -41,7 +41,10 @@ for column, kpi_id in zip(st.columns(2), SLA_KPIS, strict=True):
         )
 
 st.subheader(t("sla.priority_table"))
-widgets.table(cached.breakdown(project, period, "priority"), name=f"sla-priority-{project}-{period}")
+widgets.table(
+    cached.breakdown(project, period, "priority").rename(columns={"group": "priority"}),
+    name=f"sla-priority-{project}-{period}",
+)
 
 st.subheader(t("sla.breaches"))
 clock = st.segmented_control(

@@ -17,8 +17,10 @@ widgets.page_header(t("workload.title"), filters)
 with st.spinner(t("common.computing")):
     series = cached.kpi_series(project, period, ("staff_utilisation",))
     people = cached.utilisation_by_person(project, period)
-    by_group = cached.breakdown(project, period, "assignment_group")
-    by_assignee = cached.breakdown(project, period, "assignee")
+    by_group = cached.breakdown(project, period, "assignment_group").rename(
+        columns={"group": "assignment_group"}
+    )
+    by_assignee = cached.breakdown(project, period, "assignee").rename(columns={"group": "assignee"})
 
 left, right = st.columns(2)
 with left:
@@ -40,7 +42,7 @@ widgets.table(people, name=f"utilisation-{project}-{period}", height=320)
 st.subheader(t("workload.by_group"))
 widgets.chart(
     charts.bar_chart(
-        by_group.rename(columns={"group": "assignment_group"}),
+        by_group,
         x="assignment_group",
         y="effort_hours",
         title=t("workload.effort_by_group"),

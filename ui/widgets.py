@@ -53,12 +53,15 @@ def kpi_tile(kpi, value, history: Sequence, compare: str) -> None:
     """
     lang = current_language()
     other = "last_year" if compare == "previous" else "previous"
+    reference = value.previous if compare == "previous" else value.last_year
+    unchanged = reference is not None and reference == value.value  # no arrow for "no change"
     with st.container(border=True):
         st.metric(
             charts.kpi_name(kpi.id, lang),
             units.format_value(value.value, kpi.unit, lang),
             delta=_change(value, compare, kpi.unit, lang),
-            delta_color=_DELTA_COLOUR.get(kpi.direction, "off"),
+            delta_color="off" if unchanged else _DELTA_COLOUR.get(kpi.direction, "off"),
+            delta_arrow="off" if unchanged else "auto",
             delta_description=t(f"tile.vs.{compare}"),
             help=kpi.formula_zh if lang.startswith("zh") else kpi.formula_en,
         )
@@ -74,6 +77,8 @@ def kpi_tile(kpi, value, history: Sequence, compare: str) -> None:
             )
         elif value.target is not None:
             st.caption(t("tile.target", target=units.format_value(value.target, kpi.unit, lang)))
+        else:
+            st.caption(t("tile.no_target"))
         st.caption(f"{t(f'tile.vs.{other}')} {_change(value, other, kpi.unit, lang) or '—'}")
         st.plotly_chart(
             charts.sparkline(history, target=value.target, direction=kpi.direction),
@@ -88,13 +93,18 @@ def table(frame: pd.DataFrame, *, name: str, height: int | str = "auto", selecti
     """A table in the reader's language, with its CSV/XLSX downloads (the same columns as
     shown) under it; with ``selection`` one row can be picked (``event.selection.rows``)."""
     shown = readable(frame, current_language())
-    percent = [c for c, source in zip(shown.columns, frame.columns, strict=True) if _is_share(source)]
+    formats = {}
+    for label, source in zip(shown.columns, frame.columns, strict=True):
+        if _is_share(source):
+            formats[label] = st.column_config.NumberColumn(format="percent")
+        elif pd.api.types.is_float_dtype(frame[source]):
+            formats[label] = st.column_config.NumberColumn(format="%.2f")
     event = st.dataframe(
         shown,
         hide_index=True,
         width="stretch",
         height=height,
-        column_config={c: st.column_config.NumberColumn(format="percent") for c in percent},
+        column_config=formats,
         key=f"table-{name}",
         on_select="rerun" if selection else "ignore",
         selection_mode="single-row",

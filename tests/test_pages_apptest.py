@@ -1,0 +1,208 @@
+"""Every dashboard page through app.py (AppTest) for each period type in both languages.
+
+The database is a copy of the session's demo database with two hostile ticket titles
+(tests/export_fixture.py); expected figures are computed by analytics/ directly, so a page
+that shows other numbers than the engine fails.
+"""
+
+from __future__ import annotations
+
+import pytest
+from export_fixture import EVIL_SCRIPT, PROJECT, make_report_db
+from streamlit.testing.v1 import AppTest, app_test
+
+from analytics import changes, kpis, units
+from analytics.charts import kpi_name
+from analytics.kpi_catalogue import CATALOGUE, HEADLINE
+from analytics.periods import KINDS, Period
+from data import db
+from reporting import users
+from ui.widgets import column_label
+
+PAGES = ("overview", "sla", "incidents", "changes", "workload", "satisfaction")
+TITLES = {
+    "overview": ("总览", "Overview"),
+    "sla": ("SLA 达成", "SLA attainment"),
+    "incidents": ("事件与问题", "Incidents and problems"),
+    "changes": ("变更与发布", "Changes and releases"),
+    "workload": ("工作量与资源", "Workload and resources"),
+    "satisfaction": ("满意度", "Customer satisfaction"),
+}
+PASSWORD = "dashboard-test-pw"
+
+
+@pytest.fixture(scope="module")
+def app_db(demo_db_path, tmp_path_factory):
+    path = tmp_path_factory.mktemp("dashboard") / "app.duckdb"
+    make_report_db(demo_db_path, path)
+    users.create_user(path, username="admin", display_name="管理员", role="admin", password=PASSWORD)
+    yield path
+    db.close(path)
+
+
+@pytest.fixture
+def open_page(app_db, monkeypatch):
+    monkeypatch.setenv(db.ENV_VAR, str(app_db))
+
+    def start(page: str, **params: str) -> AppTest:
+        at = AppTest.from_file("../app.py", default_timeout=180)
+        at.query_params.update({"project": PROJECT, **params})
+        at.run()
+        at.text_input[0].input("admin")
+        at.text_input[1].input(PASSWORD)
+        at.button[0].click()
+        at.run()
+        assert not at.exception, at.exception
+        if page != "overview":
+            at.switch_page(f"pages/{page}.py")
+            at.run()
+        assert not at.exception, at.exception
+        return at
+
+    return start
+
+
+@pytest.fixture(autouse=True)
+def navigation_mode(monkeypatch):
+    """Run every AppTest rerun as the server does once app.py has called st.navigation.
+
+    The server drops its "pages/ directory" (v1 multipage) mode for good on the first
+    st.navigation call; AppTest 1.67 resets that flag before every run, so its reruns go
+    through the v1 wrapper, whose element tree loses the sidebar and page switches.
+    """
+
+    class SteadyPagesManager(app_test.PagesManager):
+        def __init__(self, *args, **kwargs):
+            app_test.PagesManager.uses_pages_directory = False
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(app_test, "PagesManager", SteadyPagesManager)
+
+
+def _texts(at: AppTest) -> list[str]:
+    elements = (
+        *at.markdown,
+        *at.caption,
+        *at.info,
+        *at.warning,
+        *at.error,
+        *at.success,
+        *at.title,
+        *at.subheader,
+    )
+    return [str(e.value) for e in elements]
+
+
+def _charts(at: AppTest) -> list:
+    return at.get("plotly_chart")
+
+
+def _table(at: AppTest, column: str, lang: str):
+    """The first table showing ``column`` (by its header in ``lang``)."""
+    header = column_label(column, lang)
+    for frame in (d.value for d in at.dataframe):
+        if header in frame.columns:
+            return frame
+    raise AssertionError(f"no table with a {header!r} column")
+
+
+def _check_figures(at: AppTest, page: str, period: Period, lang: str, path) -> None:
+    """The page shows the engine's figures for the chosen project and period."""
+    con = db.cursor(path)
+    if page == "overview":
+        values = kpis.compute_kpis(con, PROJECT, period, HEADLINE)
+        shown = {m.label: m.value for m in at.metric}
+        for kpi_id in HEADLINE:
+            expected = units.format_value(values[kpi_id].value, CATALOGUE[kpi_id].unit, lang)
+            assert shown[kpi_name(kpi_id, lang)] == expected, kpi_id
+        assert values["tickets_opened"].value > 0
+    elif page == "sla":
+        expected = kpis.breaches(con, PROJECT, period, "resolution")
+        assert len(_table(at, "over_minutes", lang)) == len(expected)
+        by_priority = _table(at, "response_sla_rate", lang)
+        opened = kpis.compute_kpis(con, PROJECT, period, ["tickets_opened"])["tickets_opened"].value
+        assert by_priority[kpi_name("tickets_opened", lang)].sum() == opened > 0
+    elif page == "incidents":
+        by_kind = _table(at, "kind", lang)
+        opened = kpis.compute_kpis(con, PROJECT, period, ["tickets_opened"])["tickets_opened"].value
+        ticket_kinds = by_kind[column_label("kind", lang)].isin(
+            ["事件", "服务请求"] if lang == "zh_CN" else ["Incident", "Service request"]
+        )
+        assert by_kind.loc[ticket_kinds, kpi_name("tickets_opened", lang)].sum() == opened > 0
+    elif page == "changes":
+        closed = changes.closed_changes(con, PROJECT, period, "change")
+        assert len(_table(at, "change_type", lang)) == len(closed) > 0
+    elif page == "workload":
+        people = _table(at, "hours_logged", lang)
+        assert people[column_label("hours_logged", lang)].sum() > 0
+        assert people[column_label("utilisation", lang)].between(0, 2).all()
+    elif page == "satisfaction":
+        comments = _table(at, "comment", lang)
+        assert len(comments) > 0 and comments[column_label("score", lang)].between(1, 5).all()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders_real_figures_for_each_period_type_in_both_languages(open_page, app_db, page, kind):
+    at = open_page(page, kind=kind)
+    period = Period.parse(at.query_params["period"])
+    assert period.kind == kind
+    for index, lang in enumerate(("zh_CN", "en")):
+        if lang == "en":
+            at.radio(key="lang").set_value("en").run()
+            assert not at.exception, at.exception
+        assert at.title[0].value == TITLES[page][index]
+        assert _charts(at), "every page has at least one chart"
+        assert any(period.display(lang) in text for text in _texts(at)), "the page names its period"
+        _check_figures(at, page, period, lang, app_db)
+
+
+def test_period_change_in_the_sidebar_changes_figures_and_url(open_page):
+    at = open_page("overview", kind="month")
+    first = {m.label: m.value for m in at.metric}
+    latest = at.query_params["period"]
+    older = Period.parse(latest).shift(-3).label
+    assert Period.parse(older).display("zh_CN") in at.selectbox(key="period").options  # offered
+    at.selectbox(key="period").set_value(older).run()
+    assert not at.exception
+    assert at.query_params["period"] == older
+    assert {m.label: m.value for m in at.metric} != first
+
+
+def test_hostile_ticket_title_is_shown_as_text(open_page):
+    at = open_page("overview", kind="month")
+    anomalies = _table(at, "detail", "zh_CN")
+    assert anomalies[column_label("detail", "zh_CN")].str.contains(EVIL_SCRIPT, regex=False).any()
+    assert not any("<script" in text for text in _texts(at)), "user text must never reach markdown"
+
+
+def test_breach_drilldown_shows_the_ticket_timeline_from_the_url(open_page):
+    at = open_page("sla", kind="month")
+    breaches = _table(at, "over_minutes", "zh_CN")
+    ticket = breaches[column_label("ticket_id", "zh_CN")].iloc[0]
+    at.query_params["ticket"] = ticket
+    at.run()
+    assert not at.exception
+    history = _table(at, "business_minutes", "zh_CN")
+    assert len(history) >= 2
+    assert any(ticket in text for text in _texts(at))
+    assert len(_charts(at)) == 5, "four SLA trends and the ticket's timeline"
+
+
+def test_meeting_mode_from_the_url_moves_between_sections(open_page):
+    at = open_page("overview", kind="month", meeting="1", section="3")
+    assert at.title[0].value == "事件与问题"
+    assert at.session_state["_meeting"] is True
+    next_button = next(b for b in at.button if b.label == "下一节")
+    next_button.click().run()
+    assert at.title[0].value == "变更与发布"
+    assert at.query_params["section"] == "4"
+    previous = next(b for b in at.button if b.label == "上一节")
+    previous.click().run()
+    previous = next(b for b in at.button if b.label == "上一节")
+    previous.click().run()
+    assert at.title[0].value == "SLA 达成" and at.query_params["section"] == "2"
+    next(b for b in at.button if b.label == "退出").click().run()
+    assert "meeting" not in at.query_params
+    assert any(b.label == "会议模式" for b in at.button), "back to normal: the entry button is there"
