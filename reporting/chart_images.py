@@ -7,6 +7,8 @@ come from fonts-noto-cjk, which Chrome finds through fontconfig, so the figures 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import threading
@@ -18,10 +20,12 @@ CJK_FONT_FAMILY = '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", san
 DEFAULT_WIDTH = 900
 DEFAULT_HEIGHT = 420
 PNG_SCALE = 2  # crisp in Word at a printed width of ~16 cm
+CACHE_SIZE = 256
 
 # The sync server answers through one shared queue: concurrent callers (Streamlit sessions)
-# could otherwise receive each other's images.
+# could otherwise receive each other's images. The lock also guards the image cache.
 _lock = threading.Lock()
+_cache: dict[tuple, bytes] = {}
 
 
 class ChartExportError(RuntimeError):
@@ -44,26 +48,38 @@ def ensure_server() -> None:
 
 
 def figure_image(fig: go.Figure, fmt: str, width: int = DEFAULT_WIDTH, height: int = DEFAULT_HEIGHT) -> bytes:
-    """``fmt`` is 'svg' or 'png'; the figure itself is not changed."""
+    """``fmt`` is 'svg' or 'png'. The same figure is drawn once per process (a report exported
+    as DOCX, then as PDF, then as a chart ZIP reuses its images)."""
     if fmt not in ("svg", "png"):
         raise ValueError(f"chart format {fmt!r}: expected svg or png")
+    text = fig.to_json()
+    key = (hashlib.sha256(text.encode()).hexdigest(), fmt, width, height)
+    cached = _cache.get(key)
+    if cached is not None:
+        return cached
+    spec = _printable(text)
     ensure_server()
-    printable = _with_cjk_font(fig)
     opts = {"format": fmt, "width": width, "height": height, "scale": PNG_SCALE if fmt == "png" else 1}
     with _lock:
         try:
-            data = kaleido.calc_fig_sync(printable, opts=opts)
+            data = kaleido.calc_fig_sync(spec, opts=opts)
         except Exception as exc:
             raise ChartExportError(f"kaleido failed to render a {fmt} chart: {exc}") from exc
-    if isinstance(data, Exception):  # the server hands errors back as values
-        raise ChartExportError(f"kaleido failed to render a {fmt} chart: {data}")
+        if isinstance(data, Exception):  # the server hands errors back as values
+            raise ChartExportError(f"kaleido failed to render a {fmt} chart: {data}")
+        if len(_cache) >= CACHE_SIZE:
+            _cache.pop(next(iter(_cache)))  # oldest first: dicts keep insertion order
+        _cache[key] = data
     return data
 
 
-def _with_cjk_font(fig: go.Figure) -> go.Figure:
-    """A copy whose text falls back to Noto CJK, so Chinese never renders as boxes."""
-    copy = go.Figure(fig)
-    family = copy.layout.font.family
-    if not family or "CJK" not in family:
-        copy.update_layout(font_family=f"{family}, {CJK_FONT_FAMILY}" if family else CJK_FONT_FAMILY)
-    return copy
+def _printable(figure_json: str) -> dict:
+    """The figure as plain data whose text falls back to Noto CJK, so Chinese never renders
+    as boxes (a dict: kaleido takes it as is, without a validating copy of the figure)."""
+    spec = json.loads(figure_json)
+    layout = spec.setdefault("layout", {})
+    own = (layout.get("font") or {}).get("family") or ""
+    inherited = (((layout.get("template") or {}).get("layout") or {}).get("font") or {}).get("family") or ""
+    if "CJK" not in own and "CJK" not in inherited:
+        layout.setdefault("font", {})["family"] = f"{own}, {CJK_FONT_FAMILY}" if own else CJK_FONT_FAMILY
+    return spec

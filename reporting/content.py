@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -140,14 +141,18 @@ def build_report(
     )
 
 
-def _carried_actions(con: duckdb.DuckDBPyConnection, project_id: str, period: Period) -> list:
-    """Corrective actions of earlier reports, read through the workflow's own query."""
+def database_path(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """The file behind ``con``: the workflow's SQLModel functions take a database path."""
     row = con.execute(
         "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
     ).fetchone()
-    if not row or not row[0]:
-        return []  # an in-memory database has no workflow records
-    return carried_actions(db.resolve_path(row[0]), project_id, period)
+    return db.resolve_path(row[0]) if row and row[0] else None
+
+
+def _carried_actions(con: duckdb.DuckDBPyConnection, project_id: str, period: Period) -> list:
+    """Corrective actions of earlier reports, read through the workflow's own query."""
+    path = database_path(con)
+    return carried_actions(path, project_id, period) if path else []  # in memory: no workflow
 
 
 def _status(ctx: ReportContext) -> str:

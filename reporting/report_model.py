@@ -109,7 +109,6 @@ class ReportContent:
     signoff: SignOff
     appendix: tuple[Table, ...]  # Excel-only detail: KPI history, every breach, unmet KPIs
     kpis: dict[str, dict] = field(default_factory=dict)  # id → value/target/met/previous/last_year
-    _images: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def charts(self) -> list[Chart]:
@@ -125,13 +124,10 @@ class ReportContent:
         return self.document_tables + list(self.appendix)
 
     def chart_image(self, chart: Chart, fmt: str) -> bytes:
-        """The chart as svg/png, rendered once per report (DOCX and ZIP share the PNGs)."""
+        """The chart as svg/png (chart_images caches it: DOCX and ZIP share the PNGs)."""
         from reporting.chart_images import figure_image
 
-        key = (chart.key, fmt)
-        if key not in self._images:
-            self._images[key] = figure_image(chart.figure, fmt)
-        return self._images[key]
+        return figure_image(chart.figure, fmt)
 
     def file_stem(self) -> str:
         kind = translate(f"report.kind.{self.kind}", self.lang)

@@ -477,9 +477,9 @@ def _unmet_table(ctx, *, with_actions: bool) -> Table:
             written = by_kpi.get(kpi_id, {})
             row += [written.get(c) or "" for c in ("analysis", "action", "owner", "due_date")]
         rows.append(tuple(row))
-    return Table(
-        "unmet_actions" if with_actions else "unmet", t("report.table.unmet"), tuple(columns), tuple(rows)
-    )
+    if with_actions:
+        return Table("unmet_actions", t("report.table.unmet_actions"), tuple(columns), tuple(rows))
+    return Table("unmet", t("report.table.unmet"), tuple(columns), tuple(rows))
 
 
 def _analysis_table(ctx, analyses: list[dict]) -> Table:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -55,6 +56,7 @@ RENDERERS: dict[str, Callable[[ReportContent], bytes]] = {
     "zip": _render_chart_zip,
 }
 FORMATS = tuple(RENDERERS)
+RENDER_ORDER = ("pdf", "xlsx", "docx", "zip")  # the PDF first, while the PNGs are being drawn
 EXTENSIONS = {"docx": "docx", "pdf": "pdf", "xlsx": "xlsx", "zip": "charts.zip"}
 MEDIA_TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -79,25 +81,32 @@ def file_name(content: ReportContent, fmt: str) -> str:
 def render_all(
     content: ReportContent, formats: Iterable[str], progress: Progress | None = None
 ) -> dict[str, bytes]:
-    """Each format's bytes. Charts are drawn first, once per image format (PNG for DOCX and
-    ZIP, SVG for PDF): they take most of the time, so progress follows them chart by chart."""
+    """Each format's bytes. Charts, most of the time, are drawn once per image format (SVG for
+    the PDF, PNG for DOCX and ZIP); Chrome draws the PNGs while weasyprint lays out the PDF."""
     formats = _checked(formats)
-    report = progress or (lambda fraction, message: None)
-    image_formats = [f for f, needed in (("png", {"docx", "zip"}), ("svg", {"pdf"})) if needed & set(formats)]
-    jobs = [(chart, fmt) for fmt in image_formats for chart in content.charts]
-    steps = len(jobs) + len(formats)
-    for done, (chart, fmt) in enumerate(jobs):
-        report(
-            done / steps, translate("export.progress.charts", content.lang, done=done + 1, total=len(jobs))
-        )
+    report = progress or _silent
+    lang, charts = content.lang, content.charts
+    needs_png = bool({"docx", "zip"} & set(formats))
+    png_first = needs_png and "pdf" not in formats
+    drawn = [(chart, "svg") for chart in charts if "pdf" in formats]
+    drawn += [(chart, "png") for chart in charts if png_first]
+    steps = len(drawn) + len(formats)
+    for done, (chart, fmt) in enumerate(drawn):
+        report(done / steps, translate("export.progress.charts", lang, done=done + 1, total=len(drawn)))
         content.chart_image(chart, fmt)
     documents = {}
-    for index, fmt in enumerate(formats):
-        report(
-            (len(jobs) + index) / steps, translate("export.progress.render", content.lang, fmt=fmt.upper())
-        )
-        documents[fmt] = render(content, fmt)
-    return documents
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pngs = pool.submit(lambda: [content.chart_image(chart, "png") for chart in charts if needs_png])
+        for index, fmt in enumerate(sorted(formats, key=RENDER_ORDER.index)):
+            report((len(drawn) + index) / steps, translate("export.progress.render", lang, fmt=fmt.upper()))
+            if fmt in ("docx", "zip"):
+                pngs.result()  # raises here if a chart failed
+            documents[fmt] = render(content, fmt)
+    return {fmt: documents[fmt] for fmt in formats}
+
+
+def _silent(fraction: float, message: str) -> None:
+    pass
 
 
 def export_report(
@@ -113,16 +122,30 @@ def export_report(
     meta: dict | None = None,
     progress: Progress | None = None,
 ) -> list[Path]:
-    """Build the report of ``project_id`` × ``period`` and write one file per format."""
-    from reporting.content import build_report
+    """Build the report of ``project_id`` × ``period`` and write one file per format.
+
+    An approved report's DOCX is the document frozen at approval, identical on every export."""
+    from reporting.content import build_report, database_path
+    from reporting.export.frozen import frozen_document
 
     formats = _checked(formats)
-    report = progress or (lambda fraction, message: None)
+    report = progress or _silent
     report(0.0, translate("export.progress.data", lang))
     content = build_report(con, project_id, period, kind, lang, narrative=narrative, meta=meta)
-    documents = render_all(
-        content, formats, progress=lambda fraction, message: report(0.2 + 0.8 * fraction, message)
-    )
+    path = database_path(con)
+    documents = {}
+    if path and "docx" in formats:
+        frozen = frozen_document(path, project_id, period, kind, "docx")
+        if frozen is not None:
+            report(0.2, translate("export.progress.archived", lang))
+            documents["docx"] = frozen
+    live = [f for f in formats if f not in documents]
+
+    def rendering(fraction: float, message: str) -> None:
+        report(0.2 + 0.8 * fraction, message)  # the data took the first fifth
+
+    if live:
+        documents |= render_all(content, live, progress=rendering)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
@@ -143,5 +166,5 @@ def _checked(formats: Iterable[str]) -> list[str]:
 
 
 def _safe_name(text: str) -> str:
-    """A file name that every file system and ZIP tool accepts (Chinese is kept)."""
-    return "".join("_" if c in '<>:"/\\|?*' or ord(c) < 32 else c for c in text).strip(" .")[:80]
+    """A file name that every file system, ZIP tool and shell accepts (Chinese is kept)."""
+    return "".join("_" if c in '<>:"/\\|?* ' or ord(c) < 32 else c for c in text).strip("_.")[:80]

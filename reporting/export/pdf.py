@@ -16,6 +16,7 @@ from locales import translate
 from reporting.branding import Branding, load_branding
 from reporting.report_model import NUMERIC_UNITS, Chart, Paragraph, ReportContent, Subheading, Table
 
+KEEP_TOGETHER_ROWS = 15  # shorter tables never split from their title or across pages
 _CSS = """
 @page {
   size: A4; margin: 20mm 17mm 20mm 17mm;
@@ -50,6 +51,7 @@ th { background: %(primary)s; color: #fff; font-weight: bold; padding: 3pt 4pt; 
 td { border: 0.5pt solid #bbb; padding: 2.5pt 4pt; vertical-align: top; overflow-wrap: anywhere; }
 td.num { text-align: right; white-space: nowrap; }
 table.control td:first-child { background: #f2f2f2; font-weight: bold; width: 25%%; }
+.tbl.keep { page-break-inside: avoid; }
 .table-title { font-weight: bold; margin-top: 8pt; page-break-after: avoid; }
 .note { font-size: 7.5pt; color: %(muted)s; font-style: italic; }
 figure { margin: 6pt 0 10pt; text-align: center; page-break-inside: avoid; }
@@ -168,7 +170,8 @@ def _table(content: ReportContent, table: Table) -> str:
     )
     note = f'<p class="note">{_e(table.note)}</p>' if table.note else ""
     grid = f"<table><colgroup>{widths}</colgroup><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-    return f"{title}{grid}{note}"
+    keep = " keep" if len(table.rows) <= KEEP_TOGETHER_ROWS else ""
+    return f'<div class="tbl{keep}">{title}{grid}{note}</div>'
 
 
 def column_widths(columns, rows: list[list[str]]) -> list[float]:

@@ -1,0 +1,140 @@
+"""``manage.py export`` end to end in a subprocess: files written, readable, in English; errors;
+an approved report exported as its frozen document."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import zipfile
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from docx import Document
+from export_fixture import PROJECT, make_report_db
+from openpyxl import load_workbook
+from sqlmodel import Session
+
+from data import db
+from data.models import Report, ReportVersion
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def database(demo_db_path, tmp_path_factory):
+    path = tmp_path_factory.mktemp("cli") / "report.duckdb"
+    period = make_report_db(demo_db_path, path)
+    db.close(path)  # the CLI opens the file in another process
+    return path, period
+
+
+def _export(path: Path, out: Path, *args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "manage.py", "export", "--db", str(path), "--out", str(out), *args]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+
+
+def test_exports_every_format_of_the_internal_summary_in_english(database, tmp_path):
+    path, period = database
+    done = _export(
+        path, tmp_path, "--project", PROJECT, "--period", period.label, "--kind", "internal",
+        "--format", "docx,pdf,xlsx,zip", "--lang", "en",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    written = sorted(Path(line) for line in done.stdout.splitlines())
+    assert sorted(p.name.split(".", 1)[1] for p in written) == ["charts.zip", "docx", "pdf", "xlsx"]
+    assert "[100%]" in done.stderr, "progress goes to stderr"
+
+    docx_path = next(p for p in written if p.suffix == ".docx")
+    headings = [p.text for p in Document(docx_path).paragraphs if p.style.name == "Heading 1"]
+    assert "Approval" in headings and any("Data quality" in h for h in headings)
+
+    pdf_path = next(p for p in written if p.suffix == ".pdf")
+    text = subprocess.run(
+        ["pdftotext", str(pdf_path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Service Summary" in text and "Service level attainment" in text
+
+    book = load_workbook(next(p for p in written if p.suffix == ".xlsx"))
+    assert "KPI" in " ".join(book.sheetnames)
+
+    with zipfile.ZipFile(next(p for p in written if p.name.endswith(".charts.zip"))) as archive:
+        names = archive.namelist()
+        assert len(names) >= 10 and all(n.endswith(".png") for n in names)
+        assert all(archive.read(n).startswith(b"\x89PNG") for n in names)
+
+
+def test_unknown_project_fails_on_stderr_with_non_zero_exit(database, tmp_path):
+    path, period = database
+    done = _export(path, tmp_path, "--project", "no-such", "--period", period.label, "--kind", "external")
+    assert done.returncode != 0
+    assert "no-such" in done.stderr and done.stdout == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_approved_report_exports_its_frozen_document_every_time(database, tmp_path):
+    path, period = database
+    frozen = io.BytesIO()
+    document = Document()
+    document.add_paragraph("批准时冻结的版本")
+    document.save(frozen)
+    _approve(path, period, frozen.getvalue())
+
+    copies = []
+    for attempt in range(2):
+        out = tmp_path / str(attempt)
+        done = _export(
+            path,
+            out,
+            "--project",
+            PROJECT,
+            "--period",
+            period.label,
+            "--kind",
+            "external",
+            "--format",
+            "docx",
+        )
+        assert done.returncode == 0, done.stderr
+        (written,) = out.iterdir()
+        copies.append(written.read_bytes())
+    assert copies[0] == copies[1] == frozen.getvalue()
+
+
+def _approve(path: Path, period, document: bytes) -> None:
+    """An approved report with one frozen version, written as the workflow stores it."""
+    now = datetime.now(UTC)
+    report = Report(
+        project_id=PROJECT,
+        period=period.label,
+        period_kind=period.kind,
+        report_kind="external",
+        state="approved",
+        due_date=date.today(),
+        author_id="author",
+        approver_id="approver",
+        approved_at=now,
+    )
+    try:
+        with Session(db.engine(path)) as s:
+            s.add(report)
+            s.flush()
+            s.add(
+                ReportVersion(
+                    report_id=report.id,
+                    version=1,
+                    narrative="{}",
+                    snapshot="{}",
+                    document=document,
+                    document_format="docx",
+                    sha256="-",
+                    snapshot_sha256="-",
+                    author_id="author",
+                    approver_id="approver",
+                    approved_at=now,
+                )
+            )
+            s.commit()
+    finally:
+        db.close(path)

@@ -1,0 +1,111 @@
+"""The PDF report: text extracted with pdftotext, page 1 rasterised with pdftoppm, escaping."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+from export_fixture import EVIL_NARRATIVE, EVIL_SCRIPT, PROJECT, make_report_db
+from PIL import Image, ImageStat
+
+from analytics.kpis import CATALOGUE, compute_kpis
+from analytics.units import format_value
+from data import db
+from locales import translate
+from reporting.branding import load_branding
+from reporting.content import build_report
+from reporting.export import render
+from reporting.export.pdf import report_html
+
+
+@pytest.fixture(scope="module")
+def report(demo_db_path, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("pdf")
+    path = folder / "report.duckdb"
+    period = make_report_db(demo_db_path, path)
+    con = db.cursor(path)
+    content = build_report(con, PROJECT, period, "internal", "zh_CN", narrative=EVIL_NARRATIVE)
+    pdf = folder / "report.pdf"
+    pdf.write_bytes(render(content, "pdf"))
+    text = _pdftotext(pdf)
+    yield content, pdf, text, compute_kpis(con, PROJECT, period)
+    db.close(path)
+
+
+def _squeezed(text: str) -> str:
+    """Text without white space: table cells wrap long titles over several lines."""
+    return re.sub(r"\s+", "", text)
+
+
+def test_section_titles_and_internal_only_sections_are_in_the_text(report):
+    content, _, text, _ = report
+    for number, section in enumerate(content.sections, start=1):
+        assert f"{number} {section.title}" in text.replace("\u00a0", " ").replace("  ", " ")
+    assert translate("report.section.data_quality", "zh_CN") in text, "the internal summary has data quality"
+    assert translate("report.signoff.internal", "zh_CN") in text
+    assert translate("report.signoff.customer", "zh_CN") not in text, "no customer signature internally"
+
+
+def test_kpi_values_from_analytics_appear_in_their_table_rows(report):
+    _, pdf, _, kpis = report
+    lines = _pdftotext(pdf, "-layout").splitlines()
+    for kpi_id in ("response_sla_rate", "resolution_sla_rate", "csat_avg", "change_success_rate"):
+        definition, value = CATALOGUE[kpi_id], kpis[kpi_id]
+        assert value.value is not None
+        row = next(line for line in lines if line.strip().startswith(definition.name_zh))
+        cells = row.split()
+        assert format_value(value.value, definition.unit, "zh_CN") in cells, (kpi_id, row)
+        assert format_value(value.target, definition.unit, "zh_CN") in cells, (kpi_id, row)
+
+
+def test_page_numbers_in_the_footer(report):
+    _, pdf, text, _ = report
+    pages = int(re.search(r"Pages:\s+(\d+)", _pdfinfo(pdf)).group(1))
+    assert pages >= 5
+    assert f"第 2 页 / 共 {pages} 页" in text
+
+
+def test_user_text_is_escaped_not_interpreted(report):
+    content, _, text, _ = report
+    squeezed = _squeezed(text)
+    assert _squeezed(EVIL_SCRIPT) in squeezed, "the <script> title must print as text"
+    assert "<b>notbold</b>" in squeezed
+    html = report_html(content, load_branding())
+    assert "<script" not in html and "&lt;script&gt;" in html
+
+
+def test_first_page_renders_with_ink_and_colour(report, tmp_path):
+    _, pdf, _, _ = report
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "p")], check=True
+    )
+    (png,) = tmp_path.glob("p*.png")
+    image = Image.open(png).convert("RGB")
+    grey = image.convert("L")
+    inked = sum(grey.histogram()[:200]) / (grey.width * grey.height)
+    assert 0.005 < inked < 0.5, f"page 1 looks blank or black ({inked:.3%} inked)"
+    assert max(ImageStat.Stat(image).stddev) > 10
+
+
+def test_charts_are_vector_images(report):
+    content, pdf, _, _ = report
+    # SVG charts become PDF drawing operations, not embedded raster images.
+    listed = subprocess.run(
+        ["pdfimages", "-list", str(pdf)], check=True, capture_output=True, text=True
+    ).stdout
+    raster = [line for line in listed.splitlines()[2:] if line.strip()]
+    assert raster == [], "charts must not be raster images in the PDF"
+    assert len(content.charts) >= 10
+
+
+def _run(*command: str) -> str:
+    return subprocess.run(command, check=True, capture_output=True, text=True).stdout
+
+
+def _pdftotext(pdf, *options: str) -> str:
+    return _run("pdftotext", *options, str(pdf), "-")
+
+
+def _pdfinfo(pdf) -> str:
+    return _run("pdfinfo", str(pdf))
