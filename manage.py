@@ -33,11 +33,13 @@ def cmd_projects_load(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from data.importers import ImportRejected, import_file
+    from data.importers import ImportRejected, import_file, limit_memory
 
+    con = db.connect(args.db)
+    limit_memory(con)  # a one-shot process: a 200 MB file spills to disk instead of filling RAM
     try:
         result = import_file(
-            db.connect(args.db),
+            con,
             args.file,
             preset=args.preset,
             project_id=args.project,

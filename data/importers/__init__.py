@@ -22,7 +22,7 @@ import duckdb
 from data.importers import event_log, jira, native, servicenow
 from data.importers.problems import ERROR, WARNING, ImportRejected, Problem, file_problem, problems_csv
 from data.importers.readers import load_raw
-from data.importers.staging import Prepared
+from data.importers.staging import Prepared, literal
 from data.importers.upsert import Counts, replace_history, upsert
 from data.projects import get_project, save_project
 
@@ -38,6 +38,7 @@ __all__ = [
 
 PRESETS = ("native", "servicenow", "jira", "event-log")
 DEFAULT_TIMEZONE = "Asia/Shanghai"
+CLI_MEMORY_LIMIT = "500MB"
 Progress = Callable[[float, str], None]
 _TEMP_TABLES = (
     "import_raw",
@@ -127,6 +128,7 @@ def import_file(
         raw = load_raw(cur, path, label, "import_raw")
         report(0.3, f"checking {raw.rows} rows")
         prepared = _prepare(cur, raw, label, preset, zone, table, _parse_mapping(mapping))
+        cur.execute("DROP TABLE import_raw")  # staged now: free its memory before writing
         errors = [p for p in prepared.problems if p.severity == ERROR]
         if errors and not valid_rows_only:
             raise ImportRejected(f"{len(errors)} problems in {label}", prepared.problems)
@@ -161,6 +163,12 @@ def import_file(
         for name in _TEMP_TABLES:
             cur.execute(f"DROP TABLE IF EXISTS {name}")
         cur.close()
+
+
+def limit_memory(con: duckdb.DuckDBPyConnection, limit: str = CLI_MEMORY_LIMIT) -> None:
+    """Bound DuckDB's memory (it spills to disk beyond): for one-shot import processes such as
+    the CLI. The app keeps DuckDB's default, so that an import does not slow other users."""
+    con.execute(f"SET memory_limit = {literal(limit)}")
 
 
 def list_batches(con: duckdb.DuckDBPyConnection, project_id: str, limit: int = 100) -> list[dict]:

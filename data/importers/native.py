@@ -19,7 +19,6 @@ from data.importers.staging import (
     Prepared,
     collect_problems,
     count_rejected,
-    duplicate_rule,
     order_warning,
     quote,
     stage,
@@ -203,15 +202,12 @@ def prepare(
         for c in columns
     ]
     keys = HISTORY_KEY if table == "ticket_status_history" else TABLE_KEYS[table]
-    dup_column, dup = duplicate_rule(keys)
     orders = [
         order_warning(a, b)
         for a, b in ORDER_CHECKS.get(table, [])
         if _present(a, fields) and _present(b, fields)
     ]
-    rules = stage(
-        con, raw.name, fields, "import_staged", timezone, extra_columns=dup_column, extra_rules=[dup, *orders]
-    )
+    rules = stage(con, raw.name, fields, "import_staged", timezone, extra_rules=orders, unique_keys=keys)
     problems = collect_problems(con, "import_staged", rules, label)
     rejected = count_rejected(con, "import_staged")
     known = {h for c in columns if (h := _header_of(c, headers)) is not None}

@@ -37,35 +37,44 @@ def upsert(
     """Merge ``rows_sql`` (one row per key, giving ``columns``) into ``table`` for the project.
 
     Columns the file did not have are not in ``columns``: updates leave them as they were.
+    Two set-based statements (no per-row work, no copy of the incoming rows): update the rows
+    that differ, insert the keys not yet there.
     """
     keys = TABLE_KEYS[table]
     values = [c for c in columns if c not in keys]
-    same_key = " AND ".join(f"t.{quote(k)} IS NOT DISTINCT FROM i.{quote(k)}" for k in keys)
-    same_values = " AND ".join(f"t.{quote(c)} IS NOT DISTINCT FROM i.{quote(c)}" for c in values) or "true"
+    project = literal(project_id)
+    same_key = " AND ".join(
+        _equal(f"t.{quote(k)}", f"i.{quote(k)}", nullable=k != "ticket_id" or table != "tickets")
+        for k in keys
+    )
     cols = ", ".join(quote(c) for c in columns)
-    incoming = ", ".join(
-        f"coalesce({quote(c)}, {DEFAULTS[c]}) AS {quote(c)}" if c in DEFAULTS else quote(c) for c in columns
-    )
-    cur.execute(
-        f"CREATE OR REPLACE TEMP TABLE import_classified AS "
-        f"SELECT i.*, CASE WHEN t.project_id IS NULL THEN 'new' WHEN {same_values} THEN 'same'"
-        f" ELSE 'changed' END AS _change"
-        f" FROM (SELECT {literal(project_id)} AS project_id, {incoming} FROM ({rows_sql})) AS i"
-        f" LEFT JOIN (SELECT * FROM {table} WHERE project_id = {literal(project_id)}) AS t ON {same_key}"
-    )
-    counts = dict(cur.execute("SELECT _change, count(*) FROM import_classified GROUP BY _change").fetchall())
-    if values and counts.get("changed"):
-        assignments = ", ".join(f"{quote(c)} = i.{quote(c)}" for c in values)
-        cur.execute(
-            f"UPDATE {table} AS t SET {assignments} FROM import_classified AS i"
-            f" WHERE i._change = 'changed' AND t.project_id = i.project_id AND {same_key}"
+    incoming = (
+        "SELECT "
+        + ", ".join(
+            f"coalesce({quote(c)}, {DEFAULTS[c]}) AS {quote(c)}" if c in DEFAULTS else quote(c)
+            for c in columns
         )
-    cur.execute(
-        f"INSERT INTO {table} (project_id, {cols}) SELECT project_id, {cols}"
-        f" FROM import_classified WHERE _change = 'new'"
+        + f" FROM ({rows_sql})"
     )
-    cur.execute("DROP TABLE import_classified")
-    return Counts(counts.get("new", 0), counts.get("changed", 0), counts.get("same", 0))
+    total = cur.execute(f"SELECT count(*) FROM ({rows_sql})").fetchone()[0]
+    updated = 0
+    if values:
+        differs = " OR ".join(f"t.{quote(c)} IS DISTINCT FROM i.{quote(c)}" for c in values)
+        assignments = ", ".join(f"{quote(c)} = i.{quote(c)}" for c in values)
+        updated = cur.execute(
+            f"UPDATE {table} AS t SET {assignments} FROM ({incoming}) AS i"
+            f" WHERE t.project_id = {project} AND {same_key} AND ({differs})"
+        ).fetchone()[0]
+    inserted = cur.execute(
+        f"INSERT INTO {table} (project_id, {cols}) SELECT {project}, {cols} FROM ({incoming}) AS i"
+        f" WHERE NOT EXISTS (SELECT 1 FROM {table} AS t WHERE t.project_id = {project} AND {same_key})"
+    ).fetchone()[0]
+    return Counts(inserted, updated, total - inserted - updated)
+
+
+def _equal(a: str, b: str, *, nullable: bool) -> str:
+    """Key equality; plain ``=`` where the key cannot be NULL, so DuckDB can hash-join."""
+    return f"{a} IS NOT DISTINCT FROM {b}" if nullable else f"{a} = {b}"
 
 
 def replace_history(cur: duckdb.DuckDBPyConnection, project_id: str, history_sql: str) -> Counts:

@@ -1,0 +1,155 @@
+"""An import is one transaction: an error or a kill mid-write leaves the database exactly as
+it was; a held database gets a clear message; a 200 MB file is streamed in bounded memory."""
+
+from __future__ import annotations
+
+import resource
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from fixtures_import import (
+    PROJECT,
+    PROJECT_TOML,
+    TICKET_HEADER,
+    checksum,
+    make_project,
+    run_import,
+    write_csv,
+)
+
+from benchmarks.imports import write_native_tickets_csv
+from data import db
+
+ROOT = Path(__file__).resolve().parents[1]
+MANAGE = [sys.executable, str(ROOT / "manage.py")]
+
+
+def seeded(con, tmp_path) -> None:
+    make_project(con)
+    row = ["OLD-1", "incident", "P1", "closed", "旧工单", "2026-09-01 09:00", "2026-09-01 10:00"]
+    run_import(con, write_csv(tmp_path / "seed.csv", [TICKET_HEADER, row]))
+
+
+def test_a_failure_after_the_tickets_were_written_rolls_everything_back(con, tmp_path):
+    seeded(con, tmp_path)
+    log = write_csv(
+        tmp_path / "log.csv",
+        [
+            ["number", "incident_state", "sys_mod_count", "opened_at", "sys_updated_at", "priority"],
+            ["INC1", "New", "0", "1/3/2016 09:00", "1/3/2016 09:05", "2 - High"],
+            ["INC1", "Resolved", "1", "1/3/2016 09:00", "1/3/2016 10:05", "2 - High"],
+        ],
+    )
+    before = checksum(con)
+
+    def cancel_during_history(fraction: float, message: str) -> None:
+        if "history" in message:  # the tickets are already upserted inside the transaction
+            raise KeyboardInterrupt("user cancelled")
+
+    with pytest.raises(KeyboardInterrupt):
+        run_import(con, log, preset="servicenow", progress=cancel_during_history)
+    assert checksum(con) == before
+    run_import(con, log, preset="servicenow")  # and the connection is still usable
+    assert checksum(con) != before
+
+
+def _cli(*args: str, db_file: Path) -> list[str]:
+    return [*MANAGE, *args, "--db", str(db_file)]
+
+
+@pytest.mark.slow
+def test_killing_the_import_mid_write_leaves_the_database_as_before(tmp_path):
+    db_file = tmp_path / "kill.duckdb"
+    policy = tmp_path / "p.toml"
+    policy.write_text(PROJECT_TOML, encoding="utf-8")
+    subprocess.run(_cli("projects", "load", str(policy), db_file=db_file), check=True, capture_output=True)
+    seed = write_csv(
+        tmp_path / "seed.csv", [TICKET_HEADER, ["OLD-1", "incident", "P1", "", "", "2026-09-01", ""]]
+    )
+    subprocess.run(
+        _cli("import", str(seed), "--preset", "native", "--project", PROJECT, db_file=db_file), check=True
+    )
+    before = _checksum_of(db_file)
+
+    big = write_native_tickets_csv(tmp_path / "big.csv", 400_000)
+    child = subprocess.Popen(
+        _cli("import", str(big), "--preset", "native", "--project", PROJECT, db_file=db_file),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    for line in child.stderr:
+        if "writing" in line:
+            break
+    time.sleep(0.3)  # well inside the write of 400k rows
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    assert child.returncode == -signal.SIGKILL
+    assert _checksum_of(db_file) == before
+
+
+def _checksum_of(db_file: Path) -> dict:
+    try:
+        return checksum(db.connect(db_file))
+    finally:
+        db.close(db_file)
+
+
+def test_a_held_database_gets_a_clear_message_after_a_brief_retry(tmp_path):
+    db_file = tmp_path / "held.duckdb"
+    db.connect(db_file)
+    db.close(db_file)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; con = duckdb.connect({str(db_file)!r}); print('held', flush=True);"
+            " time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        csv = write_csv(
+            tmp_path / "t.csv", [TICKET_HEADER, ["A", "incident", "P1", "", "", "2026-10-01", ""]]
+        )
+        started = time.monotonic()
+        done = subprocess.run(
+            _cli("import", str(csv), "--preset", "native", "--project", PROJECT, db_file=db_file),
+            capture_output=True,
+            text=True,
+        )
+        waited = time.monotonic() - started
+    finally:
+        holder.kill()
+        holder.wait()
+    assert done.returncode == 2
+    assert "held by another process" in done.stderr and "--db" in done.stderr
+    assert waited >= db.LOCK_RETRY_SECONDS
+
+
+@pytest.mark.slow
+def test_a_200_mb_file_is_streamed_in_bounded_memory(tmp_path):
+    big = write_native_tickets_csv(tmp_path / "big.csv", 700_000, title_chars=80)
+    size_mb = big.stat().st_size / 2**20
+    assert size_mb > 200
+    db_file = tmp_path / "big.duckdb"
+    policy = tmp_path / "p.toml"
+    policy.write_text(PROJECT_TOML, encoding="utf-8")
+    subprocess.run(_cli("projects", "load", str(policy), db_file=db_file), check=True, capture_output=True)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    done = subprocess.run(
+        _cli("import", str(big), "--preset", "native", "--project", PROJECT, db_file=db_file),
+        capture_output=True,
+        text=True,
+    )
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    assert done.returncode == 0, done.stderr
+    assert "700000 inserted" in done.stdout
+    assert before / 1024 < peak_mb, "the import child must be the largest child so far"
+    print(f"200 MB import: file {size_mb:.0f} MB, peak RSS {peak_mb:.0f} MB")
+    assert peak_mb < 800  # DuckDB spills beyond the CLI's memory limit (500 MB) instead of growing
