@@ -46,7 +46,8 @@ DASHBOARD_PAGES = [
 USER = require_login()  # draws the login (or first-run) page when nobody is signed in
 if USER is None:
     st.stop()
-PAGES = [*DASHBOARD_PAGES, *workflow_pages(USER)]
+EXPORT_PAGE = st.Page("pages/export.py", title=t("nav.export"), icon=":material/download:", url_path="export")
+PAGES = [*DASHBOARD_PAGES, EXPORT_PAGE, *workflow_pages(USER)]
 
 navigation = st.navigation(PAGES, position="hidden" if MEETING else "sidebar")
 st.sidebar.title(t("app.title"))

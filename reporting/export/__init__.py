@@ -11,6 +11,7 @@ import io
 import zipfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -109,20 +110,30 @@ def _silent(fraction: float, message: str) -> None:
     pass
 
 
-def export_report(
+@dataclass(frozen=True)
+class ExportedFile:
+    fmt: str
+    name: str
+    data: bytes
+
+    @property
+    def media_type(self) -> str:
+        return MEDIA_TYPES[self.fmt]
+
+
+def export_documents(
     con: duckdb.DuckDBPyConnection,
     *,
     project_id: str,
     period: Period,
     kind: str,
     formats: Iterable[str],
-    out_dir: Path,
     lang: str = "zh_CN",
     narrative: dict | None = None,
     meta: dict | None = None,
     progress: Progress | None = None,
-) -> list[Path]:
-    """Build the report of ``project_id`` × ``period`` and write one file per format.
+) -> list[ExportedFile]:
+    """The report of ``project_id`` × ``period`` in each format, in the order asked.
 
     An approved report's DOCX is the document frozen at approval, identical on every export."""
     from reporting.content import build_report, database_path
@@ -146,14 +157,42 @@ def export_report(
 
     if live:
         documents |= render_all(content, live, progress=rendering)
+    report(1.0, translate("export.progress.done", lang))
+    return [ExportedFile(fmt, file_name(content, fmt), documents[fmt]) for fmt in formats]
+
+
+def export_report(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    project_id: str,
+    period: Period,
+    kind: str,
+    formats: Iterable[str],
+    out_dir: Path,
+    lang: str = "zh_CN",
+    narrative: dict | None = None,
+    meta: dict | None = None,
+    progress: Progress | None = None,
+) -> list[Path]:
+    """``export_documents`` written into ``out_dir`` (manage.py export)."""
+    files = export_documents(
+        con,
+        project_id=project_id,
+        period=period,
+        kind=kind,
+        formats=formats,
+        lang=lang,
+        narrative=narrative,
+        meta=meta,
+        progress=progress,
+    )
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for fmt, data in documents.items():
-        path = out_dir / file_name(content, fmt)
-        path.write_bytes(data)
+    for file in files:
+        path = out_dir / file.name
+        path.write_bytes(file.data)
         written.append(path)
-    report(1.0, translate("export.progress.done", lang))
     return written
 
 

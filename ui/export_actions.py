@@ -1,0 +1,50 @@
+"""The export page's call into reporting/: the workflow's text for the report, then the files.
+
+A report the workflow knows (drafted in the approval tab) is exported with its narrative and
+meta, exactly as the approver previews it; otherwise straight from analytics/ with
+placeholders for the text still to be written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from analytics.periods import Period
+from reporting.drafting import report_meta
+from reporting.export import ExportedFile, export_documents
+from reporting.roles import Actor
+from reporting.workflow import list_reports
+from ui.database import cursor
+
+
+def export_kinds(user: Actor) -> tuple[str, ...]:
+    """Customers get the external service report only; staff also the internal summary."""
+    return ("external",) if user.is_customer else ("external", "internal")
+
+
+def generate(
+    user: Actor,
+    project_id: str,
+    period: str,
+    kind: str,
+    formats: list[str],
+    lang: str,
+    progress: Callable[[float, str], None],
+) -> list[ExportedFile]:
+    if kind not in export_kinds(user):
+        raise PermissionError(f"{user.username} may not export the {kind} report")
+    drafted = next(
+        (r for r in list_reports(None, user, project_id) if r.period == period and r.report_kind == kind),
+        None,
+    )
+    return export_documents(
+        cursor(),
+        project_id=project_id,
+        period=Period.parse(period),
+        kind=kind,
+        formats=formats,
+        lang=lang,
+        narrative=drafted.narrative if drafted else None,
+        meta=report_meta(None, drafted, lang) if drafted else None,
+        progress=progress,
+    )
