@@ -21,7 +21,7 @@ import duckdb
 
 from data.importers import event_log, jira, native, servicenow
 from data.importers.problems import ERROR, WARNING, ImportRejected, Problem, file_problem, problems_csv
-from data.importers.readers import load_raw
+from data.importers.readers import column_values, file_columns, load_raw
 from data.importers.staging import Prepared, literal
 from data.importers.upsert import Counts, replace_history, upsert
 from data.projects import get_project, save_project
@@ -31,6 +31,8 @@ __all__ = [
     "ImportRejected",
     "ImportResult",
     "Problem",
+    "column_values",
+    "file_columns",
     "import_file",
     "list_batches",
     "problems_csv",

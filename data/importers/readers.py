@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 
 from data.importers.problems import ImportRejected, Problem, file_problem
-from data.importers.staging import literal
+from data.importers.staging import literal, quote
 
 CHUNK_BYTES = 1 << 20
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -187,3 +187,30 @@ def _csv_problem(label: str, exc: Exception) -> Problem:
     return Problem(
         label, int(line.group(1)) if line else None, None, None, f"not a readable CSV file: {reason}"
     )
+
+
+def file_columns(path: Path, label: str) -> list[str]:
+    """The header of a file, for the event-log mapping screen (read in a private in-memory database)."""
+    con = duckdb.connect()
+    try:
+        return load_raw(con, path, label, "preview").columns
+    finally:
+        con.close()
+
+
+def column_values(path: Path, label: str, column: str, limit: int = 200) -> list[str]:
+    """The distinct values of one column, most frequent first (to map source statuses to ours)."""
+    con = duckdb.connect()
+    try:
+        raw = load_raw(con, path, label, "preview")
+        if column not in raw.columns:
+            raise ValueError(f"no column {column!r} in {label}")
+        name = quote(column)
+        rows = con.execute(
+            f"SELECT {name} FROM preview WHERE {name} IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1"
+            " LIMIT ?",
+            [limit],
+        ).fetchall()
+        return [value for (value,) in rows]
+    finally:
+        con.close()

@@ -1,0 +1,205 @@
+"""数据导入 Import: upload a ServiceNow / Jira / event-log export or our template, see every
+problem (and download them), choose "reject the file" or "import the valid rows"."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from data.importers import PRESETS, ImportRejected, problems_csv
+from data.importers.event_log import STATUS_VALUES
+from data.importers.native import TABLES, template_xlsx
+from ui import import_actions
+from ui.database import projects
+from ui.filters import current
+from ui.i18n import t
+
+MAPPED_FIELDS = ("ticket_id", "timestamp", "status", "priority", "kind", "title", "created_at")
+OPTIONAL_FIELDS = ("priority", "kind", "title", "created_at")
+
+st.title(t("import.title"))
+user = import_actions.importing_user()
+if user is None:
+    st.error(t("import.not_allowed"))
+    st.stop()
+
+allowed = [p for p in projects() if user.covers(p.project_id)]
+by_id = {p.project_id: p for p in allowed}
+filters = current()
+default = filters.project.project_id if filters and filters.project.project_id in by_id else None
+import_tab, template_tab, history_tab = st.tabs(
+    [t("import.tab.import"), t("import.tab.template"), t("import.tab.history")]
+)
+
+
+def _problems_frame(problems) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            t("import.problem.severity"): [t(f"import.severity.{p.severity}") for p in problems],
+            t("import.problem.row"): [p.row for p in problems],
+            t("import.problem.column"): [p.column or "" for p in problems],
+            t("import.problem.value"): [p.value or "" for p in problems],
+            t("import.problem.reason"): [p.reason for p in problems],
+        }
+    )
+
+
+def _show_problems(problems, key: str) -> None:
+    st.dataframe(_problems_frame(problems), hide_index=True, width="stretch")
+    st.download_button(
+        t("import.download_problems"), problems_csv(problems), "import_problems.csv", "text/csv", key=key
+    )
+
+
+def _event_log_mapping(upload) -> dict | None:
+    """Column and status mapping for the event-log preset, chosen from the file itself."""
+    columns = import_actions.file_columns(upload)
+    st.caption(t("import.mapping.help"))
+    chosen = {}
+    for name in MAPPED_FIELDS:
+        options = ["", *columns] if name in OPTIONAL_FIELDS else columns
+        chosen[name] = st.selectbox(t(f"import.mapping.field.{name}"), options, key=f"map_{name}")
+    mapping = {"columns": {k: v for k, v in chosen.items() if v}, "defaults": {}, "statuses": {}}
+    for name, values in (
+        ("kind", ["incident", "request", "problem", "change", "release"]),
+        ("priority", ["P1", "P2", "P3", "P4"]),
+    ):
+        if not chosen[name]:
+            mapping["defaults"][name] = st.selectbox(
+                t(f"import.mapping.default.{name}"), values, key=f"def_{name}"
+            )
+    formats = st.text_input(t("import.mapping.formats"), key="map_formats")
+    if formats.strip():
+        mapping["timestamp_formats"] = [f.strip() for f in formats.split(";") if f.strip()]
+    st.markdown(t("import.mapping.statuses"))
+    for value in import_actions.column_values(upload, chosen["status"]):
+        ours = st.selectbox(
+            value,
+            ["", *STATUS_VALUES],
+            key=f"status_{value}",
+            format_func=lambda s: s or t("import.mapping.ignore"),
+        )
+        if ours:
+            mapping["statuses"][value] = ours
+    with st.expander(t("import.mapping.json")):
+        st.code(json.dumps(mapping, ensure_ascii=False, indent=2), language="json")
+    return mapping
+
+
+with import_tab:
+    upload = st.file_uploader(t("import.file"), type=["csv", "xlsx"], key="import_file")
+    preset = st.selectbox(
+        t("import.preset"), PRESETS, format_func=lambda p: t(f"import.preset.{p}"), key="import_preset"
+    )
+    st.caption(t(f"import.preset_help.{preset.replace('-', '_')}"))
+    new_project = ""
+    if user.role == "admin":
+        new_project = st.text_input(t("import.new_project"), key="import_new_project").strip()
+    if new_project:
+        project_id, zone_default = new_project, "Asia/Shanghai"
+    elif by_id:
+        ids = list(by_id)
+        project_id = st.selectbox(
+            t("import.project"),
+            ids,
+            index=ids.index(default) if default else 0,
+            format_func=lambda pid: by_id[pid].name,
+            key="import_project",
+        )
+        zone_default = by_id[project_id].timezone
+    else:
+        st.info(t("import.no_projects"))
+        st.stop()
+    timezone = st.text_input(t("import.timezone"), zone_default, key="import_timezone")
+    table = None
+    if preset == "native":
+        choice = st.selectbox(
+            t("import.table"),
+            ["", *TABLES],
+            format_func=lambda x: t(f"import.table.{x or 'auto'}"),
+            key="imp_tbl",
+        )
+        table = choice or None
+    mapping = _event_log_mapping(upload) if preset == "event-log" and upload is not None else None
+    mode = st.radio(
+        t("import.mode"),
+        ["reject", "valid_rows"],
+        format_func=lambda m: t(f"import.mode.{m}"),
+        horizontal=True,
+    )
+    if st.button(t("import.run"), type="primary", disabled=upload is None):
+        bar = st.progress(0.0)
+        with st.status(t("import.running"), expanded=True) as status:
+
+            def progress(fraction: float, message: str) -> None:
+                bar.progress(min(max(fraction, 0.0), 1.0))
+                status.write(message)
+
+            try:
+                result = import_actions.run_import(
+                    upload,
+                    progress,
+                    preset=preset,
+                    project_id=project_id,
+                    timezone=timezone or None,
+                    table=table,
+                    mapping=mapping,
+                    valid_rows_only=mode == "valid_rows",
+                    user=user.username,
+                    create_project=bool(new_project),
+                )
+            except ImportRejected as rejected:
+                status.update(label=t("import.rejected"), state="error")
+                st.error(t("import.rejected_detail", reason=str(rejected)))
+                _show_problems(rejected.problems, "problems_rejected")
+            except (KeyError, ValueError) as error:
+                status.update(label=t("import.failed"), state="error")
+                st.error(str(error.args[0] if isinstance(error, KeyError) else error))
+            else:
+                status.update(label=t("import.done"), state="complete")
+                counts = result.counts
+                st.success(
+                    t(
+                        "import.summary",
+                        file=result.file_name,
+                        table=result.table,
+                        read=result.rows_read,
+                        inserted=counts.inserted,
+                        updated=counts.updated,
+                        unchanged=counts.unchanged,
+                        rejected=result.rejected,
+                    )
+                )
+                if result.problems:
+                    _show_problems(result.problems, "problems_done")
+
+with template_tab:
+    chosen_table = st.selectbox(t("import.table"), list(TABLES), format_func=lambda x: t(f"import.table.{x}"))
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("import.template.header_zh"): [c.zh for c in TABLES[chosen_table]],
+                t("import.template.header_en"): [c.name for c in TABLES[chosen_table]],
+                t("import.template.required"): [c.required for c in TABLES[chosen_table]],
+            }
+        ),
+        hide_index=True,
+    )
+    st.caption(t("import.template.help"))
+    st.download_button(
+        t("import.template.download"),
+        template_xlsx(chosen_table),
+        f"{chosen_table}_template.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+with history_tab:
+    if by_id:
+        history_project = default or next(iter(by_id))
+        rows = import_actions.batches(history_project)
+        if rows:
+            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        else:
+            st.info(t("import.history.empty"))

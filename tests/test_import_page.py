@@ -1,0 +1,116 @@
+"""The Import page (AppTest on the page file) and its UI helpers, on a real database file."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import openpyxl
+import pytest
+from fixtures_import import PROJECT, TICKET_HEADER, make_project, write_csv
+from streamlit.testing.v1 import AppTest
+
+from data import db
+from data.importers import ImportRejected, list_batches
+from reporting.roles import make_actor
+
+
+@dataclass
+class Upload:
+    """What st.file_uploader hands the page: a name and the bytes."""
+
+    name: str
+    data: bytes
+
+    def getvalue(self) -> bytes:
+        return self.data
+
+
+@pytest.fixture
+def app_db(tmp_path, monkeypatch):
+    path = tmp_path / "app.duckdb"
+    make_project(db.connect(path))
+    monkeypatch.setenv(db.ENV_VAR, str(path))
+    yield path
+    db.close(path)
+
+
+def page_as(role: str, projects=(PROJECT,)) -> AppTest:
+    at = AppTest.from_file("../pages/import_data.py", default_timeout=60)
+    at.session_state["_auth_user"] = make_actor("u1", "pm", "项目经理", role, False, projects)
+    return at.run()
+
+
+def test_viewers_cannot_import(app_db):
+    at = page_as("viewer")
+    assert not at.exception
+    assert at.error and "报告编制人" in at.error[0].value
+    assert not at.button
+
+
+def test_a_project_manager_sees_the_form_template_and_history(app_db, tmp_path):
+    from ui import import_actions
+
+    csv = write_csv(
+        tmp_path / "t.csv", [TICKET_HEADER, ["A", "incident", "P1", "", "", "2026-10-01 09:00", ""]]
+    )
+    import_actions.run_import(
+        Upload("工单.csv", csv.read_bytes()),
+        lambda f, m: None,
+        preset="native",
+        project_id=PROJECT,
+        user="pm",
+    )
+    at = page_as("author")
+    assert not at.exception, at.exception
+    assert [tab.label for tab in at.tabs] == ["导入文件", "导入模板", "导入记录"]
+    assert at.selectbox(key="import_project").value == PROJECT
+    history = at.tabs[2].dataframe[0].value
+    assert list(history["file_name"]) == ["工单.csv"]
+
+
+def test_run_import_from_an_upload_reports_problems_and_records_the_user(app_db, tmp_path):
+    from ui import import_actions
+
+    workbook = openpyxl.Workbook()
+    workbook.active.append(TICKET_HEADER)
+    workbook.active.append(["A", "incident", "P7", "", "", "2026-10-01 09:00", ""])
+    data = io.BytesIO()
+    workbook.save(data)
+    upload = Upload("上传.xlsx", data.getvalue())
+    with pytest.raises(ImportRejected) as rejected:
+        import_actions.run_import(upload, lambda f, m: None, preset="native", project_id=PROJECT, user="pm")
+    [problem] = rejected.value.problems
+    assert (problem.file, problem.row, problem.column, problem.value) == ("上传.xlsx", 2, "priority", "P7")
+    assert list_batches(db.connect(app_db), PROJECT) == []
+
+
+def test_mapping_helpers_and_progress_of_an_event_log_upload(app_db, tmp_path):
+    from ui import import_actions
+
+    rows = [
+        ["Case", "When", "Activity"],
+        ["R-1", "2026-10-01 09:00", "Opened"],
+        ["R-1", "2026-10-01 10:00", "Done"],
+        ["R-2", "2026-10-01 11:00", "Opened"],
+    ]
+    upload = Upload("日志.csv", write_csv(tmp_path / "log.csv", rows, encoding="gb18030").read_bytes())
+    assert import_actions.file_columns(upload) == ["Case", "When", "Activity"]
+    assert import_actions.column_values(upload, "Activity") == ["Opened", "Done"]
+    mapping = {
+        "columns": {"ticket_id": "Case", "timestamp": "When", "status": "Activity"},
+        "statuses": {"Opened": "new", "Done": "resolved"},
+        "defaults": {"kind": "incident", "priority": "P3"},
+    }
+    seen = []
+    result = import_actions.run_import(
+        upload,
+        lambda f, m: seen.append(f),
+        preset="event-log",
+        project_id=PROJECT,
+        user="pm",
+        mapping=mapping,
+    )
+    assert (result.counts.inserted, seen[-1]) == (2, 1.0)
+    assert seen == sorted(seen)
+    assert list_batches(db.connect(app_db), PROJECT)[0]["user_name"] == "pm"

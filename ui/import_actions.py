@@ -1,0 +1,55 @@
+"""Streamlit helpers of the Import page: who may import, running an import from an upload,
+and clearing every cached figure afterwards (DESIGN §2 rule 5)."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from data import importers
+from reporting.roles import Actor
+from ui import cached
+from ui.auth import current_user
+from ui.database import cursor
+
+# Admins and project managers (报告编制人, role "author") bring data into their projects.
+IMPORT_ROLES = frozenset({"admin", "author"})
+
+
+def importing_user() -> Actor | None:
+    """The signed-in user if their role may import, else None."""
+    user = current_user()
+    return user if user is not None and user.role in IMPORT_ROLES else None
+
+
+def run_import(upload, progress, **options) -> importers.ImportResult:
+    """Import an ``st.file_uploader`` file; raises ``ImportRejected`` (nothing changed)."""
+    with _saved(upload) as path:
+        result = importers.import_file(cursor(), path, file_name=upload.name, progress=progress, **options)
+    cached.clear()  # every figure may have changed
+    return result
+
+
+def file_columns(upload) -> list[str]:
+    with _saved(upload) as path:
+        return importers.file_columns(path, upload.name)
+
+
+def column_values(upload, column: str) -> list[str]:
+    with _saved(upload) as path:
+        return importers.column_values(path, upload.name, column)
+
+
+def batches(project_id: str) -> list[dict]:
+    return importers.list_batches(cursor(), project_id)
+
+
+@contextmanager
+def _saved(upload) -> Iterator[Path]:
+    """The upload as a temporary file with its suffix (the readers go by .csv / .xlsx)."""
+    with tempfile.TemporaryDirectory(prefix="upload-") as folder:
+        path = Path(folder) / ("upload" + Path(upload.name).suffix.lower())
+        path.write_bytes(upload.getvalue())
+        yield path
