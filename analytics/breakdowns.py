@@ -1,10 +1,12 @@
 """Ticket KPIs per priority, category, tier, assignment group, service, kind or assignee.
 
-The same queries as the headline KPIs (analytics/kpi_sql.py), grouped by one ticket column.
+The same queries as the headline KPIs (analytics/kpi_sql.py), grouped by ticket columns;
+several breakdowns come from one pass (GROUPING SETS).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import reduce
 
@@ -32,6 +34,36 @@ _COUNTS = ("tickets_opened", "tickets_resolved", "backlog_end")
 _ORDERED = ("priority", "tier", "kind")  # natural order; the others by volume
 
 
+def breakdowns(
+    con: duckdb.DuckDBPyConnection,
+    project_id: str,
+    period: Period,
+    by: Sequence[str],
+    *,
+    as_of: datetime | None = None,
+) -> dict[str, pd.DataFrame]:
+    """``{column: breakdown frame}`` for each of ``by``, computed together (see ``breakdown``)."""
+    unknown = [b for b in by if b not in GROUP_COLUMNS]
+    if unknown:
+        raise ValueError(f"breakdown by {', '.join(map(repr, unknown))}: one of {', '.join(GROUP_COLUMNS)}")
+    policy = get_project(con, project_id).policy
+    as_of = as_of or datetime.now(UTC)
+    result = {}
+    # "kind" looks at every ticket kind, the others at incidents and requests (DESIGN §4).
+    for kinds, groups in (
+        (KINDS, [b for b in by if b == "kind"]),
+        (TICKET_KINDS, [b for b in by if b != "kind"]),
+    ):
+        if not groups:
+            continue
+        scope = Scope(project_id, policy, (period,), as_of, groups=tuple(dict.fromkeys(groups)), kinds=kinds)
+        frames = [f.drop(columns="period") for f in run_families(con, scope, KPI_COLUMNS)]
+        merged = reduce(lambda a, b: a.merge(b, on=["dimension", "grp"], how="outer"), frames)
+        for group in groups:
+            result[group] = _tidy(merged[merged["dimension"] == group], group)
+    return {b: result[b] for b in by}
+
+
 def breakdown(
     con: duckdb.DuckDBPyConnection,
     project_id: str,
@@ -42,25 +74,18 @@ def breakdown(
 ) -> pd.DataFrame:
     """One row per value of ``by`` (column ``group``; null = not filled in) with the ticket
     KPIs of ``period``. ``by='kind'`` covers every ticket kind, the others incidents and requests."""
-    if by not in GROUP_COLUMNS:
-        raise ValueError(f"breakdown by {by!r}: one of {', '.join(GROUP_COLUMNS)}")
-    scope = Scope(
-        project_id,
-        get_project(con, project_id).policy,
-        (period,),
-        as_of or datetime.now(UTC),
-        group=by,
-        kinds=KINDS if by == "kind" else TICKET_KINDS,
-    )
-    frames = [f.drop(columns="period") for f in run_families(con, scope, KPI_COLUMNS)]
-    merged = reduce(lambda a, b: a.merge(b, on="grp", how="outer"), frames).rename(columns={"grp": "group"})
-    merged[list(_COUNTS)] = merged[list(_COUNTS)].fillna(0).astype("int64")
-    merged = merged[merged[list(_COUNTS)].sum(axis=1) > 0]
+    return breakdowns(con, project_id, period, [by], as_of=as_of)[by]
+
+
+def _tidy(frame: pd.DataFrame, by: str) -> pd.DataFrame:
+    frame = frame.rename(columns={"grp": "group"}).copy()
+    frame[list(_COUNTS)] = frame[list(_COUNTS)].fillna(0).astype("int64")
+    frame = frame[frame[list(_COUNTS)].sum(axis=1) > 0]
     if by in _ORDERED:
-        merged = merged.sort_values("group", na_position="last")
+        frame = frame.sort_values("group", na_position="last")
     else:
-        merged = merged.sort_values(["tickets_opened", "backlog_end"], ascending=False)
-    return merged[list(COLUMNS)].reset_index(drop=True)
+        frame = frame.sort_values(["tickets_opened", "backlog_end"], ascending=False)
+    return frame[list(COLUMNS)].reset_index(drop=True)
 
 
 def sla_by_priority(

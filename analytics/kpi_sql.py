@@ -10,6 +10,7 @@ queries, so a KPI is defined in exactly one place.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,8 +23,18 @@ from analytics.periods import Period
 from analytics.policy import Policy
 from analytics.quality import valid_sql
 from analytics.sla import TICKET_KINDS, clock_ctes, ticket_where
-from analytics.sqltext import in_list, lit, minutes_between, periods_cte, ratio, span_utc, values_cte
+from analytics.sqltext import (
+    in_list,
+    lit,
+    minutes_between,
+    periods_cte,
+    ranges_utc,
+    ratio,
+    span_utc,
+    values_cte,
+)
 
+PARALLEL_QUERIES = 2
 GROUP_COLUMNS = ("priority", "category", "tier", "assignment_group", "service", "kind", "assignee")
 
 
@@ -35,12 +46,13 @@ class Scope:
     policy: Policy
     periods: tuple[Period, ...]
     as_of: datetime
-    group: str | None = None  # one of GROUP_COLUMNS
+    groups: tuple[str, ...] = ()  # ticket columns to break down by (GROUP_COLUMNS), one pass for all
     kinds: tuple[str, ...] = TICKET_KINDS
 
     def __post_init__(self):
-        if self.group is not None and self.group not in GROUP_COLUMNS:
-            raise ValueError(f"breakdown by {self.group!r}: one of {', '.join(GROUP_COLUMNS)}")
+        for group in self.groups:
+            if group not in GROUP_COLUMNS:
+                raise ValueError(f"breakdown by {group!r}: one of {', '.join(GROUP_COLUMNS)}")
 
     @property
     def tz(self) -> str:
@@ -54,19 +66,37 @@ class Scope:
         return "WITH " + periods_cte(self.periods, self.tz)
 
     def span(self, column: str) -> str:
-        """Range filter on a UTC timestamp column (lets DuckDB skip row groups)."""
-        start, end = span_utc(self.periods, self.tz)
-        return f"{column} >= {lit(start)} AND {column} < {lit(end)}"
+        """Filter on a UTC timestamp column: inside one of the periods. The overall range comes
+        first so that DuckDB can skip row groups; then only the periods' own ranges pass (the
+        previous period and last year's are not adjacent)."""
+        ranges = ranges_utc(self.periods, self.tz)
+        within = f"{column} >= {lit(ranges[0][0])} AND {column} < {lit(ranges[-1][1])}"
+        if len(ranges) == 1:
+            return within
+        each = " OR ".join(f"({column} >= {lit(a)} AND {column} < {lit(b)})" for a, b in ranges)
+        return f"{within} AND ({each})"
 
     def in_period(self, column: str) -> str:
         return f"{column} >= p.start_utc AND {column} < p.end_utc"
 
-    def grp(self, alias: str = "t") -> str:
-        """``, <alias>.<group> AS grp`` when breaking down, else nothing."""
-        return f", {alias}.{self.group} AS grp" if self.group else ""
+    def group_columns(self, alias: str) -> str:
+        return "".join(f", {alias}.{g}" for g in self.groups)
 
-    def by(self, alias: str) -> str:
-        return f", {alias}.grp" if self.group else ""
+    def dims(self, alias: str) -> str:
+        """``, dimension, grp`` (which column a row is grouped by, and its value) when breaking
+        down, else nothing."""
+        if not self.groups:
+            return ""
+        dimension = " ".join(f"WHEN GROUPING({alias}.{g}) = 0 THEN '{g}'" for g in self.groups)
+        value = " ".join(
+            f"WHEN GROUPING({alias}.{g}) = 0 THEN CAST({alias}.{g} AS VARCHAR)" for g in self.groups
+        )
+        return f", CASE {dimension} END AS dimension, CASE {value} END AS grp"
+
+    def group_by(self, alias: str, period: str) -> str:
+        if not self.groups:
+            return period
+        return "GROUPING SETS (" + ", ".join(f"({period}, {alias}.{g})" for g in self.groups) + ")"
 
 
 def _opened(s: Scope) -> str:
@@ -78,18 +108,18 @@ def _opened(s: Scope) -> str:
     )
     return f"""{s.head()},
 source AS (
-    SELECT p.period, t.*{s.grp()}
+    SELECT p.period, t.*
     FROM tickets AS t JOIN periods AS p ON {s.in_period("t.created_at")}
     WHERE {ticket_where(s.project_id, s.as_of, s.kinds)} AND {s.span("t.created_at")}
 ),
 {clock_ctes(s.policy, s.project_id, "source", s.as_of, ("response",))}
-SELECT c.period{s.by("c")},
+SELECT c.period{s.dims("c")},
        COUNT(*) AS tickets_opened,
        COUNT(*) FILTER (WHERE c.kind = 'incident' AND c.major) AS major_incidents,
        AVG({minutes_between("c.created_at", "c.first_response_at")}) AS mtta_minutes,
        {response_rate} AS response_sla_rate
 FROM clocked AS c
-GROUP BY c.period{s.by("c")}"""
+GROUP BY {s.group_by("c", "c.period")}"""
 
 
 def _resolved(s: Scope) -> str:
@@ -101,7 +131,7 @@ def _resolved(s: Scope) -> str:
     )
     return f"""{s.head()},
 source AS (
-    SELECT p.period, t.*{s.grp()}
+    SELECT p.period, t.*
     FROM tickets AS t JOIN periods AS p ON {s.in_period("t.resolved_at")}
     WHERE {ticket_where(s.project_id, s.as_of, s.kinds)} AND {s.span("t.resolved_at")}
 ),
@@ -112,7 +142,7 @@ callbacks AS (
     WHERE f.project_id = {s.pid} AND f.kind = 'callback'
       AND f.responded_at >= r.resolved_at AND f.responded_at <= r.resolved_at + INTERVAL '24 hours'
 )
-SELECT c.period{s.by("c")},
+SELECT c.period{s.dims("c")},
        COUNT(*) AS tickets_resolved,
        {resolution_rate} AS resolution_sla_rate,
        AVG({hours}) AS mttr_hours,
@@ -125,15 +155,19 @@ SELECT c.period{s.by("c")},
        {ratio("COUNT(*) FILTER (WHERE b.ticket_id IS NOT NULL)", "COUNT(*)")} AS callback_24h_rate,
        SUM(c.effort_hours) AS effort_hours
 FROM clocked AS c LEFT JOIN callbacks AS b ON b.ticket_id = c.ticket_id
-GROUP BY c.period{s.by("c")}"""
+GROUP BY {s.group_by("c", "c.period")}"""
 
 
 def _backlog(s: Scope) -> str:
     """Tickets open at each period end, and problems open at its start / opened / resolved.
-    Only tickets open at some moment of the periods' span are read, then compared with each
-    period's bounds (plain timestamp comparisons: no time zone work)."""
+    Only tickets open at some period end (and the few problems) are read, then compared with
+    each period's bounds (plain timestamp comparisons: no time zone work)."""
     start, end = (lit(b) for b in span_utc(s.periods, s.tz))
     open_at_end = "o.created_at < p.end_utc AND (o.resolved_at IS NULL OR o.resolved_at >= p.end_utc)"
+    open_at_some_end = " OR ".join(
+        f"(t.created_at < {lit(e)} AND t.resolved_at >= {lit(e)})"
+        for _, e in (p.bounds_utc(s.tz) for p in s.periods)
+    )
     problem = "o.kind = 'problem'"
     problem_rate = ratio(
         f"COUNT(*) FILTER (WHERE {problem} AND o.resolved_at >= p.start_utc AND o.resolved_at < p.end_utc)",
@@ -143,16 +177,18 @@ def _backlog(s: Scope) -> str:
     )
     return f"""{s.head()},
 open_tickets AS (
-    SELECT t.kind, t.created_at, t.resolved_at{s.grp()}
+    SELECT t.kind, t.created_at, t.resolved_at{s.group_columns("t")}
     FROM tickets AS t
     WHERE {ticket_where(s.project_id, s.as_of, (*s.kinds, "problem"))}
-      AND t.created_at < {end} AND (t.resolved_at IS NULL OR t.resolved_at >= {start})
+      AND t.created_at < {end}
+      AND ((t.kind = 'problem' AND (t.resolved_at IS NULL OR t.resolved_at >= {start}))
+           OR t.resolved_at IS NULL OR {open_at_some_end})
 )
-SELECT p.period{s.by("o")},
+SELECT p.period{s.dims("o")},
        COUNT(*) FILTER (WHERE o.kind IN {in_list(s.kinds)} AND {open_at_end}) AS backlog_end,
        {problem_rate} AS problem_resolution_rate
 FROM open_tickets AS o CROSS JOIN periods AS p
-GROUP BY p.period{s.by("o")}"""
+GROUP BY {s.group_by("o", "p.period")}"""
 
 
 def _changes(s: Scope) -> str:
@@ -301,13 +337,24 @@ if sorted(_DECLARED) != sorted(CATALOGUE):
 def run_families(
     con: duckdb.DuckDBPyConnection, scope: Scope, ids: Iterable[str] | None = None
 ) -> list[pd.DataFrame]:
-    """The result frames (period[, grp], KPI columns…) of the families needed for ``ids``."""
+    """The result frames (period[, dimension, grp], KPI columns…) of the families needed for ``ids``."""
     wanted = set(CATALOGUE if ids is None else ids)
     unknown = wanted - set(CATALOGUE)
     if unknown:
         raise KeyError(f"unknown KPI id(s): {', '.join(sorted(unknown))}")
     families: Sequence[Family] = [f for f in FAMILIES if wanted & set(f.kpis)]
-    if scope.group is not None:
+    if scope.groups:
         families = [f for f in families if f.groupable]
     ensure_calendar(con, scope.policy.calendar)
-    return [con.execute(f.sql(scope)).df() for f in families]
+
+    # The queries are independent: each runs on its own cursor, two at a time, so that small
+    # mostly single-threaded queries keep both cores busy. Largest first.
+    def run(family: Family) -> pd.DataFrame:
+        cur = con.cursor()
+        try:
+            return cur.execute(family.sql(scope)).df()
+        finally:
+            cur.close()
+
+    with ThreadPoolExecutor(max_workers=PARALLEL_QUERIES) as pool:
+        return list(pool.map(run, families))

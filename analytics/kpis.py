@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 import pandas as pd
 
-from analytics.breakdowns import breakdown, sla_by_priority
+from analytics.breakdowns import breakdown, breakdowns, sla_by_priority
 from analytics.calendars import uncovered_years
 from analytics.kpi_catalogue import CATALOGUE, HEADLINE, KpiDef
 from analytics.kpi_sql import Scope, run_families
@@ -36,6 +36,7 @@ __all__ = [
     "availability_by_service",
     "breaches",
     "breakdown",
+    "breakdowns",
     "calendar_coverage",
     "compute_kpis",
     "data_quality",

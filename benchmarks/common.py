@@ -7,6 +7,7 @@ regenerate. A ``.ok`` marker is written only after a complete generation.
 
 from __future__ import annotations
 
+import os
 import resource
 import time
 from collections.abc import Callable
@@ -45,15 +46,21 @@ def demo_db(label: str) -> Path:
     return path
 
 
-def best_of(fn: Callable[[], object], repeat: int = 3) -> float:
-    """Fastest of ``repeat`` runs (after the caller's warm-up): the least disturbed by the
-    other processes on a shared machine."""
-    times = []
+def best_of(fn: Callable[[], object], repeat: int = 3) -> tuple[float, float]:
+    """(wall, CPU) seconds of the fastest of ``repeat`` runs (after the caller's warm-up): the
+    least disturbed by other processes on a shared machine. CPU time counts every thread of
+    this process (DuckDB's too), so on a busy machine it shows the work done when wall time
+    mostly shows the waiting."""
+    runs = []
     for _ in range(repeat):
-        start = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        runs.append((time.perf_counter() - wall, time.process_time() - cpu))
+    return min(runs)
+
+
+def load_average() -> float:
+    return os.getloadavg()[0]
 
 
 def peak_rss_mb() -> float:

@@ -12,25 +12,34 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from analytics.calendars import calendar_key, ensure_calendar, target_minutes
-from analytics.kpis import breakdown, compute_kpis
+from analytics.kpis import breakdowns, compute_kpis
 from analytics.periods import Period
 from analytics.policy import KINDS
 from analytics.sla import clock_ctes, ticket_where
 from benchmarks.common import END_MONTH, SIZES, best_of, demo_db
 from data import db
-from data.projects import list_projects
+from data.projects import get_project, list_projects
 
 BREAKDOWNS = ("priority", "assignment_group", "service")
+BENCH_PROJECT = "demo-erp"
 AS_OF = datetime(2026, 11, 21, tzinfo=UTC)  # fixed: running clocks stop at the same instant every run
 
 
-def _floor_sql(policy, project_id: str, periods: list[Period], group: str | None) -> str:
-    """One hand-written query: per period (and group) the ticket KPIs of DESIGN §4, business
-    time from the stored calendar table, pauses from the status history."""
+def _floor_sql(policy, project_id: str, periods: list[Period], groups: tuple[str, ...]) -> str:
+    """One hand-written query: per period, and per period and each of ``groups``, the ticket
+    KPIs of DESIGN §4; business time from the stored calendar table, pauses from the history."""
     tz = policy.timezone
+    bounds = [(p.label, *p.bounds_utc(tz)) for p in periods]
     per = ", ".join(
-        f"('{p.label}', TIMESTAMPTZ '{p.bounds_utc(tz)[0].isoformat()}', TIMESTAMPTZ '{p.bounds_utc(tz)[1].isoformat()}')"
-        for p in periods
+        f"('{label}', TIMESTAMPTZ '{a.isoformat()}', TIMESTAMPTZ '{b.isoformat()}')" for label, a, b in bounds
+    )
+    in_any = " OR ".join(
+        f"(t.{{c}} >= TIMESTAMPTZ '{a.isoformat()}' AND t.{{c}} < TIMESTAMPTZ '{b.isoformat()}')"
+        for _, a, b in bounds
+    )
+    open_at_any_end = " OR ".join(
+        f"(t.created_at < TIMESTAMPTZ '{b.isoformat()}' AND coalesce(t.resolved_at >= TIMESTAMPTZ '{b.isoformat()}', true))"
+        for _, _, b in bounds
     )
     targets = []
     for (kind, priority), t in policy.targets.items():
@@ -38,20 +47,29 @@ def _floor_sql(policy, project_id: str, periods: list[Period], group: str | None
         resp = target_minutes(t.response.amount, t.response.unit, cal) if t.response else "NULL"
         reso = target_minutes(t.resolution.amount, t.resolution.unit, cal) if t.resolution else "NULL"
         targets.append(f"('{kind}', '{priority}', {resp}::DOUBLE, {reso}::DOUBLE, {cal.kind == '24x7'})")
-    hours = policy.calendar.hours
 
-    def point(alias: str, ts: str) -> str:
-        m = f"(epoch({ts} AT TIME ZONE '{tz}') - epoch(date_trunc('day', {ts} AT TIME ZONE '{tz}'))) / 60.0"
+    def point(alias: str, local: str) -> str:
+        m = f"(epoch({local}) - epoch(date_trunc('day', {local}))) / 60.0"
         inday = " + ".join(
-            f"least(greatest({m} - {s.hour * 60 + s.minute}, 0), {(e.hour - s.hour) * 60 + e.minute - s.minute})"
-            for s, e in hours
+            f"least(greatest({m} - {a.hour * 60 + a.minute}, 0), {(b.hour - a.hour) * 60 + b.minute - a.minute})"
+            for a, b in policy.calendar.hours
         )
         return f"({alias}.minutes_before + CASE WHEN {alias}.working THEN {inday} ELSE 0 END)"
 
-    def cal_join(alias: str, ts: str) -> str:
-        return f"LEFT JOIN cal {alias} ON {alias}.day = CAST({ts} AT TIME ZONE '{tz}' AS DATE)"
+    def cal_join(alias: str, local: str) -> str:
+        return f"LEFT JOIN cal {alias} ON {alias}.day = CAST({local} AS DATE)"
 
-    g, gby = (f", t.{group} AS grp", ", grp") if group else ("", "")
+    def grouped(alias: str, period: str) -> tuple[str, str]:
+        if not groups:
+            return ", '' AS dim, '∅' AS val", period
+        dim = " ".join(f"WHEN GROUPING({alias}.{g}) = 0 THEN '{g}'" for g in groups)
+        val = " ".join(f"WHEN GROUPING({alias}.{g}) = 0 THEN CAST({alias}.{g} AS VARCHAR)" for g in groups)
+        sets = ", ".join([f"({period})", *(f"({period}, {alias}.{g})" for g in groups)])
+        return (
+            f", coalesce(CASE {dim} END, '') AS dim, coalesce(CASE {val} END, '∅') AS val",
+            f"GROUPING SETS ({sets})",
+        )
+
     now = f"TIMESTAMPTZ '{AS_OF.isoformat()}'"
     pauses = ", ".join(f"'{s}'" for s in policy.pause_statuses) or "NULL"
     valid = (
@@ -60,61 +78,67 @@ def _floor_sql(policy, project_id: str, periods: list[Period], group: str | None
         f" OR t.created_at > {now} OR COALESCE(t.resolved_at > {now}, false) OR t.created_at < TIMESTAMPTZ '1970-01-02 00:00:00+00'"
         f" OR COALESCE(t.effort_hours < 0, false) OR t.reopen_count < 0)"
     )
+    od, og = grouped("t", "p.period")
+    rd, rg = grouped("rs", "rs.period")
+    bd, bg = grouped("t", "p.period")
     return f"""
 WITH per(period, s, e) AS (VALUES {per}),
 tg(kind, priority, resp, reso, w) AS (VALUES {", ".join(targets)}),
 cal AS (SELECT day, working, minutes_before FROM calendar_days WHERE calendar_key = '{calendar_key(policy.calendar)}'),
-t AS (SELECT t.*{g}, tg.resp, tg.reso, COALESCE(tg.w, false) AS w,
-             COALESCE(t.first_response_at, {now}) AS re, COALESCE(t.resolved_at, {now}) AS se
+t AS (SELECT t.*, tg.resp, tg.reso, COALESCE(tg.w, false) AS w,
+             COALESCE(t.first_response_at, {now}) AS re, COALESCE(t.resolved_at, {now}) AS se,
+             t.created_at AT TIME ZONE '{tz}' AS cl, COALESCE(t.first_response_at, {now}) AT TIME ZONE '{tz}' AS rl,
+             COALESCE(t.resolved_at, {now}) AT TIME ZONE '{tz}' AS sl
       FROM tickets t LEFT JOIN tg ON tg.kind = t.kind AND tg.priority = t.priority
-      WHERE t.project_id = '{project_id}' AND t.kind IN ('incident', 'request') AND {valid}),
-opened AS (SELECT p.period{gby}, count(*) AS n, avg(epoch(t.first_response_at) - epoch(t.created_at)) / 60 AS mtta,
+      WHERE t.project_id = '{project_id}' AND t.kind IN ('incident', 'request') AND {valid}
+        AND ({in_any.format(c="created_at")} OR {in_any.format(c="resolved_at")} OR {open_at_any_end})),
+opened AS (SELECT p.period{od}, count(*) AS opened, avg(epoch(t.first_response_at) - epoch(t.created_at)) / 60 AS mtta,
                   count(*) FILTER (WHERE t.resp IS NOT NULL AND (t.first_response_at IS NOT NULL OR
-                      CASE WHEN t.w THEN (epoch(t.re) - epoch(t.created_at)) / 60 ELSE {point("cr", "t.re")} - {point("cc", "t.created_at")} END > t.resp)) AS due,
+                      CASE WHEN t.w THEN (epoch(t.re) - epoch(t.created_at)) / 60 ELSE {point("cr", "t.rl")} - {point("cc", "t.cl")} END > t.resp)) AS due,
                   count(*) FILTER (WHERE t.resp IS NOT NULL AND t.first_response_at IS NOT NULL AND
-                      CASE WHEN t.w THEN (epoch(t.re) - epoch(t.created_at)) / 60 ELSE {point("cr", "t.re")} - {point("cc", "t.created_at")} END <= t.resp) AS met
+                      CASE WHEN t.w THEN (epoch(t.re) - epoch(t.created_at)) / 60 ELSE {point("cr", "t.rl")} - {point("cc", "t.cl")} END <= t.resp) AS met
            FROM t JOIN per p ON t.created_at >= p.s AND t.created_at < p.e
-           {cal_join("cc", "t.created_at")} {cal_join("cr", "t.re")}
-           GROUP BY p.period{gby}),
+           {cal_join("cc", "t.cl")} {cal_join("cr", "t.rl")}
+           GROUP BY {og}),
 res AS (SELECT t.*, p.period FROM t JOIN per p ON t.resolved_at >= p.s AND t.resolved_at < p.e),
 ps AS (SELECT r.ticket_id, greatest(h.started_at, r.created_at) AS a, least(COALESCE(h.ended_at, r.se), r.se) AS b, r.w
        FROM ticket_status_history h JOIN res r ON r.ticket_id = h.ticket_id
        WHERE h.project_id = '{project_id}' AND h.status IN ({pauses}) AND NOT COALESCE(h.ended_at < h.started_at, false)
          AND h.started_at < r.se AND COALESCE(h.ended_at, r.se) > r.created_at),
-pz AS (SELECT ps.ticket_id, sum(CASE WHEN ps.w THEN (epoch(ps.b) - epoch(ps.a)) / 60 ELSE {point("pb", "ps.b")} - {point("pa", "ps.a")} END) AS paused
-       FROM ps {cal_join("pa", "ps.a")} {cal_join("pb", "ps.b")} GROUP BY ps.ticket_id),
+pz AS (SELECT ps.ticket_id, sum(CASE WHEN ps.w THEN (epoch(ps.b) - epoch(ps.a)) / 60
+                                ELSE {point("pb", f"ps.b AT TIME ZONE '{tz}'")} - {point("pa", f"ps.a AT TIME ZONE '{tz}'")} END) AS paused
+       FROM ps {cal_join("pa", f"ps.a AT TIME ZONE '{tz}'")} {cal_join("pb", f"ps.b AT TIME ZONE '{tz}'")} GROUP BY ps.ticket_id),
 cb AS (SELECT DISTINCT r.ticket_id FROM satisfaction f JOIN res r ON r.ticket_id = f.ticket_id
        WHERE f.project_id = '{project_id}' AND f.kind = 'callback' AND f.responded_at >= r.resolved_at
          AND f.responded_at <= r.resolved_at + INTERVAL 24 HOUR),
 rs AS (SELECT r.*, (epoch(r.resolved_at) - epoch(r.created_at)) / 3600 AS h,
-              greatest(CASE WHEN r.w THEN (epoch(r.se) - epoch(r.created_at)) / 60 ELSE {point("ks", "r.se")} - {point("kc", "r.created_at")} END
+              greatest(CASE WHEN r.w THEN (epoch(r.se) - epoch(r.created_at)) / 60 ELSE {point("ks", "r.sl")} - {point("kc", "r.cl")} END
                        - COALESCE(pz.paused, 0), 0) AS used, cb.ticket_id IS NOT NULL AS called
        FROM res r LEFT JOIN pz ON pz.ticket_id = r.ticket_id LEFT JOIN cb ON cb.ticket_id = r.ticket_id
-       {cal_join("kc", "r.created_at")} {cal_join("ks", "r.se")}),
-resolved AS (SELECT period{gby}, count(*) AS n,
-                    count(*) FILTER (WHERE reso IS NOT NULL AND used <= reso) / nullif(count(*) FILTER (WHERE reso IS NOT NULL), 0) AS rate,
-                    avg(h) AS mttr, median(h) AS med, quantile_cont(h, 0.9) AS p90, avg(used) / 60 AS biz,
-                    count(*) FILTER (WHERE tier = 'L1' AND NOT escalated) / count(*) AS fcr,
-                    count(*) FILTER (WHERE escalated) / count(*) AS esc, count(*) FILTER (WHERE reopen_count > 0) / count(*) AS reopen,
-                    count(*) FILTER (WHERE called) / count(*) AS cb24, sum(effort_hours) AS effort
-             FROM rs GROUP BY period{gby}),
-backlog AS (SELECT p.period{gby}, count(*) AS n FROM t JOIN per p ON t.created_at < p.e AND (t.resolved_at IS NULL OR t.resolved_at >= p.e)
-            GROUP BY p.period{gby})
-SELECT * FROM opened FULL JOIN resolved USING (period{gby}) FULL JOIN backlog USING (period{gby})"""
+       {cal_join("kc", "r.cl")} {cal_join("ks", "r.sl")}),
+resolved AS (SELECT rs.period{rd}, count(*) AS resolved,
+                    count(*) FILTER (WHERE rs.reso IS NOT NULL AND rs.used <= rs.reso) / nullif(count(*) FILTER (WHERE rs.reso IS NOT NULL), 0) AS rate,
+                    avg(rs.h) AS mttr, median(rs.h) AS med, quantile_cont(rs.h, 0.9) AS p90, avg(rs.used) / 60 AS biz,
+                    count(*) FILTER (WHERE rs.tier = 'L1' AND NOT rs.escalated) / count(*) AS fcr,
+                    count(*) FILTER (WHERE rs.escalated) / count(*) AS esc, count(*) FILTER (WHERE rs.reopen_count > 0) / count(*) AS reopen,
+                    count(*) FILTER (WHERE rs.called) / count(*) AS cb24, sum(rs.effort_hours) AS effort
+             FROM rs GROUP BY {rg}),
+backlog AS (SELECT p.period{bd}, count(*) AS backlog FROM t JOIN per p ON t.created_at < p.e AND (t.resolved_at IS NULL OR t.resolved_at >= p.e)
+            GROUP BY {bg})
+SELECT * FROM opened FULL JOIN resolved USING (period, dim, val) FULL JOIN backlog USING (period, dim, val)"""
 
 
 def _project(con):
-    """The demo project with the most tickets."""
-    projects = {p.project_id: p for p in list_projects(con)}
-    (largest,) = con.execute(
-        "SELECT project_id FROM tickets GROUP BY project_id ORDER BY count(*) DESC LIMIT 1"
-    ).fetchone()
-    return projects[largest]
+    """demo-erp: the hardest clock (business hours with a lunch break, China's holidays, pauses)."""
+    project = get_project(con, BENCH_PROJECT)
+    assert project.policy.calendar.kind == "business", "the floor query is written for a business calendar"
+    return project
 
 
 def run(label: str) -> list[dict]:
     path = demo_db(label)
     con = db.connect(path)
+    con.execute("SET enable_progress_bar = false")
     project = _project(con)
     pid, policy = project.project_id, project.policy
     period = END_MONTH
@@ -122,26 +146,26 @@ def run(label: str) -> list[dict]:
 
     def engine_all():
         compute_kpis(con, pid, period, as_of=AS_OF)
-        for by in BREAKDOWNS:
-            breakdown(con, pid, period, by, as_of=AS_OF)
+        breakdowns(con, pid, period, BREAKDOWNS, as_of=AS_OF)
 
     three = [period, period.previous(), period.last_year()]
-    floor_queries = [_floor_sql(policy, pid, three, None)] + [
-        _floor_sql(policy, pid, [period], by) for by in BREAKDOWNS
-    ]
+    floor_sql = _floor_sql(policy, pid, three, BREAKDOWNS)
 
     def floor_all():
-        for sql in floor_queries:
-            con.execute(sql).fetchall()
+        con.execute(floor_sql).fetchall()
 
     engine_all()  # warm-up: file pages and calendar table
     floor_all()
     _check_agreement(con, policy, pid, period, three)
+    wall, cpu = best_of(engine_all)
+    floor_wall, floor_cpu = best_of(floor_all)
     rows = [
         {
             "name": f"{label}: all KPIs ×3 periods + {len(BREAKDOWNS)} breakdowns ({pid} {period.label})",
-            "seconds": best_of(engine_all),
-            "floor": best_of(floor_all),
+            "seconds": wall,
+            "cpu": cpu,
+            "floor": floor_wall,
+            "floor_cpu": floor_cpu,
             "target": 0.5 if SIZES[label] <= 1_000_000 else 3.0,
             "max_ratio": 3.0,
         }
@@ -153,10 +177,10 @@ def run(label: str) -> list[dict]:
 
 def _check_agreement(con, policy, pid: str, period: Period, three: list[Period]) -> None:
     """The floor and the engine must agree, or the ratio would compare different work."""
-    floor = con.execute(_floor_sql(policy, pid, three, None)).df().set_index("period")
+    floor = con.execute(_floor_sql(policy, pid, three, ())).df().set_index("period")
     engine = compute_kpis(con, pid, period, as_of=AS_OF)
     pairs = {
-        "tickets_opened": floor.loc[period.label, "n"],
+        "tickets_opened": floor.loc[period.label, "opened"],
         "response_sla_rate": floor.loc[period.label, "met"] / floor.loc[period.label, "due"],
         "resolution_sla_rate": floor.loc[period.label, "rate"],
         "mttr_hours_p90": floor.loc[period.label, "p90"],
@@ -188,9 +212,11 @@ SELECT count(*), sum(response_used), sum(resolution_used) FROM clocked"""
             con.execute(sql).fetchall()
 
     engine()
+    wall, cpu = best_of(engine, repeat=2)
     return {
         "name": f"{label}: business time of all {total:,} tickets (response + resolution − pauses)",
-        "seconds": best_of(engine, repeat=2),
+        "seconds": wall,
+        "cpu": cpu,
         "floor": None,
         "target": 5.0 * max(1, total / 1_000_000),
         "max_ratio": None,

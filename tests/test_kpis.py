@@ -17,6 +17,7 @@ from analytics.kpis import (
     availability_by_service,
     breaches,
     breakdown,
+    breakdowns,
     calendar_coverage,
     compute_kpis,
     data_quality,
@@ -155,6 +156,13 @@ def test_breakdown_by_kind_covers_every_kind_and_rejects_unknown_columns(kcon):
     assert by_service["tickets_opened"].sum() == 6
     with pytest.raises(ValueError, match="breakdown by"):
         breakdown(kcon, fx.PROJECT, OCT, "title")
+
+
+def test_several_breakdowns_in_one_pass_equal_each_alone(kcon):
+    together = breakdowns(kcon, fx.PROJECT, OCT, ["service", "kind", "priority"], as_of=fx.AS_OF)
+    assert list(together) == ["service", "kind", "priority"]
+    for by, frame in together.items():
+        pd.testing.assert_frame_equal(frame, breakdown(kcon, fx.PROJECT, OCT, by, as_of=fx.AS_OF))
 
 
 def test_breaches_behind_each_clock(kcon):
