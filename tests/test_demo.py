@@ -10,6 +10,7 @@ import chinese_calendar
 import pytest
 
 from analytics.periods import Period, last_full
+from analytics.policy import PolicyError
 from data import db
 from data.demo import DATA_TABLES, generate_demo
 from data.projects import get_project
@@ -113,6 +114,23 @@ def test_bad_arguments_are_refused_before_touching_the_database(tmp_path, kwargs
     path = tmp_path / "never.duckdb"
     with pytest.raises(ValueError, match=message):
         generate_demo(path, **kwargs)
+    assert not path.exists()
+
+
+def test_a_broken_demo_policy_is_named_and_nothing_is_written(tmp_path, monkeypatch):
+    import data.demo
+
+    folder = tmp_path / "demo_projects"
+    folder.mkdir()
+    for file in data.demo.DEMO_PROJECTS_DIR.glob("*.toml"):
+        (folder / file.name).write_text(file.read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "demo-zzz.toml").write_text(
+        '[project]\nid = "demo-zzz"\n[sla.incident.P1]\nresponse = "soon"\n'
+    )
+    monkeypatch.setattr(data.demo, "DEMO_PROJECTS_DIR", folder)
+    path = tmp_path / "never.duckdb"
+    with pytest.raises(PolicyError, match=r"demo-zzz\.toml: sla\.incident\.P1\.response"):
+        generate_demo(path, tickets=100, end_month=END)
     assert not path.exists()
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from analytics.periods import Period, last_full
-from analytics.policy import parse_policy
+from analytics.policy import Policy, PolicyError, parse_policy
 from data import db
 from data.demo.extras import outages, staff_time, surveys
 from data.demo.project import prepare_project, project_volumes
@@ -42,15 +42,14 @@ def generate_demo(
     """Replace the demo projects' data in the database at ``path``; return row counts."""
     total = DEFAULT_TICKETS if tickets is None else tickets
     if not 1 <= total <= MAX_TICKETS:
-        raise ValueError(f"--tickets must be between 1 and {MAX_TICKETS:,}, got {total:,}")
+        raise ValueError(f"tickets (--tickets) must be between 1 and {MAX_TICKETS:,}, got {total:,}")
     end_month = end_month or last_full("month", date.today())
     if end_month.kind != "month":
         raise ValueError(f"end_month must be a month such as 2026-10, got {end_month.label}")
     report = progress or (lambda fraction, message: None)
     months = end_month.recent(MONTHS)
 
-    texts = [p.read_text(encoding="utf-8") for p in sorted(DEMO_PROJECTS_DIR.glob("*.toml"))]
-    policies = [parse_policy(text) for text in texts]
+    texts, policies = _demo_policies()
     volumes = project_volumes(policies, total)
     projects = [
         prepare_project(i, policy, text, months, volume, seed)
@@ -86,6 +85,21 @@ def generate_demo(
         "first_month": months[0].label,
         "last_month": end_month.label,
     }
+
+
+def _demo_policies() -> tuple[list[str], list[Policy]]:
+    files = sorted(DEMO_PROJECTS_DIR.glob("*.toml"))
+    if not files:
+        raise FileNotFoundError(f"no demo project policies (*.toml) in {DEMO_PROJECTS_DIR}")
+    texts, policies = [], []
+    for file in files:
+        text = file.read_text(encoding="utf-8")
+        try:
+            policies.append(parse_policy(text))
+        except PolicyError as exc:
+            raise PolicyError(f"{file.name}: {exc}") from exc
+        texts.append(text)
+    return texts, policies
 
 
 class _Appender:

@@ -78,7 +78,7 @@ def surveys(project: DemoProject, seed: int) -> pa.Table:
     return pa.table(
         {
             "project_id": repeat(project.policy.project_id, n),
-            "ticket_id": pa.nulls(n, pa.string()),
+            "ticket_id": labels(np.full(n, -1), []),  # a survey is about the service, no ticket
             "kind": repeat("survey", n),
             "responded_at": timestamps(project.clock.to_utc_seconds(responded_s)),
             "score": pa.array(score.astype(np.int32)),
@@ -113,7 +113,7 @@ def staff_time(project: DemoProject, seed: int) -> tuple[pa.Table, pa.Table]:
             "person": labels(person, names),
             "day": _dates(first + day),
             "hours": pa.array(np.concatenate(logs_hours)),
-            "ticket_id": pa.nulls(len(person), pa.string()),
+            "ticket_id": pa.nulls(len(person), pa.string()),  # time on the service, not one ticket
         }
     )
     month_first = np.array([p.start.toordinal() for p in project.months])

@@ -14,6 +14,13 @@ def labels(codes: np.ndarray, values) -> pa.DictionaryArray:
     )
 
 
+def refer(rows: np.ndarray, values: pa.Array) -> pa.DictionaryArray:
+    """Rows of ``values`` by position (-1 = null) without copying the strings: DuckDB keeps
+    scanned Arrow strings alive until the transaction commits, so copies would pile up."""
+    rows = np.asarray(rows)
+    return pa.DictionaryArray.from_arrays(pa.array(rows.astype(np.int32), mask=rows < 0), values)
+
+
 def repeat(value: str, n: int) -> pa.DictionaryArray:
     return labels(np.zeros(n, np.int32), [value])
 

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from analytics.policy import KINDS, PRIORITIES
 from data.demo import vocab
 from data.demo.arrivals import sample_seconds
-from data.demo.labels import labels, repeat, timestamps
+from data.demo.labels import labels, refer, repeat, timestamps
 from data.demo.project import DemoProject
 
 INCIDENT, REQUEST, PROBLEM, CHANGE, RELEASE = range(5)
@@ -49,6 +49,7 @@ _CATEGORIES = tuple(vocab.TITLES)
 _TITLE_LIST = [t for titles in vocab.TITLES.values() for t in titles]
 _TITLE_START = np.cumsum([0] + [len(t) for t in vocab.TITLES.values()])[:-1]
 _TITLE_COUNT = np.array([len(t) for t in vocab.TITLES.values()])
+_FRONT_DESK, _EXPERTS = vocab.GROUPS.index(vocab.FRONT_DESK), vocab.GROUPS.index(vocab.EXPERTS)
 _CATEGORY_L2 = np.array([vocab.GROUPS.index(vocab.L2_GROUP.get(c, vocab.APPLICATIONS)) for c in _CATEGORIES])
 _COMMENT_LIST = [c for s in range(1, 6) for c in vocab.COMMENTS[s]]
 _COMMENT_START = np.cumsum([0] + [len(vocab.COMMENTS[s]) for s in range(1, 6)])[:-1]
@@ -77,19 +78,19 @@ def generate_month(project: DemoProject, month: int, n: int, state: TicketState,
     kind = rng.choice(5, size=n, p=KIND_MIX[project.style])
     priority = _by_kind(rng, kind, PRIORITY_MIX)
     change_type = np.where(kind == CHANGE, rng.choice(3, size=n, p=CHANGE_TYPE_MIX), -1)
-    emergency = change_type == 2
+    emergency = change_type == CHANGE_TYPES.index("emergency")
     priority[emergency] = rng.choice(2, size=int(emergency.sum()), p=[0.4, 0.6])
     category = _categories(rng, kind)
     tier = _by_kind(rng, kind, TIER_MIX)
     major = _majors(rng, kind, priority)
-    tier[major] = 2
+    tier[major] = 2  # major incidents are handled by the experts
 
     times = _timeline(project, month, rng, created_s, kind, priority, tier)
     seq_year = project.months[month].year
     ticket_id = _ticket_ids(project, state, kind, seq_year)
     problem_id = _problem_links(rng, state, kind, major, ticket_id)
 
-    group = np.where(tier == 0, 0, np.where(tier == 2, len(vocab.GROUPS) - 1, _CATEGORY_L2[category]))
+    group = np.where(tier == 0, _FRONT_DESK, np.where(tier == 2, _EXPERTS, _CATEGORY_L2[category]))
     staff = project.staff
     assignee = staff.group_start[group] + (rng.random(n) * staff.group_size[group]).astype(np.int64)
     title = _TITLE_START[category] + (rng.random(n) * _TITLE_COUNT[category]).astype(np.int64)
@@ -103,7 +104,7 @@ def generate_month(project: DemoProject, month: int, n: int, state: TicketState,
     tickets = pa.table(
         {
             "project_id": repeat(project.policy.project_id, n),
-            "ticket_id": ticket_id,
+            "ticket_id": refer(np.arange(n), ticket_id),
             "kind": labels(kind, KINDS),
             "title": labels(title, _TITLE_LIST),
             "category": labels(category, _CATEGORIES),
@@ -233,7 +234,7 @@ def _history(project: DemoProject, times: Timeline, ticket_id: pa.Array) -> pa.T
     return pa.table(
         {
             "project_id": repeat(project.policy.project_id, len(row)),
-            "ticket_id": ticket_id.take(pa.array(row)),
+            "ticket_id": refer(row, ticket_id),
             "status": labels(COLUMN_STATUS[col], STATUSES),
             "started_at": timestamps(times.utc[row, col]),
             "ended_at": timestamps(ends, ends >= 0),
@@ -268,7 +269,7 @@ def _callbacks(project, month, rng, kind, times: Timeline, ticket_id) -> pa.Tabl
     return pa.table(
         {
             "project_id": repeat(project.policy.project_id, len(rows)),
-            "ticket_id": ticket_id.take(pa.array(rows)),
+            "ticket_id": refer(rows, ticket_id),
             "kind": repeat("callback", len(rows)),
             "responded_at": timestamps(responded[rows]),
             "score": pa.array((score + 1).astype(np.int32)),
@@ -326,6 +327,5 @@ def _problem_links(rng, state: TicketState, kind, major, ticket_id: pa.Array) ->
     pool = pa.concat_arrays(list(state.recent_problems))
     linked = (kind == INCIDENT) & ((rng.random(len(kind)) < 0.06) | major)
     if len(pool) == 0:
-        return pa.nulls(len(kind), pa.string())
-    choice = rng.integers(0, len(pool), size=len(kind))
-    return pool.take(pa.array(choice, mask=~linked))
+        return labels(np.full(len(kind), -1), [])
+    return refer(np.where(linked, rng.integers(0, len(pool), size=len(kind)), -1), pool)
