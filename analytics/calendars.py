@@ -124,7 +124,7 @@ def _days_sql(calendar: Calendar) -> str:
        SUM(CASE WHEN working THEN {per_day} ELSE 0 END) OVER (ORDER BY day)
          - CASE WHEN working THEN {per_day} ELSE 0 END AS minutes_before
 FROM (SELECT CAST(g.d AS DATE) AS day, {working} AS working
-      FROM generate_series({_lit_date(FIRST_DAY)}, {_lit_date(LAST_DAY)}, INTERVAL 1 DAY) AS g(d)
+      FROM generate_series({_lit_date(FIRST_DAY)}, {_lit_date(LAST_DAY)}, INTERVAL '1 day') AS g(d)
       {join}) AS days"""
 
 
@@ -135,6 +135,7 @@ def ensure_calendar(con: duckdb.DuckDBPyConnection, calendar: Calendar) -> None:
         return
     key = calendar_key(calendar)
     with _ensure_lock:
+        # On the caller's cursor: inside a caller's transaction the rows must be visible to it.
         con.execute(_CALENDAR_DDL)
         if con.execute(f"SELECT 1 FROM {CALENDAR_TABLE} WHERE calendar_key = ? LIMIT 1", [key]).fetchall():
             return

@@ -10,7 +10,6 @@ queries, so a KPI is defined in exactly one place.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -34,7 +33,6 @@ from analytics.sqltext import (
     values_cte,
 )
 
-PARALLEL_QUERIES = 2
 GROUP_COLUMNS = ("priority", "category", "tier", "assignment_group", "service", "kind", "assignee")
 
 
@@ -212,7 +210,10 @@ def availability_sql(s: Scope) -> str:
     Services are those with a target in the policy plus those with an outage in the period.
     A period still running counts up to ``as_of`` (an open outage too); one not begun has none."""
     targets = values_cte(
-        "service_targets", ("service", "target"), ("VARCHAR", "DOUBLE"), sorted(s.policy.services.items())
+        "service_targets",
+        ("service", "target"),
+        ("VARCHAR", "DOUBLE PRECISION"),
+        sorted(s.policy.services.items()),
     )
     end = f"LEAST(COALESCE(t.ended_at, {lit(s.as_of)}), p.end_utc)"
     down = minutes_between("GREATEST(t.started_at, p.start_utc)", end)
@@ -347,14 +348,6 @@ def run_families(
         families = [f for f in families if f.groupable]
     ensure_calendar(con, scope.policy.calendar)
 
-    # The queries are independent: each runs on its own cursor, two at a time, so that small
-    # mostly single-threaded queries keep both cores busy. Largest first.
-    def run(family: Family) -> pd.DataFrame:
-        cur = con.cursor()
-        try:
-            return cur.execute(family.sql(scope)).df()
-        finally:
-            cur.close()
-
-    with ThreadPoolExecutor(max_workers=PARALLEL_QUERIES) as pool:
-        return list(pool.map(run, families))
+    # On the caller's cursor, one after the other: other cursors would not see the rows of a
+    # transaction the caller has open.
+    return [con.execute(f.sql(scope)).df() for f in families]

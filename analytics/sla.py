@@ -66,7 +66,7 @@ def targets_cte(policy: Policy) -> str:
     return values_cte(
         "sla_targets",
         ("kind", "priority", "response_minutes", "resolution_minutes", "on_24x7"),
-        ("VARCHAR", "VARCHAR", "DOUBLE", "DOUBLE", "BOOLEAN"),
+        ("VARCHAR", "VARCHAR", "DOUBLE PRECISION", "DOUBLE PRECISION", "BOOLEAN"),
         rows,
     )
 
