@@ -155,15 +155,13 @@ def anomalies_panel(report: workflow.ReportView) -> None:
 
 
 def actions_panel(report: workflow.ReportView) -> None:
-    events = workflow.audit_trail(None, user, report.id)
-    last = next((e for e in reversed(events) if e.comment), None)
-    if last is not None:
+    for event in _comments_in_current_state(workflow.audit_trail(None, user, report.id)):
         st.info(
             t(
                 "workflow.last_comment",
-                who=names.get(last.actor_id, ""),
-                when=last.occurred_at.strftime("%Y-%m-%d %H:%M"),
-                comment=last.comment,
+                who=names.get(event.actor_id, ""),
+                when=event.occurred_at.strftime("%Y-%m-%d %H:%M"),
+                comment=event.comment,
             )
         )
     offered = [a for a in BUTTONS.get(report.state, ()) if may(user, a, report.project_id)]
@@ -178,6 +176,12 @@ def actions_panel(report: workflow.ReportView) -> None:
             _do(report, action, comment)
     if can_comment and cols[-1].button(t("workflow.action.comment"), key="do_comment"):
         _do(report, "comment", comment)
+
+
+def _comments_in_current_state(events: list) -> list:
+    """Comments made since the report entered its state (e.g. why it was returned)."""
+    since = max((i for i, e in enumerate(events) if e.from_state != e.to_state), default=0)
+    return [e for e in events[since:] if e.comment]
 
 
 def _do(report: workflow.ReportView, action: str, comment: str) -> None:
@@ -421,7 +425,8 @@ def report_detail(report: workflow.ReportView) -> None:
             t("workflow.tab.preview"),
             t("workflow.tab.versions"),
             t("workflow.tab.audit"),
-        ]
+        ],
+        key="detail_tab",  # keep the open tab across reruns, e.g. after "verify"
     )
     panels = (actions_panel, narrative_panel, preview_panel, versions_panel, audit_panel)
     for tab, panel in zip(tabs, panels, strict=True):

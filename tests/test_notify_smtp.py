@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 from datetime import date
-from email import message_from_bytes
+from email import message_from_bytes, policy
 from email.header import decode_header, make_header
 
 import pytest
@@ -12,6 +12,7 @@ from aiosmtpd.controller import Controller
 from workflow_helpers import report_in_state, seed
 
 from analytics.periods import Period
+from data import db
 from reporting import escalation, notify, workflow
 
 
@@ -20,7 +21,7 @@ class Collector:
         self.messages = []
 
     async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
+        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
         return "250 OK"
 
 
@@ -93,3 +94,29 @@ def test_smtp_settings_from_environment(monkeypatch):
     monkeypatch.setenv("SERVICEREPORT_SMTP_STARTTLS", "true")
     config = notify.SmtpConfig.from_env()
     assert (config.host, config.port, config.starttls) == ("mail.example.com", 587, True)
+
+
+def test_anomalies_of_a_demo_month_are_escalated_once(tmp_path, smtp_server):
+    from data.demo import generate_demo
+
+    smtp, collector = smtp_server
+    path = tmp_path / "demo.duckdb"
+    generate_demo(path, tickets=2000, seed=5, end_month=Period.parse("2026-10"))
+    cast = seed(path)
+    try:
+        # The demo is realistic: within a year some month has a KPI below target or a major incident.
+        periods = Period.parse("2026-10").recent(12)
+        period, found = next((p, f) for p in periods if (f := escalation.find_anomalies(path, "demo-erp", p)))
+        assert {a.kind for a in found} <= set(escalation.ANOMALY_KINDS)
+
+        anomalies, delivery = escalation.escalate_anomalies(path, "demo-erp", period, smtp=smtp)
+        assert anomalies == found
+        assert (delivery.created, delivery.emailed) == (1, 1)
+        [(to, message)] = collector.messages
+        assert to == ["boss@example.com"] and period.label in _subject(message)
+        body = message.get_content()
+        assert all(a.detail in body for a in found)
+        assert escalation.escalate_anomalies(path, "demo-erp", period, smtp=smtp)[1].created == 0
+        assert notify.inbox(path, cast.author) == []
+    finally:
+        db.close(path)

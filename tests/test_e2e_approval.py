@@ -1,0 +1,207 @@
+"""End to end in Chromium: author drafts and submits, approver returns with a comment, author
+fixes and resubmits, approver approves, the archived file downloads and verifies.
+
+Runs the real app (``streamlit run app.py``) on a demo database; screenshots go to
+tests/artifacts/ for a human look.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from workflow_helpers import PASSWORD, PROJECT, seed
+
+from analytics.periods import Period
+from data import db
+from data.demo import generate_demo
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+PERIOD = Period.parse("2026-10")
+TIMEOUT_MS = 180_000  # approval renders the document with its charts on a shared 2-core machine
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not installed")
+    path = tmp_path_factory.mktemp("e2e") / "e2e.duckdb"
+    generate_demo(path, tickets=2000, seed=5, end_month=PERIOD)
+    seed(path)
+    db.close(path)  # the app's process must own the file
+    port = _free_port()
+    env = {**os.environ, db.ENV_VAR: str(path)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+
+    def stop() -> None:  # the database can be read here only after the app let go of it
+        if server.poll() is None:
+            server.terminate()
+            server.wait(timeout=30)
+
+    try:
+        _wait_until_up(url, server)
+        yield url, path, stop
+    finally:
+        stop()
+
+
+def _wait_until_up(url: str, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"streamlit exited: {server.stdout.read().decode(errors='replace')}")
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError("streamlit did not start within 60 s")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+def _shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"approval_{name}.png"), full_page=True)
+
+
+def _wait_idle(page) -> None:
+    """Streamlit shows a 'running' indicator while a script run is in progress."""
+    page.wait_for_timeout(300)
+    page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=TIMEOUT_MS)
+
+
+def _login(browser, url: str, username: str):
+    context = browser.new_context(
+        locale="zh-CN", viewport={"width": 1400, "height": 1000}, accept_downloads=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(f"{url}/?project={PROJECT}&kind=month&period={PERIOD.label}")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_text("当前用户").wait_for()
+    # A fresh page load must keep the login: the session cookie, not the websocket, carries it.
+    page.goto(f"{url}/approval?project={PROJECT}&kind=month&period={PERIOD.label}")
+    page.get_by_role("heading", name="报告审批").wait_for()
+    _wait_idle(page)
+    return context, page
+
+
+def _click(page, name: str) -> None:
+    page.get_by_role("button", name=name, exact=True).click()
+    _wait_idle(page)
+
+
+@pytest.fixture
+def pages_to_capture():
+    """Pages whose last state is saved as a screenshot, so a failure can be seen."""
+    pages = {}
+    yield pages
+    for name, page in pages.items():
+        if not page.is_closed():
+            _shot(page, f"last_{name}")
+
+
+def test_draft_return_fix_approve_download_verify(app_url, browser, pages_to_capture):
+    url, path, stop_app = app_url
+
+    _, author = _login(browser, url, "pm")
+    pages_to_capture["author"] = author
+    author.get_by_text("新建报告草稿").click()
+    _click(author, "创建草稿")
+    author.get_by_text("操作已完成").wait_for()
+    _shot(author, "1_author_draft")
+    _click(author, "提交审批")
+    author.get_by_text("操作已完成：提交审批").wait_for()
+
+    _, approver = _login(browser, url, "boss")
+    pages_to_capture["approver"] = approver
+    approver.get_by_role("tab", name=re.compile("待我审批 \\(1\\)")).wait_for()
+    approver.get_by_label("意见").fill("请补充数据库平台可用性的原因分析")
+    _shot(approver, "2_approver_before_return")
+    _click(approver, "退回修改")
+    approver.get_by_text("操作已完成：退回修改").wait_for()
+
+    author.reload()
+    _wait_idle(author)
+    author.get_by_text(
+        re.compile("审批意见.*请补充数据库平台可用性的原因分析")
+    ).wait_for()  # the comment reaches the author
+    author.get_by_role("tab", name="分析与计划").click()
+    author.get_by_label("下期工作计划").fill("12月：数据库平台双机热备演练；补齐回访人手。")
+    _click(author, "保存")
+    author.get_by_text("操作已完成：保存").wait_for()
+    _click(author, "提交审批")
+    author.get_by_text("操作已完成：提交审批").wait_for()
+
+    approver.reload()
+    _wait_idle(approver)
+    _click(approver, "批准")
+    approver.get_by_text("操作已完成：批准").wait_for()
+    approver.get_by_role("tab", name="版本历史").click()
+    shown = approver.get_by_text(re.compile(r"SHA-256 [0-9a-f]{64}")).inner_text()
+    with approver.expect_download() as download_info:
+        approver.get_by_role("button", name="下载归档文件").click()
+    downloaded = Path(download_info.value.path()).read_bytes()
+    assert downloaded[:2] == b"PK", "the archived file is a .docx (zip container)"
+    assert hashlib.sha256(downloaded).hexdigest() in shown
+    _click(approver, "校验完整性")
+    approver.get_by_text("校验通过").wait_for()
+    approver.get_by_role("tab", name="审计记录").click()
+    _shot(approver, "3_approver_approved_audit")
+
+    stop_app()
+    _check_database(path)
+
+
+def _check_database(path: Path) -> None:
+    """After the browser run: the audit trail holds every step, in order, by the right people."""
+    con = db.connect(path)
+    try:
+        rows = con.execute(
+            "SELECT u.username, e.action, e.from_state, e.to_state FROM audit_events e "
+            "JOIN users u ON u.user_id = e.actor_id ORDER BY e.occurred_at"
+        ).fetchall()
+    finally:
+        db.close(path)
+    assert rows == [
+        ("pm", "create", None, "draft"),
+        ("pm", "submit", "draft", "submitted"),
+        ("boss", "return", "submitted", "returned"),
+        ("pm", "edit", "returned", "returned"),
+        ("pm", "submit", "returned", "submitted"),
+        ("boss", "approve", "submitted", "approved"),
+    ]
