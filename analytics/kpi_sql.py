@@ -1,10 +1,10 @@
 """How each KPI is computed: a few set-based queries, each yielding one column per KPI id.
 
 A query ("family") covers the KPIs that share their rows (tickets created in the period,
-tickets resolved in it, monthly open/close counts, changes closed, outages, callbacks,
+tickets resolved in it, tickets open at its end, changes closed, outages, callbacks,
 worklogs, reports) and computes them for any number of periods at once, optionally broken
-down by a ticket column. ``compute_kpis``, ``kpi_series`` and ``breakdown`` all run these same
-queries, so a KPI is defined in exactly one place.
+down by ticket columns (GROUPING SETS). ``compute_kpis``, ``kpi_series``, ``breakdowns`` and
+``trends`` all run these same queries, so a KPI is defined in exactly one place.
 """
 
 from __future__ import annotations
