@@ -36,7 +36,7 @@ def outages(project: DemoProject, seed: int) -> pa.Table:
                 1, allowance * rng.lognormal(np.log(0.2), 0.8, rng.poisson(UNPLANNED_PER_MONTH))
             )
             if m == project.outage_breach_month and s == breach_service:
-                lengths = np.append(lengths, max(30, allowance * rng.uniform(1.5, 3)))
+                lengths = np.append(lengths, _breaching_length(project, allowance, month_len, rng))
             starts = bounds[m] + rng.uniform(0, month_len - lengths)
             rows += [(s, start, length, False) for start, length in zip(starts, lengths, strict=True)]
             if len(weekend_days) and rng.random() < PLANNED_SHARE:
@@ -56,6 +56,14 @@ def outages(project: DemoProject, seed: int) -> pa.Table:
             "planned": pa.array(np.asarray(planned, bool)[keep]),
         }
     )
+
+
+def _breaching_length(project: DemoProject, allowance: float, month_len: int, rng) -> float:
+    """Long enough to break the service's target and the project's headline (a mean over services)."""
+    services = project.policy.services
+    headline = project.policy.kpi_targets.get("availability_pct", min(services.values()))
+    headline_allowance = (1 - headline / 100) * month_len * (len(services) + 1)
+    return max(30, allowance * rng.uniform(1.5, 3), headline_allowance * rng.uniform(1, 1.5))
 
 
 def surveys(project: DemoProject, seed: int) -> pa.Table:

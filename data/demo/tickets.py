@@ -36,7 +36,7 @@ TIER_SPEED = np.array([0.7, 1.1, 1.5])  # L3 gets the hard cases
 CHANGE_TYPES = ("standard", "normal", "emergency")
 CHANGE_TYPE_MIX = [0.6, 0.32, 0.08]
 OUTCOMES = ("successful", "failed", "rolled_back", "cancelled")
-OUTCOME_MIX = [0.92, 0.045, 0.035]  # of changes that go ahead; cancellations drawn apart
+OUTCOME_MIX = [0.94, 0.035, 0.025]  # of changes that go ahead; cancellations drawn apart
 STATUSES = ("new", "in_progress", "pending", "resolved", "closed", "cancelled")
 # timeline columns and the status each starts
 NEW, WORK, PENDING, RESUME, FIRST_FIX, REOPENED, RESOLVED, CLOSED, CANCELLED = range(9)
@@ -163,7 +163,7 @@ def _timeline(project, month, rng, created_s, kind, priority, tier) -> Timeline:
 
     slow = 1.9 if month in project.slow_months else np.exp(rng.normal(0, 0.1))
     median = np.where(kind == PROBLEM, 0.6, 0.33 * TIER_SPEED[tier] * slow)
-    response = np.maximum(1, rng.lognormal(np.log(0.3), 0.6, n) * response_target)
+    response = np.maximum(1, rng.lognormal(np.log(0.25 * np.sqrt(slow)), 0.6, n) * response_target)
     effective = np.maximum(response + 5, rng.lognormal(np.log(median), 0.6, n) * resolution_target)
 
     off = np.full((n, 9), np.nan)
