@@ -21,7 +21,7 @@ import duckdb
 
 from data.importers import event_log, jira, native, servicenow
 from data.importers.problems import ERROR, WARNING, ImportRejected, Problem, file_problem, problems_csv
-from data.importers.readers import column_values, file_columns, load_raw
+from data.importers.readers import column_values, file_columns, open_raw
 from data.importers.staging import Prepared, literal
 from data.importers.upsert import Counts, replace_history, upsert
 from data.projects import get_project, save_project
@@ -43,7 +43,6 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 CLI_MEMORY_LIMIT = "500MB"
 Progress = Callable[[float, str], None]
 _TEMP_TABLES = (
-    "import_raw",
     "import_staged",
     "import_events",
     "import_ordered",
@@ -127,10 +126,9 @@ def import_file(
             new_project_toml = minimal_project_toml(project_id, zone)
         started_at = datetime.now(UTC)
         report(0.05, f"reading {label}")
-        raw = load_raw(cur, path, label, "import_raw")
-        report(0.3, f"checking {raw.rows} rows")
-        prepared = _prepare(cur, raw, label, preset, zone, table, _parse_mapping(mapping))
-        cur.execute("DROP TABLE import_raw")  # staged now: free its memory before writing
+        with open_raw(cur, path, label, "import_raw") as raw:
+            report(0.2, "checking every row")
+            prepared = _prepare(cur, raw, label, preset, zone, table, _parse_mapping(mapping))
         errors = [p for p in prepared.problems if p.severity == ERROR]
         if errors and not valid_rows_only:
             raise ImportRejected(f"{len(errors)} problems in {label}", prepared.problems)

@@ -31,6 +31,7 @@ from data.importers.staging import (
     Prepared,
     Rule,
     collect_problems,
+    count_rows,
     literal,
     order_warning,
     quote,
@@ -75,8 +76,8 @@ def derive_tickets(
     """
     seq = "seq, " if "seq" in columns else ""
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE import_ordered AS "
-        f"SELECT *, row_number() OVER (PARTITION BY ticket_id ORDER BY {seq}event_at, _row) AS n"
+        "CREATE OR REPLACE TEMP TABLE import_ordered AS SELECT _row, ticket_id, event_at, status,"
+        f" row_number() OVER (PARTITION BY ticket_id ORDER BY {seq}event_at, _row) AS n"
         " FROM import_events WHERE ticket_id IN"
         " (SELECT ticket_id FROM import_events GROUP BY ticket_id HAVING bool_and(_ok))"
     )
@@ -89,8 +90,7 @@ def derive_tickets(
         "  WINDOW w AS (PARTITION BY ticket_id ORDER BY n)),"
         " runs AS (SELECT ticket_id, status, event_at AS started_at,"
         "  row_number() OVER (PARTITION BY ticket_id ORDER BY n) AS k FROM marked WHERE starts)"
-        " SELECT *, lead(started_at) OVER w AS ended_at, lag(status) OVER w AS previous,"
-        "  k = max(k) OVER (PARTITION BY ticket_id) AS last"
+        " SELECT *, lead(started_at) OVER w AS ended_at, lag(status) OVER w AS previous"
         " FROM runs WINDOW w AS (PARTITION BY ticket_id ORDER BY k)"
     )
     carried = [c for c in TICKET_COLUMNS if c in columns]
@@ -98,21 +98,22 @@ def derive_tickets(
     source_value = {c: f"l.{c}" if c in columns else "NULL" for c in SOURCE_LIFECYCLE}
     con.execute(
         "CREATE OR REPLACE TEMP TABLE import_tickets AS "
-        "WITH last_event AS (SELECT * FROM import_ordered QUALIFY n = max(n) OVER (PARTITION BY ticket_id)),"
+        "WITH last_event AS (SELECT e.* FROM import_events e"
+        "  JOIN (SELECT arg_max(_row, n) AS _row FROM import_ordered GROUP BY ticket_id) USING (_row)),"
         " events AS (SELECT ticket_id, min(event_at) AS first_at,"
-        f"  min(event_at) FILTER (WHERE status IS NOT NULL AND status <> 'new') AS moved_at"
+        "  min(event_at) FILTER (WHERE status IS NOT NULL AND status <> 'new') AS moved_at"
         "  FROM import_ordered GROUP BY ticket_id),"
-        " runs AS (SELECT ticket_id, any_value(status) FILTER (WHERE last) AS status,"
+        " facts AS (SELECT ticket_id, arg_max(status, k) AS status, arg_max(started_at, k) AS last_start,"
         f"  max(k) FILTER (WHERE status IN {OPEN}) AS last_open,"
         f"  count(*) FILTER (WHERE status IN {OPEN} AND previous IN {DONE}) AS reopens"
         "  FROM import_runs GROUP BY ticket_id),"
-        " derived AS (SELECT r.ticket_id, r.status, r.reopens,"
-        f"  CASE WHEN r.status IN {DONE} THEN (SELECT min(x.started_at) FROM import_runs x"
-        f"   WHERE x.ticket_id = r.ticket_id AND x.status IN {DONE} AND x.k > coalesce(r.last_open, 0)) END"
-        "   AS resolved_at,"
-        "  CASE WHEN r.status = 'closed' THEN (SELECT x.started_at FROM import_runs x"
-        "   WHERE x.ticket_id = r.ticket_id AND x.last) END AS closed_at"
-        "  FROM runs r)"
+        " done_after_open AS (SELECT r.ticket_id, min(r.started_at) AS done_at FROM import_runs r"
+        f"  JOIN facts f USING (ticket_id) WHERE r.status IN {DONE} AND r.k > coalesce(f.last_open, 0)"
+        "  GROUP BY r.ticket_id),"
+        " derived AS (SELECT f.ticket_id, f.status, f.reopens,"
+        f"  CASE WHEN f.status IN {DONE} THEN d.done_at END AS resolved_at,"
+        "  CASE WHEN f.status = 'closed' THEN f.last_start END AS closed_at"
+        "  FROM facts f LEFT JOIN done_after_open d USING (ticket_id))"
         f" SELECT l._row, l.ticket_id{finals}, d.status,"
         f"  coalesce({source_value['created_at']}, e.first_at) AS created_at,"
         f"  greatest(e.moved_at, coalesce({source_value['created_at']}, e.first_at)) AS first_response_at,"
@@ -157,13 +158,11 @@ def finish(
     ticket_columns, tickets_sql, history_sql = derive_tickets(con, columns, source)
     warnings = [order_warning(a, "created_at") for a in ("first_response_at", "resolved_at", "closed_at")]
     ticket_problems = collect_problems(con, "import_tickets", warnings, label)
-    rejected = (
-        con.execute("SELECT count(*) FROM import_events").fetchone()[0]
-        - con.execute("SELECT count(*) FROM import_ordered").fetchone()[0]
-    )
+    rows_read = count_rows(con, "import_events")
+    rejected = rows_read - count_rows(con, "import_ordered")
     return Prepared(
         "tickets",
-        raw.rows,
+        rows_read,
         sorted(problems + ticket_problems, key=lambda p: p.row or 0),
         rejected,
         ticket_columns,

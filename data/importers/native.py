@@ -19,6 +19,7 @@ from data.importers.staging import (
     Prepared,
     collect_problems,
     count_rejected,
+    count_rows,
     order_warning,
     quote,
     stage,
@@ -209,20 +210,20 @@ def prepare(
     ]
     rules = stage(con, raw.name, fields, "import_staged", timezone, extra_rules=orders, unique_keys=keys)
     problems = collect_problems(con, "import_staged", rules, label)
-    rejected = count_rejected(con, "import_staged")
+    rejected, rows_read = count_rejected(con, "import_staged"), count_rows(con, "import_staged")
     known = {h for c in columns if (h := _header_of(c, headers)) is not None}
     problems = [_ignored_column(label, c) for c in raw.columns if c not in known] + problems
     present = [f.name for f in fields if f.source is not None]
     selected = ", ".join(quote(c) for c in present)
     valid = f"SELECT {selected} FROM import_staged WHERE _ok"
     if table == "ticket_status_history":
-        return Prepared(table, raw.rows, problems, rejected, present, None, _history_sql(valid, present))
+        return Prepared(table, rows_read, problems, rejected, present, None, _history_sql(valid, present))
     if table == "tickets":
         present, valid = (
             [*present, "source"],
             f"SELECT {selected}, 'native' AS source FROM import_staged WHERE _ok",
         )
-    return Prepared(table, raw.rows, problems, rejected, present, valid)
+    return Prepared(table, rows_read, problems, rejected, present, valid)
 
 
 def recognise_table(headers: dict[str, str], label: str) -> str:

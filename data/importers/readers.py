@@ -33,11 +33,11 @@ DELIMITERS = (",", ";", "\t", "|")
 
 @dataclass(frozen=True)
 class RawTable:
-    """A temporary table of text columns; ``_row`` is the spreadsheet row (header = row 1)."""
+    """A temporary view over the file: ``_row`` (the spreadsheet row; the header is row 1) and
+    the file's columns as text. Reading it parses the file, so it is read once, by the staging."""
 
     name: str
     columns: list[str]
-    rows: int
 
 
 def detect_encoding(path: Path, label: str) -> str:
@@ -52,36 +52,48 @@ def detect_encoding(path: Path, label: str) -> str:
     )
 
 
-def load_raw(con: duckdb.DuckDBPyConnection, path: Path, label: str, table: str) -> RawTable:
-    """Read ``path`` into the temporary table ``table``; empty files are refused here."""
+@contextmanager
+def open_raw(con: duckdb.DuckDBPyConnection, path: Path, label: str, name: str) -> Iterator[RawTable]:
+    """The file as the view ``name`` while the block runs; empty files are refused here, and a
+    malformed line, found when the block reads the view, is reported with its line number."""
     if path.stat().st_size == 0:
         raise ImportRejected("empty file", [file_problem(label, "the file is empty")])
-    with _utf8_csv(path, label) as csv_path:
+    with _utf8_csv(path, label) as csv_path, _located_csv_errors(label):
         delimiter, header = _read_header(csv_path)
+        names = _unique(header)
         # The dialect is given, not sniffed: on a ragged file the sniffer falls back to one
         # column, and the user would hear "missing columns" instead of "line 7 has 9 cells".
-        columns = "{" + ", ".join(f"{literal(name)}: 'VARCHAR'" for name in _unique(header)) + "}"
+        columns = "{" + ", ".join(f"{literal(c)}: 'VARCHAR'" for c in names) + "}"
+        reader = (
+            f"read_csv({literal(str(csv_path))}, header = true, auto_detect = false,"
+            f" delim = {literal(delimiter)}, quote = '\"', escape = '\"', strict_mode = true,"
+            f" columns = {columns}, max_line_size = {MAX_LINE_BYTES})"
+        )
+        # row_number() OVER () streams in file order. Blank rows (Excel's formatted-but-empty
+        # rows, ",,," lines) carry nothing and are skipped, keeping the numbers of the others.
+        not_blank = " OR ".join(f"{quote(c)} IS NOT NULL" for c in names)
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM"
+            f" (SELECT row_number() OVER () + 1 AS _row, * FROM {reader}) WHERE {not_blank}"
+        )
         try:
-            con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM read_csv(?, header = true,"
-                f" auto_detect = false, delim = ?, quote = '\"', escape = '\"', strict_mode = true,"
-                f" columns = {columns}, max_line_size = {MAX_LINE_BYTES})",
-                [str(csv_path), delimiter],
-            )
-        except duckdb.Error as exc:
-            raise ImportRejected("unreadable CSV", [_csv_problem(label, exc)]) from exc
-    columns = [row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()]
-    # Blank rows (Excel's formatted-but-empty rows, ",,," lines) carry nothing; rowids stay put.
-    con.execute(f"DELETE FROM {table} WHERE " + " AND ".join(f'"{c}" IS NULL' for c in columns))
-    rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    if rows == 0:
-        raise ImportRejected("no data rows", [file_problem(label, "the file has a header but no data rows")])
-    return RawTable(table, columns, rows)
+            if con.execute(f"SELECT 1 FROM {name} LIMIT 1").fetchone() is None:
+                raise ImportRejected(
+                    "no data rows", [file_problem(label, "the file has a header but no data rows")]
+                )
+            yield RawTable(name, names)
+        finally:
+            con.execute(f"DROP VIEW IF EXISTS {name}")
 
 
-def row_number_sql() -> str:
-    """The spreadsheet row of a raw-table row: rowid follows file order, the header is row 1."""
-    return "(rowid + 2)"
+@contextmanager
+def _located_csv_errors(label: str) -> Iterator[None]:
+    try:
+        yield
+    except duckdb.InvalidInputException as exc:
+        if "CSV Error" not in str(exc) and "sniffing file" not in str(exc):
+            raise
+        raise ImportRejected("unreadable CSV", [_csv_problem(label, exc)]) from exc
 
 
 @contextmanager
@@ -193,7 +205,8 @@ def file_columns(path: Path, label: str) -> list[str]:
     """The header of a file, for the event-log mapping screen (read in a private in-memory database)."""
     con = duckdb.connect()
     try:
-        return load_raw(con, path, label, "preview").columns
+        with open_raw(con, path, label, "preview") as raw:
+            return raw.columns
     finally:
         con.close()
 
@@ -202,15 +215,15 @@ def column_values(path: Path, label: str, column: str, limit: int = 200) -> list
     """The distinct values of one column, most frequent first (to map source statuses to ours)."""
     con = duckdb.connect()
     try:
-        raw = load_raw(con, path, label, "preview")
-        if column not in raw.columns:
-            raise ValueError(f"no column {column!r} in {label}")
-        name = quote(column)
-        rows = con.execute(
-            f"SELECT {name} FROM preview WHERE {name} IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1"
-            " LIMIT ?",
-            [limit],
-        ).fetchall()
-        return [value for (value,) in rows]
+        with open_raw(con, path, label, "preview") as raw:
+            if column not in raw.columns:
+                raise ValueError(f"no column {column!r} in {label}")
+            name = quote(column)
+            rows = con.execute(
+                f"SELECT {name} FROM preview WHERE {name} IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1"
+                " LIMIT ?",
+                [limit],
+            ).fetchall()
+            return [value for (value,) in rows]
     finally:
         con.close()

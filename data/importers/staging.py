@@ -116,7 +116,7 @@ def stage(
         f"SELECT *, {ok} AS _ok FROM ("
         f" SELECT *{extras} FROM ("
         f"  SELECT *, {parsed} FROM ("
-        f"   SELECT (rowid + 2) AS _row, {texts} FROM {raw_table})))"
+        f"   SELECT _row, {texts} FROM {raw_table})))"
     )
     if unique_keys:
         _mark_duplicates(con, target, unique_keys)
@@ -152,6 +152,10 @@ def collect_problems(
         )
     problems.sort(key=lambda p: (p.row is not None, p.row or 0))
     return problems
+
+
+def count_rows(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
 def count_rejected(con: duckdb.DuckDBPyConnection, table: str) -> int:
@@ -354,4 +358,6 @@ def prepare_ticket_rows(
     columns = [c for c in TICKET_COLUMNS if c in present]
     selected = ", ".join(quote(c) for c in columns)
     rows = f"SELECT {selected}, {literal(source)} AS source FROM import_staged WHERE _ok"
-    return Prepared("tickets", raw_table.rows, problems, rejected, [*columns, "source"], rows)
+    return Prepared(
+        "tickets", count_rows(con, "import_staged"), problems, rejected, [*columns, "source"], rows
+    )
