@@ -11,6 +11,7 @@ import pytest
 
 from analytics.periods import Period, last_full
 from analytics.policy import PolicyError
+from analytics.quality import data_quality_counts
 from data import db
 from data.demo import DATA_TABLES, generate_demo
 from data.projects import get_project
@@ -115,6 +116,19 @@ def test_bad_arguments_are_refused_before_touching_the_database(tmp_path, kwargs
     with pytest.raises(ValueError, match=message):
         generate_demo(path, **kwargs)
     assert not path.exists()
+
+
+def test_command_line_creates_the_demo_database(tmp_path, capsys):
+    import manage
+
+    path = tmp_path / "cli.duckdb"
+    assert manage.main(["demo", "--db", str(path), "--tickets", "400", "--seed", "2"]) == 0
+    out, err = capsys.readouterr()
+    assert "tickets=400" in out and "projects=3" in out
+    assert "[100%] done" in err
+    con = db.connect(path)
+    assert con.execute("SELECT count(*) FROM tickets").fetchone() == (400,)
+    db.close(path)
 
 
 def test_a_broken_demo_policy_is_named_and_nothing_is_written(tmp_path, monkeypatch):
@@ -228,6 +242,12 @@ def test_round_the_clock_shop_is_busy_evenings_and_holidays_but_still_less_than_
         pytest.skip("National Day 2025 is not in the session's data window")
     ordinary = [date(2025, 10, d) for d in range(13, 18)] + [date(2025, 10, d) for d in range(20, 25)]
     assert 0.3 < sum(per_day[d] for d in national_day) / 8 / (sum(per_day[d] for d in ordinary) / 10) < 0.9
+
+
+def test_the_data_quality_checks_find_nothing_wrong(demo):
+    for project_id in DEMO_IDS:
+        findings = {code: n for code, n in data_quality_counts(demo, project_id).items() if n}
+        assert findings == {}, project_id
 
 
 def test_timestamps_and_statuses_agree(demo):
