@@ -129,7 +129,13 @@ def kpi_trend(
     target: str = "target",
     height: int = DEFAULT_HEIGHT,
 ) -> go.Figure:
-    """One KPI over periods; points coloured met/missed against the (possibly changing) target."""
+    """One KPI over periods; points coloured met/missed against the (possibly changing) target.
+
+    Periods before the first value (before the data starts) are left off the axis.
+    """
+    present = series[y].map(lambda v: not units.is_missing(v)).to_numpy()
+    if present.any():
+        series = series.iloc[present.argmax() :]
     labels = period_labels(series[x], lang)
     values = series[y].astype("Float64")
     targets = series[target].astype("Float64") if target in series else pd.Series(pd.NA, index=series.index)
@@ -165,7 +171,7 @@ def grouped_trend(
 ) -> go.Figure:
     """One line per group (e.g. per priority) over periods, with an optional flat target line."""
     fig = go.Figure()
-    for index, (name, part) in enumerate(frame.groupby(group, sort=True)):
+    for index, (name, part) in enumerate(frame.groupby(group, sort=False)):
         fig.add_trace(
             go.Scatter(
                 x=period_labels(part[x], lang),
@@ -180,6 +186,8 @@ def grouped_trend(
         labels = period_labels(list(dict.fromkeys(frame[x])), lang)
         fig.add_trace(_target_trace(labels, pd.Series([target] * len(labels)), lang))
     fig.update_xaxes(tickangle=PERIOD_TICK_ANGLE)
+    # A legend of several lines goes beside the plot, clear of the title above it.
+    fig.update_layout(legend={"orientation": "v", "x": 1.01, "xanchor": "left", "y": 1, "yanchor": "top"})
     return _finish(fig, title=title, unit=unit, lang=lang, height=height)
 
 

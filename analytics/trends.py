@@ -37,10 +37,10 @@ def breakdown_series(
         get_project(con, project_id).policy,
         tuple(period.recent(count)),
         as_of or datetime.now(UTC),
-        group=by,
-        kinds=KINDS if by == "kind" else TICKET_KINDS,  # as analytics.breakdowns.breakdown
+        groups=(by,),
+        kinds=KINDS if by == "kind" else TICKET_KINDS,  # as analytics.breakdowns.breakdowns
     )
     frames = run_families(con, scope, ids)
-    merged = reduce(lambda a, b: a.merge(b, on=["period", "grp"], how="outer"), frames)
+    merged = reduce(lambda a, b: a.merge(b, on=["period", "dimension", "grp"], how="outer"), frames)
     merged = merged.rename(columns={"grp": "group"})[["period", "group", *ids]]
     return merged.sort_values(["period", "group"], na_position="last", ignore_index=True)

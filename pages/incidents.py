@@ -22,9 +22,10 @@ widgets.page_header(t("incidents.title"), filters)
 with st.spinner(t("common.computing")):
     series = cached.kpi_series(project, period, VOLUME_KPIS + QUALITY_KPIS)
     # "group" named after what it holds, so tables and charts translate its values
-    by_kind = cached.breakdown(project, period, "kind").rename(columns={"group": "kind"})
-    by_category = cached.breakdown(project, period, "category").rename(columns={"group": "category"})
-    by_tier = cached.breakdown(project, period, "tier").rename(columns={"group": "tier"})
+    by_kind, by_category, by_tier = (
+        frame.rename(columns={"group": by})
+        for by, frame in cached.breakdowns(project, period, ("kind", "category", "tier")).items()
+    )
     majors = cached.major_incidents(project, period)
     problems = cached.problems_in_period(project, period)
 

@@ -22,7 +22,9 @@ widgets.page_header(t("sla.title"), filters)
 with st.spinner(t("common.computing")):
     values = cached.kpi_values(project, period, SLA_KPIS)
     series = cached.kpi_series(project, period, SLA_KPIS)
-    by_priority = cached.breakdown_series(project, period, "priority", SLA_KPIS)
+    by_priority = cached.breakdown_series(project, period, "priority", SLA_KPIS).rename(
+        columns={"group": "priority"}
+    )
 
 for column, kpi_id in zip(st.columns(2), SLA_KPIS, strict=True):
     with column:
@@ -32,7 +34,7 @@ for column, kpi_id in zip(st.columns(2), SLA_KPIS, strict=True):
                 by_priority,
                 x="period",
                 y=kpi_id,
-                group="group",
+                group="priority",
                 title=t("sla.by_priority", kpi=charts.kpi_name(kpi_id, lang)),
                 unit="ratio",
                 lang=lang,

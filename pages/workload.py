@@ -17,10 +17,10 @@ widgets.page_header(t("workload.title"), filters)
 with st.spinner(t("common.computing")):
     series = cached.kpi_series(project, period, ("staff_utilisation",))
     people = cached.utilisation_by_person(project, period)
-    by_group = cached.breakdown(project, period, "assignment_group").rename(
-        columns={"group": "assignment_group"}
+    by_group, by_assignee = (
+        frame.rename(columns={"group": by})
+        for by, frame in cached.breakdowns(project, period, ("assignment_group", "assignee")).items()
     )
-    by_assignee = cached.breakdown(project, period, "assignee").rename(columns={"group": "assignee"})
 
 left, right = st.columns(2)
 with left:

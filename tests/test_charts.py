@@ -144,3 +144,11 @@ def test_figures_render_with_chinese_glyphs_through_kaleido():
     svg = fig.to_image(format="svg").decode("utf-8")
     assert "解决时效达成率" in svg
     assert "Noto Sans CJK SC" in svg
+
+
+def test_kpi_trend_starts_where_the_data_starts():
+    fig = charts.kpi_trend(_series([None, None, 0.9, None, 0.95]), title="t", unit="ratio", lang="en")
+    line, target = fig.data
+    assert list(line.x) == ["March 2026", "April 2026", "May 2026"]
+    assert list(line.y) == [0.9, None, 0.95]
+    assert list(target.x) == list(line.x)

@@ -8,8 +8,9 @@ that shows other numbers than the engine fails.
 from __future__ import annotations
 
 import pytest
+from app_driver import ADMIN, PASSWORD, open_app, steady_navigation
 from export_fixture import EVIL_SCRIPT, PROJECT, make_report_db
-from streamlit.testing.v1 import AppTest, app_test
+from streamlit.testing.v1 import AppTest
 
 from analytics import changes, kpis, units
 from analytics.charts import kpi_name
@@ -28,14 +29,13 @@ TITLES = {
     "workload": ("工作量与资源", "Workload and resources"),
     "satisfaction": ("满意度", "Customer satisfaction"),
 }
-PASSWORD = "dashboard-test-pw"
 
 
 @pytest.fixture(scope="module")
 def app_db(demo_db_path, tmp_path_factory):
     path = tmp_path_factory.mktemp("dashboard") / "app.duckdb"
     make_report_db(demo_db_path, path)
-    users.create_user(path, username="admin", display_name="管理员", role="admin", password=PASSWORD)
+    users.create_user(path, username=ADMIN, display_name="管理员", role="admin", password=PASSWORD)
     yield path
     db.close(path)
 
@@ -43,40 +43,13 @@ def app_db(demo_db_path, tmp_path_factory):
 @pytest.fixture
 def open_page(app_db, monkeypatch):
     monkeypatch.setenv(db.ENV_VAR, str(app_db))
-
-    def start(page: str, **params: str) -> AppTest:
-        at = AppTest.from_file("../app.py", default_timeout=180)
-        at.query_params.update({"project": PROJECT, **params})
-        at.run()
-        at.text_input[0].input("admin")
-        at.text_input[1].input(PASSWORD)
-        at.button[0].click()
-        at.run()
-        assert not at.exception, at.exception
-        if page != "overview":
-            at.switch_page(f"pages/{page}.py")
-            at.run()
-        assert not at.exception, at.exception
-        return at
-
-    return start
+    return lambda page, **params: open_app(page, {"project": PROJECT, **params})
 
 
 @pytest.fixture(autouse=True)
-def navigation_mode(monkeypatch):
-    """Run every AppTest rerun as the server does once app.py has called st.navigation.
-
-    The server drops its "pages/ directory" (v1 multipage) mode for good on the first
-    st.navigation call; AppTest 1.67 resets that flag before every run, so its reruns go
-    through the v1 wrapper, whose element tree loses the sidebar and page switches.
-    """
-
-    class SteadyPagesManager(app_test.PagesManager):
-        def __init__(self, *args, **kwargs):
-            app_test.PagesManager.uses_pages_directory = False
-            super().__init__(*args, **kwargs)
-
-    monkeypatch.setattr(app_test, "PagesManager", SteadyPagesManager)
+def navigation_mode():
+    with steady_navigation():
+        yield
 
 
 def _texts(at: AppTest) -> list[str]:

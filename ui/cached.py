@@ -42,6 +42,12 @@ def breakdown(project_id: str, period: str, by: str):
 
 
 @st.cache_data(ttl=_TTL, show_spinner=False)
+def breakdowns(project_id: str, period: str, by: tuple[str, ...]) -> dict:
+    """Several breakdowns of one period, computed in one pass."""
+    return kpis.breakdowns(cursor(), project_id, Period.parse(period), list(by))
+
+
+@st.cache_data(ttl=_TTL, show_spinner=False)
 def breakdown_series(project_id: str, period: str, by: str, ids: tuple[str, ...], count: int = 12):
     return trends.breakdown_series(cursor(), project_id, Period.parse(period), by, ids, count=count)
 

@@ -1,0 +1,234 @@
+"""The dashboard in Chromium (Playwright, /usr/bin/chromium) against `streamlit run app.py`:
+a link reproduces a view, sidebar navigation and filters keep the URL in step, meeting mode
+moves with the keyboard. Screenshots go to tests/artifacts/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from app_driver import ADMIN, PASSWORD
+from export_fixture import PROJECT, make_report_db
+
+from analytics.periods import Period
+from data import db
+from data.projects import list_projects
+from reporting import users
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SESSION_COOKIE = "srm_session"  # ui/auth.py: a login survives page loads through this cookie
+CHART = ".js-plotly-plot .main-svg"
+SERVER_OPTIONS = ("--server.address", "127.0.0.1", "--server.headless", "true")
+SERVER_START_SECONDS = 60
+LOAD_MS = 90_000  # a cold page on a machine shared with other test runs
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def streamlit_server(path: Path, log_path: Path) -> Iterator[str]:
+    """`streamlit run app.py` on a free port over the database at ``path``; its base URL."""
+    port = _free_port()
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", *SERVER_OPTIONS, "--server.port", str(port)],
+            cwd=ROOT,
+            env={**os.environ, db.ENV_VAR: str(path)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            _wait_healthy(base, server, log_path)
+            yield base
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+
+
+def _wait_healthy(base: str, server: subprocess.Popen, log_path: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                server.kill()
+                pytest.fail(f"streamlit did not start; see {log_path}")
+            time.sleep(0.5)
+
+
+@pytest.fixture(scope="module")
+def app_db(demo_db_path, tmp_path_factory):
+    """A copy of the demo database with an admin; the admin's session token and project names."""
+    path = tmp_path_factory.mktemp("browser") / "app.duckdb"
+    make_report_db(demo_db_path, path)
+    admin = users.create_user(path, username=ADMIN, display_name="管理员", role="admin", password=PASSWORD)
+    token = users.start_session(path, admin.user_id)
+    names = {p.project_id: p.name for p in list_projects(db.cursor(path))}
+    db.close(path)  # the server process must be the file's only opener
+    return path, token, names
+
+
+@pytest.fixture(scope="module")
+def app_server(app_db, browser, tmp_path_factory):
+    path, token, names = app_db
+    with streamlit_server(path, tmp_path_factory.getbasetemp() / "streamlit.log") as base:
+        # A fresh server treats pages/ as a v1 multipage folder until app.py first calls
+        # st.navigation (see the xfail test below), so the root page is loaded once first.
+        warm_up = browser.new_page()
+        warm_up.goto(base)
+        warm_up.wait_for_selector("h1", timeout=LOAD_MS)
+        warm_up.close()
+        yield base, token, names
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, app_server):
+    base, token, _ = app_server
+    context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+    context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": base}])
+    tab = context.new_page()
+    tab.set_default_timeout(LOAD_MS)
+    yield tab
+    context.close()
+
+
+def _open(page, url: str) -> None:
+    page.goto(url)
+    try:
+        page.wait_for_selector(CHART, state="visible")
+    except Exception:
+        _shot(page, "failed-" + re.sub(r"\W+", "-", url.split("/", 3)[-1])[:60])  # what was shown instead
+        raise
+
+
+def _shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def _sidebar(page):
+    return page.locator('section[data-testid="stSidebar"]')
+
+
+def _title(page) -> str:
+    return page.locator('[data-testid="stMain"] h1').first.inner_text().strip()
+
+
+def _first_metric(page) -> str:
+    return page.locator('[data-testid="stMetricValue"]').first.inner_text()
+
+
+def test_a_copied_link_opens_the_same_view(page, app_server):
+    base, _, names = app_server
+    _open(page, f"{base}/sla?project=demo-gov&kind=quarter&period=2026-Q2&compare=last_year&lang=en")
+    assert _title(page) == "SLA attainment"
+    assert "Q2 2026 (compared with Q2 2025)" in page.get_by_text(names["demo-gov"] + " ·").first.inner_text()
+    assert _sidebar(page).get_by_role("combobox", name="Project").input_value() == names["demo-gov"]
+    assert _sidebar(page).get_by_role("combobox", name="Period", exact=True).input_value() == "Q2 2026"
+    assert re.search(r"[?&]period=2026-Q2(&|$)", page.url) and "compare=last_year" in page.url
+    _shot(page, "sla-demo-gov-2026Q2-en")
+
+
+def test_sidebar_link_keeps_the_filters_and_period_change_reaches_url_and_figures(page, app_server):
+    base, _, _ = app_server
+    _open(page, f"{base}/?project={PROJECT}&kind=month")
+    latest = Period.parse(re.search(r"period=([0-9-]+)", page.url).group(1))
+    before = _first_metric(page)
+    _shot(page, "overview-zh")
+
+    page.get_by_role("link", name="事件与问题").click()
+    page.wait_for_url(re.compile(r"/incidents\?"))
+    page.wait_for_selector(CHART, state="visible")
+    assert f"period={latest.label}" in page.url and f"project={PROJECT}" in page.url
+    assert _title(page) == "事件与问题"
+    _shot(page, "incidents-zh")
+
+    page.get_by_role("link", name="总览").click()
+    page.wait_for_url(re.compile(r"/overview\?|:\d+/\?"))
+    older = latest.shift(-3)
+    _sidebar(page).get_by_role("combobox", name="报告周期").click()
+    page.get_by_role("option", name=older.display("zh_CN"), exact=True).click()
+    page.wait_for_url(re.compile(rf"period={older.label}"))
+    page.wait_for_function(
+        "before => document.querySelector('[data-testid=\"stMetricValue\"]').innerText !== before", arg=before
+    )
+    assert _first_metric(page) != before
+
+
+def test_meeting_mode_moves_by_keyboard_without_sidebar(page, app_server):
+    base, _, _ = app_server
+    _open(page, f"{base}/?project={PROJECT}&kind=month&meeting=1&section=1")
+    assert not _sidebar(page).is_visible(), "meeting mode hides the sidebar"
+    assert _title(page) == "总览"
+
+    page.keyboard.press("ArrowRight")
+    page.wait_for_url(re.compile(r"/sla\?.*section=2"))
+    page.wait_for_selector(CHART, state="visible")
+    assert _title(page) == "SLA 达成"
+    _shot(page, "meeting-section-2")
+
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_url(re.compile(r"section=1"))
+    page.wait_for_selector("[data-testid='stMain'] h1:has-text('总览')")
+
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => !location.search.includes('meeting=1')")
+    _sidebar(page).wait_for(state="visible")
+    assert page.get_by_role("button", name="会议模式").is_visible()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="streamlit 1.67 runs pages/<name>.py itself, without app.py and its login gate, for a "
+    "deep link that is a fresh server's first request (v1 multipage mode until the first "
+    "st.navigation call); fix: rename pages/ or start the server with that mode off",
+)
+def test_deep_link_on_a_fresh_server_goes_through_app_py(browser, app_db, tmp_path):
+    path, _, _ = app_db
+    with streamlit_server(path, tmp_path / "fresh.log") as base:
+        tab = browser.new_page()  # no session cookie: app.py would show the login form
+        tab.goto(f"{base}/sla?project={PROJECT}")
+        tab.wait_for_selector("h1, [data-testid='stException']", timeout=LOAD_MS)
+        tab.close()
+    assert "Uncaught app execution" not in (tmp_path / "fresh.log").read_text()
