@@ -32,6 +32,7 @@ from data.importers.staging import (
     Rule,
     collect_problems,
     count_rows,
+    enum_sql,
     literal,
     order_warning,
     quote,
@@ -211,14 +212,14 @@ def prepare_mapped(
         ],
         Field("created_at", "timestamp", source("created_at"), formats=formats),
     ]
-    cases = " ".join(f"WHEN {literal(k)} THEN {literal(v)}" for k, v in statuses.items())
+    status = enum_sql(quote("state"), statuses)
     event_rules = stage(
         con,
         raw.name,
         fields,
         "import_events",
         timezone,
-        extra_columns={"status": f"CASE lower(state) {cases} END"},
+        extra_columns={"status": status},
         extra_rules=[unknown_status_rule("state")],
     )
     present = {f.name for f in fields if f.source is not None} | {"status"}

@@ -14,7 +14,7 @@ import duckdb
 
 from data.importers.problems import ImportRejected, file_problem
 from data.importers.readers import RawTable
-from data.importers.staging import Field, Prepared, Rule, literal, prepare_ticket_rows, quote
+from data.importers.staging import Field, Prepared, Rule, enum_sql, prepare_ticket_rows, quote
 
 DATE_FORMATS = (
     "%d/%b/%y %I:%M %p",
@@ -117,7 +117,7 @@ def prepare(con: duckdb.DuckDBPyConnection, raw: RawTable, label: str, timezone:
             for c in ("title", "category", "service", "assignee", "assignment_group")
         ],
     ]
-    cases = " ".join(f"WHEN {literal(k)} THEN {literal(v)}" for k, v in STATUSES.items())
+    status = enum_sql(quote("state"), STATUSES)
     unknown = Rule(
         f"status IS NULL AND {quote('src:state')} IS NOT NULL",
         "Status",
@@ -125,5 +125,5 @@ def prepare(con: duckdb.DuckDBPyConnection, raw: RawTable, label: str, timezone:
         "unknown Jira status: the ticket is imported without a status",
         "warning",
     )
-    extra = {"status": f"CASE lower(state) {cases} END"}
+    extra = {"status": status}
     return prepare_ticket_rows(con, raw, label, timezone, fields, "jira", extra, [unknown])

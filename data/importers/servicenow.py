@@ -18,6 +18,7 @@ from data.importers.readers import RawTable
 from data.importers.staging import (
     Field,
     Prepared,
+    enum_sql,
     literal,
     prepare_ticket_rows,
     quote,
@@ -129,8 +130,8 @@ def prepare(con: duckdb.DuckDBPyConnection, raw: RawTable, label: str, timezone:
             Field("seq", "int", source("seq"), required=True),
             Field("event_at", "timestamp", source("event_at"), required=True, formats=DATE_FORMATS),
         ]
-    cases = " ".join(f"WHEN {literal(k)} THEN {literal(v)}" for k, v in STATES.items())
-    extra = {"status": f"CASE lower(state) {cases} END"}
+    status = enum_sql(quote("state"), STATES)
+    extra = {"status": status}
     if found["reassignment_count"]:
         extra["escalated"] = "coalesce(reassignment_count > 0, false)"
     rules = [event_log.unknown_status_rule("state")]

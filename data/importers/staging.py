@@ -162,6 +162,18 @@ def count_rejected(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return con.execute(f"SELECT count(*) FILTER (WHERE NOT _ok) FROM {table}").fetchone()[0]
 
 
+def enum_sql(text: str, choices: dict[str, str]) -> str:
+    """Map source text to our value, case-insensitively. The usual spellings are matched as
+    they are first: lower() on every cell of a million rows costs more than the whole lookup."""
+    exact = {}
+    for key, value in choices.items():
+        for spelling in (key, key.upper(), key.title(), key.capitalize(), value):
+            exact.setdefault(spelling, value)
+    as_is = " ".join(f"WHEN {literal(k)} THEN {literal(v)}" for k, v in exact.items())
+    folded = " ".join(f"WHEN {literal(k.lower())} THEN {literal(v)}" for k, v in choices.items())
+    return f"CASE {text} {as_is} ELSE CASE lower({text}) {folded} END END"
+
+
 def _text_sql(source: str) -> str:
     """Trimmed text, NULL when empty; trim() only runs on the rare padded value (it is costly)."""
     text = f"CAST({source} AS VARCHAR)"
@@ -176,12 +188,10 @@ def _parse_sql(f: Field, timezone: str) -> str:
     if f.kind == "timestamp":
         return _timestamp_sql(s, f.formats, timezone)
     if f.kind == "enum":
-        cases = " ".join(f"WHEN {literal(k.lower())} THEN {literal(v)}" for k, v in f.choices.items())
-        return f"CASE lower({s}) {cases} END"
+        return enum_sql(s, f.choices)
     if f.kind == "bool":
-        true = ", ".join(map(literal, TRUE_WORDS))
-        false = ", ".join(map(literal, FALSE_WORDS))
-        return f"CASE WHEN lower({s}) IN ({true}) THEN true WHEN lower({s}) IN ({false}) THEN false END"
+        words = {**dict.fromkeys(TRUE_WORDS, "true"), **dict.fromkeys(FALSE_WORDS, "false")}
+        return f"CAST({enum_sql(s, words)} AS BOOLEAN)"
     if f.kind == "int":
         number = f"TRY_CAST({s} AS DOUBLE)"  # "2.0" from a spreadsheet is 2; "2.5" is not whole
         return f"CASE WHEN {number} = floor({number}) THEN CAST({number} AS BIGINT) END"
