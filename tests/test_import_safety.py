@@ -23,6 +23,7 @@ from fixtures_import import (
 
 from benchmarks.imports import write_native_tickets_csv
 from data import db
+from data.importers import ImportRejected, list_batches
 
 ROOT = Path(__file__).resolve().parents[1]
 MANAGE = [sys.executable, str(ROOT / "manage.py")]
@@ -55,6 +56,24 @@ def test_a_failure_after_the_tickets_were_written_rolls_everything_back(con, tmp
     assert checksum(con) == before
     run_import(con, log, preset="servicenow")  # and the connection is still usable
     assert checksum(con) != before
+
+
+def test_a_concurrent_write_to_the_same_tickets_is_a_clear_conflict_and_changes_nothing(con, tmp_path):
+    seeded(con, tmp_path)
+    other = con.cursor()
+    other.execute("BEGIN TRANSACTION")
+    other.execute("UPDATE tickets SET title = '别人正在修改' WHERE ticket_id = 'OLD-1'")
+    newer = ["OLD-1", "incident", "P1", "closed", "新标题", "2026-09-01 09:00", "2026-09-01 10:00"]
+    path = write_csv(tmp_path / "newer.csv", [TICKET_HEADER, newer])
+    try:
+        with pytest.raises(ImportRejected, match="write conflict") as rejected:
+            run_import(con, path)
+    finally:
+        other.execute("ROLLBACK")
+    assert "import again" in rejected.value.problems[0].reason
+    assert con.execute("SELECT title FROM tickets WHERE ticket_id = 'OLD-1'").fetchone() == ("旧工单",)
+    assert list_batches(con, PROJECT)[0]["file_name"] == "seed.csv"
+    assert run_import(con, path).counts.updated == 1
 
 
 def _cli(*args: str, db_file: Path) -> list[str]:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -13,6 +16,7 @@ from analytics.kpis import compute_kpis
 from analytics.periods import Period
 from data.importers import ImportRejected
 
+ROOT = Path(__file__).resolve().parents[1]
 SN_HEADER = [
     "number",
     "incident_state",
@@ -357,3 +361,53 @@ def test_event_log_mapping_that_does_not_fit_the_file_is_refused(con, project, t
     reasons = " | ".join(p.reason for p in rejected.value.problems)
     assert "'Prio' (for priority) is not in the file" in reasons
     assert "unknown values ['open']" in reasons
+
+
+def _manage(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], capture_output=True, text=True)
+
+
+def test_the_sample_imports_with_one_command(tmp_path, servicenow_sample):
+    db_file = str(tmp_path / "cli.duckdb")
+    refused = _manage(
+        "import", str(servicenow_sample), "--preset", "servicenow", "--project", "sn-sample", "--db", db_file
+    )
+    assert refused.returncode == 2 and "--create-project" in refused.stderr
+    done = _manage(
+        "import",
+        str(servicenow_sample),
+        "--preset",
+        "servicenow",
+        "--project",
+        "sn-sample",
+        "--create-project",
+        "--db",
+        db_file,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "5998 rows read, 890 inserted" in done.stdout
+
+
+def test_cli_event_log_mapping_from_a_json_file(tmp_path):
+    db_file = str(tmp_path / "cli.duckdb")
+    log = write_csv(
+        tmp_path / "log.csv",
+        [["Case", "When", "Activity", "Prio"], ["R-1", "2026-10-01 09:00", "Opened", "1"]],
+    )
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps(MAPPING), encoding="utf-8")
+    done = _manage(
+        "import",
+        str(log),
+        "--preset",
+        "event-log",
+        "--project",
+        "ev",
+        "--create-project",
+        "--mapping",
+        str(mapping),
+        "--db",
+        db_file,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "1 inserted" in done.stdout

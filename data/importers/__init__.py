@@ -8,6 +8,7 @@ leaves the database exactly as it was.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -41,6 +42,9 @@ __all__ = [
 PRESETS = ("native", "servicenow", "jira", "event-log")
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 CLI_MEMORY_LIMIT = "500MB"
+CONFLICT = (
+    "another import or edit changed the same records at the same time; nothing was written: import again"
+)
 Progress = Callable[[float, str], None]
 _TEMP_TABLES = (
     "import_staged",
@@ -136,18 +140,21 @@ def import_file(
             raise ImportRejected(f"no valid rows in {label}", prepared.problems)
         report(0.6, "writing")
         sha256 = _sha256(path)
-        cur.execute("BEGIN TRANSACTION")
         try:
-            if new_project_toml is not None:
-                save_project(cur, new_project_toml)
-            counts, history = _write(cur, prepared, project_id, report)
-            batch_id = _record_batch(
-                cur, prepared, counts, project_id, preset, label, sha256, user, started_at
-            )
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
-        cur.execute("COMMIT")
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                if new_project_toml is not None:
+                    save_project(cur, new_project_toml)
+                counts, history = _write(cur, prepared, project_id, report)
+                batch_id = _record_batch(
+                    cur, prepared, counts, project_id, preset, label, sha256, user, started_at
+                )
+                cur.execute("COMMIT")
+            except BaseException:
+                _rollback(cur)
+                raise
+        except duckdb.TransactionException as exc:
+            raise ImportRejected("write conflict", [file_problem(label, CONFLICT)]) from exc
         report(1.0, "done")
         return ImportResult(
             batch_id,
@@ -185,6 +192,12 @@ def list_batches(con: duckdb.DuckDBPyConnection, project_id: str, limit: int = 1
         return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
     finally:
         cur.close()
+
+
+def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
+    """Roll back, unless DuckDB already did (a failed COMMIT ends the transaction)."""
+    with contextlib.suppress(duckdb.TransactionException):
+        cur.execute("ROLLBACK")
 
 
 def minimal_project_toml(project_id: str, timezone: str) -> str:
