@@ -13,7 +13,7 @@ from functools import reduce
 import duckdb
 import pandas as pd
 
-from analytics.kpi_sql import Scope, run_families
+from analytics.kpi_sql import FAMILIES, Scope, run_families
 from analytics.periods import Period
 from analytics.policy import KINDS
 from analytics.sla import TICKET_KINDS
@@ -44,3 +44,13 @@ def breakdown_series(
     merged = reduce(lambda a, b: a.merge(b, on=["period", "dimension", "grp"], how="outer"), frames)
     merged = merged.rename(columns={"grp": "group"})[["period", "group", *ids]]
     return merged.sort_values(["period", "group"], na_position="last", ignore_index=True)
+
+
+def query_groups(ids: Sequence[str]) -> list[tuple[str, ...]]:
+    """The KPIs computed by the same engine query as any of ``ids``, one tuple per query.
+
+    A query yields all its KPIs at once, so a cache keyed by these groups lets pages that
+    ask for different KPIs share the expensive SLA queries instead of repeating them.
+    """
+    wanted = set(ids)
+    return [family.kpis for family in FAMILIES if wanted & set(family.kpis)]

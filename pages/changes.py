@@ -17,7 +17,7 @@ lang = current_language()
 project, period = filters.project.project_id, filters.period.label
 widgets.page_header(t("changes.title"), filters)
 
-with st.spinner(t("common.computing")):
+with widgets.computing():
     series = cached.kpi_series(project, period, CHANGE_KPIS)
     changes = cached.closed_changes(project, period, "change")
     releases = cached.closed_changes(project, period, "release")

@@ -19,18 +19,10 @@ lang = current_language()
 project, period = filters.project.project_id, filters.period.label
 widgets.page_header(t("incidents.title"), filters)
 
-with st.spinner(t("common.computing")):
-    series = cached.kpi_series(project, period, VOLUME_KPIS + QUALITY_KPIS)
-    # "group" named after what it holds, so tables and charts translate its values
-    by_kind, by_category, by_tier = (
-        frame.rename(columns={"group": by})
-        for by, frame in cached.breakdowns(project, period, ("kind", "category", "tier")).items()
-    )
-    majors = cached.major_incidents(project, period)
-    problems = cached.problems_in_period(project, period)
-
 st.subheader(t("incidents.volumes"))
 left, right = st.columns(2)
+with left, widgets.computing():
+    series = cached.kpi_series(project, period, VOLUME_KPIS + QUALITY_KPIS)
 with left:
     widgets.chart(
         charts.grouped_trend(
@@ -44,6 +36,12 @@ with left:
         )
     )
 with right:
+    with widgets.computing():
+        # "group" named after what it holds, so tables and charts translate its values
+        by_kind, by_category, by_tier = (
+            frame.rename(columns={"group": by})
+            for by, frame in cached.breakdowns(project, period, ("kind", "category", "tier")).items()
+        )
     widgets.chart(
         charts.bar_chart(
             by_kind,
@@ -99,6 +97,8 @@ with right:
 widgets.table(by_tier, name=f"by-tier-{project}-{period}")
 
 st.subheader(t("incidents.majors"))
+with widgets.computing():
+    majors = cached.major_incidents(project, period)
 if majors.empty:
     st.success(t("incidents.no_majors"), icon=":material/verified:")
 else:
@@ -117,4 +117,6 @@ else:
     widgets.table(majors, name=f"major-incidents-{project}-{period}")
 
 st.subheader(t("incidents.problems"))
+with widgets.computing():
+    problems = cached.problems_in_period(project, period)
 widgets.table(problems, name=f"problems-{project}-{period}", height=320)

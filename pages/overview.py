@@ -18,10 +18,9 @@ lang = current_language()
 project, period = filters.project.project_id, filters.period.label
 widgets.page_header(t("overview.title"), filters)
 
-with st.spinner(t("common.computing")):
+with widgets.computing():
     values = cached.kpi_values(project, period)
     series = cached.kpi_series(project, period, HEADLINE)
-    anomalies = cached.anomalies(project, period)
 
 for row_start in range(0, len(HEADLINE), TILES_PER_ROW):
     row = HEADLINE[row_start : row_start + TILES_PER_ROW]
@@ -31,6 +30,8 @@ for row_start in range(0, len(HEADLINE), TILES_PER_ROW):
             widgets.kpi_tile(CATALOGUE[kpi_id], values[kpi_id], history, filters.compare)
 
 st.subheader(t("overview.anomalies"))
+with widgets.computing():
+    anomalies = cached.anomalies(project, period)
 widgets.anomaly_list(anomalies, values)
 
 left, right = st.columns(2)

@@ -16,15 +16,16 @@ lang = current_language()
 project, period = filters.project.project_id, filters.period.label
 widgets.page_header(t("satisfaction.title"), filters)
 
-with st.spinner(t("common.computing")):
+with widgets.computing():
     series = cached.kpi_series(project, period, CSAT_KPIS)
-    scores = cached.score_distribution(project, period)
-    surveys = cached.survey_summary(project, period)
-    comments = cached.comments(project, period)
-
 for column, kpi_id in zip(st.columns(3), CSAT_KPIS, strict=True):
     with column:
         widgets.chart(charts.catalogue_trend(series, kpi_id, lang))
+
+with widgets.computing():
+    scores = cached.score_distribution(project, period)
+    surveys = cached.survey_summary(project, period)
+    comments = cached.comments(project, period)
 
 left, right = st.columns(2)
 with left:

@@ -19,16 +19,19 @@ lang = current_language()
 project, period = filters.project.project_id, filters.period.label
 widgets.page_header(t("sla.title"), filters)
 
-with st.spinner(t("common.computing")):
-    values = cached.kpi_values(project, period, SLA_KPIS)
+with widgets.computing():
+    values = cached.kpi_values(project, period)
     series = cached.kpi_series(project, period, SLA_KPIS)
-    by_priority = cached.breakdown_series(project, period, "priority", SLA_KPIS).rename(
-        columns={"group": "priority"}
-    )
-
 for column, kpi_id in zip(st.columns(2), SLA_KPIS, strict=True):
     with column:
         widgets.chart(charts.catalogue_trend(series, kpi_id, lang))
+
+with widgets.computing():
+    by_priority = cached.breakdown_series(project, period, "priority", SLA_KPIS).rename(
+        columns={"group": "priority"}
+    )
+for column, kpi_id in zip(st.columns(2), SLA_KPIS, strict=True):
+    with column:
         widgets.chart(
             charts.grouped_trend(
                 by_priority,
@@ -52,7 +55,8 @@ st.subheader(t("sla.breaches"))
 clock = st.segmented_control(
     t("sla.clock"), CLOCKS, format_func=lambda c: t(f"sla.clock.{c}"), default=CLOCKS[0], key="sla_clock"
 )
-breaches = cached.breaches(project, period, clock or CLOCKS[0])
+with widgets.computing():
+    breaches = cached.breaches(project, period, clock or CLOCKS[0])
 st.caption(t("sla.breach_hint", count=len(breaches)))
 picked = widgets.table(breaches, name=f"sla-breaches-{clock}-{project}-{period}", height=360, selection=True)
 if picked.selection.rows:

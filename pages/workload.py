@@ -14,7 +14,7 @@ lang = current_language()
 project, period = filters.project.project_id, filters.period.label
 widgets.page_header(t("workload.title"), filters)
 
-with st.spinner(t("common.computing")):
+with widgets.computing():
     series = cached.kpi_series(project, period, ("staff_utilisation",))
     people = cached.utilisation_by_person(project, period)
     by_group, by_assignee = (

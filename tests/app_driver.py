@@ -1,16 +1,40 @@
-"""Driving app.py through Streamlit's AppTest: shared by the page tests and benchmarks/pages.py."""
+"""Driving app.py through Streamlit's AppTest and through a real `streamlit run` server with
+Chromium: shared by the dashboard tests and benchmarks/pages.py."""
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest, app_test
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
+from data import db
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "app.py"
 ADMIN = "admin"
 PASSWORD = "dashboard-test-pw"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SESSION_COOKIE = "srm_session"  # ui/auth.py: a login survives page loads through this cookie
+CHART = ".js-plotly-plot .main-svg"  # a plotly chart that has been drawn
+SERVER_OPTIONS = ("--server.address", "127.0.0.1", "--server.headless", "true")
+SERVER_START_SECONDS = 60
 
 
 @contextmanager
@@ -50,3 +74,44 @@ def open_app(page: str, params: dict[str, str], *, timeout: float = 180) -> AppT
         at.run()
     assert not at.exception, at.exception
     return at
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def streamlit_server(path: Path, log_path: Path) -> Iterator[str]:
+    """`streamlit run app.py` on a free port over the database at ``path``; its base URL."""
+    port = _free_port()
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", *SERVER_OPTIONS, "--server.port", str(port)],
+            cwd=ROOT,
+            env={**os.environ, db.ENV_VAR: str(path)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            _wait_healthy(base, server, log_path)
+            yield base
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+
+
+def _wait_healthy(base: str, server: subprocess.Popen, log_path: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                server.kill()
+                raise RuntimeError(f"streamlit did not start; see {log_path}") from None
+            time.sleep(0.5)

@@ -5,19 +5,19 @@ moves with the keyboard. Screenshots go to tests/artifacts/ for a person to look
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from app_driver import ADMIN, PASSWORD
+from app_driver import (
+    ADMIN,
+    CHART,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PASSWORD,
+    SESSION_COOKIE,
+    streamlit_server,
+)
 from export_fixture import PROJECT, make_report_db
 
 from analytics.periods import Period
@@ -29,62 +29,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SESSION_COOKIE = "srm_session"  # ui/auth.py: a login survives page loads through this cookie
-CHART = ".js-plotly-plot .main-svg"
-SERVER_OPTIONS = ("--server.address", "127.0.0.1", "--server.headless", "true")
-SERVER_START_SECONDS = 60
 LOAD_MS = 90_000  # a cold page on a machine shared with other test runs
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def streamlit_server(path: Path, log_path: Path) -> Iterator[str]:
-    """`streamlit run app.py` on a free port over the database at ``path``; its base URL."""
-    port = _free_port()
-    with log_path.open("w") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", *SERVER_OPTIONS, "--server.port", str(port)],
-            cwd=ROOT,
-            env={**os.environ, db.ENV_VAR: str(path)},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            _wait_healthy(base, server, log_path)
-            yield base
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
-
-
-def _wait_healthy(base: str, server: subprocess.Popen, log_path: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                server.kill()
-                pytest.fail(f"streamlit did not start; see {log_path}")
-            time.sleep(0.5)
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
 from analytics import changes, coverage, kpis, problems, satisfaction, trends, workload
@@ -31,8 +32,15 @@ def kpi_values(project_id: str, period: str, ids: tuple[str, ...] | None = None)
     return kpis.compute_kpis(cursor(), project_id, Period.parse(period), ids=list(ids) if ids else None)
 
 
+def kpi_series(project_id: str, period: str, ids: tuple[str, ...], count: int = 12) -> pd.DataFrame:
+    """``kpis.kpi_series`` of ``ids``, cached per engine query (shared by every page)."""
+    parts = [_series_of_query(project_id, period, group, count) for group in trends.query_groups(ids)]
+    combined = pd.concat(parts, ignore_index=True)
+    return combined[combined["kpi_id"].isin(ids)].reset_index(drop=True)
+
+
 @st.cache_data(ttl=_TTL, show_spinner=False)
-def kpi_series(project_id: str, period: str, ids: tuple[str, ...], count: int = 12):
+def _series_of_query(project_id: str, period: str, ids: tuple[str, ...], count: int) -> pd.DataFrame:
     return kpis.kpi_series(cursor(), project_id, Period.parse(period), count=count, ids=list(ids))
 
 

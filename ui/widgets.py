@@ -38,6 +38,12 @@ def page_header(title: str, filters) -> None:
     )
 
 
+def computing():
+    """The spinner of a section while its figures are computed: each section fetches just
+    before it draws, so the first charts show while later ones are still being computed."""
+    return st.spinner(t("common.computing"), show_time=True)
+
+
 def chart(fig: go.Figure, *, key: str | None = None) -> None:
     """A plotly figure as built by analytics/charts.py, with our template (not Streamlit's)."""
     if st.session_state.get("_meeting"):

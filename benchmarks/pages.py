@@ -1,0 +1,152 @@
+"""Dashboard page benchmarks (issue 4), on the demo database of a size (1M tickets by default).
+
+- AppTest through app.py, signed in: each page cold (every ui/ cache cleared) ≤ 2 s and a
+  warm rerun (same filters, cached figures) ≤ 0.5 s;
+- Chromium on `streamlit run app.py`: from navigation to the first drawn chart ≤ 3 s, for a
+  page whose figures the server has cached (any visitor after the first), and for a cold one.
+
+No floor: a page is many queries plus rendering, so the KPI section's floors are the reference.
+Run alone with ``python -m benchmarks.pages [--size 1m]``, or as the ``pages`` section of
+``python -m benchmarks.run``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from analytics.periods import Period
+from benchmarks.common import END_MONTH, RESULTS_DIR, demo_db, peak_rss_mb
+from data import db
+from reporting import users
+
+PAGES = ("overview", "sla", "incidents", "changes", "workload", "satisfaction")
+PROJECT = "demo-erp"
+COLD_TARGET, WARM_TARGET, BROWSER_TARGET = 2.0, 0.5, 3.0
+
+
+def _driver():
+    """tests/app_driver.py: the same sign-in and server handling as the dashboard tests."""
+    root = str(Path(__file__).resolve().parents[1] / "tests")
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    import app_driver
+
+    return app_driver
+
+
+def _app_db(label: str) -> tuple[Path, str]:
+    """A copy of the demo database (the app writes calendar tables and sessions into it) with
+    the test admin; the admin's session token."""
+    path = RESULTS_DIR / f"pages-{label}.duckdb"
+    source = demo_db(label)
+    db.close(source)
+    path.unlink(missing_ok=True)
+    path.with_suffix(".duckdb.wal").unlink(missing_ok=True)
+    shutil.copyfile(source, path)
+    driver = _driver()
+    admin = users.create_user(
+        path, username=driver.ADMIN, display_name="管理员", role="admin", password=driver.PASSWORD
+    )
+    return path, users.start_session(path, admin.user_id)
+
+
+def _timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def apptest_rows(label: str, period: Period) -> list[dict]:
+    import streamlit as st
+
+    driver = _driver()
+    rows = []
+    with driver.steady_navigation():
+        at = driver.open_app("overview", {"project": PROJECT, "kind": period.kind, "period": period.label})
+        for page in PAGES:
+            st.cache_data.clear()
+            at.switch_page(f"pages/{page}.py")
+            cold = _timed(at.run)
+            assert not at.exception, at.exception
+            warm = min(_timed(at.run) for _ in range(3))
+            rows.append(
+                _row(f"{label}: AppTest {page} cold page ({PROJECT} {period.label})", cold, COLD_TARGET)
+            )
+            rows.append(_row(f"{label}: AppTest {page} warm rerun", warm, WARM_TARGET))
+    return rows
+
+
+def browser_rows(label: str, path: Path, token: str, period: Period) -> list[dict]:
+    from playwright.sync_api import sync_playwright
+
+    driver = _driver()
+    query = f"project={PROJECT}&kind={period.kind}&period={period.label}"
+    rows = []
+    with (
+        driver.streamlit_server(path, RESULTS_DIR / f"pages-{label}-server.log") as base,
+        sync_playwright() as playwright,
+    ):
+        chromium = playwright.chromium.launch(executable_path=driver.CHROMIUM, args=driver.CHROMIUM_ARGS)
+        context = chromium.new_context(viewport={"width": 1600, "height": 1000})
+        context.add_cookies([{"name": driver.SESSION_COOKIE, "value": token, "url": base}])
+        tab = context.new_page()
+        tab.set_default_timeout(120_000)
+
+        def first_chart(page: str) -> float:
+            def navigate():
+                tab.goto(f"{base}/{page}?{query}")
+                tab.wait_for_selector(driver.CHART, state="visible")
+
+            return _timed(navigate)
+
+        # The root first: a fresh server routes deep links past app.py until it has run once.
+        tab.goto(f"{base}/?{query}")
+        tab.wait_for_selector(driver.CHART, state="visible")
+        for page in PAGES:
+            cold = first_chart(page) if page != "overview" else None
+            warm = min(first_chart(page) for _ in range(2))
+            if cold is not None:
+                rows.append(
+                    _row(f"{label}: Chromium {page} first chart, cold server cache", cold, BROWSER_TARGET)
+                )
+            rows.append(_row(f"{label}: Chromium {page} first chart, cached figures", warm, BROWSER_TARGET))
+        chromium.close()
+    return rows
+
+
+def run(label: str, *, browser: bool = True) -> list[dict]:
+    path, token = _app_db(label)
+    os.environ[db.ENV_VAR] = str(path)
+    rows = apptest_rows(label, END_MONTH)
+    db.close(path)  # the server process must be the file's only opener
+    if browser:
+        rows += browser_rows(label, path, token, END_MONTH)
+    return rows
+
+
+def _row(name: str, seconds: float, target: float) -> dict:
+    return {"name": name, "seconds": seconds, "floor": None, "target": target, "max_ratio": None}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from benchmarks.run import format_row
+
+    parser = argparse.ArgumentParser(description="Dashboard page benchmarks (issue 4)")
+    parser.add_argument("--size", default="1m", help="100k, 1m or 10m")
+    parser.add_argument("--no-browser", action="store_true", help="AppTest timings only")
+    args = parser.parse_args(argv)
+    lines = [format_row(row) for row in run(args.size, browser=not args.no_browser)]
+    print(f"[pages {args.size}]")
+    for line in lines:
+        print("  " + line, flush=True)
+    print(f"  peak memory {peak_rss_mb():,.0f} MB")
+    return sum(line.endswith("MISSED") for line in lines)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
