@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from analytics.kpis import CATALOGUE, breaches, compute_kpis, kpi_series
+from analytics.kpis import CATALOGUE, breaches, breakdowns, compute_kpis, kpi_series
 from analytics.periods import Period
 from data import db
 from data.projects import Project, get_project
@@ -37,6 +37,10 @@ from reporting.report_model import Cover, Paragraph, ReportContent, SignOff
 
 KINDS = ("external", "internal")
 TREND_PERIODS = {"month": 12, "quarter": 8, "half": 6, "year": 5}
+BREAKDOWNS = {
+    "external": ("kind", "priority", "category"),
+    "internal": ("kind", "priority", "category", "assignment_group"),
+}
 _BREACH_CLOCK = {"response_sla_rate": "response", "resolution_sla_rate": "resolution"}
 
 
@@ -58,6 +62,7 @@ class ReportContext:
     kpis: dict = field(default_factory=dict)
     series: pd.DataFrame | None = None  # period, start, kpi_id, value, target
     breaches: dict[str, pd.DataFrame] = field(default_factory=dict)  # clock → breaching tickets
+    breakdowns: dict[str, pd.DataFrame] = field(default_factory=dict)  # ticket column → KPIs per value
     carried_actions: list = field(default_factory=list)
 
     @property
@@ -104,11 +109,19 @@ def build_report(
         meta=meta or {},
         as_of=as_of,
         kpis=compute_kpis(con, project_id, period, as_of=as_of),
-        series=kpi_series(con, project_id, period, count=TREND_PERIODS[period.kind], as_of=as_of),
+        series=kpi_series(
+            con,
+            project_id,
+            period,
+            count=TREND_PERIODS[period.kind],
+            ids=report_sections.SERIES_KPIS,
+            as_of=as_of,
+        ),
         breaches={
             clock: breaches(con, project_id, period, clock, as_of=as_of)
             for clock in ("response", "resolution")
         },
+        breakdowns=breakdowns(con, project_id, period, BREAKDOWNS[kind], as_of=as_of),
         carried_actions=_carried_actions(con, project_id, period),
     )
     title = ctx.t(

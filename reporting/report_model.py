@@ -129,6 +129,12 @@ class ReportContent:
 
         return figure_image(chart.figure, fmt)
 
+    def draw_charts(self, fmt: str) -> None:
+        """Draw every chart in one batch, ahead of the renderers that ask for them one by one."""
+        from reporting.chart_images import figure_images
+
+        figure_images([chart.figure for chart in self.charts], fmt)
+
     def file_stem(self) -> str:
         kind = translate(f"report.kind.{self.kind}", self.lang)
         return f"{self.project_id}_{self.period}_{kind}"

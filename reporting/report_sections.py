@@ -14,7 +14,6 @@ from analytics.kpis import (
     CATALOGUE,
     HEADLINE,
     availability_by_service,
-    breakdown,
     calendar_coverage,
     major_changes,
     major_incidents,
@@ -41,6 +40,8 @@ SLA_TABLE_GROUPS = ("sla", "quality", "availability")
 CHANGE_KPIS = ("change_success_rate", "emergency_change_ratio")
 SATISFACTION_KPIS = ("csat_avg", "csat_satisfied_rate", "callback_24h_rate")
 VOLUME_KPIS = ("tickets_opened", "tickets_resolved", "backlog_end")
+# The KPIs whose series the charts draw: only these are computed over the trend periods.
+SERIES_KPIS = (*TREND_KPIS, *VOLUME_KPIS, "staff_utilisation", "csat_avg", "callback_24h_rate")
 
 
 def sections(ctx) -> tuple[Section, ...]:
@@ -227,7 +228,7 @@ def _breaches_by_priority(ctx) -> Table:
 
 def _progress(ctx):
     t = ctx.t
-    by_kind = breakdown(ctx.con, ctx.project.project_id, ctx.period, "kind", as_of=ctx.as_of)
+    by_kind = ctx.breakdowns["kind"]
     yield Table(
         "volumes",
         t("report.table.volumes"),
@@ -253,7 +254,7 @@ def _progress(ctx):
         lang=ctx.lang,
     )
     yield Chart("volumes", figure.layout.title.text, figure)
-    by_priority = breakdown(ctx.con, ctx.project.project_id, ctx.period, "priority", as_of=ctx.as_of)
+    by_priority = ctx.breakdowns["priority"]
     figure = charts.bar_chart(
         by_priority.rename(columns={"group": "priority"}),
         x="priority",
@@ -263,7 +264,7 @@ def _progress(ctx):
         lang=ctx.lang,
     )
     yield Chart("by_priority", figure.layout.title.text, figure)
-    by_category = breakdown(ctx.con, ctx.project.project_id, ctx.period, "category", as_of=ctx.as_of)
+    by_category = ctx.breakdowns["category"]
     figure = charts.bar_chart(
         by_category.head(10).rename(columns={"group": "category"}),
         x="category",
@@ -275,7 +276,7 @@ def _progress(ctx):
     )
     yield Chart("by_category", figure.layout.title.text, figure)
     if ctx.internal:
-        by_group = breakdown(ctx.con, ctx.project.project_id, ctx.period, "assignment_group", as_of=ctx.as_of)
+        by_group = ctx.breakdowns["assignment_group"]
         yield Table(
             "by_group",
             t("report.table.by_group"),

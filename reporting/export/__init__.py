@@ -86,20 +86,20 @@ def render_all(
     the PDF, PNG for DOCX and ZIP); Chrome draws the PNGs while weasyprint lays out the PDF."""
     formats = _checked(formats)
     report = progress or _silent
-    lang, charts = content.lang, content.charts
     needs_png = bool({"docx", "zip"} & set(formats))
-    png_first = needs_png and "pdf" not in formats
-    drawn = [(chart, "svg") for chart in charts if "pdf" in formats]
-    drawn += [(chart, "png") for chart in charts if png_first]
-    steps = len(drawn) + len(formats)
-    for done, (chart, fmt) in enumerate(drawn):
-        report(done / steps, translate("export.progress.charts", lang, done=done + 1, total=len(drawn)))
-        content.chart_image(chart, fmt)
+    first = "svg" if "pdf" in formats else "png" if needs_png else None
+    done = 0
+    if first:
+        count = len(content.charts)
+        report(0.0, translate("export.progress.charts", content.lang, count=count, fmt=first.upper()))
+        content.draw_charts(first)
+        done = 1
+    steps = done + len(formats)
     documents = {}
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pngs = pool.submit(lambda: [content.chart_image(chart, "png") for chart in charts if needs_png])
-        for index, fmt in enumerate(sorted(formats, key=RENDER_ORDER.index)):
-            report((len(drawn) + index) / steps, translate("export.progress.render", lang, fmt=fmt.upper()))
+        pngs = pool.submit(content.draw_charts, "png") if needs_png else None
+        for index, fmt in enumerate(sorted(formats, key=RENDER_ORDER.index), start=done):
+            report(index / steps, translate("export.progress.render", content.lang, fmt=fmt.upper()))
             if fmt in ("docx", "zip"):
                 pngs.result()  # raises here if a chart failed
             documents[fmt] = render(content, fmt)
