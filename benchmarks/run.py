@@ -35,10 +35,17 @@ def _pages(label: str) -> list[dict]:
     return pages.run("1m")  # the page targets (issue 4) are set at 1M tickets
 
 
+def _export(label: str) -> list[dict]:
+    from benchmarks import export
+
+    return export.run("1m")  # the export targets (issue 7) are set at 1M tickets
+
+
 # name → (runner, depends on the demo size)
 SECTIONS: dict[str, tuple[Callable[[str], list[dict]], bool]] = {
     "kpis": (_kpis, True),
     "imports": (_imports, False),
+    "export": (_export, False),
     "pages": (_pages, False),
 }
 PEAK_MEMORY_TARGET_MB = 2048
