@@ -197,7 +197,7 @@ def test_ids_priorities_and_kinds_are_realistic(demo):
         assert services == set(get_project(demo, project_id).policy.services)
 
 
-def workday_arrivals(demo, project_id: str) -> dict[date, int]:
+def arrivals_per_day(demo, project_id: str) -> dict[date, int]:
     return dict(
         demo.execute(
             "SELECT CAST(created_at AS DATE), count(*) FROM tickets WHERE project_id = ? GROUP BY 1",
@@ -208,7 +208,7 @@ def workday_arrivals(demo, project_id: str) -> dict[date, int]:
 
 @pytest.mark.parametrize("project_id", OFFICE_PROJECTS)
 def test_office_arrivals_peak_in_working_hours_and_dip_on_weekends_and_holidays(demo, project_id):
-    per_day = workday_arrivals(demo, project_id)
+    per_day = arrivals_per_day(demo, project_id)
     first = SESSION_END.shift(-23).start
     days = [first + timedelta(d) for d in range((SESSION_END.end - first).days)]
     workdays = [d for d in days if chinese_calendar.is_workday(d)]
@@ -236,7 +236,7 @@ def test_office_arrivals_peak_in_working_hours_and_dip_on_weekends_and_holidays(
 
 
 def test_round_the_clock_shop_is_busy_evenings_and_holidays_but_still_less_than_workdays(demo):
-    per_day = workday_arrivals(demo, "demo-mall")
+    per_day = arrivals_per_day(demo, "demo-mall")
     national_day = [date(2025, 10, d) for d in range(1, 9)]
     if SESSION_END.start < date(2025, 11, 1):
         pytest.skip("National Day 2025 is not in the session's data window")

@@ -3,7 +3,7 @@ monthly volumes, SLA targets as minute arrays, staff, and the months that go wro
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -66,9 +66,9 @@ class DemoProject:
     targets: Targets
     staff: Staff
     callback_share: float
-    slow_months: set[int] = field(default_factory=set)
-    late_callback_month: int = -1
-    outage_breach_month: int = -1
+    slow_months: set[int]  # resolution is slower: the KPI misses its target
+    late_callback_month: int  # many callbacks come after 24 h
+    outage_breach_month: int  # one outage breaks the availability target
 
     @property
     def pauses(self) -> bool:
@@ -103,7 +103,7 @@ def prepare_project(
         intensity=intensity,
         counts=counts,
         targets=_targets(policy),
-        staff=_staff(int(counts.mean()) if len(counts) else 0, rng),
+        staff=_staff(int(counts.mean()), rng),
         callback_share=CALLBACK_SHARE.get(policy.project_id, 0.82),
         slow_months={int(m) for m in slow},
         late_callback_month=int(late),
