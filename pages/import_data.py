@@ -18,6 +18,21 @@ from ui.i18n import t
 
 MAPPED_FIELDS = ("ticket_id", "timestamp", "status", "priority", "kind", "title", "created_at")
 OPTIONAL_FIELDS = ("priority", "kind", "title", "created_at")
+HISTORY_COLUMNS = (
+    "started_at",
+    "user_name",
+    "file_name",
+    "preset",
+    "target_table",
+    "rows_read",
+    "inserted",
+    "updated",
+    "unchanged",
+    "rejected",
+    "warnings",
+    "status",
+    "sha256",
+)
 
 st.title(t("import.title"))
 user = import_actions.importing_user()
@@ -200,6 +215,11 @@ with history_tab:
         history_project = default or next(iter(by_id))
         rows = import_actions.batches(history_project)
         if rows:
-            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+            frame = pd.DataFrame(rows)[list(HISTORY_COLUMNS)]
+            st.dataframe(
+                frame.rename(columns={c: t(f"import.history.{c}") for c in HISTORY_COLUMNS}),
+                hide_index=True,
+                width="stretch",
+            )
         else:
             st.info(t("import.history.empty"))

@@ -66,7 +66,7 @@ def test_a_project_manager_sees_the_form_template_and_history(app_db, tmp_path):
     assert [tab.label for tab in at.tabs] == ["导入文件", "导入模板", "导入记录"]
     assert at.selectbox(key="import_project").value == PROJECT
     history = at.tabs[2].dataframe[0].value
-    assert list(history["file_name"]) == ["工单.csv"]
+    assert list(history["文件名"]) == ["工单.csv"] and list(history["导入人"]) == ["pm"]
 
 
 def test_run_import_from_an_upload_reports_problems_and_records_the_user(app_db, tmp_path):

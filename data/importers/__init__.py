@@ -4,6 +4,26 @@
 unless the user asked to reject files with errors (the default) and there are some, writes
 everything in one transaction together with its ``import_batches`` row: a failure or a kill
 leaves the database exactly as it was.
+
+Decisions (also shown to users on the Import page):
+- Problems carry file, row (the spreadsheet row: header = 1; blank lines in a CSV are not
+  counted, quoted line breaks neither), column, value and reason. Errors exclude the row (the
+  whole file by default); warnings are imported and reported.
+- Storable but impossible (resolved/closed/first response before created, an outage ending
+  before it starts): imported as is, reported as a warning here and by the KPI engine's
+  data-quality findings, never silently dropped or "fixed".
+- Duplicate keys within a file: every row after the first is an error (the file contradicts
+  itself); with "import the valid rows" the first one is imported.
+- Text longer than ``staging.MAX_TEXT`` (4000) characters is cut there, with a warning.
+- Cells starting with = + - @ are stored as written; nothing here evaluates them (XLSX
+  formulas come in as their text); exports neutralise them, and so does the problems CSV.
+- Re-importing a file changes nothing (counts say "unchanged"); a newer export updates rows
+  by (project, key) and replaces the status history of the tickets whose history differs;
+  columns missing from a file keep their stored values.
+- A rejected file leaves no trace, not even an ``import_batches`` row.
+- Unknown project: an error naming ``projects load``, unless ``create_project`` (CLI
+  ``--create-project``) creates a minimal 24x7 project in the same transaction.
+- XLSX: the first sheet is read. Encodings: UTF-8 (BOM or not), else GB18030 (⊃ GBK).
 """
 
 from __future__ import annotations
@@ -135,7 +155,9 @@ def import_file(
             prepared = _prepare(cur, raw, label, preset, zone, table, _parse_mapping(mapping))
         errors = [p for p in prepared.problems if p.severity == ERROR]
         if errors and not valid_rows_only:
-            raise ImportRejected(f"{len(errors)} problems in {label}", prepared.problems)
+            raise ImportRejected(
+                f"{prepared.rejected} of {prepared.rows_read} rows have errors in {label}", prepared.problems
+            )
         if prepared.rejected == prepared.rows_read:
             raise ImportRejected(f"no valid rows in {label}", prepared.problems)
         report(0.6, "writing")
