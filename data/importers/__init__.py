@@ -72,6 +72,8 @@ _TEMP_TABLES = (
     "import_ordered",
     "import_tickets",
     "import_runs",
+    "import_history",
+    "import_history_diff",
 )
 
 

@@ -41,7 +41,7 @@ from data.importers.staging import (
 
 OPEN = "('new', 'in_progress', 'pending')"
 DONE = "('resolved', 'closed')"
-TICKET_COLUMNS = (
+CARRIED_COLUMNS = (  # ticket columns whose final value is the last event's
     "kind",
     "title",
     "category",
@@ -94,7 +94,7 @@ def derive_tickets(
         " SELECT *, lead(started_at) OVER w AS ended_at, lag(status) OVER w AS previous"
         " FROM runs WINDOW w AS (PARTITION BY ticket_id ORDER BY k)"
     )
-    carried = [c for c in TICKET_COLUMNS if c in columns]
+    carried = [c for c in CARRIED_COLUMNS if c in columns]
     finals = "".join(f", l.{quote(c)}" for c in carried)
     source_value = {c: f"l.{c}" if c in columns else "NULL" for c in SOURCE_LIFECYCLE}
     con.execute(
