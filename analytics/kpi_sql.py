@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import duckdb
 import pandas as pd
@@ -33,6 +33,7 @@ from analytics.sqltext import (
     values_cte,
 )
 
+CALLBACK_HOURS = 24  # callback_24h_rate: a callback within this many hours of resolution
 GROUP_COLUMNS = ("priority", "category", "tier", "assignment_group", "service", "kind", "assignee")
 
 
@@ -121,6 +122,7 @@ GROUP BY {s.group_by("c", "c.period")}"""
 
 
 def _resolved(s: Scope) -> str:
+    first, last = span_utc(s.periods, s.tz)  # callbacks of these tickets fall in [first, last + 24 h]
     hours = f"{minutes_between('c.created_at', 'c.resolved_at')} / 60.0"
     due = "c.resolution_minutes IS NOT NULL"
     resolution_rate = ratio(
@@ -138,7 +140,9 @@ callbacks AS (
     SELECT DISTINCT r.ticket_id
     FROM satisfaction AS f JOIN source AS r ON r.ticket_id = f.ticket_id
     WHERE f.project_id = {s.pid} AND f.kind = 'callback'
-      AND f.responded_at >= r.resolved_at AND f.responded_at <= r.resolved_at + INTERVAL '24 hours'
+      AND f.responded_at >= {lit(first)} AND f.responded_at <= {lit(last + timedelta(hours=CALLBACK_HOURS))}
+      AND f.responded_at >= r.resolved_at
+      AND f.responded_at <= r.resolved_at + INTERVAL '{CALLBACK_HOURS} hours'
 )
 SELECT c.period{s.dims("c")},
        COUNT(*) AS tickets_resolved,
