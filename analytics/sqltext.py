@@ -60,6 +60,17 @@ def periods_cte(periods: Sequence[Period], timezone: str) -> str:
     )
 
 
+def ranges_utc(periods: Sequence[Period], timezone: str) -> list[tuple[datetime, datetime]]:
+    """The periods' [start, end) instants, sorted, adjacent ones merged."""
+    merged: list[tuple[datetime, datetime]] = []
+    for start, end in sorted(p.bounds_utc(timezone) for p in periods):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
 def span_utc(periods: Sequence[Period], timezone: str) -> tuple[datetime, datetime]:
     """From the earliest start to the latest end: a range filter that lets the scan skip data."""
     bounds = [p.bounds_utc(timezone) for p in periods]
