@@ -314,6 +314,7 @@ def _major_incidents(ctx):
         Column(t("report.col.resolved_at"), DATETIME),
         Column(t("report.col.duration_hours"), "hours"),
         Column(t("report.col.status")),
+        Column(t("report.col.problem")),
     )
     rows = tuple(
         (
@@ -325,10 +326,23 @@ def _major_incidents(ctx):
             _local(r.resolved_at),
             r.duration_hours,
             _enum("status", r.status, ctx),
+            None if pd.isna(r.problem_id) else r.problem_id,
         )
         for r in found.itertuples()
     )
     yield _cut(ctx, Table("major_incidents", t("report.table.major_incidents"), columns, rows), len(rows))
+    if not found.empty:  # how long each was open, side by side: the handling at a glance
+        figure = charts.timeline(
+            found.head(DOCUMENT_ROWS),
+            start="created_at",
+            end="resolved_at",
+            row="ticket_id",
+            title=t("report.chart.major_incidents"),
+            lang=ctx.lang,
+            colour_by="priority",
+            hover="title",
+        )
+        yield Chart("major_incidents", figure.layout.title.text, figure)
 
 
 def _changes(ctx):
@@ -543,12 +557,8 @@ def _data_quality(ctx):
         "data_quality",
         t("report.table.data_quality"),
         (Column(t("report.col.finding")), Column(t("report.col.count"), "count")),
-        tuple((_finding_name(ctx, code), n) for code, n in counts.items()),
+        tuple((charts.value_name("finding", code, ctx.lang), n) for code, n in counts.items()),
     )
-
-
-def _finding_name(ctx, code: str) -> str:
-    return charts.value_name("finding", code, ctx.lang)
 
 
 # ── Excel appendix ───────────────────────────────────────────────────────────────────────────

@@ -16,6 +16,7 @@ from locales import translate
 from reporting.branding import Branding, load_branding
 from reporting.report_model import NUMERIC_UNITS, Chart, Paragraph, ReportContent, Subheading, Table
 
+CELL_PADDING = 2.5  # in Latin characters
 KEEP_TOGETHER_ROWS = 15  # shorter tables never split from their title or across pages
 _CSS = """
 @page {
@@ -176,17 +177,20 @@ def _table(content: ReportContent, table: Table) -> str:
 
 def column_widths(columns, rows: list[list[str]]) -> list[float]:
     """Column widths in % from the longest text (CJK counts double), so that weasyprint can lay
-    tables out in fixed mode: auto layout measures every cell twice and dominates render time."""
+    tables out in fixed mode: auto layout measures every cell twice and dominates render time.
+    A header may wrap between words, never inside one."""
     needs = []
     for index, column in enumerate(columns):
-        longest = max([_text_width(column.label) * 0.8] + [_text_width(row[index]) for row in rows[:200]])
-        needs.append(min(max(longest, 4.0), 40.0))  # long titles wrap rather than squeeze the rest
+        header = max(_text_width(word) for word in column.label.split() or [""])
+        longest = max([header] + [_text_width(row[index]) for row in rows[:200]])
+        needs.append(min(longest + CELL_PADDING, 40.0))  # long titles wrap rather than squeeze the rest
     total = sum(needs)
     return [100 * n / total for n in needs]
 
 
 def _text_width(text: str) -> float:
-    return sum(2.0 if ord(c) > 0x2E80 else 1.0 for c in text)
+    """Width in Latin characters: CJK characters are twice as wide, capitals a little wider."""
+    return sum(2.0 if ord(c) > 0x2E80 else 1.25 if c.isupper() else 1.0 for c in text)
 
 
 def _signoff(content: ReportContent) -> str:
