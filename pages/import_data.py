@@ -10,7 +10,7 @@ import streamlit as st
 
 from data.importers import PRESETS, ImportRejected, problems_csv
 from data.importers.event_log import STATUS_VALUES
-from data.importers.native import TABLES, template_xlsx
+from data.importers.native import STATUSES, TABLES, template_xlsx
 from ui import import_actions
 from ui.database import projects
 from ui.filters import current
@@ -73,26 +73,40 @@ def _event_log_mapping(upload) -> dict | None:
     columns = import_actions.file_columns(upload)
     st.caption(t("import.mapping.help"))
     chosen = {}
-    for name in MAPPED_FIELDS:
-        options = ["", *columns] if name in OPTIONAL_FIELDS else columns
-        chosen[name] = st.selectbox(t(f"import.mapping.field.{name}"), options, key=f"map_{name}")
+    for position, name in enumerate(MAPPED_FIELDS):
+        optional = name in OPTIONAL_FIELDS
+        options = ["", *columns] if optional else columns
+        # Logs usually start with id, time, status: a first guess the user corrects.
+        index = 0 if optional else min(position, len(columns) - 1)
+        chosen[name] = st.selectbox(
+            t(f"import.mapping.field.{name}"),
+            options,
+            index,
+            key=f"map_{name}",
+            format_func=lambda c: c or t("import.mapping.ignore"),
+        )
     mapping = {"columns": {k: v for k, v in chosen.items() if v}, "defaults": {}, "statuses": {}}
-    for name, values in (
-        ("kind", ["incident", "request", "problem", "change", "release"]),
-        ("priority", ["P1", "P2", "P3", "P4"]),
+    # Defaults for columns the log lacks: the commonest kind and a middle priority, so that
+    # a forgotten priority column does not fill the P1 figures.
+    for name, values, index in (
+        ("kind", ["incident", "request", "problem", "change", "release"], 0),
+        ("priority", ["P1", "P2", "P3", "P4"], 2),
     ):
         if not chosen[name]:
             mapping["defaults"][name] = st.selectbox(
-                t(f"import.mapping.default.{name}"), values, key=f"def_{name}"
+                t(f"import.mapping.default.{name}"), values, index, key=f"def_{name}"
             )
     formats = st.text_input(t("import.mapping.formats"), key="map_formats")
     if formats.strip():
         mapping["timestamp_formats"] = [f.strip() for f in formats.split(";") if f.strip()]
     st.markdown(t("import.mapping.statuses"))
+    choices = ["", *STATUS_VALUES]
     for value in import_actions.column_values(upload, chosen["status"]):
+        guess = STATUSES.get(value.strip().lower(), "")  # our own names, English or Chinese
         ours = st.selectbox(
             value,
-            ["", *STATUS_VALUES],
+            choices,
+            choices.index(guess),
             key=f"status_{value}",
             format_func=lambda s: s or t("import.mapping.ignore"),
         )
@@ -146,6 +160,7 @@ with import_tab:
     )
     if st.button(t("import.run"), type="primary", disabled=upload is None):
         bar = st.progress(0.0)
+        outcome = None
         with st.status(t("import.running"), expanded=True) as status:
 
             def progress(fraction: float, message: str) -> None:
@@ -153,7 +168,7 @@ with import_tab:
                 status.write(message)
 
             try:
-                result = import_actions.run_import(
+                outcome = import_actions.run_import(
                     upload,
                     progress,
                     preset=preset,
@@ -165,30 +180,33 @@ with import_tab:
                     user=user.username,
                     create_project=bool(new_project),
                 )
-            except ImportRejected as rejected:
-                status.update(label=t("import.rejected"), state="error")
-                st.error(t("import.rejected_detail", reason=str(rejected)))
-                _show_problems(rejected.problems, "problems_rejected")
-            except (KeyError, ValueError) as error:
-                status.update(label=t("import.failed"), state="error")
-                st.error(str(error.args[0] if isinstance(error, KeyError) else error))
-            else:
-                status.update(label=t("import.done"), state="complete")
-                counts = result.counts
-                st.success(
-                    t(
-                        "import.summary",
-                        file=result.file_name,
-                        table=result.table,
-                        read=result.rows_read,
-                        inserted=counts.inserted,
-                        updated=counts.updated,
-                        unchanged=counts.unchanged,
-                        rejected=result.rejected,
-                    )
+                status.update(label=t("import.done"), state="complete", expanded=False)
+            except (ImportRejected, KeyError, ValueError) as error:
+                outcome = error
+                failed = "import.rejected" if isinstance(error, ImportRejected) else "import.failed"
+                status.update(label=t(failed), state="error", expanded=False)
+        # The outcome goes below the status box, which collapses when it completes.
+        if isinstance(outcome, ImportRejected):
+            st.error(t("import.rejected_detail", reason=str(outcome)))
+            _show_problems(outcome.problems, "problems_rejected")
+        elif isinstance(outcome, KeyError | ValueError):
+            st.error(str(outcome.args[0] if isinstance(outcome, KeyError) else outcome))
+        elif outcome is not None:
+            counts = outcome.counts
+            st.success(
+                t(
+                    "import.summary",
+                    file=outcome.file_name,
+                    table=outcome.table,
+                    read=outcome.rows_read,
+                    inserted=counts.inserted,
+                    updated=counts.updated,
+                    unchanged=counts.unchanged,
+                    rejected=outcome.rejected,
                 )
-                if result.problems:
-                    _show_problems(result.problems, "problems_done")
+            )
+            if outcome.problems:
+                _show_problems(outcome.problems, "problems_done")
 
 with template_tab:
     chosen_table = st.selectbox(t("import.table"), list(TABLES), format_func=lambda x: t(f"import.table.{x}"))
