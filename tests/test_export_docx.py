@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from docx import Document
 from docx.oxml.ns import qn
 from export_fixture import EVIL_NARRATIVE, PROJECT, make_report_db
+from PIL import Image
 
 from analytics.kpis import CATALOGUE, compute_kpis
 from analytics.units import format_value
 from data import db
 from locales import translate
+from reporting.branding import ENV_VAR, load_branding
 from reporting.content import build_report
 from reporting.export import render
+from reporting.export.docx import render_docx
 
 SLA_ROWS = ("response_sla_rate", "resolution_sla_rate", "availability_pct")
 
@@ -96,3 +100,34 @@ def test_unmet_kpi_with_the_authors_analysis_and_hostile_text_kept_verbatim(repo
     assert "@SUM(A1) 数据库主库磁盘写满" in text and "+扩容并增加容量告警" in text
     assert "=cmd|' /C calc'!A0" in text, "Word shows the title as written (only Excel needs neutralising)"
     assert any("<b>not bold</b>" in p.text for p in document.paragraphs)
+
+
+def test_branding_file_sets_company_colours_and_logo(report, tmp_path, monkeypatch):
+    content, _, _ = report
+    Image.new("RGB", (120, 40), "#AA3300").save(tmp_path / "logo.png")
+    (tmp_path / "branding.toml").write_text(
+        '[company]\nname_zh = "示例科技 运维服务部"\nlogo = "logo.png"\n[colours]\nprimary = "#AA3300"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv(ENV_VAR, str(tmp_path / "branding.toml"))
+    branding = load_branding()
+    assert branding.company("zh_CN") == "示例科技 运维服务部" and branding.logo == tmp_path / "logo.png"
+    document = Document(io.BytesIO(render_docx(content, branding)))
+    assert document.sections[0].header.paragraphs[0].text.startswith("示例科技 运维服务部")
+    assert len(document.inline_shapes) == len(content.charts) + 1, "the logo on the cover"
+    assert 'w:fill="AA3300"' in document.element.body.xml, "table headers in the brand colour"
+    (tmp_path / "branding.toml").write_text('[colours]\nprimary = "red"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="primary"):
+        load_branding()
+
+
+def test_snapshot_is_json_with_the_reported_figures(report):
+    content, _, kpis = report
+    snapshot = json.loads(json.dumps(content.snapshot(), ensure_ascii=False))
+    assert snapshot["kpis"]["resolution_sla_rate"]["value"] == pytest.approx(
+        kpis["resolution_sla_rate"].value
+    )
+    assert snapshot["sections"] == [s.key for s in content.sections]
+    incidents = snapshot["tables"]["major_incidents"]["rows"]
+    assert {row[0] for row in incidents} >= {"EVIL-1", "EVIL-2"}
+    assert len(snapshot["charts"]) == len(content.charts)
