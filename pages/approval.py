@@ -8,6 +8,7 @@ import html
 import itertools
 import json
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
@@ -19,6 +20,7 @@ from reporting.deadlines import due_date
 from reporting.roles import PermissionDenied, may
 from ui import cached
 from ui.auth import current_user
+from ui.database import projects
 from ui.filters import current
 from ui.i18n import current_language, t
 from ui.workflow_ui import after_write, show_content, smtp_config
@@ -41,6 +43,12 @@ filters = current()
 lang = current_language()
 today = date.today()
 names = users.display_names(None)
+zones = {p.project_id: ZoneInfo(p.timezone) for p in projects()}
+
+
+def _local(moment, project_id: str) -> str:
+    """Timestamps are stored in UTC; people read them in the project's timezone."""
+    return moment.astimezone(zones.get(project_id, ZoneInfo("Asia/Shanghai"))).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _label(report: workflow.ReportView) -> str:
@@ -49,8 +57,7 @@ def _label(report: workflow.ReportView) -> str:
         project=report.project_id,
         period=report.period,
         kind=t(f"workflow.kind.{report.report_kind}"),
-        state=t(f"workflow.state.{report.state}"),
-    )
+    )  # no state: the selectbox keeps showing the label it had when chosen
 
 
 def _queue_table(reports: list[workflow.ReportView]) -> None:
@@ -160,7 +167,7 @@ def actions_panel(report: workflow.ReportView) -> None:
             t(
                 "workflow.last_comment",
                 who=names.get(event.actor_id, ""),
-                when=event.occurred_at.strftime("%Y-%m-%d %H:%M"),
+                when=_local(event.occurred_at, report.project_id),
                 comment=event.comment,
             )
         )
@@ -335,7 +342,7 @@ def versions_panel(report: workflow.ReportView) -> None:
                 "workflow.versions.item",
                 version=version.version,
                 approver=names.get(version.approver_id, ""),
-                when=version.approved_at.strftime("%Y-%m-%d %H:%M"),
+                when=_local(version.approved_at, report.project_id),
             )
             + "**"
         )
@@ -375,7 +382,7 @@ def audit_panel(report: workflow.ReportView) -> None:
     st.dataframe(
         pd.DataFrame(
             {
-                t("workflow.col.when"): [e.occurred_at.strftime("%Y-%m-%d %H:%M:%S") for e in events],
+                t("workflow.col.when"): [_local(e.occurred_at, report.project_id) for e in events],
                 t("workflow.col.who"): [names.get(e.actor_id, e.actor_id) for e in events],
                 t("workflow.col.action"): [t(f"workflow.action.{e.action}") for e in events],
                 t("workflow.col.from"): [

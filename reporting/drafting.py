@@ -14,7 +14,11 @@ from reporting.archive import Rendition, render
 from reporting.definitions import get_definition
 from reporting.roles import Actor, require
 from reporting.users import display_names
-from reporting.workflow import ReportView, get_report, transition
+from reporting.workflow import ReportView, WorkflowError, get_report, transition
+
+
+class RenderError(WorkflowError):
+    """The document could not be rendered, so the approval did not happen."""
 
 
 def report_meta(db_path, report: ReportView, lang: str, approver: Actor | None = None) -> dict:
@@ -65,9 +69,15 @@ def approve(
     """Render the document as approved by ``actor`` and freeze it in the approve transition."""
     report = get_report(db_path, actor, report_id)
     require(actor, "approve", report.project_id)  # before the costly rendering
-    rendition: Rendition = render(
-        report, report.narrative, report_meta(db_path, report, lang, actor), lang, db_path
-    )
+    try:
+        rendition: Rendition = render(
+            report, report.narrative, report_meta(db_path, report, lang, actor), lang, db_path
+        )
+    except Exception as exc:  # any renderer failure: say so, and approve nothing
+        raise RenderError(
+            "报告文件生成失败，报告未批准 / the document could not be rendered, nothing was approved: "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
     return transition(
         db_path,
         report_id,

@@ -74,7 +74,7 @@ def test_author_creates_and_submits_and_approver_sees_it_waiting(world, app):
     assert not at.exception, at.exception
     [report] = workflow.list_reports(path, cast.author)
     assert (report.state, report.period, report.report_kind) == ("draft", PERIOD.label, "external")
-    assert "草稿" in at.selectbox(key="approval_report").format_func(report.id)
+    assert "服务报告" in at.selectbox(key="approval_report").format_func(report.id)
 
     at.button(key="do_submit").click()
     at.run()

@@ -23,6 +23,7 @@ from workflow_helpers import PASSWORD, PROJECT, seed
 from analytics.periods import Period
 from data import db
 from data.demo import generate_demo
+from ui.auth import COOKIE
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -102,17 +103,21 @@ def _wait_idle(page) -> None:
     page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=TIMEOUT_MS)
 
 
-def _login(browser, url: str, username: str):
+def _login(browser, url: str, username: str, capture: dict):
     context = browser.new_context(
         locale="zh-CN", viewport={"width": 1400, "height": 1000}, accept_downloads=True
     )
-    page = context.new_page()
+    page = capture[username] = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(f"{url}/?project={PROJECT}&kind=month&period={PERIOD.label}")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
     page.get_by_text("当前用户").wait_for()
+    deadline = time.monotonic() + 30
+    while COOKIE not in {c["name"] for c in context.cookies()}:
+        assert time.monotonic() < deadline, "the login did not set the session cookie"
+        page.wait_for_timeout(200)
     # A fresh page load must keep the login: the session cookie, not the websocket, carries it.
     page.goto(f"{url}/approval?project={PROJECT}&kind=month&period={PERIOD.label}")
     page.get_by_role("heading", name="报告审批").wait_for()
@@ -125,21 +130,21 @@ def _click(page, name: str) -> None:
     _wait_idle(page)
 
 
-@pytest.fixture
-def pages_to_capture():
-    """Pages whose last state is saved as a screenshot, so a failure can be seen."""
-    pages = {}
-    yield pages
-    for name, page in pages.items():
-        if not page.is_closed():
-            _shot(page, f"last_{name}")
-
-
-def test_draft_return_fix_approve_download_verify(app_url, browser, pages_to_capture):
+def test_draft_return_fix_approve_download_verify(app_url, browser):
     url, path, stop_app = app_url
+    pages = {}
+    try:
+        _approval_round_trip(browser, url, pages)
+    except BaseException:
+        for name, page in pages.items():  # what the browser showed when it failed
+            _shot(page, f"failed_{name}")
+        raise
+    stop_app()
+    _check_database(path)
 
-    _, author = _login(browser, url, "pm")
-    pages_to_capture["author"] = author
+
+def _approval_round_trip(browser, url: str, pages_to_capture: dict) -> None:
+    _, author = _login(browser, url, "pm", pages_to_capture)
     author.get_by_text("新建报告草稿").click()
     _click(author, "创建草稿")
     author.get_by_text("操作已完成").wait_for()
@@ -147,8 +152,7 @@ def test_draft_return_fix_approve_download_verify(app_url, browser, pages_to_cap
     _click(author, "提交审批")
     author.get_by_text("操作已完成：提交审批").wait_for()
 
-    _, approver = _login(browser, url, "boss")
-    pages_to_capture["approver"] = approver
+    _, approver = _login(browser, url, "boss", pages_to_capture)
     approver.get_by_role("tab", name=re.compile("待我审批 \\(1\\)")).wait_for()
     approver.get_by_label("意见").fill("请补充数据库平台可用性的原因分析")
     _shot(approver, "2_approver_before_return")
@@ -164,6 +168,7 @@ def test_draft_return_fix_approve_download_verify(app_url, browser, pages_to_cap
     author.get_by_label("下期工作计划").fill("12月：数据库平台双机热备演练；补齐回访人手。")
     _click(author, "保存")
     author.get_by_text("操作已完成：保存").wait_for()
+    author.get_by_role("tab", name="审批操作").click()
     _click(author, "提交审批")
     author.get_by_text("操作已完成：提交审批").wait_for()
 
@@ -180,11 +185,10 @@ def test_draft_return_fix_approve_download_verify(app_url, browser, pages_to_cap
     assert hashlib.sha256(downloaded).hexdigest() in shown
     _click(approver, "校验完整性")
     approver.get_by_text("校验通过").wait_for()
+    _shot(approver, "3_approver_version_verified")
     approver.get_by_role("tab", name="审计记录").click()
-    _shot(approver, "3_approver_approved_audit")
-
-    stop_app()
-    _check_database(path)
+    _wait_idle(approver)
+    _shot(approver, "4_approver_audit_trail")
 
 
 def _check_database(path: Path) -> None:
