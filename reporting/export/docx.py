@@ -23,6 +23,13 @@ from reporting.report_model import NUMERIC_UNITS, Chart, Paragraph, ReportConten
 BODY_FONT = {"latin": "Calibri", "east_asia": "宋体"}
 HEADING_FONT = {"latin": "Calibri", "east_asia": "黑体"}
 CHART_WIDTH = Cm(16)
+SETTINGS_AFTER_UPDATE_FIELDS = (
+    "w:hdrShapeDefaults", "w:footnotePr", "w:endnotePr", "w:compat", "w:docVars", "w:rsids", "m:mathPr",
+    "w:attachedSchema", "w:themeFontLang", "w:clrSchemeMapping", "w:doNotIncludeSubdocsInStats",
+    "w:doNotAutoCompressPictures", "w:forceUpgrade", "w:captions", "w:readModeInkLockDown",
+    "w:smartTagType", "sl:schemaLibrary", "w:shapeDefaults", "w:doNotEmbedSmartTags", "w:decimalSymbol",
+    "w:listSeparator",
+)  # fmt: skip
 
 
 def render_docx(content: ReportContent, branding: Branding | None = None) -> bytes:
@@ -64,7 +71,8 @@ def _set_styles(doc, branding: Branding) -> None:
         _set_font(style, HEADING_FONT)
         style.font.size = Pt(size)
         style.font.color.rgb = colour
-    _set_font(doc.styles["Title"], HEADING_FONT)
+    for name in ("Title", "TOC Heading"):
+        _set_font(doc.styles[name], HEADING_FONT)
 
 
 def _page_setup(doc, content: ReportContent, branding: Branding) -> None:
@@ -148,7 +156,7 @@ def _document_control(doc, content: ReportContent) -> None:
 
 
 def _table_of_contents(doc, content: ReportContent) -> None:
-    doc.add_heading(translate("report.toc", content.lang), level=1)
+    doc.add_paragraph(translate("report.toc", content.lang), style="TOC Heading")  # not listed in itself
     paragraph = doc.add_paragraph()
     _field(paragraph, 'TOC \\o "1-2" \\h \\z \\u', translate("report.toc_update", content.lang))
     _page_break(doc)
@@ -243,4 +251,5 @@ def _update_fields_on_open(doc) -> None:
     """Ask Word to fill the TOC and page fields when the document is opened."""
     setting = OxmlElement("w:updateFields")
     setting.set(qn("w:val"), "true")
-    doc.settings.element.append(setting)
+    # Word rejects settings out of schema order: updateFields goes before these.
+    doc.settings.element.insert_element_before(setting, *SETTINGS_AFTER_UPDATE_FIELDS)
