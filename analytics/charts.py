@@ -147,13 +147,14 @@ def kpi_trend(
             y=_plain(values),
             mode="lines+markers",
             name=title,
+            showlegend=False,  # the title names it; the legend explains the target line
             line={"color": PALETTE[0], "width": 3},
             marker={"color": colours, "size": 11, "line": {"color": "white", "width": 1}},
         )
     )
     if targets.notna().any():
         fig.add_trace(_target_trace(labels, targets, lang))
-    fig.update_xaxes(tickangle=PERIOD_TICK_ANGLE)
+    fig.update_xaxes(tickangle=PERIOD_TICK_ANGLE, type="category")  # "2025" is a label, not a number
     return _finish(fig, title=title, unit=unit, lang=lang, height=height)
 
 
@@ -185,7 +186,7 @@ def grouped_trend(
     if target is not None:
         labels = period_labels(list(dict.fromkeys(frame[x])), lang)
         fig.add_trace(_target_trace(labels, pd.Series([target] * len(labels)), lang))
-    fig.update_xaxes(tickangle=PERIOD_TICK_ANGLE)
+    fig.update_xaxes(tickangle=PERIOD_TICK_ANGLE, type="category")  # "2025" is a label, not a number
     # A legend of several lines goes beside the plot, clear of the title above it.
     fig.update_layout(legend={"orientation": "v", "x": 1.01, "xanchor": "left", "y": 1, "yanchor": "top"})
     return _finish(fig, title=title, unit=unit, lang=lang, height=height)
@@ -259,6 +260,7 @@ def donut(
             marker={"colors": [_colour(names, c, i) for i, c in enumerate(codes)]},
             textinfo="percent+label",
             textposition="outside",
+            automargin=True,
         )
     )
     fig.update_layout(showlegend=False)

@@ -62,7 +62,7 @@ def format_change(current, reference, unit: str, lang: str) -> str:
 def axis_format(unit: str, lang: str) -> dict:
     """Plotly axis settings for a unit: tick format, suffix, hover precision."""
     if unit == "ratio":
-        return {"tickformat": ".0%", "hoverformat": ".1%"}
+        return {"tickformat": ".1~%", "hoverformat": ".1%"}  # "95%", "95.5%": no twin ticks
     if unit == "pct":
         return {"ticksuffix": "%", "hoverformat": ".2f"}
     if unit == "count":

@@ -115,3 +115,18 @@ def _wait_healthy(base: str, server: subprocess.Popen, log_path: Path) -> None:
                 server.kill()
                 raise RuntimeError(f"streamlit did not start; see {log_path}") from None
             time.sleep(0.5)
+
+
+# True once the page titled ``title`` shows a drawn plotly chart of its own (Streamlit keeps the
+# previous page's elements, marked data-stale, until the new run replaces them).
+_FRESH_CHART_JS = """title => {
+  const heading = document.querySelector('[data-testid="stMain"] h1');
+  if (!heading || heading.innerText.trim() !== title) return false;
+  return [...document.querySelectorAll('.js-plotly-plot .main-svg')].some(
+    svg => !svg.closest('[data-stale="true"]') && svg.getBoundingClientRect().height > 0);
+}"""
+
+
+def wait_for_first_chart(tab, title: str, timeout_ms: float = 120_000) -> None:
+    """Wait until the page titled ``title`` has drawn its first chart (Playwright page)."""
+    tab.wait_for_function(_FRESH_CHART_JS, arg=title, timeout=timeout_ms)

@@ -17,6 +17,7 @@ from app_driver import (
     PASSWORD,
     SESSION_COOKIE,
     streamlit_server,
+    wait_for_first_chart,
 )
 from export_fixture import PROJECT, make_report_db
 
@@ -119,18 +120,19 @@ def test_sidebar_link_keeps_the_filters_and_period_change_reaches_url_and_figure
     base, _, _ = app_server
     _open(page, f"{base}/?project={PROJECT}&kind=month")
     latest = Period.parse(re.search(r"period=([0-9-]+)", page.url).group(1))
-    before = _first_metric(page)
     _shot(page, "overview-zh")
 
     page.get_by_role("link", name="事件与问题").click()
     page.wait_for_url(re.compile(r"/incidents\?"))
-    page.wait_for_selector(CHART, state="visible")
+    wait_for_first_chart(page, "事件与问题", LOAD_MS)
     assert f"period={latest.label}" in page.url and f"project={PROJECT}" in page.url
     assert _title(page) == "事件与问题"
     _shot(page, "incidents-zh")
 
     page.get_by_role("link", name="总览").click()
     page.wait_for_url(re.compile(r"/overview\?|:\d+/\?"))
+    wait_for_first_chart(page, "总览", LOAD_MS)
+    before = _first_metric(page)
     older = latest.shift(-3)
     _sidebar(page).get_by_role("combobox", name="报告周期").click()
     page.get_by_role("option", name=older.display("zh_CN"), exact=True).click()
@@ -149,13 +151,13 @@ def test_meeting_mode_moves_by_keyboard_without_sidebar(page, app_server):
 
     page.keyboard.press("ArrowRight")
     page.wait_for_url(re.compile(r"/sla\?.*section=2"))
-    page.wait_for_selector(CHART, state="visible")
+    wait_for_first_chart(page, "SLA 达成", LOAD_MS)
     assert _title(page) == "SLA 达成"
     _shot(page, "meeting-section-2")
 
     page.keyboard.press("ArrowLeft")
     page.wait_for_url(re.compile(r"section=1"))
-    page.wait_for_selector("[data-testid='stMain'] h1:has-text('总览')")
+    wait_for_first_chart(page, "总览", LOAD_MS)
 
     page.keyboard.press("Escape")
     page.wait_for_function("() => !location.search.includes('meeting=1')")

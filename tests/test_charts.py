@@ -32,7 +32,7 @@ def test_kpi_trend_colours_points_against_the_target_by_direction():
     assert list(line.x) == ["2026年1月", "2026年2月", "2026年3月", "2026年4月"]
     assert line.y[2] is None, "a gap stays a gap, not a zero"
     assert target.name == "目标" and set(target.y) == {0.95}
-    assert fig.layout.yaxis.tickformat == ".0%"
+    assert fig.layout.yaxis.tickformat == ".1~%"
 
     lower = charts.kpi_trend(
         _series([3.0, 5.0], target=4.0), title="MTTR", unit="hours", lang="en", direction="lower"
@@ -152,3 +152,10 @@ def test_kpi_trend_starts_where_the_data_starts():
     assert list(line.x) == ["March 2026", "April 2026", "May 2026"]
     assert list(line.y) == [0.9, None, 0.95]
     assert list(target.x) == list(line.x)
+
+
+def test_yearly_periods_stay_categories_not_numbers():
+    frame = pd.DataFrame({"period": ["2024", "2025"], "value": [0.9, 0.95], "target": 0.9})
+    fig = charts.kpi_trend(frame, title="t", unit="ratio", lang="en")
+    assert fig.layout.xaxis.type == "category"
+    assert list(fig.data[0].x) == ["2024", "2025"]

@@ -15,7 +15,7 @@ from ui.i18n import t
 
 PARAM = "meeting"
 SECTION_PARAM = "section"
-_STATE = "_meeting"  # read by ui.widgets.chart to enlarge chart text
+_STATE = "_meeting"
 
 # Static CSS only (no user data): hide the sidebar and header, widen the page, enlarge type.
 _CSS = """
@@ -35,6 +35,11 @@ section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
 
 def requested() -> bool:
     return st.query_params.get(PARAM) == "1"
+
+
+def active() -> bool:
+    """This run draws a meeting screen (set by ``present`` before the page runs)."""
+    return bool(st.session_state.get(_STATE))
 
 
 def enter_button(pages: Sequence, current) -> None:

@@ -17,6 +17,8 @@ import streamlit as st
 from analytics import charts, units
 from analytics.kpi_catalogue import CATALOGUE
 from locales import catalogue, translate
+from reporting.export.xlsx import neutralise
+from ui import meeting
 from ui.i18n import current_language, t
 
 MEETING_FONT_SIZE = 22  # meeting mode: the back row of the room must read the axis labels
@@ -46,7 +48,7 @@ def computing():
 
 def chart(fig: go.Figure, *, key: str | None = None) -> None:
     """A plotly figure as built by analytics/charts.py, with our template (not Streamlit's)."""
-    if st.session_state.get("_meeting"):
+    if meeting.active():
         fig = go.Figure(fig).update_layout(font_size=MEETING_FONT_SIZE, title_font_size=MEETING_FONT_SIZE + 6)
     st.plotly_chart(fig, theme=None, width="stretch", config=_PLOTLY_CONFIG, key=key)
 
@@ -115,7 +117,8 @@ def table(frame: pd.DataFrame, *, name: str, height: int | str = "auto", selecti
         on_select="rerun" if selection else "ignore",
         selection_mode="single-row",
     )
-    download_buttons(shown, name=name)
+    if not meeting.active():  # nobody downloads from the meeting-room screen
+        download_buttons(shown, name=name)
     return event
 
 
@@ -138,19 +141,17 @@ def column_label(column: str, lang: str) -> str:
 
 
 def download_buttons(frame: pd.DataFrame, *, name: str) -> None:
-    """CSV (UTF-8 with BOM, so Excel reads the Chinese) and XLSX of ``frame``, made on click."""
-    left, right, _ = st.columns([1, 1, 4])
-    with left:
+    """CSV and XLSX of ``frame``, made when clicked."""
+    with st.container(horizontal=True):
         st.download_button(
             t("common.download_csv"),
-            data=lambda: frame.to_csv(index=False).encode("utf-8-sig"),
+            data=lambda: csv_bytes(frame),
             file_name=f"{name}.csv",
             mime="text/csv",
             icon=":material/download:",
             key=f"csv-{name}",
             on_click="ignore",
         )
-    with right:
         st.download_button(
             t("common.download_xlsx"),
             data=lambda: xlsx_bytes(frame, sheet=name),
@@ -162,9 +163,14 @@ def download_buttons(frame: pd.DataFrame, *, name: str) -> None:
         )
 
 
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """UTF-8 with BOM, so that Excel reads the Chinese; formula-like text neutralised."""
+    return _spreadsheet_safe(frame).to_csv(index=False).encode("utf-8-sig")
+
+
 def xlsx_bytes(frame: pd.DataFrame, *, sheet: str) -> bytes:
     """One sheet; Excel cannot store time zones, so aware timestamps are written as UTC."""
-    plain = frame.copy()
+    plain = _spreadsheet_safe(frame)
     for column in plain.columns:
         if isinstance(plain[column].dtype, pd.DatetimeTZDtype):
             plain[column] = plain[column].dt.tz_convert("UTC").dt.tz_localize(None)
@@ -197,6 +203,17 @@ def anomaly_list(anomalies: Sequence, values: dict) -> None:
             )
         rows.append({"anomaly": t(f"anomaly.kind.{anomaly.kind}"), "subject": subject, "detail": detail})
     table(pd.DataFrame(rows), name="anomalies")
+
+
+def _spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """User text such as ``=cmd|…`` stays text in Excel (the report export's rule)."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if not pd.api.types.is_numeric_dtype(safe[column]) and not pd.api.types.is_datetime64_any_dtype(
+            safe[column]
+        ):
+            safe[column] = safe[column].map(neutralise)
+    return safe
 
 
 def _is_share(column: str) -> bool:
