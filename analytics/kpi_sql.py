@@ -351,15 +351,11 @@ def run_families(
     if scope.groups:
         families = [f for f in families if f.groupable]
     ensure_calendar(con, scope.policy.calendar)
-
     # On the caller's cursor (other cursors would not see the rows of a transaction the caller
     # has open). Per-period families go out as one statement: one round trip, and DuckDB runs
     # their independent pipelines side by side.
     if scope.groups:
         return [con.execute(f.sql(scope)).df() for f in families]
-    parts = [f"({f.sql(scope)}) AS f{i}" for i, f in enumerate(families)]
-    return [
-        con.execute(
-            "SELECT * FROM " + " FULL JOIN ".join(parts[:1] + [f"{p} USING (period)" for p in parts[1:]])
-        ).df()
-    ]
+    first, *others = [f"({f.sql(scope)}) AS f{i}" for i, f in enumerate(families)]
+    joined = "".join(f" FULL JOIN {part} USING (period)" for part in others)
+    return [con.execute(f"SELECT * FROM {first}{joined}").df()]
