@@ -151,10 +151,18 @@ def cmd_users_add(args: argparse.Namespace) -> int:
 
 
 def cmd_reports_draft(args: argparse.Namespace) -> int:
-    from reporting import users, workflow
+    from analytics.periods import Period
+    from reporting import escalation, users, workflow
 
     author = users.project_author(args.db, args.project, args.author)
     report = workflow.create_draft(args.db, author, args.project, args.period, args.kind)
+    anomalies, delivery = escalation.escalate_anomalies(
+        args.db, args.project, Period.parse(report.period), report.id
+    )
+    for anomaly in anomalies:
+        print(f"anomaly {anomaly.kind}: {anomaly.detail}", file=sys.stderr)
+    for error in delivery.errors:
+        print(f"warning: {error}", file=sys.stderr)
     print(
         f"draft {report.id} {report.project_id} {report.period} {report.report_kind}, due {report.due_date}"
     )

@@ -180,9 +180,12 @@ def _approval_round_trip(browser, url: str, pages_to_capture: dict) -> None:
     shown = approver.get_by_text(re.compile(r"SHA-256 [0-9a-f]{64}")).inner_text()
     with approver.expect_download() as download_info:
         approver.get_by_role("button", name="下载归档文件").click()
-    downloaded = Path(download_info.value.path()).read_bytes()
+    downloaded_path = Path(download_info.value.path())
+    downloaded = downloaded_path.read_bytes()
     assert downloaded[:2] == b"PK", "the archived file is a .docx (zip container)"
     assert hashlib.sha256(downloaded).hexdigest() in shown
+    approver.locator("input[type=file]").set_input_files(str(downloaded_path))  # 校验下载的文件
+    approver.get_by_text("该文件与 V1 完全一致").wait_for()
     _click(approver, "校验完整性")
     approver.get_by_text("校验通过").wait_for()
     _shot(approver, "3_approver_version_verified")
