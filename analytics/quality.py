@@ -18,8 +18,6 @@ from analytics.periods import Period
 from analytics.sqltext import lit
 from data.projects import get_project
 
-OPEN_KINDS_WITH_RESOLUTION = ("incident", "request", "problem")
-
 
 @dataclass(frozen=True)
 class Finding:
