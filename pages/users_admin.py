@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import streamlit as st
 
-from data.models import ROLES
-from reporting import users
+from analytics.periods import KINDS as PERIOD_KINDS
+from data.models import REPORT_KINDS, ROLES
+from reporting import definitions, users
 from reporting.roles import PermissionDenied
 from ui.auth import current_user
 from ui.database import projects
@@ -40,7 +43,7 @@ st.dataframe(
 def _saved(message: str, call) -> None:
     try:
         call()
-    except (users.UserError, PermissionDenied) as exc:
+    except (users.UserError, PermissionDenied, ValueError) as exc:
         st.error(str(exc))
         return
     st.session_state["_users_saved"] = message
@@ -102,3 +105,39 @@ with right:
                     None, user, name, role=role, projects=chosen, active=active, password=password or None
                 ),
             )
+
+st.divider()
+st.subheader(t("workflow.definitions.title"))
+st.caption(t("workflow.definitions.help"))
+c1, c2, c3 = st.columns(3)
+def_project = c1.selectbox(t("workflow.users.projects"), project_ids, key="def_project")
+def_kind = c2.selectbox(
+    t("workflow.new_draft.kind"), REPORT_KINDS, format_func=lambda k: t(f"workflow.kind.{k}"), key="def_kind"
+)
+def_period = c3.selectbox(
+    t("filters.period_kind"), PERIOD_KINDS, format_func=lambda k: t(f"period_kind.{k}"), key="def_period"
+)
+existing = definitions.get_definition(None, def_project, def_kind, def_period) if def_project else None
+with st.form(f"definition_{def_project}_{def_kind}_{def_period}"):
+    goal = st.text_area(t("workflow.definitions.goal"), existing.goal if existing else "")
+    audience = st.text_input(t("workflow.definitions.audience"), existing.audience if existing else "")
+    sources = st.text_area(t("workflow.definitions.data_sources"), existing.data_sources if existing else "")
+    recipients = st.text_input(
+        t("workflow.definitions.recipients"),
+        ", ".join(json.loads(existing.recipients or "[]")) if existing else "",
+    )
+    if st.form_submit_button(t("workflow.users.save")) and def_project:
+        _saved(
+            t("workflow.users.saved"),
+            lambda: definitions.save_definition(
+                None,
+                user,
+                project_id=def_project,
+                report_kind=def_kind,
+                period_kind=def_period,
+                goal=goal,
+                audience=audience,
+                data_sources=sources,
+                recipients=[r.strip() for r in recipients.split(",") if r.strip()],
+            ),
+        )

@@ -124,7 +124,15 @@ def test_customer_sees_no_drafts_and_no_buttons(world, app):
 
 
 def test_users_page_is_for_admins_only(world, app):
+    path, _ = world
     at = app("admin", page="users_admin")
     assert at.dataframe and "pm" in at.dataframe[0].value.iloc[:, 0].tolist()
+    at.text_area[0].input("向客户通报本月SLA达成")
+    at.button(key="FormSubmitter:definition_demo-erp_external_month-保存").click()
+    at.run()
+    assert not at.exception, at.exception
+    from reporting.definitions import get_definition
+
+    assert get_definition(path, PROJECT, "external", "month").goal == "向客户通报本月SLA达成"
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         app("pm", page="users_admin")  # not registered for an author at all

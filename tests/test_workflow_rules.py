@@ -242,3 +242,29 @@ def test_bad_narrative_is_refused(world):
         )
     with pytest.raises(WorkflowError, match="unknown narrative"):
         act(path, cast, report, "edit", "author", narrative={"<script>": "x"})
+
+
+def test_report_definition_feeds_the_document_meta(world):
+    from reporting import definitions, drafting
+
+    path, cast = world
+    report = workflow.create_draft(path, cast.author, PROJECT, OCT, "external")
+    default = drafting.report_meta(path, report, "zh_CN")
+    assert default["author"] == "Pm" and default["version"] == "V1" and default["goal"]
+    with pytest.raises(PermissionDenied):
+        definitions.save_definition(
+            path, cast.author, project_id=PROJECT, report_kind="external", period_kind="month",
+            goal="x", audience="x", data_sources="x",
+        )  # fmt: skip
+    definitions.save_definition(
+        path, cast.admin, project_id=PROJECT, report_kind="external", period_kind="month",
+        goal="向示例集团通报ERP运维SLA", audience="示例集团信息中心", data_sources="ITSM",
+        recipients=["cio@example.com"],
+    )  # fmt: skip
+    meta = drafting.report_meta(path, report, "zh_CN", approver=cast.approver)
+    assert (meta["goal"], meta["audience"], meta["data_sources"]) == (
+        "向示例集团通报ERP运维SLA",
+        "示例集团信息中心",
+        "ITSM",
+    )
+    assert meta["approver"] == "Boss" and meta["status"] == "已批准"
