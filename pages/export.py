@@ -19,6 +19,7 @@ user = current_user()
 project, period = filters.project.project_id, filters.period.label
 widgets.page_header(t("export.title"), filters)
 st.caption(t("export.intro"))
+export_actions.warm_up()
 
 with st.form("export"):
     kind = st.radio(

@@ -7,14 +7,23 @@ placeholders for the text still to be written.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 from analytics.periods import Period
+from reporting.chart_images import ChartExportError, ensure_server
 from reporting.drafting import report_meta
 from reporting.export import ExportedFile, export_documents
 from reporting.roles import Actor
 from reporting.workflow import list_reports
 from ui.database import cursor
+
+
+def warm_up() -> None:
+    """Start Chrome for the charts while the user is still choosing (it takes seconds). Without
+    Chrome the page still works for Excel; a chart format then reports the problem."""
+    with contextlib.suppress(ChartExportError):
+        ensure_server()
 
 
 def export_kinds(user: Actor) -> tuple[str, ...]:

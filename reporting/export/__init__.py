@@ -18,6 +18,7 @@ import duckdb
 
 from analytics.periods import Period
 from locales import translate
+from reporting.chart_images import ensure_server
 from reporting.report_model import ReportContent
 
 Progress = Callable[[float, str], None]
@@ -142,6 +143,8 @@ def export_documents(
     formats = _checked(formats)
     report = progress or _silent
     report(0.0, translate("export.progress.data", lang))
+    if {"docx", "pdf", "zip"} & set(formats):
+        ensure_server()  # Chrome starts in the background while DuckDB computes the figures
     content = build_report(con, project_id, period, kind, lang, narrative=narrative, meta=meta)
     path = database_path(con)
     documents = {}
