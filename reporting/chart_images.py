@@ -1,21 +1,27 @@
 """Plotly figures → static images with kaleido on Debian's chromium.
 
-One kaleido server per process (starting Chrome costs ~2 s; a figure on a warm server
-~0.15 s), drawing each batch of figures on two tabs at once. SVG keeps the PDF vector; PNG
-goes into the DOCX and the chart ZIP. Chinese glyphs come from fonts-noto-cjk, which Chrome
-finds through fontconfig, so the figures name it first.
+One chart server per process: Chrome with two kaleido tabs, started once (~2 s) and drawing
+each batch of figures on both tabs at once. It is kaleido's own ``Kaleido`` with one change:
+kaleido reloads a tab's page (plotly.js, ~0.3 s of CPU) after every figure, which made the
+figures of one report cost more than everything else in the export together; the tab is
+reused instead (images are byte-identical) and reloaded only every ``RELOAD_EVERY`` figures to
+keep its memory bounded. ``kaleido.start_sync_server`` cannot be told to do that.
+
+SVG keeps the PDF vector; PNG goes into the DOCX and the chart ZIP. Chinese glyphs come from
+fonts-noto-cjk, which Chrome finds through fontconfig, so the figures name it first.
 """
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import hashlib
 import json
 import os
 import shutil
-import tempfile
 import threading
 from collections.abc import Sequence
-from pathlib import Path
+from concurrent.futures import Future
 
 import kaleido
 import plotly.graph_objects as go
@@ -23,23 +29,68 @@ import plotly.graph_objects as go
 CJK_FONT_FAMILY = '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", sans-serif'
 WIDTH, HEIGHT = 900, 420  # pixels; printed 16–17 cm wide
 TABS = 2  # Chrome tabs drawing in parallel: the machine's two cores
+RELOAD_EVERY = 100  # figures per tab between page reloads
 PNG_SCALE = 2  # crisp in Word at a printed width of ~16 cm
+RENDER_TIMEOUT = 120  # seconds for one batch
 CACHE_SIZE = 256
 
-# The sync server answers through one shared queue: concurrent callers (Streamlit sessions)
-# could otherwise receive each other's images. The lock also guards the image cache.
-_lock = threading.Lock()
+_lock = threading.Lock()  # guards the server's start and the image cache
 _cache: dict[tuple, bytes] = {}
+_server: _ChartServer | None = None
 
 
 class ChartExportError(RuntimeError):
     """Chrome is missing or failed to render a figure."""
 
 
+class _TabReusingKaleido(kaleido.Kaleido):
+    _drawn = 0
+
+    async def _return_kaleido_tab(self, tab) -> None:
+        self._drawn += 1
+        if self._drawn % RELOAD_EVERY == 0:
+            await super()._return_kaleido_tab(tab)  # reloads the page
+        else:
+            await self.tabs_ready.put(tab)
+
+
+class _ChartServer:
+    """Kaleido on an event loop of its own thread; Chrome starts in the background."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        threading.Thread(target=self.loop.run_forever, name="chart-server", daemon=True).start()
+        self.ready: Future = asyncio.run_coroutine_threadsafe(self._open(), self.loop)
+        atexit.register(self.close)
+
+    async def _open(self) -> kaleido.Kaleido:
+        browser = _TabReusingKaleido(n=TABS)
+        await browser.open()
+        return browser
+
+    def draw(self, specs: list[dict], opts: dict) -> list[bytes]:
+        browser = self.ready.result(RENDER_TIMEOUT)
+
+        async def batch() -> list[bytes]:
+            return await asyncio.gather(*(browser.calc_fig(spec, opts=opts) for spec in specs))
+
+        return asyncio.run_coroutine_threadsafe(batch(), self.loop).result(RENDER_TIMEOUT)
+
+    def failed(self) -> bool:
+        """Chrome did not start: the next export tries again."""
+        return self.ready.done() and self.ready.exception() is not None
+
+    def close(self) -> None:
+        if self.ready.done() and not self.failed():
+            asyncio.run_coroutine_threadsafe(self.ready.result().close(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+
+
 def ensure_server() -> None:
-    """Start the process-wide kaleido server once; later calls are free."""
+    """Start the process-wide chart server once (returns at once; Chrome starts meanwhile)."""
+    global _server
     with _lock:
-        if kaleido._global_server.is_running():
+        if _server is not None and not _server.failed():
             return
         if not (
             os.environ.get("BROWSER_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
@@ -48,7 +99,7 @@ def ensure_server() -> None:
                 "未找到 Chromium（apt-get install chromium）/ chromium not found: install Debian's "
                 "chromium or set BROWSER_PATH; no browser is downloaded at run time"
             )
-        kaleido.start_sync_server(n=TABS, silence_warnings=True)
+        _server = _ChartServer()
 
 
 def clear_cache() -> None:
@@ -66,34 +117,29 @@ def figure_images(figs: Sequence[go.Figure], fmt: str) -> list[bytes]:
     tabs, and once per process: a report exported as DOCX, then PDF, then ZIP reuses them."""
     if fmt not in ("svg", "png"):
         raise ValueError(f"chart format {fmt!r}: expected svg or png")
-    texts = [fig.to_json() for fig in figs]
-    keys = [(hashlib.sha256(text.encode()).hexdigest(), fmt) for text in texts]
-    ensure_server()
-    opts = {"format": fmt, "width": WIDTH, "height": HEIGHT, "scale": PNG_SCALE if fmt == "png" else 1}
+    keys, texts = [], {}
+    for fig in figs:
+        text = fig.to_json()
+        key = (hashlib.sha256(text.encode()).hexdigest(), fmt)
+        keys.append(key)
+        texts[key] = text
     with _lock:
-        missing = {key: text for key, text in zip(keys, texts, strict=True) if key not in _cache}
-        if missing:
-            _draw(missing, fmt, opts)
-        return [_cache[key] for key in keys]
-
-
-def _draw(missing: dict[tuple, str], fmt: str, opts: dict) -> None:
-    """Draw ``missing`` (cache key → figure JSON) into the cache; the caller holds the lock."""
-    with tempfile.TemporaryDirectory(prefix="charts-") as folder:
-        paths = {key: Path(folder) / f"{n}.{fmt}" for n, key in enumerate(missing)}
-        jobs = [
-            {"fig": _printable(text), "path": str(paths[key]), "opts": opts} for key, text in missing.items()
-        ]
+        found = {key: _cache[key] for key in texts if key in _cache}
+    missing = {key: text for key, text in texts.items() if key not in found}
+    if missing:
+        ensure_server()
+        opts = {"format": fmt, "width": WIDTH, "height": HEIGHT, "scale": PNG_SCALE if fmt == "png" else 1}
         try:
-            errors = kaleido.write_fig_from_object_sync(jobs)
+            images = _server.draw([_printable(text) for text in missing.values()], opts)
         except Exception as exc:
             raise ChartExportError(f"kaleido failed to render {fmt} charts: {exc}") from exc
-        if errors:  # the server hands errors back as values
-            raise ChartExportError(f"kaleido failed to render {fmt} charts: {errors[0]}")
-        while len(_cache) + len(missing) > CACHE_SIZE and _cache:
-            _cache.pop(next(iter(_cache)))  # oldest first: dicts keep insertion order
-        for key, path in paths.items():
-            _cache[key] = path.read_bytes()
+        drawn = dict(zip(missing, images, strict=True))
+        found |= drawn
+        with _lock:
+            while _cache and len(_cache) + len(drawn) > CACHE_SIZE:
+                _cache.pop(next(iter(_cache)))  # oldest first: dicts keep insertion order
+            _cache.update(drawn)
+    return [found[key] for key in keys]
 
 
 def _printable(figure_json: str) -> dict:
