@@ -105,7 +105,7 @@ def clock_ctes(
     }
     pause_join = ""
     if "resolution" in clocks and policy.pause_statuses:
-        ctes.append(_pause_ctes(policy, project_id, as_of, clock, wall))
+        ctes.append(_pause_ctes(policy, project_id, source, as_of, clock, wall))
         pause_join = "LEFT JOIN pauses AS p ON p.ticket_id = c.ticket_id"
         used["resolution"] += (
             " - CASE WHEN c.on_24x7 THEN COALESCE(p.paused_wall, 0) ELSE COALESCE(p.paused_business, 0) END"
@@ -123,20 +123,24 @@ def clock_ctes(
     return ",\n".join(ctes)
 
 
-def _pause_ctes(policy: Policy, project_id: str, as_of: datetime, clock: Clock, wall: Clock) -> str:
+def _pause_ctes(
+    policy: Policy, project_id: str, source: str, as_of: datetime, clock: Clock, wall: Clock
+) -> str:
     """pause_spans / pauses: time in pause statuses inside each ticket's created → resolved
-    span, on the project calendar and on 24×7 (the target decides which one counts)."""
+    span, on the project calendar and on 24×7 (the target decides which one counts). Read
+    from ``source`` itself, so that clock_src has one reader and needs no materialising."""
     start, end = ("pa", "ps.span_start", "ps.span_start_local"), ("pb", "ps.span_end", "ps.span_end_local")
+    resolution_end = f"COALESCE(c.resolved_at, {lit(as_of)})"
     span_start = "GREATEST(t.started_at, c.created_at)"
-    span_end = "LEAST(COALESCE(t.ended_at, c.resolution_end), c.resolution_end)"
+    span_end = f"LEAST(COALESCE(t.ended_at, {resolution_end}), {resolution_end})"
     return f"""pause_spans AS (
     SELECT c.ticket_id, {span_start} AS span_start, {span_end} AS span_end
            {clock.with_local(span_start, "span_start_local")}{clock.with_local(span_end, "span_end_local")}
     FROM ticket_status_history AS t
-    JOIN clock_src AS c ON c.ticket_id = t.ticket_id
+    JOIN {source} AS c ON c.ticket_id = t.ticket_id
     WHERE t.project_id = {lit(project_id)} AND t.status IN {in_list(policy.pause_statuses)}
       AND {valid_sql("ticket_status_history", as_of)}
-      AND t.started_at < c.resolution_end AND COALESCE(t.ended_at, c.resolution_end) > c.created_at
+      AND t.started_at < {resolution_end} AND COALESCE(t.ended_at, {resolution_end}) > c.created_at
 ),
 pauses AS (
     SELECT ps.ticket_id, SUM({clock.minutes(start, end)}) AS paused_business,
