@@ -1,0 +1,45 @@
+"""Chart images through real Chrome (kaleido): formats, Chinese text, cache, reused tabs."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+
+import plotly.graph_objects as go
+from PIL import Image
+
+from reporting import chart_images
+
+
+def _figure(title: str, values: list[float]) -> go.Figure:
+    months = [f"2026年{m}月" for m in range(1, len(values) + 1)]
+    return go.Figure(go.Scatter(x=months, y=values, name="响应及时率"), layout={"title": title})
+
+
+def test_chinese_text_is_set_in_noto_cjk_which_the_system_has():
+    svg = chart_images.figure_image(_figure("响应及时率趋势", [0.9, 0.95, 0.97]), "svg").decode()
+    assert "响应及时率趋势" in svg and "2026年3月" in svg
+    assert "Noto Sans CJK SC" in svg
+    matched = subprocess.run(["fc-match", "Noto Sans CJK SC"], capture_output=True, text=True, check=True)
+    assert "NotoSansCJK" in matched.stdout, "fonts-noto-cjk must be installed for Chrome to draw Chinese"
+
+
+def test_png_has_the_print_size_and_ink():
+    png = chart_images.figure_image(_figure("解决及时率", [0.8, 0.9, 0.99]), "png")
+    image = Image.open(io.BytesIO(png))
+    assert image.size == (
+        chart_images.WIDTH * chart_images.PNG_SCALE,
+        chart_images.HEIGHT * chart_images.PNG_SCALE,
+    )
+    assert image.convert("L").getextrema()[0] < 100, "the line and text are drawn"
+
+
+def test_reused_tabs_draw_each_figure_exactly_as_a_fresh_one():
+    first, second = _figure("甲", [1, 2, 3]), _figure("乙", [3, 1, 2])
+    chart_images.clear_cache()
+    alone = chart_images.figure_images([first], "png")[0]
+    chart_images.clear_cache()
+    batch = chart_images.figure_images([second, first, second, first], "png")
+    assert batch[1] == batch[3] == alone, "a figure drawn after another is byte-identical"
+    assert batch[0] != alone
+    assert chart_images.figure_images([first], "png")[0] is batch[1], "served from the cache"
