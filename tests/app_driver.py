@@ -130,3 +130,8 @@ _FRESH_CHART_JS = """title => {
 def wait_for_first_chart(tab, title: str, timeout_ms: float = 120_000) -> None:
     """Wait until the page titled ``title`` has drawn its first chart (Playwright page)."""
     tab.wait_for_function(_FRESH_CHART_JS, arg=title, timeout=timeout_ms)
+
+
+def wait_until_idle(tab, timeout_ms: float = 120_000) -> None:
+    """Wait until the page's script run has finished (the app root says notRunning)."""
+    tab.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout_ms)
