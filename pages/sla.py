@@ -12,7 +12,8 @@ from ui.i18n import current_language, t
 
 SLA_KPIS = ("response_sla_rate", "resolution_sla_rate")
 CLOCKS = ("resolution", "response")
-TICKET_PARAM = "ticket"  # the drilled-down ticket is part of the view's URL
+# The breach list's clock and the drilled-down ticket are part of the view's URL.
+CLOCK_PARAM, TICKET_PARAM = "clock", "ticket"
 
 filters = current()
 lang = current_language()
@@ -52,11 +53,20 @@ widgets.table(
 )
 
 st.subheader(t("sla.breaches"))
-clock = st.segmented_control(
-    t("sla.clock"), CLOCKS, format_func=lambda c: t(f"sla.clock.{c}"), default=CLOCKS[0], key="sla_clock"
+linked = st.query_params.get(CLOCK_PARAM)
+clock = (
+    st.segmented_control(
+        t("sla.clock"),
+        CLOCKS,
+        format_func=lambda c: t(f"sla.clock.{c}"),
+        default=linked if linked in CLOCKS else CLOCKS[0],
+        key="sla_clock",
+    )
+    or CLOCKS[0]
 )
+st.query_params[CLOCK_PARAM] = clock
 with widgets.computing():
-    breaches = cached.breaches(project, period, clock or CLOCKS[0])
+    breaches = cached.breaches(project, period, clock)
 st.caption(t("sla.breach_hint", count=len(breaches)))
 picked = widgets.table(breaches, name=f"sla-breaches-{clock}-{project}-{period}", height=360, selection=True)
 if picked.selection.rows:
