@@ -84,6 +84,15 @@ REJECTED = {
         (None, None, None),
         "neither UTF-8 nor GBK",
     ),
+    "UTF-8 that turns into something else": (
+        raw_file(
+            "mixed.csv",
+            ("ticket_id,kind,priority,created_at\n" + "A,事件,P1,2026-10-01\n" * 60_000).encode()
+            + "B,事件,P1,2026-10-01\n".encode("gbk"),
+        ),
+        (60_002, None, None),
+        "not UTF-8 text from this line on",
+    ),
     "broken CSV": (
         raw_file(
             "broken.csv",

@@ -33,16 +33,24 @@ DELIMITERS = (",", ";", "\t", "|")
 
 @dataclass(frozen=True)
 class RawTable:
-    """A temporary view over the file: ``_row`` (the spreadsheet row; the header is row 1) and
-    the file's columns as text. Reading it parses the file, so it is read once, by the staging."""
+    """A temporary view of the file's rows: ``_row`` (the spreadsheet row; the header is row 1)
+    and the file's columns as text."""
 
     name: str
     columns: list[str]
 
 
 def detect_encoding(path: Path, label: str) -> str:
-    """'utf-8' (with or without BOM) or 'gb18030'; the whole file is checked, in chunks."""
-    if _decodes(path, "utf-8"):
+    """'utf-8' (with or without BOM) or 'gb18030'. A first megabyte holding UTF-8 multi-byte
+    characters settles it (GBK text is practically never valid UTF-8) and DuckDB checks the
+    rest as it reads; a plain-ASCII start is checked to the end, since Chinese may come later."""
+    with path.open("rb") as f:
+        head = f.read(CHUNK_BYTES)
+    try:
+        head_text = codecs.getincrementaldecoder("utf-8")().decode(head)
+    except UnicodeDecodeError:
+        head_text = None
+    if head_text is not None and (not head_text.isascii() or _decodes(path, "utf-8")):
         return "utf-8"
     if _decodes(path, "gb18030"):
         return "gb18030"
@@ -54,8 +62,8 @@ def detect_encoding(path: Path, label: str) -> str:
 
 @contextmanager
 def open_raw(con: duckdb.DuckDBPyConnection, path: Path, label: str, name: str) -> Iterator[RawTable]:
-    """The file as the view ``name`` while the block runs; empty files are refused here, and a
-    malformed line, found when the block reads the view, is reported with its line number."""
+    """The file as the view ``name`` while the block runs; empty files are refused, and a
+    malformed line is reported with its line number."""
     if path.stat().st_size == 0:
         raise ImportRejected("empty file", [file_problem(label, "the file is empty")])
     with _utf8_csv(path, label) as csv_path, _located_csv_errors(label):
@@ -69,12 +77,14 @@ def open_raw(con: duckdb.DuckDBPyConnection, path: Path, label: str, name: str) 
             f" delim = {literal(delimiter)}, quote = '\"', escape = '\"', strict_mode = true,"
             f" columns = {columns}, max_line_size = {MAX_LINE_BYTES})"
         )
-        # row_number() OVER () streams in file order. Blank rows (Excel's formatted-but-empty
-        # rows, ",,," lines) carry nothing and are skipped, keeping the numbers of the others.
+        # Loaded in parallel, in file order (DuckDB keeps insertion order), so rowid gives the
+        # row; row_number() OVER () on the reader would also, but runs on one thread. Blank
+        # rows (Excel's formatted-but-empty rows, ",,," lines) carry nothing and are skipped.
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name}_file AS SELECT * FROM {reader}")
         not_blank = " OR ".join(f"{quote(c)} IS NOT NULL" for c in names)
         con.execute(
-            f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM"
-            f" (SELECT row_number() OVER () + 1 AS _row, * FROM {reader}) WHERE {not_blank}"
+            f"CREATE OR REPLACE TEMP VIEW {name} AS"
+            f" SELECT rowid + 2 AS _row, * FROM {name}_file WHERE {not_blank}"
         )
         try:
             if con.execute(f"SELECT 1 FROM {name} LIMIT 1").fetchone() is None:
@@ -84,6 +94,7 @@ def open_raw(con: duckdb.DuckDBPyConnection, path: Path, label: str, name: str) 
             yield RawTable(name, names)
         finally:
             con.execute(f"DROP VIEW IF EXISTS {name}")
+            con.execute(f"DROP TABLE IF EXISTS {name}_file")
 
 
 @contextmanager
@@ -195,10 +206,11 @@ def _csv_problem(label: str, exc: Exception) -> Problem:
     text = str(exc)
     line = re.search(r"CSV Error on Line: (\d+)", text)
     detail = re.search(r"Expected Number of Columns: \d+ Found: \d+", text)
-    reason = detail.group(0) if detail else text.strip().splitlines()[0]
-    return Problem(
-        label, int(line.group(1)) if line else None, None, None, f"not a readable CSV file: {reason}"
-    )
+    if "Invalid unicode" in text:
+        reason = "not UTF-8 text from this line on: save the whole file as UTF-8 (or GBK throughout)"
+    else:
+        reason = "not a readable CSV file: " + (detail.group(0) if detail else text.strip().splitlines()[0])
+    return Problem(label, int(line.group(1)) if line else None, None, None, reason)
 
 
 def file_columns(path: Path, label: str) -> list[str]:
