@@ -162,7 +162,8 @@ def anomalies_panel(report: workflow.ReportView) -> None:
 
 
 def actions_panel(report: workflow.ReportView) -> None:
-    for event in _comments_in_current_state(workflow.audit_trail(None, user, report.id)):
+    events = [] if user.is_customer else workflow.audit_trail(None, user, report.id)
+    for event in _comments_in_current_state(events):
         st.info(
             t(
                 "workflow.last_comment",
@@ -425,18 +426,20 @@ def report_detail(report: workflow.ReportView) -> None:
     if report.overdue(today):
         st.error(t("workflow.overdue_flag", due=report.due_date.isoformat()))
     anomalies_panel(report)
+    panels = {
+        "actions": actions_panel,
+        "narrative": narrative_panel,
+        "preview": preview_panel,
+        "versions": versions_panel,
+        "audit": audit_panel,
+    }
+    if user.is_customer:  # review comments and the audit trail are internal
+        del panels["actions"], panels["audit"]
     tabs = st.tabs(
-        [
-            t("workflow.tab.actions"),
-            t("workflow.tab.narrative"),
-            t("workflow.tab.preview"),
-            t("workflow.tab.versions"),
-            t("workflow.tab.audit"),
-        ],
+        [t(f"workflow.tab.{name}") for name in panels],
         key="detail_tab",  # keep the open tab across reruns, e.g. after "verify"
     )
-    panels = (actions_panel, narrative_panel, preview_panel, versions_panel, audit_panel)
-    for tab, panel in zip(tabs, panels, strict=True):
+    for tab, panel in zip(tabs, panels.values(), strict=True):
         with tab:
             panel(report)
 

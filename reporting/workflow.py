@@ -360,7 +360,10 @@ def list_reports(db_path, actor: Actor, project_id: str | None = None) -> list[R
 
 
 def audit_trail(db_path, actor: Actor, report_id: str) -> list[AuditEvent]:
+    """Every event of the report, oldest first: internal, so never shown to customer accounts."""
     get_report(db_path, actor, report_id)  # visibility check
+    if actor.is_customer:
+        raise PermissionDenied("the audit trail and review comments are internal")
     with Session(db.engine(db_path)) as s:
         rows = s.exec(
             select(AuditEvent).where(AuditEvent.report_id == report_id).order_by(AuditEvent.occurred_at)

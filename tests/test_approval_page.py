@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from app_driver import steady_navigation
 from streamlit.testing.v1 import AppTest
-from workflow_helpers import PASSWORD, PROJECT, act, seed
+from workflow_helpers import PASSWORD, PROJECT, act, report_in_state, seed
 
 from analytics.periods import Period
 from data import db
 from data.demo import generate_demo
-from reporting import workflow
+from reporting import users, workflow
+from reporting.definitions import get_definition
 
 PERIOD = Period.parse("2026-10")
 
@@ -27,29 +29,24 @@ def world(tmp_path_factory):
 def app(world, monkeypatch):
     path, _ = world
     monkeypatch.setenv(db.ENV_VAR, str(path))
-
-    def start(username: str, page: str = "approval") -> AppTest:
-        at = AppTest.from_file("../app.py", default_timeout=120)
-        at.query_params.update({"project": PROJECT, "kind": "month", "period": PERIOD.label})
-        at.run()
-        assert not at.exception, at.exception
-        at.text_input[0].input(username)
-        at.text_input[1].input(PASSWORD)
-        at.button[0].click()
-        at.run()
-        assert not at.exception, at.exception
-        at.switch_page(f"pages/{page}.py")
-        at.run()
-        assert not at.exception, at.exception
-        return at
-
-    return start
+    with steady_navigation():  # reruns keep the sidebar and page, as on the server
+        yield _starter
 
 
-def _texts(at: AppTest) -> str:
-    parts = [e.value for e in (*at.markdown, *at.caption, *at.info, *at.warning, *at.error, *at.success)]
-    parts += [at.title[0].value] if at.title else []
-    return "\n".join(str(p) for p in parts)
+def _starter(username: str, page: str = "approval") -> AppTest:
+    at = AppTest.from_file("../app.py", default_timeout=120)
+    at.query_params.update({"project": PROJECT, "kind": "month", "period": PERIOD.label})
+    at.run()
+    assert not at.exception, at.exception
+    at.text_input[0].input(username)
+    at.text_input[1].input(PASSWORD)
+    at.button[0].click()
+    at.run()
+    assert not at.exception, at.exception
+    at.switch_page(f"pages/{page}.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
 
 
 def test_login_is_required_and_wrong_password_refused(world, monkeypatch):
@@ -117,10 +114,43 @@ def test_stale_page_gets_a_clear_message(world, app):
     assert workflow.get_report(path, cast.author, report.id).state == "draft"
 
 
-def test_customer_sees_no_drafts_and_no_buttons(world, app):
+def test_customer_sees_only_the_published_report_without_internal_tabs(world, app):
+    path, cast = world
     at = app("client")
+    assert not [s for s in at.selectbox if s.key == "approval_report"], "no published report yet"
+    published = report_in_state(path, cast, "published", Period.parse("2026-06"))
+    at = app("client")
+    assert at.selectbox(key="approval_report").value == published.id
+    assert len(at.selectbox(key="approval_report").options) == 1
+    labels = [tab.label for tab in at.tabs]
+    assert "审计记录" not in labels and "审批操作" not in labels and "版本历史" in labels
     assert not [b for b in at.button if b.key and b.key.startswith("do_")]
-    assert not [s for s in at.selectbox if s.key == "approval_report"]
+
+
+def test_preview_shows_the_report_with_charts(world, app):
+    path, cast = world
+    report = workflow.create_draft(path, cast.author, PROJECT, "2026-08", "external")
+    at = app("pm")
+    at.selectbox(key="approval_report").select(report.id)
+    at.run()
+    at.toggle(key=f"preview_{report.id}").set_value(True)
+    at.run()
+    assert not at.exception, at.exception
+    assert not [e for e in at.error if "预览" in e.value], [e.value for e in at.error]
+    assert len(at.get("plotly_chart")) >= 2
+    assert len(at.subheader) > 3  # the report's sections
+
+
+def test_logout_ends_the_session(world, app):
+    path, _ = world
+    at = app("pm")
+    token = at.session_state["_auth_token"]
+    assert users.user_for_token(path, token).username == "pm"
+    at.sidebar.button(key="logout").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert len(at.text_input) == 2, "back to the login form"
+    assert users.user_for_token(path, token) is None, "the session is revoked server-side"
 
 
 def test_users_page_is_for_admins_only(world, app):
@@ -131,8 +161,6 @@ def test_users_page_is_for_admins_only(world, app):
     at.button(key="FormSubmitter:definition_demo-erp_external_month-保存").click()
     at.run()
     assert not at.exception, at.exception
-    from reporting.definitions import get_definition
-
     assert get_definition(path, PROJECT, "external", "month").goal == "向客户通报本月SLA达成"
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         app("pm", page="users_admin")  # not registered for an author at all

@@ -8,16 +8,12 @@ tests/artifacts/ for a human look.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from app_driver import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_until_idle
 from workflow_helpers import PASSWORD, PROJECT, seed
 
 from analytics.periods import Period
@@ -28,66 +24,26 @@ from ui.auth import COOKIE
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 playwright_api = pytest.importorskip("playwright.sync_api")
 
-ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
 PERIOD = Period.parse("2026-10")
 TIMEOUT_MS = 180_000  # approval renders the document with its charts on a shared 2-core machine
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
+def demo_path(tmp_path_factory) -> Path:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} not installed")
     path = tmp_path_factory.mktemp("e2e") / "e2e.duckdb"
     generate_demo(path, tickets=2000, seed=5, end_month=PERIOD)
     seed(path)
     db.close(path)  # the app's process must own the file
-    port = _free_port()
-    env = {**os.environ, db.ENV_VAR: str(path)}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-
-    def stop() -> None:  # the database can be read here only after the app let go of it
-        if server.poll() is None:
-            server.terminate()
-            server.wait(timeout=30)
-
-    try:
-        _wait_until_up(url, server)
-        yield url, path, stop
-    finally:
-        stop()
-
-
-def _wait_until_up(url: str, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"streamlit exited: {server.stdout.read().decode(errors='replace')}")
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError("streamlit did not start within 60 s")
+    return path
 
 
 @pytest.fixture(scope="module")
 def browser():
     with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 
@@ -98,9 +54,8 @@ def _shot(page, name: str) -> None:
 
 
 def _wait_idle(page) -> None:
-    """Streamlit shows a 'running' indicator while a script run is in progress."""
-    page.wait_for_timeout(300)
-    page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=TIMEOUT_MS)
+    page.wait_for_timeout(300)  # let the click's rerun start before asking whether it finished
+    wait_until_idle(page, TIMEOUT_MS)
 
 
 def _login(browser, url: str, username: str, capture: dict):
@@ -130,17 +85,16 @@ def _click(page, name: str) -> None:
     _wait_idle(page)
 
 
-def test_draft_return_fix_approve_download_verify(app_url, browser):
-    url, path, stop_app = app_url
-    pages = {}
-    try:
-        _approval_round_trip(browser, url, pages)
-    except BaseException:
-        for name, page in pages.items():  # what the browser showed when it failed
-            _shot(page, f"failed_{name}")
-        raise
-    stop_app()
-    _check_database(path)
+def test_draft_return_fix_approve_download_verify(demo_path, browser, tmp_path):
+    with streamlit_server(demo_path, tmp_path / "streamlit.log") as url:
+        pages = {}
+        try:
+            _approval_round_trip(browser, url, pages)
+        except BaseException:
+            for name, page in pages.items():  # what the browser showed when it failed
+                _shot(page, f"failed_{name}")
+            raise
+    _check_database(demo_path)  # the app has let go of the file now
 
 
 def _approval_round_trip(browser, url: str, pages_to_capture: dict) -> None:
@@ -192,6 +146,11 @@ def _approval_round_trip(browser, url: str, pages_to_capture: dict) -> None:
     approver.get_by_role("tab", name="审计记录").click()
     _wait_idle(approver)
     _shot(approver, "4_approver_audit_trail")
+
+    _click(author, "退出登录")
+    author.get_by_role("button", name="登录").wait_for()
+    author.reload()  # the cookie is gone and the session revoked: still signed out
+    author.get_by_role("button", name="登录").wait_for()
 
 
 def _check_database(path: Path) -> None:

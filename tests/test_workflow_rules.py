@@ -59,6 +59,9 @@ def test_customer_sees_only_published_external_reports(world):
     report_in_state(path, cast, "approved", OCT.previous(), "external")
     assert [r.id for r in workflow.list_reports(path, cast.customer)] == [external.id]
     assert len(workflow.list_reports(path, cast.viewer)) == 3
+    with pytest.raises(PermissionDenied, match="internal"):
+        workflow.audit_trail(path, cast.customer, external.id)
+    assert archive.versions(path, cast.customer, external.id)[0].document == DOCUMENT.document
 
 
 def test_return_needs_a_comment(world):
