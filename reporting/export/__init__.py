@@ -58,6 +58,7 @@ RENDERERS: dict[str, Callable[[ReportContent], bytes]] = {
     "zip": _render_chart_zip,
 }
 FORMATS = tuple(RENDERERS)
+CHART_FORMATS = {"docx": "png", "pdf": "svg", "zip": "png"}  # how each format embeds its charts
 RENDER_ORDER = ("pdf", "xlsx", "docx", "zip")  # the PDF first, while the PNGs are being drawn
 EXTENSIONS = {"docx": "docx", "pdf": "pdf", "xlsx": "xlsx", "zip": "charts.zip"}
 MEDIA_TYPES = {
@@ -73,6 +74,8 @@ def render(content: ReportContent, fmt: str) -> bytes:
         renderer = RENDERERS[fmt]
     except KeyError:
         raise ValueError(f"format {fmt!r}: one of {', '.join(FORMATS)}") from None
+    if fmt in CHART_FORMATS:
+        content.draw_charts(CHART_FORMATS[fmt])  # one batch on both tabs, not chart by chart
     return renderer(content)
 
 
@@ -87,8 +90,8 @@ def render_all(
     the PDF, PNG for DOCX and ZIP); Chrome draws the PNGs while weasyprint lays out the PDF."""
     formats = _checked(formats)
     report = progress or _silent
-    needs_png = bool({"docx", "zip"} & set(formats))
-    first = "svg" if "pdf" in formats else "png" if needs_png else None
+    images = {CHART_FORMATS[f] for f in formats if f in CHART_FORMATS}
+    first = "svg" if "svg" in images else "png" if images else None
     done = 0
     if first:
         count = len(content.charts)
@@ -98,11 +101,11 @@ def render_all(
     steps = done + len(formats)
     documents = {}
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pngs = pool.submit(content.draw_charts, "png") if needs_png else None
+        later = pool.submit(content.draw_charts, "png") if "png" in images and first != "png" else None
         for index, fmt in enumerate(sorted(formats, key=RENDER_ORDER.index), start=done):
             report(index / steps, translate("export.progress.render", content.lang, fmt=fmt.upper()))
-            if fmt in ("docx", "zip"):
-                pngs.result()  # raises here if a chart failed
+            if later and CHART_FORMATS.get(fmt) == "png":
+                later.result()  # raises here if a chart failed
             documents[fmt] = render(content, fmt)
     return {fmt: documents[fmt] for fmt in formats}
 
