@@ -183,3 +183,11 @@ def test_meeting_mode_from_the_url_moves_between_sections(open_page):
     assert "meeting" not in at.query_params
     assert any(b.label == "会议模式" for b in at.button), "back to normal: the entry button is there"
     assert at.get("download_button")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_period_before_the_data_renders_without_errors(open_page, page):
+    at = open_page(page, kind="month", period="2024-01")
+    assert at.query_params["period"] == "2024-01"
+    assert not at.exception
+    assert at.title[0].value == TITLES[page][0]
