@@ -47,8 +47,12 @@ def test_exports_every_format_of_the_internal_summary_in_english(database, tmp_p
     assert "[100%]" in done.stderr, "progress goes to stderr"
 
     docx_path = next(p for p in written if p.suffix == ".docx")
-    headings = [p.text for p in Document(docx_path).paragraphs if p.style.name == "Heading 1"]
+    document = Document(docx_path)
+    headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
     assert "Approval" in headings and any("Data quality" in h for h in headings)
+    assert document.core_properties.title.endswith(f"Service Summary, {period.display('en')}")
+    texts = [p.text for p in document.paragraphs]
+    assert texts.count("(to be completed)") >= 3, "no narrative: issues, improvements, plan to be written"
 
     pdf_path = next(p for p in written if p.suffix == ".pdf")
     text = subprocess.run(

@@ -36,6 +36,10 @@ def render_docx(content: ReportContent, branding: Branding | None = None) -> byt
     branding = branding or load_branding()
     doc = Document()
     _set_styles(doc, branding)
+    properties = doc.core_properties  # what file browsers and document systems list
+    properties.title, properties.subject = content.cover.title, content.cover.subtitle
+    properties.author = properties.last_modified_by = branding.company(content.lang)
+    properties.language = "zh-CN" if content.lang.startswith("zh") else "en"
     _page_setup(doc, content, branding)
     _cover(doc, content, branding)
     _document_control(doc, content)
