@@ -4,7 +4,6 @@ versions and audit trail. Every button calls reporting/, which checks the role a
 from __future__ import annotations
 
 import dataclasses
-import html
 import itertools
 import json
 from datetime import date
@@ -23,7 +22,7 @@ from ui.auth import current_user
 from ui.database import projects
 from ui.filters import current
 from ui.i18n import current_language, t
-from ui.workflow_ui import after_write, show_content, smtp_config
+from ui.workflow_ui import after_write, escape_markdown, show_content, smtp_config
 from ui.workflow_ui import unmet as unmet_names
 
 EDITABLE_STATES = ("draft", "returned", "approved", "published")
@@ -100,7 +99,7 @@ def notifications_panel() -> None:
     with st.expander(t("workflow.notifications", count=len(unread)), expanded=True):
         for note in unread:
             cols = st.columns([5, 1])
-            cols[0].markdown(f"**{html.escape(note.subject)}**")
+            cols[0].markdown(f"**{escape_markdown(note.subject)}**")
             cols[0].text(note.body)
             if cols[1].button(t("workflow.mark_read"), key=f"read_{note.notification_id}"):
                 notify.mark_read(None, user, note.notification_id)
@@ -129,25 +128,37 @@ def new_draft_form() -> None:
 def queues(reports: list[workflow.ReportView]) -> None:
     mine = [r for r in reports if r.state in ("draft", "returned") and r.author_id == user.user_id]
     waiting = [r for r in reports if r.state == "submitted" and may(user, "approve", r.project_id)]
+    late = escalation.overdue(reports, today)
+    not_started = escalation.missing_reports(None, user, reports, today)
     tabs = st.tabs(
         [
             f"{t('workflow.queue.my_drafts')} ({len(mine)})",
             f"{t('workflow.queue.waiting')} ({len(waiting)})",
             f"{t('workflow.queue.returned')}",
-            f"{t('workflow.queue.overdue')} ({len(escalation.overdue(reports, today))})",
+            f"{t('workflow.queue.overdue')} ({len(late) + len(not_started)})",
             t("workflow.queue.all"),
-        ]
+        ],
+        key="queue_tab",
     )
-    lists = (
-        mine,
-        waiting,
-        [r for r in reports if r.state == "returned"],
-        escalation.overdue(reports, today),
-        reports,
-    )
+    lists = (mine, waiting, [r for r in reports if r.state == "returned"], late, reports)
     for tab, shown in zip(tabs, lists, strict=True):
         with tab:
             _queue_table(shown)
+    if not_started:
+        with tabs[3]:
+            st.markdown(f"**{t('workflow.queue.not_started')}**")
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        t("workflow.col.project"): [m.project_id for m in not_started],
+                        t("workflow.col.period"): [m.period for m in not_started],
+                        t("workflow.col.kind"): [t(f"workflow.kind.{m.report_kind}") for m in not_started],
+                        t("workflow.col.due"): [m.due_date.isoformat() for m in not_started],
+                    }
+                ),
+                hide_index=True,
+                width="stretch",
+            )
 
 
 def anomalies_panel(report: workflow.ReportView) -> None:
@@ -157,7 +168,9 @@ def anomalies_panel(report: workflow.ReportView) -> None:
         st.caption(t("workflow.anomalies_unavailable", error=exc))
         return
     if found:
-        lines = "\n".join(f"- **{t('workflow.anomaly.' + a.kind)}**: {html.escape(a.detail)}" for a in found)
+        lines = "\n".join(
+            f"- **{t('workflow.anomaly.' + a.kind)}**: {escape_markdown(a.detail)}" for a in found
+        )
         st.warning(f"{t('workflow.anomalies')}\n\n{lines}", icon=":material/warning:")
 
 
@@ -233,7 +246,7 @@ def narrative_panel(report: workflow.ReportView) -> None:
             old = existing.get(kpi_id, {})
             zh, en = unmet.get(kpi_id, (kpi_id, kpi_id))
             title = zh if lang == "zh_CN" else en
-            st.markdown(f"**{html.escape(title)}** (`{kpi_id}`)")
+            st.markdown(f"**{escape_markdown(title)}** (`{kpi_id}`)")
             analysis = st.text_area(
                 t("workflow.narrative.analysis"), old.get("analysis", ""), key=f"an_{report.id}_{kpi_id}"
             )
@@ -300,10 +313,9 @@ def carried_panel(report: workflow.ReportView) -> None:
     can_update = may(user, "update_action", report.project_id)
     for item in carried:
         c1, c2 = st.columns([4, 1])
-        c1.markdown(
-            f"**{html.escape(item.period)} · {html.escape(item.kpi_id)}** — {html.escape(item.action)}"
-            f" ({html.escape(item.owner or '')}, {item.due_date or ''})"
-        )
+        heading = escape_markdown(f"{item.period} · {item.kpi_id}")
+        details = escape_markdown(f"{item.action} ({item.owner or ''}, {item.due_date or ''})")
+        c1.markdown(f"**{heading}** — {details}")
         status = c2.selectbox(
             t("workflow.carried.status"),
             ACTION_STATUSES,
@@ -336,6 +348,15 @@ def versions_panel(report: workflow.ReportView) -> None:
     if not frozen:
         st.caption(t("workflow.versions.none"))
         return
+    if report.current_version > frozen[0].version:  # a new version is being written
+        with st.expander(
+            t("workflow.versions.diff", old=frozen[0].version, new=report.current_version), expanded=True
+        ):
+            old = json.loads(frozen[0].narrative)
+            diff = archive.narrative_diff(
+                old, report.narrative, f"V{frozen[0].version}", f"V{report.current_version}"
+            )
+            st.code(diff or "—", language="diff")
     for version in frozen:
         st.markdown(
             "**"
@@ -450,7 +471,9 @@ if "_workflow_done" in st.session_state:
 notifications_panel()
 new_draft_form()
 visible = workflow.list_reports(None, user)
-escalation.escalate_overdue(None, visible, today, smtp=smtp_config())  # once per report: deduplicated
+if st.session_state.get("_overdue_checked") != today:  # once a day per session; repeats are deduplicated
+    escalation.escalate_overdue(None, visible, today, smtp=smtp_config())
+    st.session_state["_overdue_checked"] = today
 queues(visible)
 if visible:
     by_id = {r.id: r for r in visible}

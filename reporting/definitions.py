@@ -30,6 +30,14 @@ def get_definition(db_path, project_id: str, report_kind: str, period_kind: str)
         return row
 
 
+def list_definitions(db_path) -> list[ReportDefinition]:
+    with Session(db.engine(db_path)) as s:
+        rows = s.exec(select(ReportDefinition).order_by(ReportDefinition.project_id)).all()
+        for row in rows:
+            s.expunge(row)
+        return list(rows)
+
+
 def save_definition(
     db_path,
     by: Actor,

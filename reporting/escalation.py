@@ -12,9 +12,12 @@ from datetime import date
 
 import pandas as pd
 
-from analytics.periods import Period
+from analytics.periods import Period, last_full
 from data import db
+from data.projects import get_project
 from locales import translate
+from reporting.deadlines import due_date
+from reporting.definitions import list_definitions
 from reporting.notify import Delivery, SmtpConfig, notify
 from reporting.roles import Actor
 from reporting.users import recipient, recipients
@@ -82,6 +85,34 @@ def escalate_anomalies(
 def overdue(reports: list[ReportView], today: date) -> list[ReportView]:
     """Reports past their due date and not yet approved, most overdue first."""
     return sorted((r for r in reports if r.overdue(today)), key=lambda r: r.due_date)
+
+
+@dataclass(frozen=True)
+class MissingReport:
+    """A report a definition asks for, past its due date, that nobody has drafted yet."""
+
+    project_id: str
+    period: str
+    report_kind: str
+    due_date: date
+
+
+def missing_reports(db_path, actor: Actor, reports: list[ReportView], today: date) -> list[MissingReport]:
+    """For each definition the actor can see: the last ended period's report, if late and not started."""
+    if actor.is_customer:
+        return []
+    existing = {(r.project_id, r.period, r.report_kind) for r in reports}
+    missing = []
+    for definition in list_definitions(db_path):
+        if not actor.covers(definition.project_id):
+            continue
+        period = last_full(definition.period_kind, today)
+        calendar = get_project(db.cursor(db_path), definition.project_id).policy.calendar
+        due = due_date(period, calendar).due
+        key = (definition.project_id, period.label, definition.report_kind)
+        if today > due and key not in existing:
+            missing.append(MissingReport(*key, due))
+    return sorted(missing, key=lambda m: m.due_date)
 
 
 def escalate_overdue(

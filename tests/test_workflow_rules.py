@@ -271,3 +271,25 @@ def test_report_definition_feeds_the_document_meta(world):
         "ITSM",
     )
     assert meta["approver"] == "Boss" and meta["status"] == "已批准"
+
+
+def test_reports_a_definition_expects_but_nobody_started_are_listed(world):
+    from datetime import date
+
+    from reporting import definitions, escalation
+
+    path, cast = world
+    definitions.save_definition(
+        path, cast.admin, project_id=PROJECT, report_kind="internal", period_kind="month",
+        goal="g", audience="a", data_sources="s",
+    )  # fmt: skip
+    # 2026-10's report is due 2026-11-10: listed from the 11th, until someone drafts it.
+    assert escalation.missing_reports(path, cast.approver, [], date(2026, 11, 10)) == []
+    [late] = escalation.missing_reports(path, cast.approver, [], date(2026, 11, 11))
+    assert (late.project_id, late.period, late.report_kind, late.due_date.isoformat()) == (
+        PROJECT, "2026-10", "internal", "2026-11-10",
+    )  # fmt: skip
+    assert escalation.missing_reports(path, cast.other_author, [], date(2026, 11, 11)) == []
+    assert escalation.missing_reports(path, cast.customer, [], date(2026, 11, 11)) == []
+    drafted = workflow.create_draft(path, cast.author, PROJECT, OCT, "internal")
+    assert escalation.missing_reports(path, cast.approver, [drafted], date(2026, 11, 11)) == []

@@ -56,9 +56,10 @@ def show_content(content: ReportContent) -> None:
         st.subheader(section.title)
         for block in section.blocks:
             if isinstance(block, Subheading):
-                st.markdown(f"**{_escape(block.text)}**")
+                st.markdown(f"**{escape_markdown(block.text)}**")
             elif isinstance(block, Paragraph):
-                (st.caption if block.placeholder else st.text)(block.text)
+                text = escape_markdown(block.text).replace("\n", "  \n")  # keep the author's line breaks
+                (st.caption if block.placeholder else st.markdown)(text)
             elif isinstance(block, Table):
                 rows = block.display_rows(content.lang)
                 st.dataframe(
@@ -72,6 +73,6 @@ def show_content(content: ReportContent) -> None:
                 st.plotly_chart(block.figure, key=f"preview_{block.key}", width="stretch")
 
 
-def _escape(text: str) -> str:
+def escape_markdown(text: str) -> str:
     """User text inside markdown: no markup, no HTML."""
-    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~" else ch for ch in text)
+    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~$" else ch for ch in text)
