@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import date
 
 import pytest
 from docx import Document
 from docx.oxml.ns import qn
 from export_fixture import EVIL_NARRATIVE, PROJECT, make_report_db
 from PIL import Image
+from sqlmodel import Session
 
 from analytics.kpis import CATALOGUE, compute_kpis
 from analytics.units import format_value
 from data import db
+from data.models import CorrectiveAction
 from locales import translate
 from reporting.branding import ENV_VAR, load_branding
 from reporting.content import build_report
@@ -131,3 +134,31 @@ def test_snapshot_is_json_with_the_reported_figures(report):
     incidents = snapshot["tables"]["major_incidents"]["rows"]
     assert {row[0] for row in incidents} >= {"EVIL-1", "EVIL-2"}
     assert len(snapshot["charts"]) == len(content.charts)
+
+
+def test_last_periods_corrective_actions_are_followed_up(demo_db_path, tmp_path):
+    path = tmp_path / "actions.duckdb"
+    period = make_report_db(demo_db_path, path)
+    earlier = period.previous()
+    with Session(db.engine(path)) as s:
+        s.add(
+            CorrectiveAction(
+                project_id=PROJECT,
+                report_id="earlier-report",
+                period=earlier.label,
+                kpi_id="resolution_sla_rate",
+                action="夜间值班增加二线工程师",
+                owner="赵工",
+                due_date=date(2026, 11, 30),
+                status="in_progress",
+            )
+        )
+        s.commit()
+    try:
+        content = build_report(db.cursor(path), PROJECT, period, "internal", "zh_CN")
+    finally:
+        db.close(path)
+    (table,) = [t for t in content.tables if t.key == "carried_actions"]
+    assert table.rows == (
+        (earlier.label, "解决及时率", "夜间值班增加二线工程师", "赵工", "2026-11-30", "进行中"),
+    )
