@@ -14,7 +14,7 @@ from data.importers.native import STATUSES, TABLES, template_xlsx
 from ui import import_actions
 from ui.database import projects
 from ui.filters import current
-from ui.i18n import t
+from ui.i18n import current_language, t
 
 MAPPED_FIELDS = ("ticket_id", "timestamp", "status", "priority", "kind", "title", "created_at")
 OPTIONAL_FIELDS = ("priority", "kind", "title", "created_at")
@@ -56,7 +56,7 @@ def _problems_frame(problems) -> pd.DataFrame:
             t("import.problem.row"): [p.row for p in problems],
             t("import.problem.column"): [p.column or "" for p in problems],
             t("import.problem.value"): [p.value or "" for p in problems],
-            t("import.problem.reason"): [p.reason for p in problems],
+            t("import.problem.reason"): [p.reason_in(current_language()) for p in problems],
         }
     )
 
@@ -64,7 +64,11 @@ def _problems_frame(problems) -> pd.DataFrame:
 def _show_problems(problems, key: str) -> None:
     st.dataframe(_problems_frame(problems), hide_index=True, width="stretch")
     st.download_button(
-        t("import.download_problems"), problems_csv(problems), "import_problems.csv", "text/csv", key=key
+        t("import.download_problems"),
+        problems_csv(problems, lambda p: p.reason_in(current_language())),
+        "import_problems.csv",
+        "text/csv",
+        key=key,
     )
 
 

@@ -73,4 +73,4 @@ def test_a_bad_file_lists_its_problems_with_a_download(tab, tmp_path):
     with tab.expect_download() as download:
         tab.get_by_role("button", name="下载问题清单（CSV）").click()
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
-    assert 'bad.csv,2,priority,P9,"unknown value' in text
+    assert 'bad.csv,2,priority,P9,"无法识别的值' in text  # worded in the user's language

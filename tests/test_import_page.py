@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from string import Formatter
 
 import openpyxl
 import pytest
@@ -11,7 +12,9 @@ from fixtures_import import PROJECT, TICKET_HEADER, make_project, write_csv
 from streamlit.testing.v1 import AppTest
 
 from data import db
-from data.importers import ImportRejected, list_batches
+from data.importers import ImportRejected, Problem, list_batches, problems_csv
+from data.importers.problems import REASON_CODES
+from locales import LANGUAGES, catalogue
 from reporting.roles import make_actor
 
 
@@ -114,3 +117,28 @@ def test_mapping_helpers_and_progress_of_an_event_log_upload(app_db, tmp_path):
     assert (result.counts.inserted, seen[-1]) == (2, 1.0)
     assert seen == sorted(seen)
     assert list_batches(db.connect(app_db), PROJECT)[0]["user_name"] == "pm"
+
+
+def test_every_problem_code_is_worded_in_both_languages_with_the_same_parameters():
+    placeholders = {}
+    for lang in LANGUAGES:
+        texts = {
+            k.removeprefix("import.reason."): v
+            for k, v in catalogue(lang).items()
+            if k.startswith("import.reason.")
+        }
+        assert sorted(texts) == sorted(REASON_CODES), lang
+        placeholders[lang] = {
+            code: {f for _, f, _, _ in Formatter().parse(text) if f} for code, text in texts.items()
+        }
+    assert placeholders["zh_CN"] == placeholders["en"]
+    with pytest.raises(ValueError, match="unknown problem code"):
+        Problem("f.csv", None, None, None, "no_such_code")
+
+
+def test_problems_are_worded_in_the_users_language(tmp_path):
+    problem = Problem("t.csv", 3, "priority", "P9", "unknown_value", {"allowed": "P1, P2, P3, P4"})
+    assert problem.reason == "unknown value; expected one of P1, P2, P3, P4"
+    assert problem.reason_in("zh_CN") == "无法识别的值；应为以下之一：P1, P2, P3, P4"
+    download = problems_csv([problem], lambda p: p.reason_in("zh_CN")).decode("utf-8-sig")
+    assert 't.csv,3,priority,P9,"无法识别的值' in download

@@ -360,7 +360,7 @@ def test_event_log_mapping_that_does_not_fit_the_file_is_refused(con, project, t
         run_import(con, path, preset="event-log", mapping=wrong)
     reasons = " | ".join(p.reason for p in rejected.value.problems)
     assert "'Prio' (for priority) is not in the file" in reasons
-    assert "unknown values ['open']" in reasons
+    assert "unknown values open; ours: new, in_progress" in reasons
 
 
 def _manage(*args: str) -> subprocess.CompletedProcess:

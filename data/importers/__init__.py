@@ -41,7 +41,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import duckdb
 
 from data.importers import event_log, jira, native, servicenow
-from data.importers.problems import ERROR, WARNING, ImportRejected, Problem, file_problem, problems_csv
+from data.importers.problems import ERROR, WARNING, ImportRejected, Problem, problems_csv, rejected
 from data.importers.readers import column_values, file_columns, open_raw
 from data.importers.staging import Prepared, literal
 from data.importers.upsert import Counts, replace_history, upsert
@@ -62,9 +62,6 @@ __all__ = [
 PRESETS = ("native", "servicenow", "jira", "event-log")
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 CLI_MEMORY_LIMIT = "500MB"
-CONFLICT = (
-    "another import or edit changed the same records at the same time; nothing was written: import again"
-)
 Progress = Callable[[float, str], None]
 _TEMP_TABLES = (
     "import_staged",
@@ -178,7 +175,7 @@ def import_file(
                 _rollback(cur)
                 raise
         except duckdb.TransactionException as exc:
-            raise ImportRejected("write conflict", [file_problem(label, CONFLICT)]) from exc
+            raise rejected("write conflict", label, "conflict") from exc
         report(1.0, "done")
         return ImportResult(
             batch_id,
@@ -243,9 +240,7 @@ def _prepare(cur, raw, label, preset, timezone, table, mapping) -> Prepared:
     if preset == "jira":
         return jira.prepare(cur, raw, label, timezone)
     if mapping is None:
-        raise ImportRejected(
-            "mapping needed", [file_problem(label, "the event-log preset needs a column and status mapping")]
-        )
+        raise rejected("mapping needed", label, "mapping_needed")
     return event_log.prepare_mapped(cur, raw, label, timezone, mapping)
 
 

@@ -63,8 +63,8 @@ def unknown_status_rule(state_column: str) -> Rule:
         f"status IS NULL AND {quote('src:' + state_column)} IS NOT NULL",
         state_column,
         quote("src:" + state_column),
-        "unknown state: this event is left out of the status history",
-        "warning",
+        "unknown_state",
+        severity="warning",
     )
 
 
@@ -230,18 +230,15 @@ def _mapping_problems(label, raw, columns, statuses, defaults) -> list:
     problems = []
     for ours, theirs in columns.items():
         if theirs not in raw.columns:
-            problems.append(
-                file_problem(label, f"mapped column {theirs!r} (for {ours}) is not in the file", theirs)
-            )
+            problems.append(file_problem(label, "mapped_column_missing", theirs, name=theirs, field=ours))
     for needed in ("ticket_id", "timestamp", "status"):
         if needed not in columns:
-            problems.append(
-                file_problem(label, f"the mapping must name the file's column for {needed}", needed)
-            )
+            problems.append(file_problem(label, "mapping_missing_field", needed, field=needed))
     for needed in ("kind", "priority"):
         if needed not in columns and needed not in defaults:
-            problems.append(file_problem(label, f"map a column to {needed} or give a default for it", needed))
+            problems.append(file_problem(label, "mapping_no_default", needed, field=needed))
     wrong = sorted({v for v in statuses.values() if v not in STATUS_VALUES})
     if wrong:
-        problems.append(file_problem(label, f"statuses map to unknown values {wrong}; ours: {STATUS_VALUES}"))
+        ours = ", ".join(STATUS_VALUES)
+        problems.append(file_problem(label, "mapping_bad_status", values=", ".join(wrong), ours=ours))
     return problems

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import duckdb
 
-from data.importers.problems import ImportRejected, file_problem
+from data.importers.problems import rejected
 from data.importers.readers import RawTable
 from data.importers.staging import Field, Prepared, Rule, enum_sql, prepare_ticket_rows, quote
 
@@ -96,8 +96,8 @@ def prepare(con: duckdb.DuckDBPyConnection, raw: RawTable, label: str, timezone:
     missing = [n for n in REQUIRED if found[n] is None]
     if missing:
         names = ", ".join(COLUMNS[n][0].title() for n in missing)
-        raise ImportRejected(
-            "not a Jira export", [file_problem(label, f"required Jira columns missing: {names}", names)]
+        raise rejected(
+            "not a Jira export", label, "missing_source_columns", names, source="Jira", columns=names
         )
 
     def source(ours: str) -> str | None:
@@ -122,8 +122,8 @@ def prepare(con: duckdb.DuckDBPyConnection, raw: RawTable, label: str, timezone:
         f"status IS NULL AND {quote('src:state')} IS NOT NULL",
         "Status",
         quote("src:state"),
-        "unknown Jira status: the ticket is imported without a status",
-        "warning",
+        "unknown_status",
+        severity="warning",
     )
     extra = {"status": status}
     return prepare_ticket_rows(con, raw, label, timezone, fields, "jira", extra, [unknown])

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from data.importers.problems import WARNING, ImportRejected, Problem, file_problem
+from data.importers.problems import WARNING, Problem, rejected
 from data.importers.readers import RawTable
 from data.importers.staging import (
     Field,
@@ -185,9 +185,8 @@ def prepare(
     missing = [c for c in columns if c.required and _header_of(c, headers) is None]
     if missing:
         names = ", ".join(f"{c.name} ({c.zh})" for c in missing)
-        raise ImportRejected(
-            "missing required columns",
-            [file_problem(label, f"required column missing for table {table}: {names}", missing[0].name)],
+        raise rejected(
+            "missing required columns", label, "missing_columns", missing[0].name, table=table, columns=names
         )
     fields = [
         Field(
@@ -210,20 +209,22 @@ def prepare(
     ]
     rules = stage(con, raw.name, fields, "import_staged", timezone, extra_rules=orders, unique_keys=keys)
     problems = collect_problems(con, "import_staged", rules, label)
-    rejected, rows_read = count_rejected(con, "import_staged"), count_rows(con, "import_staged")
+    rejected_rows, rows_read = count_rejected(con, "import_staged"), count_rows(con, "import_staged")
     known = {h for c in columns if (h := _header_of(c, headers)) is not None}
     problems = [_ignored_column(label, c) for c in raw.columns if c not in known] + problems
     present = [f.name for f in fields if f.source is not None]
     selected = ", ".join(quote(c) for c in present)
     valid = f"SELECT {selected} FROM import_staged WHERE _ok"
     if table == "ticket_status_history":
-        return Prepared(table, rows_read, problems, rejected, present, None, _history_sql(valid, present))
+        return Prepared(
+            table, rows_read, problems, rejected_rows, present, None, _history_sql(valid, present)
+        )
     if table == "tickets":
         present, valid = (
             [*present, "source"],
             f"SELECT {selected}, 'native' AS source FROM import_staged WHERE _ok",
         )
-    return Prepared(table, rows_read, problems, rejected, present, valid)
+    return Prepared(table, rows_read, problems, rejected_rows, present, valid)
 
 
 def recognise_table(headers: dict[str, str], label: str) -> str:
@@ -236,19 +237,13 @@ def recognise_table(headers: dict[str, str], label: str) -> str:
     scores = complete or {t: n for t, n in known.items() if n > 0}
     best = sorted(scores, key=scores.get, reverse=True)
     if len(best) > 1 and scores[best[0]] == scores[best[1]]:
-        raise ImportRejected(
-            "table ambiguous",
-            [file_problem(label, f"the header fits {best[0]} and {best[1]} equally: name the table")],
-        )
+        raise rejected("table ambiguous", label, "ambiguous_table", first=best[0], second=best[1])
     if not best:
         wanted = "; ".join(
             f"{t}: " + ", ".join(f"{c.name} ({c.zh})" for c in cols if c.required)
             for t, cols in TABLES.items()
         )
-        raise ImportRejected(
-            "table not recognised",
-            [file_problem(label, f"the header has none of the required columns of a table ({wanted})")],
-        )
+        raise rejected("table not recognised", label, "no_table", wanted=wanted)
     return best[0]
 
 
@@ -295,4 +290,4 @@ def _present(name: str, fields: list[Field]) -> bool:
 
 
 def _ignored_column(label: str, header: str) -> Problem:
-    return Problem(label, None, header, None, "column not recognised: ignored", WARNING)
+    return Problem(label, None, header, None, "column_ignored", severity=WARNING)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from data.importers.problems import ImportRejected, Problem, file_problem
+from data.importers.problems import ImportRejected, Problem, rejected
 from data.importers.staging import literal, quote
 
 CHUNK_BYTES = 1 << 20
@@ -54,10 +54,7 @@ def detect_encoding(path: Path, label: str) -> str:
         return "utf-8"
     if _decodes(path, "gb18030"):
         return "gb18030"
-    raise ImportRejected(
-        "unreadable encoding",
-        [file_problem(label, "the file is neither UTF-8 nor GBK/GB18030 text; save it as CSV UTF-8")],
-    )
+    raise rejected("unreadable encoding", label, "bad_encoding")
 
 
 @contextmanager
@@ -65,7 +62,7 @@ def open_raw(con: duckdb.DuckDBPyConnection, path: Path, label: str, name: str) 
     """The file as the view ``name`` while the block runs; empty files are refused, and a
     malformed line is reported with its line number."""
     if path.stat().st_size == 0:
-        raise ImportRejected("empty file", [file_problem(label, "the file is empty")])
+        raise rejected("empty file", label, "empty_file")
     with _utf8_csv(path, label) as csv_path, _located_csv_errors(label):
         delimiter, header = _read_header(csv_path)
         names = _unique(header)
@@ -88,9 +85,7 @@ def open_raw(con: duckdb.DuckDBPyConnection, path: Path, label: str, name: str) 
         )
         try:
             if con.execute(f"SELECT 1 FROM {name} LIMIT 1").fetchone() is None:
-                raise ImportRejected(
-                    "no data rows", [file_problem(label, "the file has a header but no data rows")]
-                )
+                raise rejected("no data rows", label, "no_rows")
             yield RawTable(name, names)
         finally:
             con.execute(f"DROP VIEW IF EXISTS {name}")
@@ -152,9 +147,7 @@ def _xlsx_to_csv(source: Path, target: Path, label: str) -> None:
     try:
         workbook = load_workbook(source, read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many types for a file that is not a workbook
-        raise ImportRejected(
-            "unreadable XLSX", [file_problem(label, f"not a readable XLSX workbook: {exc}")]
-        ) from exc
+        raise rejected("unreadable XLSX", label, "bad_xlsx", detail=str(exc)) from exc
     try:
         sheet = workbook.worksheets[0]
         with target.open("w", encoding="utf-8", newline="") as out:
@@ -164,7 +157,7 @@ def _xlsx_to_csv(source: Path, target: Path, label: str) -> None:
     finally:
         workbook.close()
     if target.stat().st_size == 0:
-        raise ImportRejected("empty file", [file_problem(label, "the first sheet of the workbook is empty")])
+        raise rejected("empty file", label, "empty_sheet")
 
 
 def _cell_text(value) -> str:
@@ -206,11 +199,11 @@ def _csv_problem(label: str, exc: Exception) -> Problem:
     text = str(exc)
     line = re.search(r"CSV Error on Line: (\d+)", text)
     detail = re.search(r"Expected Number of Columns: \d+ Found: \d+", text)
+    row = int(line.group(1)) if line else None
     if "Invalid unicode" in text:
-        reason = "not UTF-8 text from this line on: save the whole file as UTF-8 (or GBK throughout)"
-    else:
-        reason = "not a readable CSV file: " + (detail.group(0) if detail else text.strip().splitlines()[0])
-    return Problem(label, int(line.group(1)) if line else None, None, None, reason)
+        return Problem(label, row, None, None, "not_utf8_from_here")
+    detail = detail.group(0) if detail else text.strip().splitlines()[0]
+    return Problem(label, row, None, None, "bad_csv", {"detail": detail})
 
 
 def file_columns(path: Path, label: str) -> list[str]:

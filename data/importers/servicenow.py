@@ -13,7 +13,7 @@ from __future__ import annotations
 import duckdb
 
 from data.importers import event_log
-from data.importers.problems import ImportRejected, file_problem
+from data.importers.problems import rejected
 from data.importers.readers import RawTable
 from data.importers.staging import (
     Field,
@@ -100,9 +100,14 @@ def prepare(con: duckdb.DuckDBPyConnection, raw: RawTable, label: str, timezone:
     missing = [n for n in needed if found[n] is None]
     if missing:
         names = ", ".join(f"{n} ({' / '.join(COLUMNS[n])})" for n in missing)
-        raise ImportRejected(
+        column = COLUMNS[missing[0]][0]
+        raise rejected(
             "not a ServiceNow incident file",
-            [file_problem(label, f"required ServiceNow columns missing: {names}", COLUMNS[missing[0]][0])],
+            label,
+            "missing_source_columns",
+            column,
+            source="ServiceNow",
+            columns=names,
         )
 
     def source(ours: str) -> str | None:

@@ -68,7 +68,8 @@ class Rule:
     condition: str
     column: str | None
     value: str  # SQL giving the offending text
-    reason: str
+    code: str  # one of problems.REASON_CODES
+    params: dict[str, str] = field(default_factory=dict, hash=False)
     severity: str = ERROR
     # What excludes the row, when cheaper than ``condition`` (which may also say why, e.g.
     # "ambiguous" vs "not ISO"): evaluated on every row, so no regular expressions here.
@@ -153,7 +154,8 @@ def collect_problems(
             f" ORDER BY _row LIMIT {MAX_PROBLEMS_PER_RULE}"
         ).fetchall()
         problems.extend(
-            Problem(label, row, rule.column, value, rule.reason, rule.severity) for row, value in rows
+            Problem(label, row, rule.column, value, rule.code, rule.params, rule.severity)
+            for row, value in rows
         )
     problems.sort(key=lambda p: (p.row is not None, p.row or 0))
     return problems
@@ -238,7 +240,7 @@ def _field_rules(f: Field) -> list[Rule]:
         return []
     rules = []
     if f.required:
-        rules.append(Rule(f"{s} IS NULL", f.name, "''", "required value is missing"))
+        rules.append(Rule(f"{s} IS NULL", f.name, "''", "required"))
     bad = f"{s} IS NOT NULL AND {parsed} IS NULL"
     if f.kind == "text":
         rules.append(
@@ -246,7 +248,8 @@ def _field_rules(f: Field) -> list[Rule]:
                 f"length({s}) > {MAX_TEXT}",
                 f.name,
                 f"left({s}, 200)",
-                f"text longer than {MAX_TEXT} characters: imported cut to {MAX_TEXT}",
+                "too_long",
+                {"limit": str(MAX_TEXT)},
                 WARNING,
             )
         )
@@ -257,7 +260,7 @@ def _field_rules(f: Field) -> list[Rule]:
                 f"{bad} AND {ambiguous}",
                 f.name,
                 s,
-                "ambiguous date (day or month first?): write ISO 8601, e.g. 2026-02-01 08:30",
+                "ambiguous_date",
                 excludes=bad,
             )
         )
@@ -266,31 +269,31 @@ def _field_rules(f: Field) -> list[Rule]:
                 f"{bad} AND NOT {ambiguous}",
                 f.name,
                 s,
-                "not an ISO 8601 date-time (e.g. 2026-10-01 08:30 or 2026-10-01T08:30:00+08:00)",
+                "not_iso",
                 excludes=bad,
             )
         )
     elif f.kind == "timestamp":
         shown = " or ".join(_example(fmt) for fmt in f.formats)
-        rules.append(Rule(bad, f.name, s, f"not a date-time in a known format ({shown})"))
+        rules.append(Rule(bad, f.name, s, "bad_format", {"examples": shown}))
     elif f.kind == "enum":
         allowed = ", ".join(sorted(set(f.choices.values())))
-        rules.append(Rule(bad, f.name, s, f"unknown value; expected one of {allowed}"))
+        rules.append(Rule(bad, f.name, s, "unknown_value", {"allowed": allowed}))
     else:
         rules.append(Rule(bad, f.name, s, _KIND_REASONS[f.kind]))
     if f.minimum is not None:
-        rules.append(Rule(f"{parsed} < {f.minimum}", f.name, s, f"must be at least {f.minimum}"))
+        rules.append(Rule(f"{parsed} < {f.minimum}", f.name, s, "at_least", {"minimum": str(f.minimum)}))
     if f.maximum is not None:
-        rules.append(Rule(f"{parsed} > {f.maximum}", f.name, s, f"must be at most {f.maximum}"))
+        rules.append(Rule(f"{parsed} > {f.maximum}", f.name, s, "at_most", {"maximum": str(f.maximum)}))
     return rules
 
 
 _KIND_REASONS = {
-    "bool": "not a yes/no value (true/false, 1/0, yes/no, 是/否)",
-    "int": "not a whole number",
-    "float": "not a number",
-    "date": "not an ISO date (2026-10-01)",
-    "month": "not a month (2026-10 or 2026-10-01)",
+    "bool": "not_bool",
+    "int": "not_int",
+    "float": "not_number",
+    "date": "not_date",
+    "month": "not_month",
 }
 
 
@@ -329,9 +332,7 @@ class Prepared:
 
 def _duplicate_rule(keys: tuple[str, ...]) -> Rule:
     shown = " || ' / ' || ".join(f"coalesce(CAST({quote(k)} AS VARCHAR), '')" for k in keys)
-    return Rule(
-        "_dup", ", ".join(keys), shown, f"duplicate of an earlier row in this file (same {', '.join(keys)})"
-    )
+    return Rule("_dup", ", ".join(keys), shown, "duplicate", {"keys": ", ".join(keys)})
 
 
 def order_warning(later: str, earlier: str) -> Rule:
@@ -340,7 +341,8 @@ def order_warning(later: str, earlier: str) -> Rule:
         f"{quote(later)} < {quote(earlier)}",
         later,
         f"CAST({quote(later)} AS VARCHAR)",
-        f"{later} is before {earlier}: imported as is; the KPIs list it as a data-quality finding",
+        "impossible_order",
+        {"later": later, "earlier": earlier},
         WARNING,
     )
 
