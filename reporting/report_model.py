@@ -17,7 +17,6 @@ from analytics.units import format_value
 from locales import translate
 
 TEXT = "text"
-DATE = "date"
 DATETIME = "datetime"
 MEASURE = "measure"  # the column's cells are Measures, each with its own unit
 NUMERIC_UNITS = frozenset({"ratio", "pct", "count", "minutes", "hours", "score", MEASURE})
@@ -26,7 +25,7 @@ NUMERIC_UNITS = frozenset({"ratio", "pct", "count", "minutes", "hours", "score",
 @dataclass(frozen=True)
 class Column:
     label: str
-    unit: str = TEXT  # a unit of analytics.units, or text / date / datetime
+    unit: str = TEXT  # a unit of analytics.units, text, datetime or measure
 
 
 @dataclass(frozen=True)
@@ -169,13 +168,9 @@ def display_cell(value, unit: str, lang: str) -> str:
         return display_cell(value.value, value.unit, lang)
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
-    if isinstance(value, bool):
-        return translate("report.yes" if value else "report.no", lang)
     if unit == DATETIME and isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
-    if unit in (DATE, DATETIME) and isinstance(value, date):
-        return value.isoformat()
-    if unit in (TEXT, DATE, DATETIME):
+    if unit in (TEXT, DATETIME):
         return str(value)
     return format_value(value, unit, lang)
 

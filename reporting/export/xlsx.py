@@ -28,7 +28,6 @@ NUMBER_FORMATS = {
     "minutes": "#,##0.0",
     "hours": "#,##0.0",
     "score": "0.00",
-    "date": "yyyy-mm-dd",
     "datetime": "yyyy-mm-dd hh:mm",
 }
 _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
