@@ -104,17 +104,9 @@ def _kpi_table(ctx, key: str, title: str, kpi_ids) -> Table:
     return Table(key, title, columns, tuple(rows))
 
 
-def _trend_chart(ctx, kpi_id: str, title: str | None = None) -> Chart:
-    definition = CATALOGUE[kpi_id]
-    name = ctx.kpi_name(kpi_id)
-    series = ctx.series[ctx.series["kpi_id"] == kpi_id]
-    figure = charts.kpi_trend(
-        series,
-        title=title or ctx.t("report.chart.sla_trend", kpi=name),
-        unit=definition.unit,
-        lang=ctx.lang,
-        direction=definition.direction,
-    )
+def _trend_chart(ctx, kpi_id: str) -> Chart:
+    """The dashboard's trend figure of one KPI over the report's trend periods."""
+    figure = charts.catalogue_trend(ctx.series, kpi_id, ctx.lang)
     return Chart(f"trend_{kpi_id}", figure.layout.title.text, figure)
 
 
@@ -393,7 +385,7 @@ def _workload(ctx):
     yield _kpi_table(
         ctx, "workload_kpis", t("report.table.workload_kpis"), ("staff_utilisation", "tickets_resolved")
     )
-    yield _trend_chart(ctx, "staff_utilisation", t("report.chart.utilisation"))
+    yield _trend_chart(ctx, "staff_utilisation")
     if ctx.internal:
         people = utilisation_by_person(ctx.con, ctx.project.project_id, ctx.period)
         yield Table(
@@ -423,8 +415,8 @@ def _workload(ctx):
 def _satisfaction(ctx):
     t = ctx.t
     yield _kpi_table(ctx, "satisfaction_kpis", t("report.table.satisfaction_kpis"), SATISFACTION_KPIS)
-    yield _trend_chart(ctx, "csat_avg", t("report.chart.csat"))
-    yield _trend_chart(ctx, "callback_24h_rate", t("report.chart.callback"))
+    yield _trend_chart(ctx, "csat_avg")
+    yield _trend_chart(ctx, "callback_24h_rate")
     surveys = survey_summary(ctx.con, ctx.project.project_id, ctx.period)
     if not surveys.empty:
         yield Table(
