@@ -204,8 +204,14 @@ def _apply(
         return {"published_at": now}
     if action == "archive":
         frozen = s.get(ReportVersion, (report.id, report.current_version))
-        if frozen is None or sha256_hex(frozen.document) != frozen.sha256:
-            raise WorkflowError("the approved document does not match its sha256: not archived")
+        intact = frozen is not None and (sha256_hex(frozen.document), sha256_hex(frozen.snapshot)) == (
+            frozen.sha256,
+            frozen.snapshot_sha256,
+        )
+        if not intact:
+            raise WorkflowError(
+                "the approved document or its figures do not match their sha256: not archived"
+            )
         return {"archived_at": now}
     return {}
 

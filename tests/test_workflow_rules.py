@@ -176,6 +176,10 @@ def test_archive_freezes_and_verification_detects_tampering(world):
     )
     check = archive.verify(path, report.id, 1)
     assert not check.ok and "snapshot" in check.problems[0]
+    before = report_row(path, report.id)
+    with pytest.raises(WorkflowError, match="sha256"):
+        act(path, cast, report, "archive", "approver")  # changed figures alone block archiving
+    assert report_row(path, report.id) == before
     con.execute("UPDATE report_versions SET document = 'forged'::BLOB WHERE report_id = ?", [report.id])
     assert any("document" in p for p in archive.verify(path, report.id, 1).problems)
     before = report_row(path, report.id)
