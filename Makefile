@@ -11,7 +11,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 run: system-deps venv
 	@if [ ! -f "$(DB)" ]; then $(PY) manage.py demo --db "$(DB)"; fi
-	SERVICEREPORT_DB="$(DB)" $(PY) -m streamlit run app.py \
+	SERVICEREPORT_DB="$(DB)" $(PY) -m ui.server \
 		--server.address 127.0.0.1 --server.port 8501 --server.headless true
 
 test: system-deps venv lint

@@ -84,11 +84,11 @@ def _free_port() -> int:
 
 @contextmanager
 def streamlit_server(path: Path, log_path: Path) -> Iterator[str]:
-    """`streamlit run app.py` on a free port over the database at ``path``; its base URL."""
+    """The app as `make run` starts it (`python -m ui.server`) on a free port over ``path``; its URL."""
     port = _free_port()
     with log_path.open("w") as log:
         server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", *SERVER_OPTIONS, "--server.port", str(port)],
+            [sys.executable, "-m", "ui.server", *SERVER_OPTIONS, "--server.port", str(port)],
             cwd=ROOT,
             env={**os.environ, db.ENV_VAR: str(path)},
             stdout=log,

@@ -165,17 +165,14 @@ def test_meeting_mode_moves_by_keyboard_without_sidebar(page, app_server):
     assert page.get_by_role("button", name="会议模式").is_visible()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="streamlit 1.67 runs pages/<name>.py itself, without app.py and its login gate, for a "
-    "deep link that is a fresh server's first request (v1 multipage mode until the first "
-    "st.navigation call); fix: rename pages/ or start the server with that mode off",
-)
-def test_deep_link_on_a_fresh_server_goes_through_app_py(browser, app_db, tmp_path):
+@pytest.mark.parametrize("deep_link", ["sla", "users_admin"])  # v1 mode maps file names
+def test_deep_link_on_a_fresh_server_goes_through_the_login_gate(browser, app_db, tmp_path, deep_link):
+    """A fresh server's first request must run app.py (login gate), never pages/<name>.py alone."""
     path, _, _ = app_db
     with streamlit_server(path, tmp_path / "fresh.log") as base:
-        tab = browser.new_page()  # no session cookie: app.py would show the login form
-        tab.goto(f"{base}/sla?project={PROJECT}")
-        tab.wait_for_selector("h1, [data-testid='stException']", timeout=LOAD_MS)
+        tab = browser.new_page()  # no session cookie: app.py must show the login form
+        tab.goto(f"{base}/{deep_link}?project={PROJECT}")
+        tab.wait_for_selector("input[type='password']", timeout=LOAD_MS)
+        assert tab.locator("[data-testid='stPlotlyChart'], [data-testid='stDataFrame']").count() == 0
         tab.close()
     assert "Uncaught app execution" not in (tmp_path / "fresh.log").read_text()
