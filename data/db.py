@@ -23,6 +23,8 @@ from data.migrations import apply_migrations
 ENV_VAR = "SERVICEREPORT_DB"
 DEFAULT_PATH = Path(__file__).resolve().parent / "servicereport.duckdb"
 LOCK_RETRY_SECONDS = 5.0
+MEMORY_ENV_VAR = "SERVICEREPORT_DB_MEMORY"
+DEFAULT_MEMORY_LIMIT = "1536MB"
 
 _lock = threading.Lock()
 _connections: dict[Path, duckdb.DuckDBPyConnection] = {}
@@ -120,4 +122,7 @@ def _open(path: Path) -> duckdb.DuckDBPyConnection:
             time.sleep(0.25)
     # Timestamps are stored and returned in UTC; analytics convert to each project's zone.
     con.execute("SET TimeZone = 'UTC'")
+    # DuckDB caches table pages up to 80% of RAM by default; a cap keeps the app within its
+    # 2 GB budget at 10M tickets (DESIGN §8) by evicting (and spilling) instead.
+    con.execute("SET memory_limit = ?", [os.environ.get(MEMORY_ENV_VAR, DEFAULT_MEMORY_LIMIT)])
     return con
