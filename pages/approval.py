@@ -130,16 +130,15 @@ def queues(reports: list[workflow.ReportView]) -> None:
     waiting = [r for r in reports if r.state == "submitted" and may(user, "approve", r.project_id)]
     late = escalation.overdue(reports, today)
     not_started = escalation.missing_reports(None, user, reports, today)
-    tabs = st.tabs(
-        [
-            f"{t('workflow.queue.my_drafts')} ({len(mine)})",
-            f"{t('workflow.queue.waiting')} ({len(waiting)})",
-            f"{t('workflow.queue.returned')}",
-            f"{t('workflow.queue.overdue')} ({len(late) + len(not_started)})",
-            t("workflow.queue.all"),
-        ],
-        key="queue_tab",
-    )
+    labels = [
+        f"{t('workflow.queue.my_drafts')} ({len(mine)})",
+        f"{t('workflow.queue.waiting')} ({len(waiting)})",
+        f"{t('workflow.queue.returned')}",
+        f"{t('workflow.queue.overdue')} ({len(late) + len(not_started)})",
+        t("workflow.queue.all"),
+    ]
+    first = {"author": 0, "approver": 1}.get(user.role, 4)  # each role starts on its own queue
+    tabs = st.tabs(labels, default=labels[first])
     lists = (mine, waiting, [r for r in reports if r.state == "returned"], late, reports)
     for tab, shown in zip(tabs, lists, strict=True):
         with tab:
@@ -191,11 +190,12 @@ def actions_panel(report: workflow.ReportView) -> None:
         st.caption(t("workflow.no_actions"))
         return
     comment = st.text_area(t("workflow.comment"), key=f"comment_{report.id}")
-    cols = st.columns(len(offered) + 1)
-    for col, action in zip(cols, offered, strict=False):
-        if col.button(t(f"workflow.action.{action}"), key=f"do_{action}", type="primary"):
+    row = st.container(horizontal=True)
+    for action in offered:
+        kind = "secondary" if action == "return" else "primary"  # the forward step stands out
+        if row.button(t(f"workflow.action.{action}"), key=f"do_{action}", type=kind):
             _do(report, action, comment)
-    if can_comment and cols[-1].button(t("workflow.action.comment"), key="do_comment"):
+    if can_comment and row.button(t("workflow.action.comment"), key="do_comment"):
         _do(report, "comment", comment)
 
 
