@@ -10,7 +10,7 @@ down by ticket columns (GROUPING SETS). ``compute_kpis``, ``kpi_series``, ``brea
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import duckdb
@@ -47,6 +47,7 @@ class Scope:
     as_of: datetime
     groups: tuple[str, ...] = ()  # ticket columns to break down by (GROUP_COLUMNS), one pass for all
     kinds: tuple[str, ...] = TICKET_KINDS
+    wanted: frozenset[str] = frozenset(CATALOGUE)  # KPIs asked for: costly parts of others are skipped
 
     def __post_init__(self):
         for group in self.groups:
@@ -74,6 +75,10 @@ class Scope:
             return within
         each = " OR ".join(f"({column} >= {lit(a)} AND {column} < {lit(b)})" for a, b in ranges)
         return f"{within} AND ({each})"
+
+    def unless_wanted(self, kpi_id: str, sql: str) -> str:
+        """``sql`` when the KPI is asked for, else a typed NULL (its sort or join is skipped)."""
+        return sql if kpi_id in self.wanted else "CAST(NULL AS DOUBLE PRECISION)"
 
     def in_period(self, column: str) -> str:
         return f"{column} >= p.start_utc AND {column} < p.end_utc"
@@ -122,7 +127,20 @@ GROUP BY {s.group_by("c", "c.period")}"""
 
 
 def _resolved(s: Scope) -> str:
-    first, last = span_utc(s.periods, s.tz)  # callbacks of these tickets fall in [first, last + 24 h]
+    callbacks = callback_join = ""
+    callback_rate = ratio("COUNT(*) FILTER (WHERE b.ticket_id IS NOT NULL)", "COUNT(*)")
+    if "callback_24h_rate" in s.wanted:
+        first, last = span_utc(s.periods, s.tz)  # these tickets' callbacks fall in [first, last + 24 h]
+        callbacks = f""",
+callbacks AS (
+    SELECT DISTINCT r.ticket_id
+    FROM satisfaction AS f JOIN source AS r ON r.ticket_id = f.ticket_id
+    WHERE f.project_id = {s.pid} AND f.kind = 'callback'
+      AND f.responded_at >= {lit(first)} AND f.responded_at <= {lit(last + timedelta(hours=CALLBACK_HOURS))}
+      AND f.responded_at >= r.resolved_at
+      AND f.responded_at <= r.resolved_at + INTERVAL '{CALLBACK_HOURS} hours'
+)"""
+        callback_join = " LEFT JOIN callbacks AS b ON b.ticket_id = c.ticket_id"
     hours = f"{minutes_between('c.created_at', 'c.resolved_at')} / 60.0"
     due = "c.resolution_minutes IS NOT NULL"
     resolution_rate = ratio(
@@ -135,28 +153,22 @@ source AS (
     FROM tickets AS t JOIN periods AS p ON {s.in_period("t.resolved_at")}
     WHERE {ticket_where(s.project_id, s.as_of, s.kinds)} AND {s.span("t.resolved_at")}
 ),
-{clock_ctes(s.policy, s.project_id, "source", s.as_of, ("resolution",))},
-callbacks AS (
-    SELECT DISTINCT r.ticket_id
-    FROM satisfaction AS f JOIN source AS r ON r.ticket_id = f.ticket_id
-    WHERE f.project_id = {s.pid} AND f.kind = 'callback'
-      AND f.responded_at >= {lit(first)} AND f.responded_at <= {lit(last + timedelta(hours=CALLBACK_HOURS))}
-      AND f.responded_at >= r.resolved_at
-      AND f.responded_at <= r.resolved_at + INTERVAL '{CALLBACK_HOURS} hours'
-)
+{clock_ctes(s.policy, s.project_id, "source", s.as_of, ("resolution",))}{callbacks}
 SELECT c.period{s.dims("c")},
        COUNT(*) AS tickets_resolved,
        {resolution_rate} AS resolution_sla_rate,
        AVG({hours}) AS mttr_hours,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY {hours}) AS mttr_hours_median,
-       percentile_cont(0.9) WITHIN GROUP (ORDER BY {hours}) AS mttr_hours_p90,
+       {s.unless_wanted("mttr_hours_median", f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {hours})")}
+           AS mttr_hours_median,
+       {s.unless_wanted("mttr_hours_p90", f"percentile_cont(0.9) WITHIN GROUP (ORDER BY {hours})")}
+           AS mttr_hours_p90,
        AVG(c.resolution_used) / 60.0 AS mttr_business_hours,
        {ratio("COUNT(*) FILTER (WHERE c.tier = 'L1' AND NOT c.escalated)", "COUNT(*)")} AS fcr_rate,
        {ratio("COUNT(*) FILTER (WHERE c.escalated)", "COUNT(*)")} AS escalation_rate,
        {ratio("COUNT(*) FILTER (WHERE c.reopen_count > 0)", "COUNT(*)")} AS reopen_rate,
-       {ratio("COUNT(*) FILTER (WHERE b.ticket_id IS NOT NULL)", "COUNT(*)")} AS callback_24h_rate,
+       {s.unless_wanted("callback_24h_rate", callback_rate)} AS callback_24h_rate,
        SUM(c.effort_hours) AS effort_hours
-FROM clocked AS c LEFT JOIN callbacks AS b ON b.ticket_id = c.ticket_id
+FROM clocked AS c{callback_join}
 GROUP BY {s.group_by("c", "c.period")}"""
 
 
@@ -350,6 +362,7 @@ def run_families(
     families: Sequence[Family] = [f for f in FAMILIES if wanted & set(f.kpis)]
     if scope.groups:
         families = [f for f in families if f.groupable]
+    scope = replace(scope, wanted=frozenset(wanted))
     ensure_calendar(con, scope.policy.calendar)
     # On the caller's cursor (other cursors would not see the rows of a transaction the caller
     # has open). Per-period families go out as one statement: one round trip, and DuckDB runs
