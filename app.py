@@ -8,6 +8,7 @@ from ui import meeting
 from ui.auth import logout_button, require_login
 from ui.filters import sidebar_filters
 from ui.i18n import language_switch, t
+from ui.import_actions import IMPORT_ROLES
 from ui.workflow_ui import workflow_pages
 
 MEETING = meeting.requested()
@@ -47,7 +48,15 @@ USER = require_login()  # draws the login (or first-run) page when nobody is sig
 if USER is None:
     st.stop()
 EXPORT_PAGE = st.Page("pages/export.py", title=t("nav.export"), icon=":material/download:", url_path="export")
-PAGES = [*DASHBOARD_PAGES, EXPORT_PAGE, *workflow_pages(USER)]
+IMPORT_PAGE = st.Page(
+    "pages/import_data.py", title=t("import.title"), icon=":material/upload:", url_path="import"
+)
+PAGES = [
+    *DASHBOARD_PAGES,
+    EXPORT_PAGE,
+    *([IMPORT_PAGE] if USER.role in IMPORT_ROLES else []),  # the page checks the role again itself
+    *workflow_pages(USER),
+]
 
 navigation = st.navigation(PAGES, position="hidden" if MEETING else "sidebar")
 st.sidebar.title(t("app.title"))
