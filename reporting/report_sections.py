@@ -446,15 +446,7 @@ def _satisfaction(ctx):
 
 def _unmet(ctx):
     yield _unmet_table(ctx, with_actions=False)
-    yield Subheading(ctx.t("report.subheading.analysis"))
-    analyses = ctx.narrative.get("unmet_analysis") or []
-    if analyses:
-        yield _analysis_table(ctx, analyses)
-    elif any(v.met is False for v in ctx.kpis.values()):
-        yield Paragraph(ctx.t("report.placeholder"), placeholder=True)
-    else:
-        yield Paragraph(ctx.t("report.unmet.none"))
-    yield Subheading(ctx.t("report.table.carried_actions"))
+    yield _analysis_table(ctx)
     yield _carried_actions(ctx)
 
 
@@ -489,20 +481,30 @@ def _unmet_table(ctx, *, with_actions: bool) -> Table:
     return Table("unmet", t("report.table.unmet"), tuple(columns), tuple(rows))
 
 
-def _analysis_table(ctx, analyses: list[dict]) -> Table:
-    t = ctx.t
+def _analysis_table(ctx) -> Table | Paragraph:
+    """The author's analysis and action for each missed KPI; a missed KPI without one shows
+    the placeholder, so the gap is visible before approval."""
+    written = {a.get("kpi_id"): a for a in ctx.narrative.get("unmet_analysis") or []}
+    missed = [kpi_id for kpi_id, v in ctx.kpis.items() if v.met is False]
+    kpi_ids = missed + [kpi_id for kpi_id in written if kpi_id not in missed]
+    if not kpi_ids:
+        return Paragraph(ctx.t("report.unmet.none"))
+    t, pending = ctx.t, ctx.t("report.placeholder")
     columns = tuple(Column(t(f"report.col.{c}")) for c in ("kpi", "analysis", "action", "owner", "due"))
-    rows = tuple(
-        (
-            ctx.kpi_name(a["kpi_id"]) if a.get("kpi_id") in CATALOGUE else a.get("kpi_id", ""),
-            a.get("analysis", ""),
-            a.get("action", ""),
-            a.get("owner", ""),
-            a.get("due_date", ""),
+    rows = []
+    for kpi_id in kpi_ids:
+        entry = written.get(kpi_id, {})
+        name = ctx.kpi_name(kpi_id) if kpi_id in CATALOGUE else kpi_id
+        rows.append(
+            (
+                name,
+                entry.get("analysis") or pending,
+                entry.get("action") or pending,
+                entry.get("owner") or "",
+                entry.get("due_date") or "",
+            )
         )
-        for a in analyses
-    )
-    return Table("unmet_analysis", t("report.subheading.analysis"), columns, rows)
+    return Table("unmet_analysis", t("report.subheading.analysis"), columns, tuple(rows))
 
 
 def _carried_actions(ctx) -> Table | Paragraph:

@@ -162,3 +162,17 @@ def test_last_periods_corrective_actions_are_followed_up(demo_db_path, tmp_path)
     assert table.rows == (
         (earlier.label, "解决及时率", "夜间值班增加二线工程师", "赵工", "2026-11-30", "进行中"),
     )
+
+
+def test_every_missed_kpi_has_a_row_in_the_analysis_placeholder_if_unwritten(report):
+    content, _, kpis = report
+    (table,) = [t for t in content.tables if t.key == "unmet_analysis"]
+    by_name = {row[0]: row for row in table.rows}
+    missed = [kpi_id for kpi_id, v in kpis.items() if v.met is False]
+    assert sorted(by_name) == sorted(CATALOGUE[kpi_id].name_zh for kpi_id in missed)
+    for kpi_id in missed:
+        row = by_name[CATALOGUE[kpi_id].name_zh]
+        if kpi_id == "major_incidents":
+            assert row[1:3] == ("@SUM(A1) 数据库主库磁盘写满", "+扩容并增加容量告警")
+        else:
+            assert row[1:3] == ("（待填写）", "（待填写）")
