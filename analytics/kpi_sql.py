@@ -21,7 +21,7 @@ from analytics.kpi_catalogue import CATALOGUE
 from analytics.periods import Period
 from analytics.policy import Policy
 from analytics.quality import valid_sql
-from analytics.sla import TICKET_KINDS, clock_ctes, ticket_where
+from analytics.sla import TICKET_KINDS, clock_ctes, sla_counted, sla_missed, ticket_where
 from analytics.sqltext import (
     in_list,
     lit,
@@ -104,10 +104,9 @@ class Scope:
 
 
 def _opened(s: Scope) -> str:
-    late = "c.response_used > c.response_minutes"
-    due = f"c.response_minutes IS NOT NULL AND (c.first_response_at IS NOT NULL OR {late})"
+    due = sla_counted("response", "c")
     response_rate = ratio(
-        f"COUNT(*) FILTER (WHERE {due} AND c.first_response_at IS NOT NULL AND NOT {late})",
+        f"COUNT(*) FILTER (WHERE {due} AND NOT {sla_missed('response', 'c')})",
         f"COUNT(*) FILTER (WHERE {due})",
     )
     return f"""{s.head()},
@@ -142,9 +141,9 @@ callbacks AS (
 )"""
         callback_join = " LEFT JOIN callbacks AS b ON b.ticket_id = c.ticket_id"
     hours = f"{minutes_between('c.created_at', 'c.resolved_at')} / 60.0"
-    due = "c.resolution_minutes IS NOT NULL"
+    due = sla_counted("resolution", "c")
     resolution_rate = ratio(
-        f"COUNT(*) FILTER (WHERE {due} AND c.resolution_used <= c.resolution_minutes)",
+        f"COUNT(*) FILTER (WHERE {due} AND NOT {sla_missed('resolution', 'c')})",
         f"COUNT(*) FILTER (WHERE {due})",
     )
     return f"""{s.head()},
@@ -172,12 +171,19 @@ FROM clocked AS c{callback_join}
 GROUP BY {s.group_by("c", "c.period")}"""
 
 
+# A ticket leaves the backlog when it is resolved, or when it is cancelled (closed_at; a
+# cancelled ticket without that date is taken as never having been open work).
+LEFT_BACKLOG_AT = (
+    "COALESCE(t.resolved_at, CASE WHEN t.status = 'cancelled' THEN COALESCE(t.closed_at, t.created_at) END)"
+)
+
+
 def _backlog(s: Scope) -> str:
     """Tickets open at each period end, and problems open at its start / opened / resolved.
     Only tickets open at some period end (and the few problems) are read, then compared with
     each period's bounds (plain timestamp comparisons: no time zone work)."""
     start, end = (lit(b) for b in span_utc(s.periods, s.tz))
-    open_at_end = "o.created_at < p.end_utc AND (o.resolved_at IS NULL OR o.resolved_at >= p.end_utc)"
+    open_at_end = "o.created_at < p.end_utc AND (o.left_at IS NULL OR o.left_at >= p.end_utc)"
     open_at_some_end = " OR ".join(
         f"(t.created_at < {lit(e)} AND t.resolved_at >= {lit(e)})"
         for _, e in (p.bounds_utc(s.tz) for p in s.periods)
@@ -191,7 +197,7 @@ def _backlog(s: Scope) -> str:
     )
     return f"""{s.head()},
 open_tickets AS (
-    SELECT t.kind, t.created_at, t.resolved_at{s.group_columns("t")}
+    SELECT t.kind, t.created_at, t.resolved_at, {LEFT_BACKLOG_AT} AS left_at{s.group_columns("t")}
     FROM tickets AS t
     WHERE {ticket_where(s.project_id, s.as_of, (*s.kinds, "problem"))}
       AND t.created_at < {end}

@@ -151,6 +151,25 @@ pauses AS (
 )"""
 
 
+def sla_counted(clock: str, row: str) -> str:
+    """SQL: the ticket ``row`` counts in the clock's attainment rate.
+
+    Tickets with a target count once resolved (resolution) or once answered or past their
+    response target (response); a ticket cancelled before anyone answered it was withdrawn,
+    not missed, so it is left out."""
+    if clock == "resolution":
+        return f"{row}.resolution_minutes IS NOT NULL"
+    return (
+        f"{row}.response_minutes IS NOT NULL AND ({row}.first_response_at IS NOT NULL"
+        f" OR ({sla_missed(clock, row)} AND COALESCE({row}.status, '') <> 'cancelled'))"
+    )
+
+
+def sla_missed(clock: str, row: str) -> str:
+    """SQL: the ticket ``row`` used more business time than its target on this clock."""
+    return f"{row}.{clock}_used > {row}.{clock}_minutes"
+
+
 def breaches(
     con: duckdb.DuckDBPyConnection,
     project_id: str,
@@ -187,7 +206,7 @@ SELECT ticket_id, kind, priority, title, category, assignment_group, assignee,
        {clock}_used AS business_minutes_used,
        {clock}_used - {clock}_minutes AS over_minutes
 FROM clocked
-WHERE {clock}_minutes IS NOT NULL AND {clock}_used > {clock}_minutes
+WHERE {sla_counted(clock, "clocked")} AND {sla_missed(clock, "clocked")}
 ORDER BY over_minutes DESC, ticket_id
 """
     return con.execute(sql).df()

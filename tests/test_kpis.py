@@ -90,6 +90,14 @@ def test_an_empty_period_has_zero_counts_and_no_rates(kcon):
             assert v.value is None and v.met is None, kpi_id
 
 
+def test_a_cancelled_ticket_is_neither_backlog_nor_a_response_breach(kcon):
+    values = compute_kpis(kcon, fx.PROJECT, Period.parse("2026-01"), as_of=fx.AS_OF)
+    assert values["tickets_opened"].value == 1  # T9 was opened
+    assert values["backlog_end"].value == 1  # T5 only: T9 was cancelled
+    assert values["response_sla_rate"].value is None  # T9 withdrawn before an answer: not counted
+    assert breaches(kcon, fx.PROJECT, Period.parse("2026-01"), "response", as_of=fx.AS_OF).empty
+
+
 def test_a_period_not_begun_yet(kcon):
     values = compute_kpis(kcon, fx.PROJECT, Period.parse("2030-01"), as_of=fx.AS_OF)
     assert values["tickets_opened"].value == 0

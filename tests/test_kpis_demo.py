@@ -41,7 +41,8 @@ HAND_WRITTEN = {
     "tickets_opened": f"SELECT count(*) FROM tickets t WHERE {TICKETS} AND {CREATED_IN}",
     "tickets_resolved": f"SELECT count(*) FROM tickets t WHERE {TICKETS} AND {RESOLVED_IN}",
     "backlog_end": f"SELECT count(*) FROM tickets t WHERE {TICKETS} AND t.created_at < $e"
-    " AND (t.resolved_at IS NULL OR t.resolved_at >= $e)",
+    " AND (t.resolved_at IS NULL OR t.resolved_at >= $e)"
+    " AND NOT (t.status = 'cancelled' AND t.resolved_at IS NULL AND coalesce(t.closed_at, t.created_at) < $e)",
     "major_incidents": f"SELECT count(*) FROM tickets t WHERE {TICKETS} AND t.kind = 'incident' AND t.major"
     f" AND {CREATED_IN}",
     "response_sla_rate": "SELECT avg(CASE WHEN response_used <= response_target THEN 1.0 ELSE 0 END)"
