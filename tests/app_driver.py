@@ -59,13 +59,20 @@ def steady_navigation() -> Iterator[None]:
         app_test.PagesManager = original
 
 
-def open_app(page: str, params: dict[str, str], *, timeout: float = 180) -> AppTest:
-    """A fresh session of app.py signed in as the test admin, on ``pages/<page>.py``."""
+def open_app(
+    page: str,
+    params: dict[str, str],
+    *,
+    timeout: float = 180,
+    username: str = ADMIN,
+    password: str = PASSWORD,
+) -> AppTest:
+    """A fresh session of app.py signed in (as the test admin by default), on ``pages/<page>.py``."""
     at = AppTest.from_file(str(APP), default_timeout=timeout)
     at.query_params.update(params)
     at.run()
-    at.text_input[0].input(ADMIN)
-    at.text_input[1].input(PASSWORD)
+    at.text_input[0].input(username)
+    at.text_input[1].input(password)
     at.button[0].click()
     at.run()
     assert not at.exception, at.exception

@@ -191,3 +191,21 @@ def test_a_period_before_the_data_renders_without_errors(open_page, page):
     assert at.query_params["period"] == "2024-01"
     assert not at.exception
     assert at.title[0].value == TITLES[page][0]
+
+
+def test_a_customer_sees_only_its_own_projects(app_db, monkeypatch):
+    """The sidebar offers a customer account only its projects; a link naming another is ignored."""
+    users.create_user(
+        app_db,
+        username="customer-erp",
+        display_name="示例集团",
+        role="viewer",
+        password="customer-pw",
+        projects=[PROJECT],
+        is_customer=True,
+        by=users.authenticate(app_db, ADMIN, PASSWORD),
+    )
+    monkeypatch.setenv(db.ENV_VAR, str(app_db))
+    at = open_app("overview", {"project": "demo-mall"}, username="customer-erp", password="customer-pw")
+    assert at.selectbox(key="project").options == [at.selectbox(key="project").format_func(PROJECT)]
+    assert at.selectbox(key="project").value == PROJECT

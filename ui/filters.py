@@ -14,6 +14,7 @@ import streamlit as st
 from analytics.periods import KINDS, Period, PeriodError
 from data.projects import Project
 from ui import cached
+from ui.auth import current_user
 from ui.database import projects
 from ui.i18n import current_language, t
 
@@ -33,8 +34,10 @@ class Filters:
 
 
 def sidebar_filters() -> Filters | None:
-    """Draw the selectors; None when the database has no project yet."""
-    available = projects()
+    """Draw the selectors; None when the user has no project to look at."""
+    user = current_user()
+    # Each user sees only the projects assigned to them (admins and approvers: all).
+    available = [p for p in projects() if user is not None and user.covers(p.project_id)]
     if not available:
         return None
     by_id = {p.project_id: p for p in available}
