@@ -12,10 +12,9 @@ from collections.abc import Callable
 
 from analytics.periods import Period
 from reporting.chart_images import ChartExportError, ensure_server
-from reporting.drafting import report_meta
 from reporting.export import ExportedFile, export_documents
+from reporting.export.from_workflow import drafted_text
 from reporting.roles import Actor
-from reporting.workflow import list_reports
 from ui.database import cursor
 
 
@@ -34,7 +33,7 @@ def export_kinds(user: Actor) -> tuple[str, ...]:
 def generate(
     user: Actor,
     project_id: str,
-    period: str,
+    period_label: str,
     kind: str,
     formats: list[str],
     lang: str,
@@ -42,18 +41,16 @@ def generate(
 ) -> list[ExportedFile]:
     if kind not in export_kinds(user):
         raise PermissionError(f"{user.username} may not export the {kind} report")
-    drafted = next(
-        (r for r in list_reports(None, user, project_id) if r.period == period and r.report_kind == kind),
-        None,
-    )
+    period = Period.parse(period_label)
+    narrative, meta = drafted_text(None, user, project_id, period, kind, lang) or (None, None)
     return export_documents(
         cursor(),
         project_id=project_id,
-        period=Period.parse(period),
+        period=period,
         kind=kind,
         formats=formats,
         lang=lang,
-        narrative=drafted.narrative if drafted else None,
-        meta=report_meta(None, drafted, lang) if drafted else None,
+        narrative=narrative,
+        meta=meta,
         progress=progress,
     )

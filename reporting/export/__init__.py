@@ -141,7 +141,7 @@ def export_documents(
 
     An approved report's DOCX is the document frozen at approval, identical on every export."""
     from reporting.content import build_report, database_path
-    from reporting.export.frozen import frozen_document
+    from reporting.export.from_workflow import frozen_document
 
     formats = _checked(formats)
     report = progress or _silent
@@ -180,7 +180,14 @@ def export_report(
     meta: dict | None = None,
     progress: Progress | None = None,
 ) -> list[Path]:
-    """``export_documents`` written into ``out_dir`` (manage.py export)."""
+    """``export_documents`` written into ``out_dir`` (manage.py export). Without a narrative
+    given, a report drafted in the workflow is exported with its own narrative and meta."""
+    from reporting.content import database_path
+    from reporting.export.from_workflow import COMMAND_LINE, drafted_text
+
+    path = database_path(con)
+    if narrative is None and meta is None and path is not None:
+        narrative, meta = drafted_text(path, COMMAND_LINE, project_id, period, kind, lang) or (None, None)
     files = export_documents(
         con,
         project_id=project_id,

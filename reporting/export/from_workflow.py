@@ -1,0 +1,56 @@
+"""What the workflow holds for a report: the frozen document and the author's text.
+
+An approved report is exported as the document frozen at its approval, byte for byte: what
+the customer confirmed must be what anyone downloads later, whatever happened to the data
+since (late imports, corrected tickets). The workflow freezes the DOCX; other formats are
+rendered from the current data with the report's narrative and meta.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from analytics.periods import Period
+from data import db
+from data.models import Report, ReportVersion
+from reporting.drafting import report_meta
+from reporting.roles import Actor, make_actor
+from reporting.workflow import list_reports
+
+FROZEN_STATES = ("approved", "published", "archived")
+# manage.py runs on the server with the database file in hand: it sees every report.
+COMMAND_LINE = make_actor("manage.py", "manage.py", "manage.py", "admin", False, ())
+
+
+def frozen_document(db_path: Path, project_id: str, period: Period, kind: str, fmt: str) -> bytes | None:
+    """The newest frozen ``fmt`` document of the approved report, or None (no such report,
+    not approved yet, or frozen in another format)."""
+    with Session(db.engine(db_path)) as s:
+        report = s.exec(
+            select(Report).where(
+                Report.project_id == project_id, Report.period == period.label, Report.report_kind == kind
+            )
+        ).first()
+        if report is None or report.state not in FROZEN_STATES:
+            return None
+        version = s.exec(
+            select(ReportVersion)
+            .where(ReportVersion.report_id == report.id)
+            .order_by(ReportVersion.version.desc())
+        ).first()
+        if version is None or version.document_format != fmt:
+            return None
+        return bytes(version.document)
+
+
+def drafted_text(
+    db_path: Path | None, actor: Actor, project_id: str, period: Period, kind: str, lang: str
+) -> tuple[dict, dict] | None:
+    """(narrative, meta) of the report as the workflow holds it, or None when never drafted
+    (or not visible to ``actor``)."""
+    for report in list_reports(db_path, actor, project_id):
+        if report.period == period.label and report.report_kind == kind:
+            return report.narrative, report_meta(db_path, report, lang)
+    return None
