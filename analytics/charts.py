@@ -303,7 +303,7 @@ def timeline(
             )
         )
     fig.update_layout(barmode="overlay")
-    fig.update_xaxes(type="date")
+    fig.update_xaxes(type="date", tickformat="%m-%d %H:%M")  # plotly's default dates are English
     fig.update_yaxes(autorange="reversed", type="category")
     rows = data[row].nunique()
     return _finish(fig, title=title, unit="none", lang=lang, height=height or max(260, 44 * rows + 140))
