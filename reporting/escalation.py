@@ -12,6 +12,8 @@ from datetime import date
 
 import pandas as pd
 
+from analytics.kpi_catalogue import CATALOGUE
+from analytics.kpis import KpiValue, availability_by_service, compute_kpis, major_incidents
 from analytics.periods import Period, last_full
 from data import db
 from data.projects import get_project
@@ -33,10 +35,12 @@ class Anomaly:
     detail: str
 
 
-def find_anomalies(db_path, project_id: str, period: Period) -> list[Anomaly]:
-    """Major incidents, unmet KPIs and availability breaches of one project and period."""
-    from analytics.kpis import availability_by_service, major_incidents, unmet_kpis
+def find_anomalies(
+    db_path, project_id: str, period: Period, values: dict[str, KpiValue] | None = None
+) -> list[Anomaly]:
+    """Major incidents, unmet KPIs and availability breaches of one project and period.
 
+    ``values``: the period's KPIs when the caller has them already (the overview page does)."""
     con = db.cursor(db_path)
     found = []
     incidents = major_incidents(con, project_id, period)
@@ -44,10 +48,10 @@ def find_anomalies(db_path, project_id: str, period: Period) -> list[Anomaly]:
         found.append(
             Anomaly("major_incident", str(row.ticket_id), f"{row.ticket_id} {row.title or ''}".strip())
         )
-    for unmet in unmet_kpis(con, project_id, period):
-        kpi = unmet.value
-        detail = f"{unmet.definition.name_zh} ({kpi.id}): {kpi.value:.4g}, 目标 target {kpi.target:.4g}"
-        found.append(Anomaly("kpi_below_target", kpi.id, detail))
+    for kpi in (values or compute_kpis(con, project_id, period)).values():
+        if kpi.met is False:
+            detail = f"{CATALOGUE[kpi.id].name_zh} ({kpi.id}): {kpi.value:.4g}, 目标 target {kpi.target:.4g}"
+            found.append(Anomaly("kpi_below_target", kpi.id, detail))
     services = availability_by_service(con, project_id, period)
     for row in services.itertuples(index=False):
         if pd.notna(row.met) and not row.met:

@@ -82,7 +82,8 @@ def availability_by_service(project_id: str, period: str):
 
 @st.cache_data(ttl=_TTL, show_spinner=False)
 def anomalies(project_id: str, period: str) -> list:
-    return escalation.find_anomalies(None, project_id, Period.parse(period))
+    values = kpi_values(project_id, period)  # cached already for the tiles: not computed twice
+    return escalation.find_anomalies(None, project_id, Period.parse(period), values)
 
 
 @st.cache_data(ttl=_TTL, show_spinner=False)
