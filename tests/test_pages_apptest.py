@@ -8,7 +8,7 @@ that shows other numbers than the engine fails.
 from __future__ import annotations
 
 import pytest
-from app_driver import ADMIN, PASSWORD, open_app, steady_navigation
+from app_driver import ADMIN, PASSWORD, ROOT, open_app, steady_navigation
 from export_fixture import EVIL_SCRIPT, PROJECT, make_report_db
 from streamlit.testing.v1 import AppTest
 
@@ -209,3 +209,28 @@ def test_a_customer_sees_only_its_own_projects(app_db, monkeypatch):
     at = open_app("overview", {"project": "demo-mall"}, username="customer-erp", password="customer-pw")
     assert at.selectbox(key="project").options == [at.selectbox(key="project").format_func(PROJECT)]
     assert at.selectbox(key="project").value == PROJECT
+
+
+def _header_for(policy_file: str, period: str) -> None:
+    from pathlib import Path
+
+    from analytics.periods import Period
+    from analytics.policy import parse_policy
+    from data.projects import Project
+    from ui import widgets
+    from ui.filters import Filters
+
+    policy = parse_policy(Path(policy_file).read_text(encoding="utf-8"))
+    project = Project(policy.project_id, policy.name, policy.customer, policy.timezone, policy)
+    widgets.page_header("SLA", Filters(project, Period.parse(period), "previous"))
+
+
+@pytest.mark.parametrize(("period", "warned"), [("2027-01", True), ("2026-10", False)])
+def test_a_year_without_known_holidays_is_said_plainly(period, warned):
+    policy_file = str(ROOT / "data" / "demo_projects" / "demo-erp.toml")  # China's calendar
+    at = AppTest.from_function(_header_for, args=(policy_file, period)).run()
+    assert not at.exception
+    warnings = [w.value for w in at.warning]
+    assert bool(warnings) is warned
+    if warned:
+        assert "2027" in warnings[0] and "周一至周五" in warnings[0]

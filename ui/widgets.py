@@ -16,6 +16,7 @@ import streamlit as st
 
 from analytics import charts, units
 from analytics.kpi_catalogue import CATALOGUE
+from analytics.kpis import calendar_coverage
 from locales import catalogue, translate
 from reporting.export.xlsx import neutralise
 from ui import meeting
@@ -38,6 +39,9 @@ def page_header(title: str, filters) -> None:
             compare=filters.compare_period.display(current_language()),
         )
     )
+    uncovered = calendar_coverage(filters.project.policy, filters.period)
+    if uncovered:  # never guess holidays: say which clocks assumed Monday–Friday
+        st.warning(t("page.calendar_uncovered", years=", ".join(map(str, uncovered))), icon="📅")
 
 
 def computing():
