@@ -64,8 +64,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_kpis(args: argparse.Namespace) -> int:
     from analytics.kpis import CATALOGUE, compute_kpis
-
     from analytics.periods import Period
+    from analytics.units import format_value
 
     period = Period.parse(args.period)
     values = compute_kpis(db.cursor(args.db), args.project, period)
@@ -87,16 +87,18 @@ def cmd_kpis(args: argparse.Namespace) -> int:
         print(json.dumps(payload, ensure_ascii=False, indent=2))
         return 0
     for kpi_id, v in values.items():
-        name = CATALOGUE[kpi_id].name_zh
+        kpi = CATALOGUE[kpi_id]
         met = {True: "达标", False: "未达标", None: ""}[v.met]
-        print(f"{kpi_id:28} {name:16} {_fmt(v.value):>12} {_fmt(v.target):>10} {met}")
+        value = format_value(v.value, kpi.unit, "zh_CN", v.target)
+        print(
+            f"{kpi_id:28} {kpi.name_zh:16} {value:>14} {format_value(v.target, kpi.unit, 'zh_CN'):>12} {met}"
+        )
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from reporting.export import export_report
-
     from analytics.periods import Period
+    from reporting.export import export_report
 
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     written = export_report(
@@ -167,12 +169,6 @@ def cmd_reports_draft(args: argparse.Namespace) -> int:
         f"draft {report.id} {report.project_id} {report.period} {report.report_kind}, due {report.due_date}"
     )
     return 0
-
-
-def _fmt(value) -> str:
-    if value is None:
-        return "—"
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def _print_progress(fraction: float, message: str) -> None:

@@ -28,19 +28,35 @@ def suffix(unit: str, lang: str) -> str:
     return ""
 
 
-def format_value(value, unit: str, lang: str) -> str:
-    """A value for a tile or a table cell; "—" when there is none."""
+def format_value(value, unit: str, lang: str, target=None) -> str:
+    """A value for a tile or a table cell; "—" when there is none. Given its ``target``, the
+    value gets up to three more decimals rather than read the same as a target it missed
+    (99.899 % beside a 99.9 % target must not show "99.90 %")."""
     if is_missing(value):
         return "—"
+    extra = 0
+    text = _formatted(value, unit, lang, extra)
+    while (
+        not is_missing(target)
+        and value != target
+        and extra < 3
+        and text == _formatted(target, unit, lang, extra)
+    ):
+        extra += 1
+        text = _formatted(value, unit, lang, extra)
+    return text
+
+
+def _formatted(value, unit: str, lang: str, extra: int) -> str:
     if unit == "ratio":
-        return f"{value * 100:.1f}%"
+        return f"{value * 100:.{1 + extra}f}%"
     if unit == "pct":
-        return f"{value:.2f}%"
+        return f"{value:.{2 + extra}f}%"
     if unit == "count":
-        return f"{round(value):,}"
+        return f"{round(value):,}" if extra == 0 else f"{value:,.{extra}f}"
     if unit == "score":
-        return f"{value:.2f}"
-    return f"{value:,.1f}{suffix(unit, lang)}"
+        return f"{value:.{2 + extra}f}"
+    return f"{value:,.{1 + extra}f}{suffix(unit, lang)}"
 
 
 def format_change(current, reference, unit: str, lang: str) -> str:

@@ -159,3 +159,17 @@ def test_yearly_periods_stay_categories_not_numbers():
     fig = charts.kpi_trend(frame, title="t", unit="ratio", lang="en")
     assert fig.layout.xaxis.type == "category"
     assert list(fig.data[0].x) == ["2024", "2025"]
+
+
+@pytest.mark.parametrize(
+    ("value", "target", "unit", "shown"),
+    [
+        (99.899, 99.9, "pct", "99.899%"),  # missed: never shown as the target itself
+        (0.9496, 0.95, "ratio", "94.96%"),
+        (0.9712, 0.95, "ratio", "97.1%"),  # clearly apart: no extra digits
+        (99.9, 99.9, "pct", "99.90%"),  # exactly on target
+        (4.4999, 4.5, "score", "4.4999"),
+    ],
+)
+def test_a_value_never_reads_as_the_target_it_missed(value, target, unit, shown):
+    assert units.format_value(value, unit, "zh_CN", target) == shown

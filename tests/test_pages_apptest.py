@@ -86,7 +86,8 @@ def _check_figures(at: AppTest, page: str, period: Period, lang: str, path) -> N
         values = kpis.compute_kpis(con, PROJECT, period, HEADLINE)
         shown = {m.label: m.value for m in at.metric}
         for kpi_id in HEADLINE:
-            expected = units.format_value(values[kpi_id].value, CATALOGUE[kpi_id].unit, lang)
+            value = values[kpi_id]
+            expected = units.format_value(value.value, CATALOGUE[kpi_id].unit, lang, value.target)
             assert shown[kpi_name(kpi_id, lang)] == expected, kpi_id
         assert values["tickets_opened"].value > 0
     elif page == "sla":

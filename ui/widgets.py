@@ -70,7 +70,7 @@ def kpi_tile(kpi, value, history: Sequence, compare: str) -> None:
     with st.container(border=True):
         st.metric(
             charts.kpi_name(kpi.id, lang),
-            units.format_value(value.value, kpi.unit, lang),
+            units.format_value(value.value, kpi.unit, lang, value.target),
             delta=_change(value, compare, kpi.unit, lang),
             delta_color="off" if unchanged else _DELTA_COLOUR.get(kpi.direction, "off"),
             delta_arrow="off" if unchanged else "auto",
@@ -202,7 +202,7 @@ def anomaly_list(anomalies: Sequence, values: dict) -> None:
             subject = charts.kpi_name(kpi.id, lang)
             detail = t(
                 "anomaly.kpi_detail",
-                value=units.format_value(value.value, kpi.unit, lang),
+                value=units.format_value(value.value, kpi.unit, lang, value.target),
                 target=units.format_value(value.target, kpi.unit, lang),
             )
         rows.append({"anomaly": t(f"anomaly.kind.{anomaly.kind}"), "subject": subject, "detail": detail})
