@@ -1,4 +1,4 @@
-"""SQLModel mirrors of the workflow tables of migrations/0002_workflow.sql.
+"""SQLModel mirrors of the workflow tables of migrations/0002_workflow.sql (and 0004).
 
 The migration owns the schema (no ``metadata.create_all``); these classes only map rows.
 Ids are uuid4 hex strings because DuckDB has no SERIAL.
@@ -100,13 +100,22 @@ class ReportVersion(SQLModel, table=True):
     version: int = Field(primary_key=True)
     narrative: str
     snapshot: str
-    document: bytes
-    document_format: str
-    sha256: str
     snapshot_sha256: str
     author_id: str
     approver_id: str
     approved_at: datetime
+
+
+class ReportVersionDocument(SQLModel, table=True):
+    """One format of a frozen version, as downloaded: its bytes and their sha256."""
+
+    __tablename__ = "report_version_documents"
+
+    report_id: str = Field(primary_key=True)
+    version: int = Field(primary_key=True)
+    format: str = Field(primary_key=True)
+    document: bytes
+    sha256: str
 
 
 class AuditEvent(SQLModel, table=True):

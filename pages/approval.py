@@ -16,6 +16,7 @@ from analytics.periods import Period
 from data.models import ACTION_STATUSES, REPORT_KINDS
 from reporting import archive, corrective, drafting, escalation, notify, users, workflow
 from reporting.deadlines import due_date
+from reporting.export import EXTENSIONS, MEDIA_TYPES
 from reporting.roles import PermissionDenied, may
 from ui import cached
 from ui.auth import current_user
@@ -358,6 +359,7 @@ def versions_panel(report: workflow.ReportView) -> None:
             )
             st.code(diff or "—", language="diff")
     for version in frozen:
+        files = archive.documents(None, report.id, version.version)
         st.markdown(
             "**"
             + t(
@@ -368,17 +370,21 @@ def versions_panel(report: workflow.ReportView) -> None:
             )
             + "**"
         )
-        st.code(f"SHA-256 {version.sha256}", language=None)
-        c1, c2 = st.columns(2)
-        c1.download_button(
-            t("workflow.versions.download"),
-            version.document,
-            file_name=f"{report.project_id}_{report.period}_{report.report_kind}_V{version.version}.{version.document_format}",
-            mime=archive.MEDIA_TYPES.get(version.document_format),
-            key=f"dl_{version.version}",
-            on_click="ignore",
+        st.code(
+            "\n".join(f"{fmt.upper():<4} SHA-256 {file.sha256}" for fmt, file in files.items()), language=None
         )
-        if c2.button(t("workflow.versions.verify"), key=f"verify_{version.version}"):
+        *downloads, verify = st.columns(len(files) + 1)
+        stem = f"{report.project_id}_{report.period}_{report.report_kind}_V{version.version}"
+        for column, (fmt, file) in zip(downloads, files.items(), strict=True):
+            column.download_button(
+                t("workflow.versions.download", fmt=fmt.upper()),
+                file.document,
+                file_name=f"{stem}.{EXTENSIONS[fmt]}",
+                mime=MEDIA_TYPES[fmt],
+                key=f"dl_{version.version}_{fmt}",
+                on_click="ignore",
+            )
+        if verify.button(t("workflow.versions.verify"), key=f"verify_{version.version}"):
             check = archive.verify(None, report.id, version.version)
             if check.ok:
                 st.success(t("workflow.versions.verified"))

@@ -1,7 +1,7 @@
-"""Frozen versions: the approved document's bytes, the figures it shows, and their sha256.
+"""Frozen versions: the approved document in every format, the figures it shows, their sha256.
 
-The document's sha256 is what ``sha256sum`` prints for the downloaded file, so anyone can
-check a copy; the snapshot has its own digest. ``verify`` recomputes both from the stored
+Each format's sha256 is what ``sha256sum`` prints for the downloaded file, so anyone can
+check a copy; the snapshot has its own digest. ``verify`` recomputes them all from the stored
 bytes and reports any difference: a changed byte anywhere is tampering.
 """
 
@@ -16,24 +16,15 @@ from sqlmodel import Session, select
 
 from analytics.periods import Period
 from data import db
-from data.models import Report, ReportVersion
+from data.models import Report, ReportVersion, ReportVersionDocument
 from reporting.roles import Actor, PermissionDenied, can_view
-
-ARCHIVE_FORMAT = "docx"
-MEDIA_TYPES = {
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "pdf": "application/pdf",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "zip": "application/zip",
-}
 
 
 @dataclass(frozen=True)
 class Rendition:
-    """What an approval freezes: the rendered document and the figures in it."""
+    """What an approval freezes: the document in each format (docx, pdf, …) and its figures."""
 
-    document: bytes
-    fmt: str
+    documents: dict[str, bytes]
     snapshot: dict
 
     @property
@@ -58,9 +49,9 @@ def sha256_hex(data: bytes | str) -> str:
 
 
 def render(report: Report, narrative: dict, meta: dict, lang: str = "zh_CN", db_path=None) -> Rendition:
-    """The report as the export renders it (reporting/content + reporting/export)."""
+    """The report as the export renders it (reporting/content + reporting/export), every format."""
     from reporting.content import build_report
-    from reporting.export import render as render_document
+    from reporting.export import FORMATS, render_all
 
     content = build_report(
         db.cursor(db_path),
@@ -71,28 +62,64 @@ def render(report: Report, narrative: dict, meta: dict, lang: str = "zh_CN", db_
         narrative=narrative,
         meta=meta,
     )
-    return Rendition(render_document(content, ARCHIVE_FORMAT), ARCHIVE_FORMAT, content.snapshot())
+    return Rendition(render_all(content, FORMATS), content.snapshot())
 
 
 def verify(db_path, report_id: str, version: int) -> Verification:
     with Session(db.engine(db_path)) as s:
-        row = s.get(ReportVersion, (report_id, version))
-        if row is None:
+        if s.get(ReportVersion, (report_id, version)) is None:
             raise KeyError(f"report {report_id} has no frozen version {version}")
-        problems = []
-        if sha256_hex(row.document) != row.sha256:
-            problems.append("document bytes differ from the sha256 recorded at approval")
-        if sha256_hex(row.snapshot) != row.snapshot_sha256:
-            problems.append("figure snapshot differs from the sha256 recorded at approval")
+        problems = integrity_problems(s, report_id, version)
         return Verification(report_id, version, not problems, tuple(problems))
 
 
-def matches_file(db_path, report_id: str, data: bytes) -> int | None:
-    """The version whose frozen document is exactly ``data`` (a downloaded copy), if any."""
-    digest = sha256_hex(data)
+def integrity_problems(s: Session, report_id: str, version: int) -> list[str]:
+    """What no longer matches the sha256 recorded at approval (empty when all is intact)."""
+    row = s.get(ReportVersion, (report_id, version))
+    if row is None:
+        return [f"no frozen version {version}"]
+    files = _documents(s, report_id, version)
+    problems = [
+        f"{file.format.upper()} document bytes differ from the sha256 recorded at approval"
+        for file in files
+        if sha256_hex(file.document) != file.sha256
+    ]
+    if not files:
+        problems.append("no frozen document")
+    if sha256_hex(row.snapshot) != row.snapshot_sha256:
+        problems.append("figure snapshot differs from the sha256 recorded at approval")
+    return problems
+
+
+def documents(db_path, report_id: str, version: int) -> dict[str, ReportVersionDocument]:
+    """The frozen files of a version by format: the bytes every download of it returns."""
     with Session(db.engine(db_path)) as s:
-        versions = s.exec(select(ReportVersion).where(ReportVersion.report_id == report_id)).all()
-        return next((v.version for v in versions if v.sha256 == digest), None)
+        files = _documents(s, report_id, version)
+        for file in files:
+            s.expunge(file)
+        return {file.format: file for file in files}
+
+
+def _documents(s: Session, report_id: str, version: int) -> list[ReportVersionDocument]:
+    return list(
+        s.exec(
+            select(ReportVersionDocument)
+            .where(ReportVersionDocument.report_id == report_id, ReportVersionDocument.version == version)
+            .order_by(ReportVersionDocument.format)
+        ).all()
+    )
+
+
+def matches_file(db_path, report_id: str, data: bytes) -> int | None:
+    """The version with a frozen document (any format) exactly ``data`` (a downloaded copy)."""
+    with Session(db.engine(db_path)) as s:
+        return s.exec(
+            select(ReportVersionDocument.version)
+            .where(
+                ReportVersionDocument.report_id == report_id, ReportVersionDocument.sha256 == sha256_hex(data)
+            )
+            .order_by(ReportVersionDocument.version)
+        ).first()
 
 
 def versions(db_path, actor: Actor, report_id: str) -> list[ReportVersion]:

@@ -20,9 +20,18 @@ from sqlmodel import Session, select
 
 from analytics.periods import Period
 from data import db
-from data.models import REPORT_KINDS, AuditEvent, CorrectiveAction, Report, ReportVersion, User, utcnow
+from data.models import (
+    REPORT_KINDS,
+    AuditEvent,
+    CorrectiveAction,
+    Report,
+    ReportVersion,
+    ReportVersionDocument,
+    User,
+    utcnow,
+)
 from data.projects import get_project
-from reporting.archive import Rendition, sha256_hex
+from reporting.archive import Rendition, integrity_problems, sha256_hex
 from reporting.deadlines import due_date
 from reporting.roles import Actor, PermissionDenied, can_view, require
 
@@ -133,7 +142,7 @@ def transition(
 ) -> ReportView:
     """Apply ``action`` to the report if role, state and lock allow it; audit it atomically.
 
-    ``narrative`` is required for edit; ``rendition`` (the rendered document) for approve;
+    ``narrative`` is required for edit; ``rendition`` (the rendered documents) for approve;
     ``comment`` for return and comment.
     """
     if action not in ACTIONS:
@@ -196,19 +205,14 @@ def _apply(
         return {"submitted_at": now}
     if action == "approve":
         if rendition is None:
-            raise WorkflowError("approve needs the rendered document to freeze")
+            raise WorkflowError("approve needs the rendered documents to freeze")
         _freeze(s, report, actor, now, rendition)
         _record_corrective_actions(s, report, now)
         return {"approver_id": actor.user_id, "approved_at": report.approved_at or now}
     if action == "publish":
         return {"published_at": now}
     if action == "archive":
-        frozen = s.get(ReportVersion, (report.id, report.current_version))
-        intact = frozen is not None and (sha256_hex(frozen.document), sha256_hex(frozen.snapshot)) == (
-            frozen.sha256,
-            frozen.snapshot_sha256,
-        )
-        if not intact:
+        if integrity_problems(s, report.id, report.current_version):
             raise WorkflowError(
                 "the approved document or its figures do not match their sha256: not archived"
             )
@@ -224,15 +228,22 @@ def _freeze(s: Session, report: Report, actor: Actor, now: datetime, rendition: 
             version=report.current_version,
             narrative=report.narrative,
             snapshot=snapshot,
-            document=rendition.document,
-            document_format=rendition.fmt,
-            sha256=sha256_hex(rendition.document),
             snapshot_sha256=sha256_hex(snapshot),
             author_id=report.author_id,
             approver_id=actor.user_id,
             approved_at=now,
         )
     )
+    for fmt, document in rendition.documents.items():
+        s.add(
+            ReportVersionDocument(
+                report_id=report.id,
+                version=report.current_version,
+                format=fmt,
+                document=document,
+                sha256=sha256_hex(document),
+            )
+        )
 
 
 def _record_corrective_actions(s: Session, report: Report, now: datetime) -> None:

@@ -131,9 +131,9 @@ def _approval_round_trip(browser, url: str, pages_to_capture: dict) -> None:
     _click(approver, "批准")
     approver.get_by_text("操作已完成：批准").wait_for()
     approver.get_by_role("tab", name="版本历史").click()
-    shown = approver.get_by_text(re.compile(r"SHA-256 [0-9a-f]{64}")).inner_text()
+    shown = approver.get_by_text(re.compile(r"DOCX SHA-256 [0-9a-f]{64}")).inner_text()
     with approver.expect_download() as download_info:
-        approver.get_by_role("button", name="下载归档文件").click()
+        approver.get_by_role("button", name="下载归档文件 DOCX").click()
     downloaded_path = Path(download_info.value.path())
     downloaded = downloaded_path.read_bytes()
     assert downloaded[:2] == b"PK", "the archived file is a .docx (zip container)"

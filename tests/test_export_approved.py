@@ -1,17 +1,21 @@
-"""Through the real workflow: draft, write, submit, approve (which renders and freezes the
-DOCX), then export: the DOCX is the frozen file every time, the other formats carry the
-approved narrative and people."""
+"""Through the real workflow: draft, write, submit, approve (which renders and freezes every
+format), then a late import changes the period's data: each export is still the frozen file,
+byte for byte, while a fresh render shows the new data."""
 
 from __future__ import annotations
 
+import io
 import subprocess
+from datetime import timedelta
 
 from export_fixture import PROJECT, make_report_db
+from openpyxl import load_workbook
 from workflow_helpers import seed
 
 from data import db
 from reporting import archive, drafting, workflow
-from reporting.export import export_report
+from reporting.content import build_report
+from reporting.export import export_report, render_all
 
 NARRATIVE = {
     "unmet_analysis": [
@@ -22,9 +26,11 @@ NARRATIVE = {
     "next_plan": "完成灾备切换演练",
     "confirmation": {"by": "", "at": ""},
 }
+FORMATS = ["docx", "pdf", "xlsx"]
+LATE_TITLE = "批准后补录的重大故障"
 
 
-def test_an_approved_report_exports_its_frozen_docx_and_its_narrative(demo_db_path, tmp_path):
+def test_an_approved_report_exports_its_frozen_documents_whatever_the_data_does(demo_db_path, tmp_path):
     path = tmp_path / "approved.duckdb"
     period = make_report_db(demo_db_path, path)
     cast = seed(path)
@@ -38,19 +44,70 @@ def test_an_approved_report_exports_its_frozen_docx_and_its_narrative(demo_db_pa
         )
         report = drafting.approve(path, cast.approver, report.id, report.lock_version, "zh_CN")
         assert report.state == "approved"
-        (frozen,) = archive.versions(path, cast.approver, report.id)
-        assert archive.verify(path, report.id, frozen.version).ok
+        (version,) = archive.versions(path, cast.approver, report.id)
+        frozen = {
+            fmt: file.document for fmt, file in archive.documents(path, report.id, version.version).items()
+        }
+        assert sorted(frozen) == ["docx", "pdf", "xlsx", "zip"]
+        assert archive.verify(path, report.id, version.version).ok
 
         con = db.cursor(path)
-        first = export_report(con, project_id=PROJECT, period=period, kind="external",
-                              formats=["docx", "pdf"], out_dir=tmp_path / "a")  # fmt: skip
-        again = export_report(con, project_id=PROJECT, period=period, kind="external",
-                              formats=["docx"], out_dir=tmp_path / "b")  # fmt: skip
-        docx, pdf = first
-        assert docx.read_bytes() == again[0].read_bytes() == frozen.document
-        assert archive.matches_file(path, report.id, docx.read_bytes()) == frozen.version
+        _late_import(con, period)
+        downloads = [_export(con, period, tmp_path / name) for name in ("first", "second")]
+        assert downloads[0] == downloads[1] == {fmt: frozen[fmt] for fmt in FORMATS}
+        for fmt in FORMATS:
+            assert archive.matches_file(path, report.id, downloads[0][fmt]) == version.version
+
+        content = build_report(con, PROJECT, period, "external", "zh_CN", narrative=NARRATIVE)
+        fresh = render_all(content, FORMATS)  # what a draft of the same period shows now
+        assert all(fresh[fmt] != frozen[fmt] for fmt in FORMATS)
+        assert LATE_TITLE in _cells(fresh["xlsx"]) and LATE_TITLE not in _cells(frozen["xlsx"])
+        assert LATE_TITLE in _pdf_text(fresh["pdf"]) and LATE_TITLE not in _pdf_text(frozen["pdf"])
+
+        pdf_text = _pdf_text(frozen["pdf"])
+        assert "灾备切换演练未完成" in pdf_text and "存储故障" in pdf_text
+        assert cast.approver.display_name in pdf_text, "the approver named in the document control"
+
+        db.connect(path).execute(
+            "UPDATE report_version_documents SET document = ? WHERE report_id = ? AND format = 'pdf'",
+            [frozen["pdf"] + b"\n", report.id],
+        )
+        check = archive.verify(path, report.id, version.version)
+        assert not check.ok and check.problems == (
+            "PDF document bytes differ from the sha256 recorded at approval",
+        )
     finally:
         db.close(path)
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    assert "灾备切换演练未完成" in text and "存储故障" in text
-    assert cast.approver.display_name in text, "the approver named in the document control"
+
+
+def _export(con, period, out_dir) -> dict[str, bytes]:
+    written = export_report(
+        con, project_id=PROJECT, period=period, kind="external", formats=FORMATS, out_dir=out_dir
+    )
+    return {file.suffix[1:]: file.read_bytes() for file in written}
+
+
+def _late_import(con, period) -> None:
+    """A major P1 incident of the period imported after the approval, breaching its SLA."""
+    created = period.bounds_utc("Asia/Shanghai")[0] + timedelta(days=12)
+    con.execute(
+        """
+        INSERT INTO tickets (project_id, ticket_id, kind, title, category, service, priority, status,
+                             major, tier, escalated, assignment_group, assignee, created_at,
+                             first_response_at, resolved_at, closed_at, source)
+        VALUES (?, 'LATE-1', 'incident', ?, '数据库', '数据库平台', 'P1', 'closed', true, 'L3', true,
+                'DBA组', '测试工程师', ?, ?, ?, ?, 'test')
+        """,
+        [PROJECT, LATE_TITLE, created, created + timedelta(hours=2), created + timedelta(hours=40),
+         created + timedelta(hours=41)],
+    )  # fmt: skip
+
+
+def _cells(xlsx: bytes) -> str:
+    book = load_workbook(io.BytesIO(xlsx))
+    return " ".join(str(c) for sheet in book for row in sheet.iter_rows(values_only=True) for c in row if c)
+
+
+def _pdf_text(pdf: bytes) -> str:
+    done = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True)
+    return done.stdout.decode()

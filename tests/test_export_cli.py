@@ -1,5 +1,5 @@
 """``manage.py export`` end to end in a subprocess: files written, readable, in English; errors;
-an approved report exported as its frozen document."""
+an approved report exported as its frozen documents."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from docx import Document
 from export_fixture import PROJECT, make_report_db
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from sqlmodel import Session
 
 from data import db
-from data.models import Report, ReportVersion
+from data.models import Report, ReportVersion, ReportVersionDocument
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -77,13 +77,17 @@ def test_unknown_project_fails_on_stderr_with_non_zero_exit(database, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_approved_report_exports_its_frozen_document_every_time(database, tmp_path):
+def test_approved_report_exports_its_frozen_documents_every_time(database, tmp_path):
     path, period = database
-    frozen = io.BytesIO()
+    docx, xlsx = io.BytesIO(), io.BytesIO()
     document = Document()
     document.add_paragraph("批准时冻结的版本")
-    document.save(frozen)
-    _approve(path, period, frozen.getvalue())
+    document.save(docx)
+    book = Workbook()
+    book.active["A1"] = "批准时冻结的版本"
+    book.save(xlsx)
+    frozen = {"docx": docx.getvalue(), "pdf": b"%PDF-1.7 frozen at approval", "xlsx": xlsx.getvalue()}
+    _approve(path, period, frozen)
 
     copies = []
     for attempt in range(2):
@@ -98,15 +102,14 @@ def test_approved_report_exports_its_frozen_document_every_time(database, tmp_pa
             "--kind",
             "external",
             "--format",
-            "docx",
+            "docx,pdf,xlsx",
         )
         assert done.returncode == 0, done.stderr
-        (written,) = out.iterdir()
-        copies.append(written.read_bytes())
-    assert copies[0] == copies[1] == frozen.getvalue()
+        copies.append({Path(line).suffix[1:]: Path(line).read_bytes() for line in done.stdout.splitlines()})
+    assert copies[0] == copies[1] == frozen
 
 
-def _approve(path: Path, period, document: bytes) -> None:
+def _approve(path: Path, period, documents: dict[str, bytes]) -> None:
     """An approved report with one frozen version, written as the workflow stores it."""
     now = datetime.now(UTC)
     report = Report(
@@ -130,15 +133,18 @@ def _approve(path: Path, period, document: bytes) -> None:
                     version=1,
                     narrative="{}",
                     snapshot="{}",
-                    document=document,
-                    document_format="docx",
-                    sha256="-",
                     snapshot_sha256="-",
                     author_id="author",
                     approver_id="approver",
                     approved_at=now,
                 )
             )
+            for fmt, document in documents.items():
+                s.add(
+                    ReportVersionDocument(
+                        report_id=report.id, version=1, format=fmt, document=document, sha256="-"
+                    )
+                )
             s.commit()
     finally:
         db.close(path)

@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from data import db, migrations
+from reporting import archive
 
 # DESIGN §3: the analytics tables and the columns the KPIs and importers rely on
 SECTION_3 = {
@@ -103,3 +104,32 @@ def test_misnamed_or_duplicate_migration_files_are_refused(migrations_copy):
     (migrations_copy / "0001_again.sql").write_text("SELECT 1;", encoding="utf-8")
     with pytest.raises(ValueError, match="share a number"):
         migrations.available()
+
+
+def test_frozen_docx_of_an_older_database_moves_to_the_documents_table(tmp_path, monkeypatch):
+    """0004: a version approved when only the DOCX was frozen still downloads and verifies."""
+    real = migrations.MIGRATIONS_DIR
+    older = tmp_path / "before_0004"
+    older.mkdir()
+    for version, _, source in migrations.available():
+        if version < 4:
+            shutil.copy(source, older / source.name)
+    monkeypatch.setattr(migrations, "MIGRATIONS_DIR", older)
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    migrations.apply_migrations(con)
+    docx = b"PK\x03\x04 frozen before 0004"
+    con.execute(
+        "INSERT INTO report_versions VALUES ('r1', 1, '{}', '{}', ?, 'docx', ?, ?, 'u', 'u', now())",
+        [docx, archive.sha256_hex(docx), archive.sha256_hex("{}")],
+    )
+    monkeypatch.setattr(migrations, "MIGRATIONS_DIR", real)
+    assert migrations.apply_migrations(con) == [4]
+    assert "document" not in columns(con, "report_versions"), "one place holds frozen documents"
+    con.close()
+    try:
+        assert {fmt: f.document for fmt, f in archive.documents(path, "r1", 1).items()} == {"docx": docx}
+        assert archive.verify(path, "r1", 1).ok
+        assert archive.matches_file(path, "r1", docx) == 1
+    finally:
+        db.close(path)

@@ -61,7 +61,8 @@ def test_customer_sees_only_published_external_reports(world):
     assert len(workflow.list_reports(path, cast.viewer)) == 3
     with pytest.raises(PermissionDenied, match="internal"):
         workflow.audit_trail(path, cast.customer, external.id)
-    assert archive.versions(path, cast.customer, external.id)[0].document == DOCUMENT.document
+    (frozen,) = archive.versions(path, cast.customer, external.id)
+    assert archive.documents(path, external.id, frozen.version)["pdf"].document == DOCUMENT.documents["pdf"]
 
 
 def test_return_needs_a_comment(world):
@@ -126,8 +127,10 @@ def test_two_actors_at_once_one_wins(world):
     assert final.lock_version == report.lock_version + 1
     actions = [e.action for e in workflow.audit_trail(path, cast.approver, report.id)]
     assert actions == ["create", "submit", winners[0]]
-    versions = db.connect(path).execute("SELECT count(*) FROM report_versions").fetchone()[0]
-    assert versions == (1 if winners[0] == "approve" else 0)
+    con = db.connect(path)
+    versions = con.execute("SELECT count(*) FROM report_versions").fetchone()[0]
+    files = con.execute("SELECT count(*) FROM report_version_documents").fetchone()[0]
+    assert (versions, files) == ((1, len(DOCUMENT.documents)) if winners[0] == "approve" else (0, 0))
 
 
 def test_failed_approval_leaves_the_database_as_it_was(world):
@@ -150,7 +153,7 @@ def test_failed_approval_leaves_the_database_as_it_was(world):
     report = act(path, cast, report, "submit", "author")
     con = db.connect(path)
     con.execute(
-        "INSERT INTO report_versions VALUES (?, 1, '{}', '{}', 'x'::BLOB, 'docx', 'a', 'b', 'u', 'u', now())",
+        "INSERT INTO report_versions VALUES (?, 1, '{}', '{}', 'b', 'u', 'u', now())",
         [report.id],
     )
     before, counts = report_row(path, report.id), table_counts(path)
@@ -164,10 +167,11 @@ def test_archive_freezes_and_verification_detects_tampering(world):
     path, cast = world
     report = report_in_state(path, cast, "published", OCT)
     assert archive.verify(path, report.id, 1).ok
-    frozen = archive.versions(path, cast.viewer, report.id)[0]
-    assert frozen.document == DOCUMENT.document
-    assert archive.matches_file(path, report.id, DOCUMENT.document) == 1
-    assert archive.matches_file(path, report.id, DOCUMENT.document + b" ") is None
+    files = archive.documents(path, report.id, 1)
+    assert {fmt: f.document for fmt, f in files.items()} == DOCUMENT.documents
+    for data in DOCUMENT.documents.values():
+        assert archive.matches_file(path, report.id, data) == 1, "a downloaded copy of any format"
+    assert archive.matches_file(path, report.id, DOCUMENT.documents["pdf"] + b" ") is None
 
     con = db.connect(path)
     con.execute(
@@ -180,8 +184,12 @@ def test_archive_freezes_and_verification_detects_tampering(world):
     with pytest.raises(WorkflowError, match="sha256"):
         act(path, cast, report, "archive", "approver")  # changed figures alone block archiving
     assert report_row(path, report.id) == before
-    con.execute("UPDATE report_versions SET document = 'forged'::BLOB WHERE report_id = ?", [report.id])
-    assert any("document" in p for p in archive.verify(path, report.id, 1).problems)
+    con.execute(
+        "UPDATE report_version_documents SET document = 'forged'::BLOB"
+        " WHERE report_id = ? AND format = 'pdf'",
+        [report.id],
+    )
+    assert any("PDF document" in p for p in archive.verify(path, report.id, 1).problems)
     before = report_row(path, report.id)
     with pytest.raises(WorkflowError, match="sha256"):
         act(path, cast, report, "archive", "approver")

@@ -17,7 +17,10 @@ PROJECT = "demo-erp"
 OTHER_PROJECT = "demo-gov"
 PASSWORD = "correct horse battery"
 # Test input for approvals that do not exercise the renderer: real bytes, frozen as given.
-DOCUMENT = Rendition(b"PK\x03\x04 approved document bytes", "docx", {"kpis": {"csat_avg": {"value": 4.2}}})
+DOCUMENT = Rendition(
+    {"docx": b"PK\x03\x04 approved document bytes", "pdf": b"%PDF-1.7 approved document bytes"},
+    {"kpis": {"csat_avg": {"value": 4.2}}},
+)
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,14 @@ def report_in_state(path: Path, cast: Cast, state: str, period: Period, kind: st
 
 def table_counts(path: Path) -> dict[str, int]:
     con = db.connect(path)
-    tables = ("reports", "report_versions", "audit_events", "corrective_actions", "notifications")
+    tables = (
+        "reports",
+        "report_versions",
+        "report_version_documents",
+        "audit_events",
+        "corrective_actions",
+        "notifications",
+    )
     return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
 
 

@@ -139,24 +139,22 @@ def export_documents(
 ) -> list[ExportedFile]:
     """The report of ``project_id`` × ``period`` in each format, in the order asked.
 
-    An approved report's DOCX is the document frozen at approval, identical on every export."""
+    An approved report's formats are the documents frozen at approval, identical on every export."""
     from reporting.content import build_report, database_path
-    from reporting.export.from_workflow import frozen_document
+    from reporting.export.from_workflow import frozen_documents
 
     formats = _checked(formats)
     report = progress or _silent
     report(0.0, translate("export.progress.data", lang))
-    if {"docx", "pdf", "zip"} & set(formats):
+    path = database_path(con)
+    frozen = frozen_documents(path, project_id, period, kind) if path else {}
+    documents = {fmt: frozen[fmt] for fmt in formats if fmt in frozen}
+    live = [f for f in formats if f not in documents]
+    if set(CHART_FORMATS) & set(live):
         ensure_server()  # Chrome starts in the background while DuckDB computes the figures
     content = build_report(con, project_id, period, kind, lang, narrative=narrative, meta=meta)
-    path = database_path(con)
-    documents = {}
-    if path and "docx" in formats:
-        frozen = frozen_document(path, project_id, period, kind, "docx")
-        if frozen is not None:
-            report(0.2, translate("export.progress.archived", lang))
-            documents["docx"] = frozen
-    live = [f for f in formats if f not in documents]
+    if documents:
+        report(0.2, translate("export.progress.archived", lang))
 
     def rendering(fraction: float, message: str) -> None:
         report(0.2 + 0.8 * fraction, message)  # the data took the first fifth

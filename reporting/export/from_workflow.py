@@ -2,7 +2,8 @@
 
 An approved report is exported as the document frozen at its approval, byte for byte: what
 the customer confirmed must be what anyone downloads later, whatever happened to the data
-since (late imports, corrected tickets). The workflow freezes the DOCX; other formats are
+since (late imports, corrected tickets). Approval freezes every format (DOCX, PDF, XLSX,
+chart ZIP); a report approved before that froze only its DOCX, and its other formats are
 rendered from the current data with the report's narrative and meta.
 """
 
@@ -15,6 +16,7 @@ from sqlmodel import Session, select
 from analytics.periods import Period
 from data import db
 from data.models import Report, ReportVersion
+from reporting.archive import documents
 from reporting.drafting import report_meta
 from reporting.roles import Actor, make_actor
 from reporting.workflow import list_reports
@@ -24,9 +26,9 @@ FROZEN_STATES = ("approved", "published", "archived")
 COMMAND_LINE = make_actor("manage.py", "manage.py", "manage.py", "admin", False, ())
 
 
-def frozen_document(db_path: Path, project_id: str, period: Period, kind: str, fmt: str) -> bytes | None:
-    """The newest frozen ``fmt`` document of the approved report, or None (no such report,
-    not approved yet, or frozen in another format)."""
+def frozen_documents(db_path: Path, project_id: str, period: Period, kind: str) -> dict[str, bytes]:
+    """The newest frozen version of the approved report, format → bytes; empty when there is
+    no such report or it is not approved."""
     with Session(db.engine(db_path)) as s:
         report = s.exec(
             select(Report).where(
@@ -34,15 +36,16 @@ def frozen_document(db_path: Path, project_id: str, period: Period, kind: str, f
             )
         ).first()
         if report is None or report.state not in FROZEN_STATES:
-            return None
+            return {}
+        report_id = report.id
         version = s.exec(
-            select(ReportVersion)
-            .where(ReportVersion.report_id == report.id)
+            select(ReportVersion.version)
+            .where(ReportVersion.report_id == report_id)
             .order_by(ReportVersion.version.desc())
         ).first()
-        if version is None or version.document_format != fmt:
-            return None
-        return bytes(version.document)
+    if version is None:
+        return {}
+    return {fmt: bytes(file.document) for fmt, file in documents(db_path, report_id, version).items()}
 
 
 def drafted_text(
