@@ -100,6 +100,7 @@ def test_draft_return_fix_approve_download_verify(demo_path, browser, tmp_path):
 def _approval_round_trip(browser, url: str, pages_to_capture: dict) -> None:
     _, author = _login(browser, url, "pm", pages_to_capture)
     author.get_by_text("新建报告草稿").click()
+    _wait_idle(author)  # a click during a rerun the expander started can be lost
     _click(author, "创建草稿")
     author.get_by_text("操作已完成").wait_for()
     _shot(author, "1_author_draft")
