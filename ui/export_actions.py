@@ -13,7 +13,6 @@ from collections.abc import Callable
 from analytics.periods import Period
 from reporting.chart_images import ChartExportError, ensure_server
 from reporting.export import ExportedFile, export_documents
-from reporting.export.from_workflow import drafted_text
 from reporting.roles import Actor
 from ui.database import cursor
 
@@ -41,16 +40,13 @@ def generate(
 ) -> list[ExportedFile]:
     if kind not in export_kinds(user):
         raise PermissionError(f"{user.username} may not export the {kind} report")
-    period = Period.parse(period_label)
-    narrative, meta = drafted_text(None, user, project_id, period, kind, lang) or (None, None)
     return export_documents(
         cursor(),
         project_id=project_id,
-        period=period,
+        period=Period.parse(period_label),
         kind=kind,
         formats=formats,
         lang=lang,
-        narrative=narrative,
-        meta=meta,
         progress=progress,
+        as_actor=user,  # the workflow's text for this report, as this user may see it
     )

@@ -20,6 +20,7 @@ from analytics.periods import Period
 from locales import translate
 from reporting.chart_images import ensure_server
 from reporting.report_model import ReportContent
+from reporting.roles import Actor
 
 Progress = Callable[[float, str], None]
 
@@ -136,17 +137,22 @@ def export_documents(
     narrative: dict | None = None,
     meta: dict | None = None,
     progress: Progress | None = None,
+    as_actor: Actor | None = None,
 ) -> list[ExportedFile]:
     """The report of ``project_id`` × ``period`` in each format, in the order asked.
 
-    An approved report's formats are the documents frozen at approval, identical on every export."""
+    An approved report's formats are the documents frozen at approval, identical on every export.
+    With ``as_actor`` and no narrative or meta given, a report drafted in the workflow is
+    exported with its own narrative and meta, as that user may see them."""
     from reporting.content import build_report, database_path
-    from reporting.export.from_workflow import frozen_documents
+    from reporting.export.from_workflow import drafted_text, frozen_documents
 
     formats = _checked(formats)
     report = progress or _silent
     report(0.0, translate("export.progress.data", lang))
     path = database_path(con)
+    if as_actor is not None and narrative is None and meta is None and path is not None:
+        narrative, meta = drafted_text(path, as_actor, project_id, period, kind, lang) or (None, None)
     frozen = frozen_documents(path, project_id, period, kind) if path else {}
     documents = {fmt: frozen[fmt] for fmt in formats if fmt in frozen}
     live = [f for f in formats if f not in documents]
@@ -180,12 +186,8 @@ def export_report(
 ) -> list[Path]:
     """``export_documents`` written into ``out_dir`` (manage.py export). Without a narrative
     given, a report drafted in the workflow is exported with its own narrative and meta."""
-    from reporting.content import database_path
-    from reporting.export.from_workflow import COMMAND_LINE, drafted_text
+    from reporting.export.from_workflow import COMMAND_LINE
 
-    path = database_path(con)
-    if narrative is None and meta is None and path is not None:
-        narrative, meta = drafted_text(path, COMMAND_LINE, project_id, period, kind, lang) or (None, None)
     files = export_documents(
         con,
         project_id=project_id,
@@ -196,6 +198,7 @@ def export_report(
         narrative=narrative,
         meta=meta,
         progress=progress,
+        as_actor=COMMAND_LINE,
     )
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
