@@ -19,8 +19,7 @@ project, period = filters.project.project_id, filters.period.label
 widgets.page_header(t("overview.title"), filters)
 
 with widgets.computing():
-    values = cached.kpi_values(project, period)
-    series = cached.kpi_series(project, period, HEADLINE)
+    values, series, anomalies = cached.overview(project, period)
 
 for row_start in range(0, len(HEADLINE), TILES_PER_ROW):
     row = HEADLINE[row_start : row_start + TILES_PER_ROW]
@@ -30,8 +29,6 @@ for row_start in range(0, len(HEADLINE), TILES_PER_ROW):
             widgets.kpi_tile(CATALOGUE[kpi_id], values[kpi_id], history, filters.compare)
 
 st.subheader(t("overview.anomalies"))
-with widgets.computing():
-    anomalies = cached.anomalies(project, period)
 widgets.anomaly_list(anomalies, values)
 
 left, right = st.columns(2)

@@ -124,6 +124,15 @@ def _wait_healthy(base: str, server: subprocess.Popen, log_path: Path) -> None:
             time.sleep(0.5)
 
 
+def wait_for_log(log_path: Path, text: str, timeout_s: float = SERVER_START_SECONDS) -> None:
+    """Wait until the server's log says ``text`` (e.g. ui/warmup.py's "warm-up:" line)."""
+    deadline = time.monotonic() + timeout_s
+    while text not in log_path.read_text(errors="replace"):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{text!r} not in {log_path} after {timeout_s:.0f} s")
+        time.sleep(0.2)
+
+
 # True once the page titled ``title`` shows a drawn plotly chart of its own (Streamlit keeps the
 # previous page's elements, marked data-stale, until the new run replaces them).
 _FRESH_CHART_JS = """title => {

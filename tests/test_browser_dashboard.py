@@ -18,6 +18,7 @@ from app_driver import (
     SESSION_COOKIE,
     streamlit_server,
     wait_for_first_chart,
+    wait_for_log,
 )
 from export_fixture import PROJECT, make_report_db
 
@@ -172,4 +173,7 @@ def test_deep_link_on_a_fresh_server_goes_through_the_login_gate(browser, demo_d
         tab.wait_for_selector("input[type='password']", timeout=LOAD_MS)
         assert tab.locator("[data-testid='stPlotlyChart'], [data-testid='stDataFrame']").count() == 0
         tab.close()
-    assert "Uncaught app execution" not in (tmp_path / "fresh.log").read_text()
+        wait_for_log(tmp_path / "fresh.log", "warm-up:")  # ui/warmup.py ran in the server
+    log = (tmp_path / "fresh.log").read_text()
+    assert "Uncaught app execution" not in log and "warm-up failed" not in log
+    assert f"{PROJECT} " in log.split("warm-up:")[1].splitlines()[0]

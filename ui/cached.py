@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import changes, coverage, kpis, problems, satisfaction, trends, workload
+from analytics.kpi_catalogue import HEADLINE
 from analytics.periods import Period
 from reporting import escalation
 from ui.database import cursor
@@ -114,6 +115,16 @@ def survey_summary(project_id: str, period: str):
 @st.cache_data(ttl=_TTL, show_spinner=False)
 def comments(project_id: str, period: str):
     return satisfaction.comments(cursor(), project_id, Period.parse(period))
+
+
+def overview(project_id: str, period: str) -> tuple[dict, pd.DataFrame, list]:
+    """The overview's figures: KPI values, the headline series and the anomalies. The server
+    computes them for every project ahead of the first visitor (ui/warmup.py)."""
+    return (
+        kpi_values(project_id, period),
+        kpi_series(project_id, period, HEADLINE),
+        anomalies(project_id, period),
+    )
 
 
 def clear() -> None:

@@ -49,7 +49,7 @@ def sidebar_filters() -> Filters | None:
     kind = st.sidebar.selectbox(
         t("filters.period_kind"), KINDS, format_func=lambda k: t(f"period_kind.{k}"), key="kind"
     )
-    choices = [p.label for p in reversed(_latest_period(project_id, kind).recent(PERIODS_OFFERED))]
+    choices = [p.label for p in reversed(latest_period(project_id, kind).recent(PERIODS_OFFERED))]
     if st.session_state.get("period") not in choices:
         st.session_state["period"] = choices[0]
     period = st.sidebar.selectbox(
@@ -91,7 +91,7 @@ def _adopt_query_params(by_id: dict[str, Project]) -> None:
     st.session_state["period"] = period.label
 
 
-def _latest_period(project_id: str, kind: str) -> Period:
+def latest_period(project_id: str, kind: str) -> Period:
     """The last full period before today, or the last one with data for older imports."""
     last_full = Period.containing(date.today(), kind).previous()
     last_day = cached.last_ticket_day(project_id)

@@ -5,11 +5,15 @@ until the script first calls ``st.navigation``. On a server that has just starte
 link such as ``/users`` would therefore run ``pages/users_admin.py`` without app.py and its
 login gate. app.py always navigates with ``st.navigation``, so that mode is switched off
 before the server starts; ``make run`` and the browser tests start the app this way.
+
+It also computes every project's overview in the background as the server starts
+(ui/warmup.py), so the first visitor does not wait for cold queries.
 """
 
 from __future__ import annotations
 
 import sys
+import threading
 from pathlib import Path
 
 from streamlit.runtime.pages_manager import PagesManager
@@ -20,8 +24,15 @@ APP = Path(__file__).resolve().parents[1] / "app.py"
 
 def main(options: list[str]) -> None:
     PagesManager.uses_pages_directory = False
+    threading.Thread(target=_warm_up, name="warm-up", daemon=True).start()
     sys.argv = ["streamlit", "run", str(APP), *options]
     cli.main()
+
+
+def _warm_up() -> None:
+    from ui import warmup  # imported here: the app's modules load while the server starts
+
+    warmup.warm_when_ready()
 
 
 if __name__ == "__main__":
