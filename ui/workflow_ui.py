@@ -1,17 +1,26 @@
-"""Streamlit helpers of the approval tab: report preview, SMTP settings, cache clearing."""
+"""Streamlit helpers of the approval tab: who is viewing, workflow writes, report preview,
+SMTP settings."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import streamlit as st
 
 from analytics.kpis import unmet_kpis
 from analytics.periods import Period
+from reporting import users, workflow
 from reporting.notify import SmtpConfig
 from reporting.report_model import Chart, Paragraph, ReportContent, Subheading, Table
-from reporting.roles import Actor
+from reporting.roles import Actor, PermissionDenied
 from ui import cached
-from ui.database import cursor
-from ui.i18n import t
+from ui.database import cursor, projects
+from ui.i18n import current_language, t
+
+_DONE = "_workflow_done"  # the message of the write that caused the rerun
 
 
 def workflow_pages(user: Actor) -> list:
@@ -37,9 +46,44 @@ def smtp_config() -> SmtpConfig | None:
     return from_secrets or SmtpConfig.from_env()
 
 
-def after_write() -> None:
-    """A workflow write changes report_on_time_rate and the queues: drop cached figures."""
-    cached.clear()
+@dataclass(frozen=True)
+class Viewer:
+    """Who looks at the approval tab, read once per run and handed to every panel: one user,
+    language and day for the whole page, and the user table read once instead of per panel."""
+
+    user: Actor
+    lang: str
+    today: date
+    names: dict[str, str]  # user_id → display name
+    zones: dict[str, ZoneInfo]  # project_id → the project's timezone
+
+    @classmethod
+    def read(cls, user: Actor) -> Viewer:
+        zones = {p.project_id: ZoneInfo(p.timezone) for p in projects()}
+        return cls(user, current_language(), date.today(), users.display_names(None), zones)
+
+    def local(self, moment: datetime, project_id: str) -> str:
+        """Timestamps are stored in UTC; people read them in the project's timezone."""
+        zone = self.zones.get(project_id, ZoneInfo("Asia/Shanghai"))
+        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def run_write(action_label: str, call: Callable[[], object]) -> None:
+    """Run a workflow call; on success clear caches and rerun, else show why nothing changed."""
+    try:
+        call()
+    except (workflow.WorkflowError, PermissionDenied, users.UserError, ValueError) as exc:
+        st.error(str(exc))
+        return
+    cached.clear()  # a workflow write changes report_on_time_rate and the queues
+    st.session_state[_DONE] = t("workflow.done", action=action_label)
+    st.rerun()
+
+
+def show_write_done() -> None:
+    """The confirmation of the write ``run_write`` made, shown after the rerun it triggered."""
+    if _DONE in st.session_state:
+        st.success(st.session_state.pop(_DONE))
 
 
 @st.cache_data(ttl=3600, show_spinner=False)

@@ -1,0 +1,356 @@
+"""The selected report on the approval tab: anomalies, then tabs for the actions, narrative,
+preview, versions and audit trail. Every button calls reporting/, which checks the role again."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from analytics.periods import Period
+from data.models import ACTION_STATUSES
+from reporting import archive, corrective, drafting, escalation, workflow
+from reporting.deadlines import due_date
+from reporting.export import EXTENSIONS, MEDIA_TYPES
+from reporting.roles import may
+from ui import cached
+from ui.i18n import t
+from ui.workflow_ui import Viewer, escape_markdown, run_write, show_content, smtp_config
+from ui.workflow_ui import unmet as unmet_names
+
+EDITABLE_STATES = ("draft", "returned", "approved", "published")
+# Buttons offered per state; reporting/workflow.py decides whether they succeed.
+BUTTONS = {
+    "draft": ("submit",),
+    "returned": ("submit",),
+    "submitted": ("approve", "return"),
+    "approved": ("publish",),
+    "published": ("archive",),
+}
+
+
+def report_detail(viewer: Viewer, report: workflow.ReportView) -> None:
+    """Header and deadline, anomalies, then one tab per panel; customers see no internal tab."""
+    report = _as_seen(report)
+    st.subheader(
+        t(
+            "workflow.header",
+            kind=t(f"workflow.kind.{report.report_kind}"),
+            period=Period.parse(report.period).display(viewer.lang),
+            version=report.current_version,
+            state=t(f"workflow.state.{report.state}"),
+        )
+    )
+    st.caption(f"{report.project_id} · {t('workflow.due', due=report.due_date.isoformat())}")
+    note = due_date(Period.parse(report.period)).calendar_note
+    if note:
+        st.caption(t("workflow.calendar_note", note=note))
+    if report.overdue(viewer.today):
+        st.error(t("workflow.overdue_flag", due=report.due_date.isoformat()))
+    anomalies_panel(report)
+    panels = {
+        "actions": actions_panel,
+        "narrative": narrative_panel,
+        "preview": preview_panel,
+        "versions": versions_panel,
+        "audit": audit_panel,
+    }
+    if viewer.user.is_customer:  # review comments and the audit trail are internal
+        del panels["actions"], panels["audit"]
+    tabs = st.tabs(
+        [t(f"workflow.tab.{name}") for name in panels],
+        key="detail_tab",  # keep the open tab across reruns, e.g. after "verify"
+    )
+    for tab, panel in zip(tabs, panels.values(), strict=True):
+        with tab:
+            panel(viewer, report)
+
+
+def _as_seen(report: workflow.ReportView) -> workflow.ReportView:
+    """The report with the lock version shown on the previous run, i.e. when the user clicked:
+    a click reruns the script, and re-reading the lock then would hide a concurrent change."""
+    key = f"_seen_lock_{report.id}"
+    seen = st.session_state.get(key, report.lock_version)
+    st.session_state[key] = report.lock_version
+    return dataclasses.replace(report, lock_version=seen)
+
+
+def anomalies_panel(report: workflow.ReportView) -> None:
+    """What stands out in the period's figures, shown above the tabs so no reviewer misses it."""
+    try:
+        found = cached.anomalies(report.project_id, report.period)
+    except Exception as exc:  # the figures may be missing; the workflow must stay usable
+        st.caption(t("workflow.anomalies_unavailable", error=exc))
+        return
+    if found:
+        lines = "\n".join(
+            f"- **{t('workflow.anomaly.' + a.kind)}**: {escape_markdown(a.detail)}" for a in found
+        )
+        st.warning(f"{t('workflow.anomalies')}\n\n{lines}", icon=":material/warning:")
+
+
+def actions_panel(viewer: Viewer, report: workflow.ReportView) -> None:
+    """The comments that led to the current state, then the buttons this user may press."""
+    user = viewer.user
+    events = [] if user.is_customer else workflow.audit_trail(None, user, report.id)
+    for event in _comments_in_current_state(events):
+        st.info(
+            t(
+                "workflow.last_comment",
+                who=viewer.names.get(event.actor_id, ""),
+                when=viewer.local(event.occurred_at, report.project_id),
+                comment=event.comment,
+            )
+        )
+    offered = [a for a in BUTTONS.get(report.state, ()) if may(user, a, report.project_id)]
+    can_comment = report.state != "archived" and may(user, "comment", report.project_id)
+    if not offered and not can_comment:
+        st.caption(t("workflow.no_actions"))
+        return
+    comment = st.text_area(t("workflow.comment"), key=f"comment_{report.id}")
+    row = st.container(horizontal=True)
+    for action in offered:
+        kind = "secondary" if action == "return" else "primary"  # the forward step stands out
+        if row.button(t(f"workflow.action.{action}"), key=f"do_{action}", type=kind):
+            _do(viewer, report, action, comment)
+    if can_comment and row.button(t("workflow.action.comment"), key="do_comment"):
+        _do(viewer, report, "comment", comment)
+
+
+def _comments_in_current_state(events: list) -> list:
+    """Comments made since the report entered its state (e.g. why it was returned)."""
+    since = max((i for i, e in enumerate(events) if e.from_state != e.to_state), default=0)
+    return [e for e in events[since:] if e.comment]
+
+
+def _do(viewer: Viewer, report: workflow.ReportView, action: str, comment: str) -> None:
+    user = viewer.user
+    if action in ("return", "comment") and not comment.strip():
+        st.error(t("workflow.comment_required"))  # reporting/ refuses it too; this says it in the UI language
+        return
+
+    def call():
+        if action == "approve":
+            with st.spinner(t("workflow.approving")):
+                after = drafting.approve(None, user, report.id, report.lock_version, viewer.lang, comment)
+        else:
+            after = workflow.transition(
+                None, report.id, action, user, expected_lock=report.lock_version, comment=comment
+            )
+        escalation.announce(None, after, action, user, comment, smtp=smtp_config())
+
+    run_write(t(f"workflow.action.{action}"), call)
+
+
+def narrative_panel(viewer: Viewer, report: workflow.ReportView) -> None:
+    """The author's text: an analysis row per unmet KPI (and per one analysed before), the free
+    texts and the customer's confirmation; then the corrective actions carried over."""
+    user = viewer.user
+    editable = report.state in EDITABLE_STATES and may(user, "edit", report.project_id)
+    if not editable:
+        st.caption(t("workflow.narrative.read_only"))
+    elif report.state in ("approved", "published"):
+        st.info(t("workflow.narrative.new_version_note"))
+    narrative = report.narrative
+    existing = {e["kpi_id"]: e for e in narrative.get("unmet_analysis", [])}
+    try:
+        unmet = {kpi_id: (zh, en) for kpi_id, zh, en in unmet_names(report.project_id, report.period)}
+    except Exception as exc:  # the figures may be missing; the narrative stays editable
+        st.caption(t("workflow.anomalies_unavailable", error=exc))
+        unmet = {}
+    kpi_ids = list(dict.fromkeys([*unmet, *existing]))
+    with st.form(f"narrative_{report.id}"):
+        st.markdown(f"#### {t('workflow.narrative.unmet')}")
+        if not kpi_ids:
+            st.caption(t("workflow.narrative.no_unmet"))
+        entries = []
+        for kpi_id in kpi_ids:
+            old = existing.get(kpi_id, {})
+            zh, en = unmet.get(kpi_id, (kpi_id, kpi_id))
+            title = zh if viewer.lang == "zh_CN" else en
+            st.markdown(f"**{escape_markdown(title)}** (`{kpi_id}`)")
+            analysis = st.text_area(
+                t("workflow.narrative.analysis"), old.get("analysis", ""), key=f"an_{report.id}_{kpi_id}"
+            )
+            c1, c2, c3 = st.columns([3, 1, 1])
+            action = c1.text_input(
+                t("workflow.narrative.action"), old.get("action", ""), key=f"ac_{report.id}_{kpi_id}"
+            )
+            owner = c2.text_input(
+                t("workflow.narrative.owner"), old.get("owner", ""), key=f"ow_{report.id}_{kpi_id}"
+            )
+            due = c3.date_input(
+                t("workflow.narrative.due_date"),
+                date.fromisoformat(old["due_date"]) if old.get("due_date") else None,
+                key=f"du_{report.id}_{kpi_id}",
+            )
+            entries.append(
+                {
+                    "kpi_id": kpi_id,
+                    "analysis": analysis,
+                    "action": action,
+                    "owner": owner,
+                    "due_date": due.isoformat() if due else "",
+                }
+            )
+        texts = {
+            field: st.text_area(
+                t(f"workflow.narrative.{field}"), narrative.get(field, ""), key=f"tx_{report.id}_{field}"
+            )
+            for field in workflow.NARRATIVE_TEXT_FIELDS
+        }
+        st.markdown(f"#### {t('workflow.narrative.confirmation')}")
+        confirmation = narrative.get("confirmation") or {}
+        c1, c2 = st.columns(2)
+        by = c1.text_input(
+            t("workflow.narrative.confirmation_by"), confirmation.get("by", ""), key=f"cf_by_{report.id}"
+        )
+        at = c2.date_input(
+            t("workflow.narrative.confirmation_at"),
+            date.fromisoformat(confirmation["at"]) if confirmation.get("at") else None,
+            key=f"cf_at_{report.id}",
+        )
+        saved = st.form_submit_button(t("workflow.narrative.save"), disabled=not editable, type="primary")
+    if saved:
+        new = {
+            "unmet_analysis": entries,
+            **texts,
+            "confirmation": {"by": by, "at": at.isoformat() if at else ""},
+        }
+        run_write(
+            t("workflow.narrative.save"),
+            lambda: workflow.transition(
+                None, report.id, "edit", user, expected_lock=report.lock_version, narrative=new
+            ),
+        )
+    carried_panel(viewer, report)
+
+
+def carried_panel(viewer: Viewer, report: workflow.ReportView) -> None:
+    """Earlier periods' corrective actions still open, with their status to update."""
+    user = viewer.user
+    st.markdown(f"#### {t('workflow.carried')}")
+    carried = corrective.carried_actions(None, report.project_id, Period.parse(report.period))
+    if not carried:
+        st.caption(t("workflow.carried.none"))
+        return
+    can_update = may(user, "update_action", report.project_id)
+    for item in carried:
+        c1, c2 = st.columns([4, 1])
+        heading = escape_markdown(f"{item.period} · {item.kpi_id}")
+        details = escape_markdown(f"{item.action} ({item.owner or ''}, {item.due_date or ''})")
+        c1.markdown(f"**{heading}** — {details}")
+        status = c2.selectbox(
+            t("workflow.carried.status"),
+            ACTION_STATUSES,
+            index=ACTION_STATUSES.index(item.status),
+            format_func=lambda s: t(f"workflow.action_status.{s}"),
+            key=f"ca_{item.action_id}",
+            disabled=not can_update,
+        )
+        if status != item.status:
+            run_write(
+                t("workflow.carried.status"),
+                lambda i=item, s=status: corrective.set_status(None, user, i.action_id, s),
+            )
+
+
+def preview_panel(viewer: Viewer, report: workflow.ReportView) -> None:
+    """The document as it reads now; built only when the toggle asks for it (it is the whole report)."""
+    if not st.toggle(t("workflow.preview.show"), key=f"preview_{report.id}"):
+        return
+    try:
+        with st.spinner():
+            content = drafting.preview(None, viewer.user, report.id, viewer.lang)
+    except Exception as exc:  # show the reason; the rest of the tab keeps working
+        st.error(t("workflow.preview.unavailable", error=exc))
+        return
+    show_content(content)
+
+
+def versions_panel(viewer: Viewer, report: workflow.ReportView) -> None:
+    """The frozen versions with their documents and checksums, a check of any file against
+    them, and what changed between versions (and in the version being written)."""
+    frozen = archive.versions(None, viewer.user, report.id)
+    if not frozen:
+        st.caption(t("workflow.versions.none"))
+        return
+    if report.current_version > frozen[0].version:  # a new version is being written
+        with st.expander(
+            t("workflow.versions.diff", old=frozen[0].version, new=report.current_version), expanded=True
+        ):
+            old = json.loads(frozen[0].narrative)
+            diff = archive.narrative_diff(
+                old, report.narrative, f"V{frozen[0].version}", f"V{report.current_version}"
+            )
+            st.code(diff or "—", language="diff")
+    for version in frozen:
+        files = archive.documents(None, report.id, version.version)
+        st.markdown(
+            "**"
+            + t(
+                "workflow.versions.item",
+                version=version.version,
+                approver=viewer.names.get(version.approver_id, ""),
+                when=viewer.local(version.approved_at, report.project_id),
+            )
+            + "**"
+        )
+        st.code(
+            "\n".join(f"{fmt.upper():<4} SHA-256 {file.sha256}" for fmt, file in files.items()), language=None
+        )
+        *downloads, verify = st.columns(len(files) + 1)
+        stem = f"{report.project_id}_{report.period}_{report.report_kind}_V{version.version}"
+        for column, (fmt, file) in zip(downloads, files.items(), strict=True):
+            column.download_button(
+                t("workflow.versions.download", fmt=fmt.upper()),
+                file.document,
+                file_name=f"{stem}.{EXTENSIONS[fmt]}",
+                mime=MEDIA_TYPES[fmt],
+                key=f"dl_{version.version}_{fmt}",
+                on_click="ignore",
+            )
+        if verify.button(t("workflow.versions.verify"), key=f"verify_{version.version}"):
+            check = archive.verify(None, report.id, version.version)
+            if check.ok:
+                st.success(t("workflow.versions.verified"))
+            else:
+                st.error(t("workflow.versions.tampered", problems="; ".join(check.problems)))
+    uploaded = st.file_uploader(t("workflow.versions.check_file"), key=f"check_{report.id}")
+    if uploaded is not None:
+        match = archive.matches_file(None, report.id, uploaded.getvalue())
+        if match is None:
+            st.error(t("workflow.versions.file_unknown"))
+        else:
+            st.success(t("workflow.versions.file_matches", version=match))
+    for newer, older in itertools.pairwise(frozen):
+        diff = archive.narrative_diff(
+            json.loads(older.narrative), json.loads(newer.narrative), f"V{older.version}", f"V{newer.version}"
+        )
+        with st.expander(t("workflow.versions.diff", old=older.version, new=newer.version)):
+            st.code(diff or "—", language="diff")
+
+
+def audit_panel(viewer: Viewer, report: workflow.ReportView) -> None:
+    events = workflow.audit_trail(None, viewer.user, report.id)
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("workflow.col.when"): [viewer.local(e.occurred_at, report.project_id) for e in events],
+                t("workflow.col.who"): [viewer.names.get(e.actor_id, e.actor_id) for e in events],
+                t("workflow.col.action"): [t(f"workflow.action.{e.action}") for e in events],
+                t("workflow.col.from"): [
+                    t(f"workflow.state.{e.from_state}") if e.from_state else "" for e in events
+                ],
+                t("workflow.col.to"): [t(f"workflow.state.{e.to_state}") for e in events],
+                t("workflow.col.version"): [f"V{e.version}" for e in events],
+                t("workflow.col.comment"): [e.comment or "" for e in events],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )

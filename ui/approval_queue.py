@@ -1,0 +1,133 @@
+"""The top of the approval tab: unread notifications, the new-draft form, the queues per role and
+the report picker. Every write goes through reporting/, which checks the role again."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from data.models import REPORT_KINDS
+from reporting import escalation, notify, workflow
+from reporting.roles import may
+from ui.filters import Filters
+from ui.i18n import t
+from ui.workflow_ui import Viewer, escape_markdown, run_write, smtp_config
+
+SELECTED = "approval_report"  # widget key of the chosen report's id; a new draft selects itself
+
+
+def notifications_panel(viewer: Viewer) -> None:
+    """Unread notifications first, so that a returned report or a pending approval is seen."""
+    unread = notify.inbox(None, viewer.user, unread_only=True)
+    if not unread:
+        return
+    with st.expander(t("workflow.notifications", count=len(unread)), expanded=True):
+        for note in unread:
+            cols = st.columns([5, 1])
+            cols[0].markdown(f"**{escape_markdown(note.subject)}**")
+            cols[0].text(note.body)
+            if cols[1].button(t("workflow.mark_read"), key=f"read_{note.notification_id}"):
+                notify.mark_read(None, viewer.user, note.notification_id)
+                st.rerun()
+
+
+def new_draft_form(viewer: Viewer, filters: Filters | None) -> None:
+    """A draft for the project and period chosen in the sidebar, offered to who may create one."""
+    user = viewer.user
+    if filters is None or not may(user, "create", filters.project.project_id):
+        return
+    with st.expander(t("workflow.new_draft")), st.form("new_draft"):
+        st.write(f"{filters.project.name} · {filters.period.display(viewer.lang)}")
+        kind = st.selectbox(
+            t("workflow.new_draft.kind"), REPORT_KINDS, format_func=lambda k: t(f"workflow.kind.{k}")
+        )
+        if st.form_submit_button(t("workflow.new_draft.create"), type="primary"):
+            project_id, period = filters.project.project_id, filters.period
+
+            def create():
+                report = workflow.create_draft(None, user, project_id, period, kind)
+                st.session_state[SELECTED] = report.id
+                escalation.escalate_anomalies(None, project_id, period, report.id, smtp=smtp_config())
+
+            run_write(t("workflow.new_draft.create"), create)
+
+
+def queues(viewer: Viewer, reports: list[workflow.ReportView]) -> None:
+    """One tab per queue; each role opens on the queue it works from."""
+    user, today = viewer.user, viewer.today
+    mine = [r for r in reports if r.state in ("draft", "returned") and r.author_id == user.user_id]
+    waiting = [r for r in reports if r.state == "submitted" and may(user, "approve", r.project_id)]
+    late = escalation.overdue(reports, today)
+    not_started = escalation.missing_reports(None, user, reports, today)
+    labels = [
+        f"{t('workflow.queue.my_drafts')} ({len(mine)})",
+        f"{t('workflow.queue.waiting')} ({len(waiting)})",
+        f"{t('workflow.queue.returned')}",
+        f"{t('workflow.queue.overdue')} ({len(late) + len(not_started)})",
+        t("workflow.queue.all"),
+    ]
+    first = {"author": 0, "approver": 1}.get(user.role, 4)  # each role starts on its own queue
+    tabs = st.tabs(labels, default=labels[first])
+    lists = (mine, waiting, [r for r in reports if r.state == "returned"], late, reports)
+    for tab, shown in zip(tabs, lists, strict=True):
+        with tab:
+            _queue_table(viewer, shown)
+    if not_started:
+        with tabs[3]:
+            st.markdown(f"**{t('workflow.queue.not_started')}**")
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        t("workflow.col.project"): [m.project_id for m in not_started],
+                        t("workflow.col.period"): [m.period for m in not_started],
+                        t("workflow.col.kind"): [t(f"workflow.kind.{m.report_kind}") for m in not_started],
+                        t("workflow.col.due"): [m.due_date.isoformat() for m in not_started],
+                    }
+                ),
+                hide_index=True,
+                width="stretch",
+            )
+
+
+def _queue_table(viewer: Viewer, reports: list[workflow.ReportView]) -> None:
+    if not reports:
+        st.caption(t("workflow.queue.empty"))
+        return
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("workflow.col.project"): [r.project_id for r in reports],
+                t("workflow.col.period"): [r.period for r in reports],
+                t("workflow.col.kind"): [t(f"workflow.kind.{r.report_kind}") for r in reports],
+                t("workflow.col.state"): [t(f"workflow.state.{r.state}") for r in reports],
+                t("workflow.col.version"): [f"V{r.current_version}" for r in reports],
+                t("workflow.col.due"): [r.due_date.isoformat() for r in reports],
+                t("workflow.col.author"): [viewer.names.get(r.author_id, "") for r in reports],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def choose_report(reports: list[workflow.ReportView]) -> workflow.ReportView:
+    """The report whose detail is shown: the one chosen before if still visible, else the first."""
+    by_id = {r.id: r for r in reports}
+    if st.session_state.get(SELECTED) not in by_id:
+        st.session_state[SELECTED] = reports[0].id
+    chosen = st.selectbox(
+        t("workflow.select_report"),
+        list(by_id),
+        format_func=lambda i: _label(by_id[i]),
+        key=SELECTED,
+    )
+    return by_id[chosen]
+
+
+def _label(report: workflow.ReportView) -> str:
+    return t(
+        "workflow.report_label",
+        project=report.project_id,
+        period=report.period,
+        kind=t(f"workflow.kind.{report.report_kind}"),
+    )  # no state: the selectbox keeps showing the label it had when chosen
