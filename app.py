@@ -19,31 +19,35 @@ st.set_page_config(
     initial_sidebar_state="collapsed" if MEETING else "auto",
 )
 
-# The dashboard pages, in report order: also the sections of meeting mode.
-DASHBOARD_PAGES = [
-    st.Page(
+# The dashboard pages, in report order; meeting mode shows their sections (ui/meeting.py).
+DASHBOARD_PAGES = {
+    "overview": st.Page(
         "pages/overview.py",
         title=t("nav.overview"),
         icon=":material/dashboard:",
         url_path="overview",
         default=True,
     ),
-    st.Page("pages/sla.py", title=t("nav.sla"), icon=":material/timer:", url_path="sla"),
-    st.Page("pages/incidents.py", title=t("nav.incidents"), icon=":material/report:", url_path="incidents"),
-    st.Page(
+    "sla": st.Page("pages/sla.py", title=t("nav.sla"), icon=":material/timer:", url_path="sla"),
+    "incidents": st.Page(
+        "pages/incidents.py", title=t("nav.incidents"), icon=":material/report:", url_path="incidents"
+    ),
+    "changes": st.Page(
         "pages/changes.py",
         title=t("nav.changes"),
         icon=":material/published_with_changes:",
         url_path="changes",
     ),
-    st.Page("pages/workload.py", title=t("nav.workload"), icon=":material/groups:", url_path="workload"),
-    st.Page(
+    "workload": st.Page(
+        "pages/workload.py", title=t("nav.workload"), icon=":material/groups:", url_path="workload"
+    ),
+    "satisfaction": st.Page(
         "pages/satisfaction.py",
         title=t("nav.satisfaction"),
         icon=":material/sentiment_satisfied:",
         url_path="satisfaction",
     ),
-]
+}
 USER = require_login()  # draws the login (or first-run) page when nobody is signed in
 if USER is None:
     st.stop()
@@ -52,7 +56,7 @@ IMPORT_PAGE = st.Page(
     "pages/import_data.py", title=t("import.title"), icon=":material/upload:", url_path="import"
 )
 PAGES = [
-    *DASHBOARD_PAGES,
+    *DASHBOARD_PAGES.values(),
     EXPORT_PAGE,
     *([IMPORT_PAGE] if USER.role in IMPORT_ROLES else []),  # the page checks the role again itself
     *workflow_pages(USER),

@@ -17,43 +17,45 @@ lang = current_language()
 project, period = filters.project.project_id, filters.period.label
 widgets.page_header(t("changes.title"), filters)
 
-with widgets.computing():
-    series = cached.kpi_series(project, period, CHANGE_KPIS)
-    changes = cached.closed_changes(project, period, "change")
-    releases = cached.closed_changes(project, period, "release")
+if widgets.section("changes.trends"):
+    with widgets.computing():
+        series = cached.kpi_series(project, period, CHANGE_KPIS)
+    for column, kpi_id in zip(st.columns(2), CHANGE_KPIS, strict=True):
+        with column:
+            widgets.chart(charts.catalogue_trend(series, kpi_id, lang))
 
-for column, kpi_id in zip(st.columns(2), CHANGE_KPIS, strict=True):
-    with column:
-        widgets.chart(charts.catalogue_trend(series, kpi_id, lang))
-
-st.subheader(t("changes.by_type"))
-if changes.empty:
-    st.info(t("common.no_data"))
-else:
-    widgets.chart(
-        charts.bar_chart(
-            outcome_counts(changes),
-            x="change_type",
-            y="changes",
-            group="outcome",
-            title=t("changes.by_type_outcome"),
-            unit="count",
-            lang=lang,
+if widgets.section("changes.by_type"):
+    with widgets.computing():
+        changes = cached.closed_changes(project, period, "change")
+    if changes.empty:
+        st.info(t("common.no_data"))
+    else:
+        widgets.chart(
+            charts.bar_chart(
+                outcome_counts(changes),
+                x="change_type",
+                y="changes",
+                group="outcome",
+                title=t("changes.by_type_outcome"),
+                unit="count",
+                lang=lang,
+            )
         )
-    )
-widgets.table(changes, name=f"changes-{project}-{period}", height=320)
+    widgets.table(changes, name=f"changes-{project}-{period}", height=320)
 
-st.subheader(t("changes.releases"))
-if releases.empty:
-    st.info(t("common.no_data"))
-else:
-    widgets.chart(
-        charts.donut(
-            outcome_counts(releases),
-            names="outcome",
-            values="changes",
-            title=t("changes.release_outcomes"),
-            lang=lang,
+if widgets.section("changes.releases"):
+    with widgets.computing():
+        releases = cached.closed_changes(project, period, "release")
+    if releases.empty:
+        st.info(t("common.no_data"))
+    else:
+        widgets.chart(
+            charts.donut(
+                outcome_counts(releases),
+                names="outcome",
+                values="changes",
+                title=t("changes.release_outcomes"),
+                lang=lang,
+            )
         )
-    )
-widgets.table(releases, name=f"releases-{project}-{period}", height=320)
+    widgets.table(releases, name=f"releases-{project}-{period}", height=320)

@@ -12,6 +12,7 @@ from ui.i18n import current_language, t
 
 VOLUME_KPIS = ("tickets_opened", "tickets_resolved", "backlog_end")
 QUALITY_KPIS = ("fcr_rate", "escalation_rate", "reopen_rate", "problem_resolution_rate")
+BREAKDOWNS = ("kind", "category", "tier")
 TOP_CATEGORIES = 15
 
 filters = current()
@@ -19,104 +20,114 @@ lang = current_language()
 project, period = filters.project.project_id, filters.period.label
 widgets.page_header(t("incidents.title"), filters)
 
-st.subheader(t("incidents.volumes"))
-left, right = st.columns(2)
-with left, widgets.computing():
-    series = cached.kpi_series(project, period, VOLUME_KPIS + QUALITY_KPIS)
-with left:
-    widgets.chart(
-        charts.grouped_trend(
-            series[series["kpi_id"].isin(VOLUME_KPIS)],
-            x="period",
-            y="value",
-            group="kpi_id",
-            title=t("incidents.volume_trend"),
-            unit="count",
-            lang=lang,
-        )
-    )
-with right:
+
+def trends():
+    return cached.kpi_series(project, period, VOLUME_KPIS + QUALITY_KPIS)
+
+
+def breakdown(by: str):
+    """This period by ``by`` ("group" named after what it holds, so its values translate)."""
+    return cached.breakdowns(project, period, BREAKDOWNS)[by].rename(columns={"group": by})
+
+
+if widgets.section("incidents.volumes"):
     with widgets.computing():
-        # "group" named after what it holds, so tables and charts translate its values
-        by_kind, by_category, by_tier = (
-            frame.rename(columns={"group": by})
-            for by, frame in cached.breakdowns(project, period, ("kind", "category", "tier")).items()
+        series, by_kind = trends(), breakdown("kind")
+    left, right = st.columns(2)
+    with left:
+        widgets.chart(
+            charts.grouped_trend(
+                series[series["kpi_id"].isin(VOLUME_KPIS)],
+                x="period",
+                y="value",
+                group="kpi_id",
+                title=t("incidents.volume_trend"),
+                unit="count",
+                lang=lang,
+            )
         )
+    with right:
+        widgets.chart(
+            charts.bar_chart(
+                by_kind,
+                x="kind",
+                y=VOLUME_KPIS,
+                stacked=False,
+                title=t("incidents.by_kind"),
+                unit="count",
+                lang=lang,
+            )
+        )
+    widgets.table(by_kind, name=f"by-kind-{project}-{period}")
+
+if widgets.section("incidents.categories"):
+    with widgets.computing():
+        by_category = breakdown("category")
     widgets.chart(
         charts.bar_chart(
-            by_kind,
-            x="kind",
-            y=VOLUME_KPIS,
-            stacked=False,
-            title=t("incidents.by_kind"),
+            by_category.head(TOP_CATEGORIES),
+            x="category",
+            y="tickets_opened",
+            title=t("incidents.top_categories", count=TOP_CATEGORIES),
             unit="count",
             lang=lang,
+            horizontal=True,
         )
     )
-widgets.table(by_kind, name=f"by-kind-{project}-{period}")
+    widgets.table(by_category, name=f"by-category-{project}-{period}", meeting_rows=4)  # under a tall chart
 
-st.subheader(t("incidents.categories"))
-widgets.chart(
-    charts.bar_chart(
-        by_category.head(TOP_CATEGORIES),
-        x="category",
-        y="tickets_opened",
-        title=t("incidents.top_categories", count=TOP_CATEGORIES),
-        unit="count",
-        lang=lang,
-        horizontal=True,
-    )
-)
-widgets.table(by_category, name=f"by-category-{project}-{period}")
-
-st.subheader(t("incidents.tiers"))
-left, right = st.columns(2)
-with left:
-    widgets.chart(
-        charts.bar_chart(
-            by_tier,
-            x="tier",
-            y="tickets_resolved",
-            title=t("incidents.resolved_by_tier"),
-            unit="count",
-            lang=lang,
+if widgets.section("incidents.tiers"):
+    with widgets.computing():
+        series, by_tier = trends(), breakdown("tier")
+    left, right = st.columns(2)
+    with left:
+        widgets.chart(
+            charts.bar_chart(
+                by_tier,
+                x="tier",
+                y="tickets_resolved",
+                title=t("incidents.resolved_by_tier"),
+                unit="count",
+                lang=lang,
+            )
         )
-    )
-with right:
-    widgets.chart(
-        charts.grouped_trend(
-            series[series["kpi_id"].isin(QUALITY_KPIS)],
-            x="period",
-            y="value",
-            group="kpi_id",
-            title=t("incidents.quality_trend"),
-            unit="ratio",
-            lang=lang,
+    with right:
+        widgets.chart(
+            charts.grouped_trend(
+                series[series["kpi_id"].isin(QUALITY_KPIS)],
+                x="period",
+                y="value",
+                group="kpi_id",
+                title=t("incidents.quality_trend"),
+                unit="ratio",
+                lang=lang,
+            )
         )
-    )
-widgets.table(by_tier, name=f"by-tier-{project}-{period}")
+    widgets.table(by_tier, name=f"by-tier-{project}-{period}")
 
-st.subheader(t("incidents.majors"))
-with widgets.computing():
-    majors = cached.major_incidents(project, period)
-if majors.empty:
-    st.success(t("incidents.no_majors"), icon=":material/verified:")
-else:
-    widgets.chart(
-        charts.timeline(
-            majors,
-            start="created_at",
-            end="resolved_at",
-            row="ticket_id",
-            colour_by="priority",
-            hover="title",
-            title=t("incidents.majors_timeline"),
-            lang=lang,
+if widgets.section("incidents.majors"):
+    with widgets.computing():
+        majors = cached.major_incidents(project, period)
+    if majors.empty:
+        st.success(t("incidents.no_majors"), icon=":material/verified:")
+    else:
+        widgets.chart(
+            charts.timeline(
+                majors,
+                start="created_at",
+                end="resolved_at",
+                row="ticket_id",
+                colour_by="priority",
+                hover="title",
+                title=t("incidents.majors_timeline"),
+                lang=lang,
+            )
         )
-    )
-    widgets.table(majors, name=f"major-incidents-{project}-{period}")
+        widgets.table(majors, name=f"major-incidents-{project}-{period}")
 
-st.subheader(t("incidents.problems"))
-with widgets.computing():
-    problems = cached.problems_in_period(project, period)
-widgets.table(problems, name=f"problems-{project}-{period}", height=320)
+if widgets.section("incidents.problems"):
+    with widgets.computing():
+        problems = cached.problems_in_period(project, period)
+    widgets.table(
+        problems, name=f"problems-{project}-{period}", height=320, meeting_rows=widgets.WHOLE_SCREEN_ROWS
+    )

@@ -21,30 +21,32 @@ widgets.page_header(t("overview.title"), filters)
 with widgets.computing():
     values, series, anomalies = cached.overview(project, period)
 
-for row_start in range(0, len(HEADLINE), TILES_PER_ROW):
-    row = HEADLINE[row_start : row_start + TILES_PER_ROW]
-    for column, kpi_id in zip(st.columns(TILES_PER_ROW), row, strict=False):
-        with column:
-            history = series.loc[series["kpi_id"] == kpi_id, "value"].tolist()
-            widgets.kpi_tile(CATALOGUE[kpi_id], values[kpi_id], history, filters.compare)
+if widgets.section("overview.headline"):
+    for row_start in range(0, len(HEADLINE), TILES_PER_ROW):
+        row = HEADLINE[row_start : row_start + TILES_PER_ROW]
+        for column, kpi_id in zip(st.columns(TILES_PER_ROW), row, strict=False):
+            with column:
+                history = series.loc[series["kpi_id"] == kpi_id, "value"].tolist()
+                widgets.kpi_tile(CATALOGUE[kpi_id], values[kpi_id], history, filters.compare)
 
-st.subheader(t("overview.anomalies"))
-widgets.anomaly_list(anomalies, values)
+if widgets.section("overview.anomalies"):
+    widgets.anomaly_list(anomalies, values)
 
-left, right = st.columns(2)
-with left:
-    volumes = series[series["kpi_id"].isin(VOLUME_KPIS)]
-    widgets.chart(
-        charts.grouped_trend(
-            volumes,
-            x="period",
-            y="value",
-            group="kpi_id",
-            title=t("overview.volume_trend"),
-            unit="count",
-            lang=lang,
-        ),
-        key="overview-volumes",
-    )
-with right:
-    widgets.chart(charts.catalogue_trend(series, "resolution_sla_rate", lang), key="overview-resolution")
+if widgets.section("overview.trends"):
+    left, right = st.columns(2)
+    with left:
+        volumes = series[series["kpi_id"].isin(VOLUME_KPIS)]
+        widgets.chart(
+            charts.grouped_trend(
+                volumes,
+                x="period",
+                y="value",
+                group="kpi_id",
+                title=t("overview.volume_trend"),
+                unit="count",
+                lang=lang,
+            ),
+            key="overview-volumes",
+        )
+    with right:
+        widgets.chart(charts.catalogue_trend(series, "resolution_sla_rate", lang), key="overview-resolution")

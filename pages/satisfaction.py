@@ -16,36 +16,41 @@ lang = current_language()
 project, period = filters.project.project_id, filters.period.label
 widgets.page_header(t("satisfaction.title"), filters)
 
-with widgets.computing():
-    series = cached.kpi_series(project, period, CSAT_KPIS)
-for column, kpi_id in zip(st.columns(3), CSAT_KPIS, strict=True):
-    with column:
-        widgets.chart(charts.catalogue_trend(series, kpi_id, lang))
+if widgets.section("satisfaction.trends"):
+    with widgets.computing():
+        series = cached.kpi_series(project, period, CSAT_KPIS)
+    for column, kpi_id in zip(st.columns(3), CSAT_KPIS, strict=True):
+        with column:
+            widgets.chart(charts.catalogue_trend(series, kpi_id, lang))
 
-with widgets.computing():
-    scores = cached.score_distribution(project, period)
-    surveys = cached.survey_summary(project, period)
-    comments = cached.comments(project, period)
-
-left, right = st.columns(2)
-with left:
-    widgets.chart(
-        charts.bar_chart(
-            scores.assign(score=scores["score"].astype(str)),
-            x="score",
-            y="responses",
-            group="kind",
-            stacked=False,
-            title=t("satisfaction.distribution"),
-            unit="count",
-            lang=lang,
+if widgets.section("satisfaction.scores"):
+    with widgets.computing():
+        scores = cached.score_distribution(project, period)
+        surveys = cached.survey_summary(project, period)
+    left, right = st.columns(2)
+    with left:
+        widgets.chart(
+            charts.bar_chart(
+                scores.assign(score=scores["score"].astype(str)),
+                x="score",
+                y="responses",
+                group="kind",
+                stacked=False,
+                title=t("satisfaction.distribution"),
+                unit="count",
+                lang=lang,
+            )
         )
-    )
-with right:
-    st.subheader(t("satisfaction.surveys"))
-    if surveys.empty:
-        st.info(t("satisfaction.no_surveys"))
-    widgets.table(surveys, name=f"surveys-{project}-{period}")
+    with right:
+        st.markdown(f"**{t('satisfaction.surveys')}**")
+        if surveys.empty:
+            st.info(t("satisfaction.no_surveys"))
+        else:
+            widgets.table(surveys, name=f"surveys-{project}-{period}")
 
-st.subheader(t("satisfaction.comments"))
-widgets.table(comments, name=f"comments-{project}-{period}", height=360)
+if widgets.section("satisfaction.comments"):
+    with widgets.computing():
+        comments = cached.comments(project, period)
+    widgets.table(
+        comments, name=f"comments-{project}-{period}", height=360, meeting_rows=widgets.WHOLE_SCREEN_ROWS
+    )

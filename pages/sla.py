@@ -20,86 +20,91 @@ lang = current_language()
 project, period = filters.project.project_id, filters.period.label
 widgets.page_header(t("sla.title"), filters)
 
-with widgets.computing():
-    values = cached.kpi_values(project, period)
-    series = cached.kpi_series(project, period, SLA_KPIS)
-for column, kpi_id in zip(st.columns(2), SLA_KPIS, strict=True):
-    with column:
-        widgets.chart(charts.catalogue_trend(series, kpi_id, lang))
+if widgets.section("sla.attainment"):
+    with widgets.computing():
+        series = cached.kpi_series(project, period, SLA_KPIS)
+    for column, kpi_id in zip(st.columns(2), SLA_KPIS, strict=True):
+        with column:
+            widgets.chart(charts.catalogue_trend(series, kpi_id, lang))
 
-with widgets.computing():
-    by_priority = cached.breakdown_series(project, period, "priority", SLA_KPIS).rename(
-        columns={"group": "priority"}
+if widgets.section("sla.priorities"):
+    with widgets.computing():
+        values = cached.kpi_values(project, period)
+        by_priority = cached.breakdown_series(project, period, "priority", SLA_KPIS).rename(
+            columns={"group": "priority"}
+        )
+    for column, kpi_id in zip(st.columns(2), SLA_KPIS, strict=True):
+        with column:
+            widgets.chart(
+                charts.grouped_trend(
+                    by_priority,
+                    x="period",
+                    y=kpi_id,
+                    group="priority",
+                    title=t("sla.by_priority", kpi=charts.kpi_name(kpi_id, lang)),
+                    unit="ratio",
+                    lang=lang,
+                    target=values[kpi_id].target,
+                )
+            )
+    st.caption(t("sla.priority_table"))
+    widgets.table(
+        cached.breakdown(project, period, "priority").rename(columns={"group": "priority"}),
+        name=f"sla-priority-{project}-{period}",
     )
-for column, kpi_id in zip(st.columns(2), SLA_KPIS, strict=True):
-    with column:
-        widgets.chart(
-            charts.grouped_trend(
-                by_priority,
-                x="period",
-                y=kpi_id,
-                group="priority",
-                title=t("sla.by_priority", kpi=charts.kpi_name(kpi_id, lang)),
-                unit="ratio",
-                lang=lang,
-                target=values[kpi_id].target,
-            )
+
+if widgets.section("sla.breaches"):
+    linked = st.query_params.get(CLOCK_PARAM)
+    clock = (
+        st.segmented_control(
+            t("sla.clock"),
+            CLOCKS,
+            format_func=lambda c: t(f"sla.clock.{c}"),
+            default=linked if linked in CLOCKS else CLOCKS[0],
+            key="sla_clock",
         )
-
-st.subheader(t("sla.priority_table"))
-widgets.table(
-    cached.breakdown(project, period, "priority").rename(columns={"group": "priority"}),
-    name=f"sla-priority-{project}-{period}",
-)
-
-st.subheader(t("sla.breaches"))
-linked = st.query_params.get(CLOCK_PARAM)
-clock = (
-    st.segmented_control(
-        t("sla.clock"),
-        CLOCKS,
-        format_func=lambda c: t(f"sla.clock.{c}"),
-        default=linked if linked in CLOCKS else CLOCKS[0],
-        key="sla_clock",
+        or CLOCKS[0]
     )
-    or CLOCKS[0]
-)
-st.query_params[CLOCK_PARAM] = clock
-with widgets.computing():
-    breaches = cached.breaches(project, period, clock)
-st.caption(t("sla.breach_hint", count=len(breaches)))
-picked = widgets.table(breaches, name=f"sla-breaches-{clock}-{project}-{period}", height=360, selection=True)
-if picked.selection.rows:
-    st.query_params[TICKET_PARAM] = str(breaches.iloc[picked.selection.rows[0]]["ticket_id"])
+    st.query_params[CLOCK_PARAM] = clock
+    with widgets.computing():
+        breaches = cached.breaches(project, period, clock)
+    st.caption(t("sla.breach_hint", count=len(breaches)))
+    picked = widgets.table(
+        breaches, name=f"sla-breaches-{clock}-{project}-{period}", height=360, selection=True
+    )
+    if picked.selection.rows:
+        st.query_params[TICKET_PARAM] = str(breaches.iloc[picked.selection.rows[0]]["ticket_id"])
 
-ticket = st.query_params.get(TICKET_PARAM)
-if ticket:
-    st.subheader(t("sla.timeline", ticket=ticket))
-    history = cached.ticket_timeline(project, ticket)
-    breach = breaches[breaches["ticket_id"] == ticket]
-    if not breach.empty:
-        row = breach.iloc[0]
-        st.caption(
-            t(
-                "sla.time_used",
-                target=f"{row['target_minutes']:,.0f}",
-                used=f"{row['business_minutes_used']:,.0f}",
-                over=f"{row['over_minutes']:,.0f}",
+    ticket = st.query_params.get(TICKET_PARAM)
+    if ticket:
+        st.subheader(t("sla.timeline", ticket=ticket))
+        history = cached.ticket_timeline(project, ticket)
+        breach = breaches[breaches["ticket_id"] == ticket]
+        if not breach.empty:
+            row = breach.iloc[0]
+            st.caption(
+                t(
+                    "sla.time_used",
+                    target=f"{row['target_minutes']:,.0f}",
+                    used=f"{row['business_minutes_used']:,.0f}",
+                    over=f"{row['over_minutes']:,.0f}",
+                )
             )
-        )
-    if history.empty:
-        st.info(t("sla.no_history"))
-    else:
-        st.caption(t("sla.paused", paused=f"{history.loc[history['paused'], 'business_minutes'].sum():,.0f}"))
-        widgets.chart(
-            charts.timeline(
-                history,
-                start="started",
-                end="ended",
-                row="status",
-                colour_by="status",
-                title=ticket,
-                lang=lang,
+        if history.empty:
+            st.info(t("sla.no_history"))
+        else:
+            st.caption(
+                t("sla.paused", paused=f"{history.loc[history['paused'], 'business_minutes'].sum():,.0f}")
             )
-        )
-        widgets.table(history, name=f"ticket-{ticket}")
+            widgets.chart(
+                charts.timeline(
+                    history,
+                    start="started",
+                    end="ended",
+                    row="status",
+                    colour_by="status",
+                    title=ticket,
+                    lang=lang,
+                )
+            )
+            widgets.table(history, name=f"ticket-{ticket}")

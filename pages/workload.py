@@ -9,49 +9,59 @@ from ui import cached, widgets
 from ui.filters import current
 from ui.i18n import current_language, t
 
+BREAKDOWNS = ("assignment_group", "assignee")
+
 filters = current()
 lang = current_language()
 project, period = filters.project.project_id, filters.period.label
 widgets.page_header(t("workload.title"), filters)
 
-with widgets.computing():
-    series = cached.kpi_series(project, period, ("staff_utilisation",))
-    people = cached.utilisation_by_person(project, period)
-    by_group, by_assignee = (
-        frame.rename(columns={"group": by})
-        for by, frame in cached.breakdowns(project, period, ("assignment_group", "assignee")).items()
-    )
 
-left, right = st.columns(2)
-with left:
-    widgets.chart(charts.catalogue_trend(series, "staff_utilisation", lang))
-with right:
+def breakdown(by: str):
+    """This period by ``by`` ("group" named after what it holds, so its values translate)."""
+    return cached.breakdowns(project, period, BREAKDOWNS)[by].rename(columns={"group": by})
+
+
+if widgets.section("workload.utilisation"):
+    with widgets.computing():
+        series = cached.kpi_series(project, period, ("staff_utilisation",))
+        people = cached.utilisation_by_person(project, period)
+    left, right = st.columns(2)
+    with left:
+        widgets.chart(charts.catalogue_trend(series, "staff_utilisation", lang))
+    with right:
+        widgets.chart(
+            charts.bar_chart(
+                people,
+                x="person",
+                y="utilisation",
+                title=t("workload.utilisation_by_person"),
+                unit="ratio",
+                lang=lang,
+                horizontal=True,
+            )
+        )
+    widgets.table(people, name=f"utilisation-{project}-{period}", height=320)
+
+if widgets.section("workload.by_group"):
+    with widgets.computing():
+        by_group = breakdown("assignment_group")
     widgets.chart(
         charts.bar_chart(
-            people,
-            x="person",
-            y="utilisation",
-            title=t("workload.utilisation_by_person"),
-            unit="ratio",
+            by_group,
+            x="assignment_group",
+            y="effort_hours",
+            title=t("workload.effort_by_group"),
+            unit="hours",
             lang=lang,
             horizontal=True,
         )
     )
-widgets.table(people, name=f"utilisation-{project}-{period}", height=320)
+    widgets.table(by_group, name=f"by-group-{project}-{period}")
 
-st.subheader(t("workload.by_group"))
-widgets.chart(
-    charts.bar_chart(
-        by_group,
-        x="assignment_group",
-        y="effort_hours",
-        title=t("workload.effort_by_group"),
-        unit="hours",
-        lang=lang,
-        horizontal=True,
+if widgets.section("workload.by_person"):
+    with widgets.computing():
+        by_assignee = breakdown("assignee")
+    widgets.table(
+        by_assignee, name=f"by-person-{project}-{period}", height=360, meeting_rows=widgets.WHOLE_SCREEN_ROWS
     )
-)
-widgets.table(by_group, name=f"by-group-{project}-{period}")
-
-st.subheader(t("workload.by_person"))
-widgets.table(by_assignee, name=f"by-person-{project}-{period}", height=360)

@@ -148,6 +148,17 @@ def wait_for_first_chart(tab, title: str, timeout_ms: float = 120_000) -> None:
     tab.wait_for_function(_FRESH_CHART_JS, arg=title, timeout=timeout_ms)
 
 
+# True once nothing is left to draw: no skeleton placeholders, every plotly chart has its SVG.
+_DRAWN_JS = """() => !document.querySelector('[data-testid="stSkeleton"]') &&
+  [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(c => c.querySelector('.main-svg'))"""
+
+
+def wait_until_drawn(tab, timeout_ms: float = 120_000) -> None:
+    """Wait until the script run has finished and the browser has drawn all it sent."""
+    wait_until_idle(tab, timeout_ms)
+    tab.wait_for_function(_DRAWN_JS, timeout=timeout_ms)
+
+
 def wait_until_idle(tab, timeout_ms: float = 120_000) -> None:
     """Wait until the page's script run has finished (the app root says notRunning)."""
     tab.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout_ms)

@@ -19,6 +19,7 @@ from app_driver import (
     streamlit_server,
     wait_for_first_chart,
     wait_for_log,
+    wait_until_drawn,
 )
 from export_fixture import PROJECT, make_report_db
 
@@ -26,6 +27,7 @@ from analytics.periods import Period
 from data import db
 from data.projects import list_projects
 from reporting import users
+from ui.meeting import SCREENS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -96,6 +98,10 @@ def _title(page) -> str:
     return page.locator('[data-testid="stMain"] h1').first.inner_text().strip()
 
 
+def _headings(page) -> list[str]:
+    return [h.strip() for h in page.locator('[data-testid="stMain"] h3').all_inner_texts()]
+
+
 def _first_metric(page) -> str:
     return page.locator('[data-testid="stMetricValue"]').first.inner_text()
 
@@ -140,24 +146,46 @@ def test_sidebar_link_keeps_the_filters_and_period_change_reaches_url_and_figure
 
 def test_meeting_mode_moves_by_keyboard_without_sidebar(page, app_server):
     base, _, _ = app_server
-    _open(page, f"{base}/?project={PROJECT}&kind=month&meeting=1&section=1")
+    trends = SCREENS.index("overview.trends") + 1
+    _open(page, f"{base}/?project={PROJECT}&kind=month&meeting=1&section={trends}")
     assert not _sidebar(page).is_visible(), "meeting mode hides the sidebar"
-    assert _title(page) == "总览"
+    assert _title(page) == "总览" and _headings(page) == ["趋势"]
+    assert not page.get_by_role("button", name="PageDown").is_visible(), "the clicker's buttons are hidden"
 
     page.keyboard.press("ArrowRight")
-    page.wait_for_url(re.compile(r"/sla\?.*section=2"))
+    page.wait_for_url(re.compile(rf"/sla\?.*section={trends + 1}"))
     wait_for_first_chart(page, "SLA 达成", LOAD_MS)
-    assert _title(page) == "SLA 达成"
-    _shot(page, "meeting-section-2")
+    assert _headings(page) == ["达成率趋势"]
+    _shot(page, "meeting-sla-attainment")
 
-    page.keyboard.press("ArrowLeft")
-    page.wait_for_url(re.compile(r"section=1"))
+    page.keyboard.press("PageUp")  # what a presenter's clicker sends
+    page.wait_for_url(re.compile(rf"section={trends}(&|$)"))
     wait_for_first_chart(page, "总览", LOAD_MS)
+    page.keyboard.press("PageDown")
+    page.wait_for_url(re.compile(rf"/sla\?.*section={trends + 1}"))
+    wait_for_first_chart(page, "SLA 达成", LOAD_MS)
 
     page.keyboard.press("Escape")
     page.wait_for_function("() => !location.search.includes('meeting=1')")
     _sidebar(page).wait_for(state="visible")
     assert page.get_by_role("button", name="会议模式").is_visible()
+
+
+@pytest.mark.parametrize("screen", range(len(SCREENS)))
+def test_each_meeting_screen_fits_a_projector(browser, app_server, screen):
+    """At 1920×1080 every section fits the screen: no scrolling in front of the room."""
+    base, token, _ = app_server
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": base}])
+    tab = context.new_page()
+    tab.set_default_timeout(LOAD_MS)
+    tab.goto(f"{base}/?project={PROJECT}&kind=month&meeting=1&section={screen + 1}")
+    tab.wait_for_selector('[data-testid="stMain"] h3')
+    wait_until_drawn(tab, LOAD_MS)
+    _shot(tab, f"meeting-{screen + 1:02d}-{SCREENS[screen]}")
+    height = tab.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    context.close()
+    assert height <= 1080, f"{SCREENS[screen]} is {height}px high"
 
 
 @pytest.mark.parametrize("deep_link", ["sla", "users_admin"])  # v1 mode maps file names

@@ -17,7 +17,9 @@ from analytics.charts import kpi_name
 from analytics.kpi_catalogue import CATALOGUE, HEADLINE
 from analytics.periods import KINDS, Period
 from data import db
+from locales import translate
 from reporting import users
+from ui.meeting import SCREENS, SECTIONS
 from ui.widgets import column_label
 
 PAGES = ("overview", "sla", "incidents", "changes", "workload", "satisfaction")
@@ -167,23 +169,50 @@ def test_breach_list_and_drilldown_come_from_the_url(open_page, app_db):
     assert len(_charts(at)) == 5, "four SLA trends and the ticket's timeline"
 
 
+def _screen_of(section: str) -> str:
+    """The 1-based ``?section=`` of a section."""
+    return str(SCREENS.index(section) + 1)
+
+
 def test_meeting_mode_from_the_url_moves_between_sections(open_page):
-    at = open_page("overview", kind="month", meeting="1", section="3")
+    at = open_page("overview", kind="month", meeting="1", section=_screen_of("incidents.majors"))
     assert at.title[0].value == "事件与问题"
+    assert [s.value for s in at.subheader] == ["重大事件"], "one section per screen"
     assert not at.get("download_button"), "no downloads on the meeting-room screen"
-    next_button = next(b for b in at.button if b.label == "下一节")
-    next_button.click().run()
-    assert at.title[0].value == "变更与发布"
-    assert at.query_params["section"] == "4"
-    previous = next(b for b in at.button if b.label == "上一节")
-    previous.click().run()
-    previous = next(b for b in at.button if b.label == "上一节")
-    previous.click().run()
-    assert at.title[0].value == "SLA 达成" and at.query_params["section"] == "2"
+    next(b for b in at.button if b.label == "下一节").click().run()
+    assert at.title[0].value == "事件与问题" and at.query_params["section"] == _screen_of(
+        "incidents.problems"
+    )
+    assert [s.value for s in at.subheader] == ["本期处理的问题"]
+    next(b for b in at.button if b.label == "下一节").click().run()
+    assert at.title[0].value == "变更与发布" and at.query_params["section"] == _screen_of("changes.trends")
+    next(b for b in at.button if b.label == "PageUp").click().run()  # a presenter's clicker
+    assert at.query_params["section"] == _screen_of("incidents.problems")
     next(b for b in at.button if b.label == "退出").click().run()
     assert "meeting" not in at.query_params
     assert any(b.label == "会议模式" for b in at.button), "back to normal: the entry button is there"
     assert at.get("download_button")
+    next(b for b in at.button if b.label == "会议模式").click().run()
+    assert at.query_params["section"] == _screen_of("incidents.volumes"), "the page's first section"
+
+
+@pytest.mark.parametrize("screen", range(len(SCREENS)))
+def test_every_meeting_screen_shows_its_section_alone(open_page, screen):
+    section = SCREENS[screen]
+    page = section.split(".")[0]
+    at = open_page(page, kind="month", meeting="1", section=str(screen + 1))
+    assert not at.exception
+    assert at.title[0].value == TITLES[page][0]
+    assert [s.value for s in at.subheader] == [translate(section, "zh_CN")]
+    assert at.get("plotly_chart") or at.dataframe or at.success, "the section shows something"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_page_shows_all_its_meeting_sections_in_order(open_page, page):
+    at = open_page(page, kind="month")
+    at.radio(key="lang").set_value("en").run()
+    headings = [s.value for s in at.subheader]
+    assert headings == [translate(section, "en") for section in SECTIONS[page]]
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -23,6 +23,10 @@ from ui import meeting
 from ui.i18n import current_language, t
 
 MEETING_FONT_SIZE = 22  # meeting mode: the back row of the room must read the axis labels
+MEETING_CHART_PX = 560  # meeting mode: a long bar chart leaves room for its table on the screen
+MEETING_TABLE_ROWS = 7  # meeting mode: a section's table scrolls within itself, not the screen
+WHOLE_SCREEN_ROWS = 18  # … unless the table is all its section shows
+_ROW_PX = 35  # st.dataframe's row (and header) height
 _PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 _DELTA_COLOUR = {"higher": "normal", "lower": "inverse", "none": "off"}
 _MET_BADGE = {True: ("green", ":material/check_circle:"), False: ("red", ":material/error:")}
@@ -44,6 +48,15 @@ def page_header(title: str, filters) -> None:
         st.warning(t("page.calendar_uncovered", years=", ".join(map(str, uncovered))), icon="📅")
 
 
+def section(section_id: str) -> bool:
+    """Open one of the page's sections (ui/meeting.py's SECTIONS) with its heading; False when
+    meeting mode shows another section on this screen, so the page skips this one."""
+    if not meeting.shows(section_id):
+        return False
+    st.subheader(t(section_id))
+    return True
+
+
 def computing():
     """The spinner of a section while its figures are computed: each section fetches just
     before it draws, so the first charts show while later ones are still being computed."""
@@ -53,7 +66,11 @@ def computing():
 def chart(fig: go.Figure, *, key: str | None = None) -> None:
     """A plotly figure as built by analytics/charts.py, with our template (not Streamlit's)."""
     if meeting.active():
-        fig = go.Figure(fig).update_layout(font_size=MEETING_FONT_SIZE, title_font_size=MEETING_FONT_SIZE + 6)
+        fig = go.Figure(fig).update_layout(
+            font_size=MEETING_FONT_SIZE,
+            title_font_size=MEETING_FONT_SIZE + 6,
+            height=min(fig.layout.height or MEETING_CHART_PX, MEETING_CHART_PX),
+        )
     st.plotly_chart(fig, theme=None, width="stretch", config=_PLOTLY_CONFIG, key=key)
 
 
@@ -101,10 +118,21 @@ def kpi_tile(kpi, value, history: Sequence, compare: str) -> None:
         )
 
 
-def table(frame: pd.DataFrame, *, name: str, height: int | str = "auto", selection: bool = False):
+def table(
+    frame: pd.DataFrame,
+    *,
+    name: str,
+    height: int | str = "auto",
+    selection: bool = False,
+    meeting_rows: int = MEETING_TABLE_ROWS,
+):
     """A table in the reader's language, with its CSV/XLSX downloads (the same columns as
-    shown) under it; with ``selection`` one row can be picked (``event.selection.rows``)."""
+    shown) under it; with ``selection`` one row can be picked (``event.selection.rows``).
+    In meeting mode it shows at most ``meeting_rows`` rows at a time (more for a section that
+    is only this table), so that the section fits one screen."""
     shown = readable(frame, current_language())
+    if meeting.active() and len(frame) > meeting_rows:
+        height = (meeting_rows + 1) * _ROW_PX + 3
     formats = {}
     for label, source in zip(shown.columns, frame.columns, strict=True):
         if _is_share(source):
