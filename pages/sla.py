@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import charts
+from analytics.kpis import target_for
 from ui import cached, widgets
 from ui.filters import current
 from ui.i18n import current_language, t
@@ -29,7 +30,6 @@ if widgets.section("sla.attainment"):
 
 if widgets.section("sla.priorities"):
     with widgets.computing():
-        values = cached.kpi_values(project, period)
         by_priority = cached.breakdown_series(project, period, "priority", SLA_KPIS).rename(
             columns={"group": "priority"}
         )
@@ -44,7 +44,7 @@ if widgets.section("sla.priorities"):
                     title=t("sla.by_priority", kpi=charts.kpi_name(kpi_id, lang)),
                     unit="ratio",
                     lang=lang,
-                    target=values[kpi_id].target,
+                    target=target_for(filters.project.policy, kpi_id),
                 )
             )
     st.caption(t("sla.priority_table"))
