@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -90,12 +90,19 @@ def _free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(path: Path, log_path: Path) -> Iterator[str]:
-    """The app as `make run` starts it (`python -m ui.server`) on a free port over ``path``; its URL."""
+def streamlit_server(
+    path: Path, log_path: Path, extra_options: Callable[[int], Sequence[str]] | None = None
+) -> Iterator[str]:
+    """The app as `make run` starts it (`python -m ui.server`) on a free port over ``path``; its URL.
+
+    ``extra_options(port)`` adds Streamlit options that depend on the port, e.g. a secrets file
+    whose OIDC redirect URI names it.
+    """
     port = _free_port()
+    extra = list(extra_options(port)) if extra_options is not None else []
     with log_path.open("w") as log:
         server = subprocess.Popen(
-            [sys.executable, "-m", "ui.server", *SERVER_OPTIONS, "--server.port", str(port)],
+            [sys.executable, "-m", "ui.server", *SERVER_OPTIONS, *extra, "--server.port", str(port)],
             cwd=ROOT,
             env={**os.environ, db.ENV_VAR: str(path)},
             stdout=log,
