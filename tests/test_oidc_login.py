@@ -21,6 +21,7 @@ from app_driver import (
     SESSION_COOKIE,
     streamlit_server,
     wait_for_first_chart,
+    wait_until_idle,
 )
 from export_fixture import make_report_db
 
@@ -156,3 +157,27 @@ def test_sso_without_an_account_is_not_signed_in(tab, app_server, provider):
     assert tab.locator(f"[data-testid=stMain] h1:has-text('{OVERVIEW}')").count() == 0
     assert SESSION_COOKIE not in {c["name"] for c in tab.context.cookies()}
     tab.screenshot(path=str(ARTIFACTS / "oidc_no_account.png"))
+
+
+def test_sso_sign_out_ends_both_sessions(tab, app_server, provider):
+    """退出登录 ends the app's session and, through the provider's end-session page, the SSO
+    identity: back at the login form, and a reload does not sign in again."""
+    base = app_server
+    _sign_in_at_provider(tab, base, provider, SSO_EMAIL, "oidc_sign_out")
+    sidebar = tab.locator("[data-testid=stSidebar]")
+    sidebar.get_by_text(f"当前用户：{SSO_NAME}（审批人）").wait_for()
+    # The run that stores the session cookie must be over, or it could swallow the click.
+    tab.wait_for_function(f"() => document.cookie.includes('{SESSION_COOKIE}=')")
+    wait_until_idle(tab, LOAD_MS)
+
+    sidebar.get_by_role("button", name="退出登录").click()
+    tab.wait_for_url(f"{provider}/oauth2/end_session**")
+    tab.get_by_role("button", name="End session").click()
+    tab.wait_for_url(f"{base}/**")
+    tab.get_by_role("button", name=SSO_BUTTON).wait_for()
+    assert tab.get_by_text("当前用户：").count() == 0
+    tab.screenshot(path=str(ARTIFACTS / "oidc_signed_out.png"))
+
+    tab.reload()
+    tab.get_by_role("button", name=SSO_BUTTON).wait_for()
+    assert tab.get_by_text("当前用户：").count() == 0

@@ -65,7 +65,8 @@ def logout_button() -> None:
         st.session_state.pop(_USER, None)
         st.session_state[_PENDING_COOKIE] = _cookie_script("", 0)
         if _oidc_configured() and st.user.get("is_logged_in"):
-            st.logout()
+            st.logout()  # sends the browser to the provider's logout; a rerun here would race it
+            return
         st.rerun()
 
 
