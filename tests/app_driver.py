@@ -31,6 +31,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+ARTIFACTS = ROOT / "tests" / "artifacts"  # screenshots for a person to look at
 SESSION_COOKIE = "srm_session"  # ui/auth.py: a login survives page loads through this cookie
 CHART = ".js-plotly-plot .main-svg"  # a plotly chart that has been drawn
 SERVER_OPTIONS = ("--server.address", "127.0.0.1", "--server.headless", "true")
@@ -129,6 +130,12 @@ def _wait_healthy(base: str, server: subprocess.Popen, log_path: Path) -> None:
                 server.kill()
                 raise RuntimeError(f"streamlit did not start; see {log_path}") from None
             time.sleep(0.5)
+
+
+def screenshot(page, name: str, *, full_page: bool = False) -> None:
+    """``tests/artifacts/<name>.png`` of a Playwright page."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
 
 
 def wait_for_log(log_path: Path, text: str, timeout_s: float = SERVER_START_SECONDS) -> None:

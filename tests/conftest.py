@@ -48,3 +48,16 @@ def servicenow_sample() -> Path:
     if not SERVICENOW_SAMPLE.exists():
         pytest.skip(f"real ServiceNow sample absent: {SERVICENOW_SAMPLE} lives in ../shared, outside a clone")
     return SERVICENOW_SAMPLE
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Chromium (/usr/bin/chromium) through Playwright, one per test module: Playwright's sync
+    API allows one instance at a time, and modules never overlap."""
+    from app_driver import CHROMIUM, CHROMIUM_ARGS
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

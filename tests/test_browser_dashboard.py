@@ -6,16 +6,14 @@ moves with the keyboard. Screenshots go to tests/artifacts/ for a person to look
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from app_driver import (
     ADMIN,
     CHART,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     PASSWORD,
     SESSION_COOKIE,
+    screenshot,
     streamlit_server,
     wait_for_first_chart,
     wait_for_log,
@@ -31,8 +29,6 @@ from ui.meeting import SCREENS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = ROOT / "tests" / "artifacts"
 LOAD_MS = 90_000  # a cold page on a machine shared with other test runs
 
 
@@ -55,16 +51,6 @@ def app_server(app_db, tmp_path_factory):
         yield base, token, names
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
 def page(browser, app_server):
     base, token, _ = app_server
@@ -81,13 +67,10 @@ def _open(page, url: str) -> None:
     try:
         page.wait_for_selector(CHART, state="visible")
     except Exception:
-        _shot(page, "failed-" + re.sub(r"\W+", "-", url.split("/", 3)[-1])[:60])  # what was shown instead
+        screenshot(
+            page, "failed-" + re.sub(r"\W+", "-", url.split("/", 3)[-1])[:60]
+        )  # what was shown instead
         raise
-
-
-def _shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
 def _sidebar(page):
@@ -114,21 +97,21 @@ def test_a_copied_link_opens_the_same_view(page, app_server):
     assert _sidebar(page).get_by_role("combobox", name="Project").input_value() == names["demo-gov"]
     assert _sidebar(page).get_by_role("combobox", name="Period", exact=True).input_value() == "Q2 2026"
     assert re.search(r"[?&]period=2026-Q2(&|$)", page.url) and "compare=last_year" in page.url
-    _shot(page, "sla-demo-gov-2026Q2-en")
+    screenshot(page, "sla-demo-gov-2026Q2-en")
 
 
 def test_sidebar_link_keeps_the_filters_and_period_change_reaches_url_and_figures(page, app_server):
     base, _, _ = app_server
     _open(page, f"{base}/?project={PROJECT}&kind=month")
     latest = Period.parse(re.search(r"period=([0-9-]+)", page.url).group(1))
-    _shot(page, "overview-zh")
+    screenshot(page, "overview-zh")
 
     page.get_by_role("link", name="事件与问题").click()
     page.wait_for_url(re.compile(r"/incidents\?"))
     wait_for_first_chart(page, "事件与问题", LOAD_MS)
     assert f"period={latest.label}" in page.url and f"project={PROJECT}" in page.url
     assert _title(page) == "事件与问题"
-    _shot(page, "incidents-zh")
+    screenshot(page, "incidents-zh")
 
     page.get_by_role("link", name="总览").click()
     page.wait_for_url(re.compile(r"/overview\?|:\d+/\?"))
@@ -156,7 +139,7 @@ def test_meeting_mode_moves_by_keyboard_without_sidebar(page, app_server):
     page.wait_for_url(re.compile(rf"/sla\?.*section={trends + 1}"))
     wait_for_first_chart(page, "SLA 达成", LOAD_MS)
     assert _headings(page) == ["达成率趋势"]
-    _shot(page, "meeting-sla-attainment")
+    screenshot(page, "meeting-sla-attainment")
 
     page.keyboard.press("PageUp")  # what a presenter's clicker sends
     page.wait_for_url(re.compile(rf"section={trends}(&|$)"))
@@ -182,7 +165,7 @@ def test_each_meeting_screen_fits_a_projector(browser, app_server, screen):
     tab.goto(f"{base}/?project={PROJECT}&kind=month&meeting=1&section={screen + 1}")
     tab.wait_for_selector('[data-testid="stMain"] h3')
     wait_until_drawn(tab, LOAD_MS)
-    _shot(tab, f"meeting-{screen + 1:02d}-{SCREENS[screen]}")
+    screenshot(tab, f"meeting-{screen + 1:02d}-{SCREENS[screen]}")
     height = tab.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
     context.close()
     assert height <= 1080, f"{SCREENS[screen]} is {height}px high"

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from app_driver import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_until_idle
+from app_driver import CHROMIUM, screenshot, streamlit_server, wait_until_idle
 from workflow_helpers import PASSWORD, PROJECT, seed
 
 from analytics.periods import Period
@@ -22,9 +22,8 @@ from data.demo import generate_demo
 from ui.auth import COOKIE
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-playwright_api = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("playwright.sync_api")
 
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 PERIOD = Period.parse("2026-10")
 TIMEOUT_MS = 180_000  # approval renders the document with its charts on a shared 2-core machine
 
@@ -38,19 +37,6 @@ def demo_path(tmp_path_factory) -> Path:
     seed(path)
     db.close(path)  # the app's process must own the file
     return path
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def _shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"approval_{name}.png"), full_page=True)
 
 
 def _wait_idle(page) -> None:
@@ -92,7 +78,7 @@ def test_draft_return_fix_approve_download_verify(demo_path, browser, tmp_path):
             _approval_round_trip(browser, url, pages)
         except BaseException:
             for name, page in pages.items():  # what the browser showed when it failed
-                _shot(page, f"failed_{name}")
+                screenshot(page, f"approval_failed_{name}", full_page=True)
             raise
     _check_database(demo_path)  # the app has let go of the file now
 
@@ -103,14 +89,14 @@ def _approval_round_trip(browser, url: str, pages_to_capture: dict) -> None:
     _wait_idle(author)  # a click during a rerun the expander started can be lost
     _click(author, "创建草稿")
     author.get_by_text("操作已完成").wait_for()
-    _shot(author, "1_author_draft")
+    screenshot(author, "approval_1_author_draft", full_page=True)
     _click(author, "提交审批")
     author.get_by_text("操作已完成：提交审批").wait_for()
 
     _, approver = _login(browser, url, "boss", pages_to_capture)
     approver.get_by_role("tab", name=re.compile("待我审批 \\(1\\)")).wait_for()
     approver.get_by_label("意见").fill("请补充数据库平台可用性的原因分析")
-    _shot(approver, "2_approver_before_return")
+    screenshot(approver, "approval_2_approver_before_return", full_page=True)
     _click(approver, "退回修改")
     approver.get_by_text("操作已完成：退回修改").wait_for()
 
@@ -143,10 +129,10 @@ def _approval_round_trip(browser, url: str, pages_to_capture: dict) -> None:
     approver.get_by_text("该文件与 V1 完全一致").wait_for()
     _click(approver, "校验完整性")
     approver.get_by_text("校验通过").wait_for()
-    _shot(approver, "3_approver_version_verified")
+    screenshot(approver, "approval_3_approver_version_verified", full_page=True)
     approver.get_by_role("tab", name="审计记录").click()
     _wait_idle(approver)
-    _shot(approver, "4_approver_audit_trail")
+    screenshot(approver, "approval_4_approver_audit_trail", full_page=True)
 
     _click(author, "退出登录")
     author.get_by_role("button", name="登录").wait_for()

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from app_driver import (
     ADMIN,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     PASSWORD,
     SESSION_COOKIE,
+    screenshot,
     streamlit_server,
     wait_for_first_chart,
     wait_until_idle,
@@ -30,8 +28,6 @@ from reporting import users
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = ROOT / "tests" / "artifacts"
 LOAD_MS = 90_000
 SSO_EMAIL = "Li.Na@Example.com"  # matched case-insensitively (reporting/users.actor_by_email)
 SSO_NAME = "李娜（单点登录）"
@@ -90,16 +86,6 @@ def app_server(demo_db_path, provider, tmp_path_factory) -> Iterator[str]:
         yield base
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
 def tab(browser, app_server):
     context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
@@ -116,14 +102,13 @@ def _sign_in_at_provider(tab, base: str, provider: str, subject: str, shot: str)
     tab.wait_for_url(f"{provider}/oauth2/authorize**")
     assert tab.get_by_role("heading", name="Authorize Client").is_visible()
     tab.fill("input[name=sub]", subject)
-    tab.screenshot(path=str(ARTIFACTS / f"{shot}_provider_form.png"))
+    screenshot(tab, f"{shot}_provider_form")
     tab.get_by_role("button", name="Authorize").click()
     tab.wait_for_url(f"{base}/**")
 
 
 def test_sso_signs_in_the_account_with_that_email(tab, app_server, provider):
     base = app_server
-    ARTIFACTS.mkdir(exist_ok=True)
     tab.goto(base)
     tab.wait_for_selector("h1")
     assert not tab.get_by_text(f"当前用户：{SSO_NAME}").count()  # not signed in before the provider
@@ -135,7 +120,7 @@ def test_sso_signs_in_the_account_with_that_email(tab, app_server, provider):
     assert tab.locator("[data-testid=stAlertContentWarning]").count() == 0
     # The app's own session cookie is set, so the login survives a page load like a password login.
     tab.wait_for_function(f"() => document.cookie.includes('{SESSION_COOKIE}=')")
-    tab.screenshot(path=str(ARTIFACTS / "oidc_signed_in.png"))
+    screenshot(tab, "oidc_signed_in")
 
     tab.reload()
     wait_for_first_chart(tab, OVERVIEW)
@@ -144,7 +129,6 @@ def test_sso_signs_in_the_account_with_that_email(tab, app_server, provider):
 
 def test_sso_without_an_account_is_not_signed_in(tab, app_server, provider):
     base = app_server
-    ARTIFACTS.mkdir(exist_ok=True)
     stranger = "nobody@example.com"
     _sign_in_at_provider(tab, base, provider, stranger, "oidc_no_account")
 
@@ -156,7 +140,7 @@ def test_sso_without_an_account_is_not_signed_in(tab, app_server, provider):
     assert tab.get_by_text("当前用户：").count() == 0
     assert tab.locator(f"[data-testid=stMain] h1:has-text('{OVERVIEW}')").count() == 0
     assert SESSION_COOKIE not in {c["name"] for c in tab.context.cookies()}
-    tab.screenshot(path=str(ARTIFACTS / "oidc_no_account.png"))
+    screenshot(tab, "oidc_no_account")
 
 
 def test_sso_sign_out_ends_both_sessions(tab, app_server, provider):
@@ -176,7 +160,7 @@ def test_sso_sign_out_ends_both_sessions(tab, app_server, provider):
     tab.wait_for_url(f"{base}/**")
     tab.get_by_role("button", name=SSO_BUTTON).wait_for()
     assert tab.get_by_text("当前用户：").count() == 0
-    tab.screenshot(path=str(ARTIFACTS / "oidc_signed_out.png"))
+    screenshot(tab, "oidc_signed_out")
 
     tab.reload()
     tab.get_by_role("button", name=SSO_BUTTON).wait_for()
