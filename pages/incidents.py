@@ -12,7 +12,8 @@ from ui.i18n import current_language, t
 
 VOLUME_KPIS = ("tickets_opened", "tickets_resolved", "backlog_end")
 QUALITY_KPIS = ("fcr_rate", "escalation_rate", "reopen_rate", "problem_resolution_rate")
-BREAKDOWNS = ("kind", "category", "tier")
+TREND_KPIS = VOLUME_KPIS + QUALITY_KPIS  # one cached series for both sections that chart them
+BREAKDOWNS = ("kind", "category", "tier")  # computed in one pass, shared by three sections
 TOP_CATEGORIES = 15
 
 filters = current()
@@ -21,18 +22,10 @@ project, period = filters.project.project_id, filters.period.label
 widgets.page_header(t("incidents.title"), filters)
 
 
-def trends():
-    return cached.kpi_series(project, period, VOLUME_KPIS + QUALITY_KPIS)
-
-
-def breakdown(by: str):
-    """This period by ``by`` ("group" named after what it holds, so its values translate)."""
-    return cached.breakdowns(project, period, BREAKDOWNS)[by].rename(columns={"group": by})
-
-
 if widgets.section("incidents.volumes"):
     with widgets.computing():
-        series, by_kind = trends(), breakdown("kind")
+        series = cached.kpi_series(project, period, TREND_KPIS)
+        by_kind = cached.breakdowns(project, period, BREAKDOWNS)["kind"]
     left, right = st.columns(2)
     with left:
         widgets.chart(
@@ -62,7 +55,7 @@ if widgets.section("incidents.volumes"):
 
 if widgets.section("incidents.categories"):
     with widgets.computing():
-        by_category = breakdown("category")
+        by_category = cached.breakdowns(project, period, BREAKDOWNS)["category"]
     widgets.chart(
         charts.bar_chart(
             by_category.head(TOP_CATEGORIES),
@@ -78,7 +71,8 @@ if widgets.section("incidents.categories"):
 
 if widgets.section("incidents.tiers"):
     with widgets.computing():
-        series, by_tier = trends(), breakdown("tier")
+        series = cached.kpi_series(project, period, TREND_KPIS)
+        by_tier = cached.breakdowns(project, period, BREAKDOWNS)["tier"]
     left, right = st.columns(2)
     with left:
         widgets.chart(

@@ -30,9 +30,7 @@ if widgets.section("sla.attainment"):
 
 if widgets.section("sla.priorities"):
     with widgets.computing():
-        by_priority = cached.breakdown_series(project, period, "priority", SLA_KPIS).rename(
-            columns={"group": "priority"}
-        )
+        by_priority = cached.breakdown_series(project, period, "priority", SLA_KPIS)
     for column, kpi_id in zip(st.columns(2), SLA_KPIS, strict=True):
         with column:
             widgets.chart(
@@ -49,7 +47,7 @@ if widgets.section("sla.priorities"):
             )
     st.caption(t("sla.priority_table"))
     widgets.table(
-        cached.breakdown(project, period, "priority").rename(columns={"group": "priority"}),
+        cached.breakdown(project, period, "priority"),
         name=f"sla-priority-{project}-{period}",
     )
 

@@ -17,11 +17,6 @@ project, period = filters.project.project_id, filters.period.label
 widgets.page_header(t("workload.title"), filters)
 
 
-def breakdown(by: str):
-    """This period by ``by`` ("group" named after what it holds, so its values translate)."""
-    return cached.breakdowns(project, period, BREAKDOWNS)[by].rename(columns={"group": by})
-
-
 if widgets.section("workload.utilisation"):
     with widgets.computing():
         series = cached.kpi_series(project, period, ("staff_utilisation",))
@@ -45,7 +40,7 @@ if widgets.section("workload.utilisation"):
 
 if widgets.section("workload.by_group"):
     with widgets.computing():
-        by_group = breakdown("assignment_group")
+        by_group = cached.breakdowns(project, period, BREAKDOWNS)["assignment_group"]
     widgets.chart(
         charts.bar_chart(
             by_group,
@@ -61,7 +56,7 @@ if widgets.section("workload.by_group"):
 
 if widgets.section("workload.by_person"):
     with widgets.computing():
-        by_assignee = breakdown("assignee")
+        by_assignee = cached.breakdowns(project, period, BREAKDOWNS)["assignee"]
     widgets.table(
         by_assignee, name=f"by-person-{project}-{period}", height=360, meeting_rows=widgets.WHOLE_SCREEN_ROWS
     )

@@ -45,20 +45,26 @@ def _series_of_query(project_id: str, period: str, ids: tuple[str, ...], count: 
     return kpis.kpi_series(cursor(), project_id, Period.parse(period), count=count, ids=list(ids))
 
 
+# Breakdowns name their "group" column after what it holds (priority, tier …), so that tables
+# and charts translate its values.
+
+
 @st.cache_data(ttl=_TTL, show_spinner=False)
 def breakdown(project_id: str, period: str, by: str):
-    return kpis.breakdown(cursor(), project_id, Period.parse(period), by)
+    return kpis.breakdown(cursor(), project_id, Period.parse(period), by).rename(columns={"group": by})
 
 
 @st.cache_data(ttl=_TTL, show_spinner=False)
 def breakdowns(project_id: str, period: str, by: tuple[str, ...]) -> dict:
     """Several breakdowns of one period, computed in one pass."""
-    return kpis.breakdowns(cursor(), project_id, Period.parse(period), list(by))
+    frames = kpis.breakdowns(cursor(), project_id, Period.parse(period), list(by))
+    return {name: frame.rename(columns={"group": name}) for name, frame in frames.items()}
 
 
 @st.cache_data(ttl=_TTL, show_spinner=False)
 def breakdown_series(project_id: str, period: str, by: str, ids: tuple[str, ...], count: int = 12):
-    return trends.breakdown_series(cursor(), project_id, Period.parse(period), by, ids, count=count)
+    series = trends.breakdown_series(cursor(), project_id, Period.parse(period), by, ids, count=count)
+    return series.rename(columns={"group": by})
 
 
 @st.cache_data(ttl=_TTL, show_spinner=False)
