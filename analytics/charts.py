@@ -187,8 +187,7 @@ def grouped_trend(
         labels = period_labels(list(dict.fromkeys(frame[x])), lang)
         fig.add_trace(_target_trace(labels, pd.Series([target] * len(labels)), lang))
     fig.update_xaxes(tickangle=PERIOD_TICK_ANGLE, type="category")  # "2025" is a label, not a number
-    # A legend of several lines goes beside the plot, clear of the title above it.
-    fig.update_layout(legend={"orientation": "v", "x": 1.01, "xanchor": "left", "y": 1, "yanchor": "top"})
+    # The template's legend above the plot: beside it, it took the width twelve month labels need.
     return _finish(fig, title=title, unit=unit, lang=lang, height=height)
 
 
