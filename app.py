@@ -6,6 +6,7 @@ import streamlit as st
 
 from ui import meeting
 from ui.auth import logout_button, require_login
+from ui.errors import database_errors_shown_plainly
 from ui.filters import sidebar_filters
 from ui.i18n import language_switch, t
 from ui.import_actions import IMPORT_ROLES
@@ -48,30 +49,33 @@ DASHBOARD_PAGES = {
         url_path="satisfaction",
     ),
 }
-USER = require_login()  # draws the login (or first-run) page when nobody is signed in
-if USER is None:
-    st.stop()
-EXPORT_PAGE = st.Page("pages/export.py", title=t("nav.export"), icon=":material/download:", url_path="export")
-IMPORT_PAGE = st.Page(
-    "pages/import_data.py", title=t("import.title"), icon=":material/upload:", url_path="import"
-)
-PAGES = [
-    *DASHBOARD_PAGES.values(),
-    EXPORT_PAGE,
-    *([IMPORT_PAGE] if USER.role in IMPORT_ROLES else []),  # the page checks the role again itself
-    *workflow_pages(USER),
-]
+with database_errors_shown_plainly():
+    USER = require_login()  # draws the login (or first-run) page when nobody is signed in
+    if USER is None:
+        st.stop()
+    EXPORT_PAGE = st.Page(
+        "pages/export.py", title=t("nav.export"), icon=":material/download:", url_path="export"
+    )
+    IMPORT_PAGE = st.Page(
+        "pages/import_data.py", title=t("import.title"), icon=":material/upload:", url_path="import"
+    )
+    PAGES = [
+        *DASHBOARD_PAGES.values(),
+        EXPORT_PAGE,
+        *([IMPORT_PAGE] if USER.role in IMPORT_ROLES else []),  # the page checks the role again itself
+        *workflow_pages(USER),
+    ]
 
-navigation = st.navigation(PAGES, position="hidden" if MEETING else "sidebar")
-st.sidebar.title(t("app.title"))
-language_switch()
-logout_button()
-st.session_state["_filters"] = sidebar_filters()
-if st.session_state["_filters"] is None:
-    st.warning(t("common.no_projects"))
-    st.stop()
-if MEETING:
-    meeting.present(DASHBOARD_PAGES, navigation)
-else:
-    meeting.enter_button(DASHBOARD_PAGES, navigation)
-navigation.run()
+    navigation = st.navigation(PAGES, position="hidden" if MEETING else "sidebar")
+    st.sidebar.title(t("app.title"))
+    language_switch()
+    logout_button()
+    st.session_state["_filters"] = sidebar_filters()
+    if st.session_state["_filters"] is None:
+        st.warning(t("common.no_projects"))
+        st.stop()
+    if MEETING:
+        meeting.present(DASHBOARD_PAGES, navigation)
+    else:
+        meeting.enter_button(DASHBOARD_PAGES, navigation)
+    navigation.run()

@@ -8,6 +8,7 @@ from locales import LANGUAGES
 from reporting.export import FORMATS
 from ui import export_actions, widgets
 from ui.auth import current_user
+from ui.errors import plain_message
 from ui.filters import current
 from ui.i18n import current_language, t
 
@@ -61,7 +62,7 @@ elif generate:
                 lambda f, message: bar.progress(min(f, 1.0), message),
             )
         except Exception as exc:  # shown to the user; Chrome missing, database busy, …
-            status.update(label=t("export.failed", error=exc), state="error")
+            status.update(label=t("export.failed", error=plain_message(exc)), state="error")
             st.stop()
         status.update(label=t("export.done"), state="complete", expanded=False)
     st.session_state["_export"] = (request, files)

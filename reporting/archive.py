@@ -66,7 +66,7 @@ def render(report: Report, narrative: dict, meta: dict, lang: str = "zh_CN", db_
 
 
 def verify(db_path, report_id: str, version: int) -> Verification:
-    with Session(db.engine(db_path)) as s:
+    with db.session(db_path) as s:
         if s.get(ReportVersion, (report_id, version)) is None:
             raise KeyError(f"report {report_id} has no frozen version {version}")
         problems = integrity_problems(s, report_id, version)
@@ -93,7 +93,7 @@ def integrity_problems(s: Session, report_id: str, version: int) -> list[str]:
 
 def documents(db_path, report_id: str, version: int) -> dict[str, ReportVersionDocument]:
     """The frozen files of a version by format: the bytes every download of it returns."""
-    with Session(db.engine(db_path)) as s:
+    with db.session(db_path) as s:
         files = _documents(s, report_id, version)
         for file in files:
             s.expunge(file)
@@ -112,7 +112,7 @@ def _documents(s: Session, report_id: str, version: int) -> list[ReportVersionDo
 
 def matches_file(db_path, report_id: str, data: bytes) -> int | None:
     """The version with a frozen document (any format) exactly ``data`` (a downloaded copy)."""
-    with Session(db.engine(db_path)) as s:
+    with db.session(db_path) as s:
         return s.exec(
             select(ReportVersionDocument.version)
             .where(
@@ -124,7 +124,7 @@ def matches_file(db_path, report_id: str, data: bytes) -> int | None:
 
 def versions(db_path, actor: Actor, report_id: str) -> list[ReportVersion]:
     """Frozen versions, newest first, for a user who may see the report."""
-    with Session(db.engine(db_path)) as s:
+    with db.session(db_path) as s:
         report = s.get(Report, report_id)
         if report is None or not can_view(actor, report.project_id, report.report_kind, report.state):
             raise PermissionDenied(f"{actor.username} may not see report {report_id}")

@@ -6,7 +6,7 @@ the customer expects), plus older ones still open or in progress.
 
 from __future__ import annotations
 
-from sqlmodel import Session, or_, select
+from sqlmodel import or_, select
 
 from analytics.periods import Period
 from data import db
@@ -18,7 +18,7 @@ OPEN_STATUSES = ("open", "in_progress")
 
 def carried_actions(db_path, project_id: str, period: Period) -> list[CorrectiveAction]:
     previous = period.previous().label
-    with Session(db.engine(db_path)) as s:
+    with db.session(db_path) as s:
         rows = s.exec(
             select(CorrectiveAction)
             .where(
@@ -38,7 +38,7 @@ def carried_actions(db_path, project_id: str, period: Period) -> list[Corrective
 def set_status(db_path, actor: Actor, action_id: str, status: str) -> None:
     if status not in ACTION_STATUSES:
         raise ValueError(f"status must be one of {', '.join(ACTION_STATUSES)}")
-    with Session(db.engine(db_path)) as s:
+    with db.session(db_path, write=True) as s:
         row = s.get(CorrectiveAction, action_id)
         if row is None:
             raise KeyError(f"no corrective action {action_id}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from data import db
 from data.models import REPORT_KINDS, ReportDefinition
@@ -17,7 +17,7 @@ from reporting.roles import Actor, require_admin
 
 
 def get_definition(db_path, project_id: str, report_kind: str, period_kind: str) -> ReportDefinition | None:
-    with Session(db.engine(db_path)) as s:
+    with db.session(db_path) as s:
         row = s.exec(
             select(ReportDefinition).where(
                 ReportDefinition.project_id == project_id,
@@ -31,7 +31,7 @@ def get_definition(db_path, project_id: str, report_kind: str, period_kind: str)
 
 
 def list_definitions(db_path) -> list[ReportDefinition]:
-    with Session(db.engine(db_path)) as s:
+    with db.session(db_path) as s:
         rows = s.exec(select(ReportDefinition).order_by(ReportDefinition.project_id)).all()
         for row in rows:
             s.expunge(row)
@@ -55,7 +55,7 @@ def save_definition(
     require_admin(by)
     if report_kind not in REPORT_KINDS:
         raise ValueError(f"report kind must be one of {', '.join(REPORT_KINDS)}")
-    with Session(db.engine(db_path)) as s:
+    with db.session(db_path, write=True) as s:
         row = s.exec(
             select(ReportDefinition).where(
                 ReportDefinition.project_id == project_id,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from data import db
 from data.models import Notification, utcnow
@@ -122,7 +122,7 @@ def send_mail(smtp: SmtpConfig, to: str, subject: str, body: str) -> None:
 
 
 def inbox(db_path, actor: Actor, unread_only: bool = False) -> list[Notification]:
-    with Session(db.engine(db_path)) as s:
+    with db.session(db_path) as s:
         query = select(Notification).where(Notification.user_id == actor.user_id)
         if unread_only:
             query = query.where(Notification.read_at.is_(None))
@@ -133,7 +133,7 @@ def inbox(db_path, actor: Actor, unread_only: bool = False) -> list[Notification
 
 
 def mark_read(db_path, actor: Actor, notification_id: str) -> None:
-    with Session(db.engine(db_path)) as s:
+    with db.session(db_path) as s:
         row = s.get(Notification, notification_id)
         if row is None or row.user_id != actor.user_id:
             raise KeyError(f"no notification {notification_id} for {actor.username}")
@@ -141,7 +141,7 @@ def mark_read(db_path, actor: Actor, notification_id: str) -> None:
 
 
 def _insert_once(db_path, row: Notification) -> bool:
-    with Session(db.engine(db_path), expire_on_commit=False) as s:
+    with db.session(db_path, write=True, expire_on_commit=False) as s:
         if s.exec(select(Notification).where(Notification.dedupe_key == row.dedupe_key)).first():
             return False
         s.add(row)
@@ -153,7 +153,7 @@ def _insert_once(db_path, row: Notification) -> bool:
 
 
 def _mark(db_path, notification_id: str, column: str) -> None:
-    with Session(db.engine(db_path)) as s:
+    with db.session(db_path, write=True) as s:
         row = s.get(Notification, notification_id)
         setattr(row, column, utcnow())
         s.add(row)

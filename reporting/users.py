@@ -49,7 +49,7 @@ def session_lifetime() -> timedelta:
 
 
 def has_users(db_path) -> bool:
-    with Session(db.engine(db_path)) as s:
+    with db.session(db_path) as s:
         return s.exec(select(func.count()).select_from(User)).one() > 0
 
 
@@ -78,9 +78,13 @@ def create_user(
         raise UserError(f"a {role} needs at least one project")
     if by is not None:
         require_admin(by)
-    elif has_users(db_path) or role != "admin":
-        raise UserError("only an administrator can add users once the first administrator exists")
-    with Session(db.engine(db_path)) as s:
+    elif role != "admin":
+        raise UserError("without an administrator acting, only the first administrator can be created")
+    password_hash = hash_password(password) if password is not None else None  # slow: before the lock
+    with db.session(db_path, write=True) as s:
+        # Checked under the write lock: two first-run forms submitted at once make one admin.
+        if by is None and s.exec(select(func.count()).select_from(User)).one() > 0:
+            raise UserError("only an administrator can add users once the first administrator exists")
         if s.exec(select(User).where(User.username == username)).first() is not None:
             raise UserError(f"user {username!r} already exists")
         user = User(
@@ -89,7 +93,7 @@ def create_user(
             email=email or None,
             role=role,
             is_customer=is_customer,
-            password_hash=hash_password(password) if password is not None else None,
+            password_hash=password_hash,
         )
         s.add(user)
         s.add_all(UserProject(user_id=user.user_id, project_id=p) for p in projects)
@@ -99,7 +103,7 @@ def create_user(
 
 def authenticate(db_path, username: str, password: str) -> Actor | None:
     """The user when the password matches an active account; None otherwise (no hint which)."""
-    with Session(db.engine(db_path)) as s:
+    with db.session(db_path) as s:
         user = s.exec(select(User).where(User.username == username.strip())).first()
         if user is None or not user.active or not user.password_hash:
             _hasher.hash(password)  # same work either way, so timing does not reveal usernames
@@ -108,17 +112,18 @@ def authenticate(db_path, username: str, password: str) -> Actor | None:
             _hasher.verify(user.password_hash, password)
         except (VerificationError, InvalidHashError):
             return None
-        if _hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = _hasher.hash(password)
-            s.add(user)
+        actor = _actor(s, user)
+    if _hasher.check_needs_rehash(user.password_hash):
+        with db.session(db_path, write=True) as s:
+            s.get(User, user.user_id).password_hash = _hasher.hash(password)
             s.commit()
-        return _actor(s, user)
+    return actor
 
 
 def start_session(db_path, user_id: str, lifetime: timedelta | None = None) -> str:
     """A new random token for ``user_id``; keep it in a cookie, never in the URL."""
     token = secrets.token_urlsafe(32)
-    with Session(db.engine(db_path)) as s:
+    with db.session(db_path, write=True) as s:
         s.add(
             LoginSession(
                 token_sha256=_digest(token),
@@ -133,7 +138,7 @@ def start_session(db_path, user_id: str, lifetime: timedelta | None = None) -> s
 def user_for_token(db_path, token: str | None) -> Actor | None:
     if not token:
         return None
-    with Session(db.engine(db_path)) as s:
+    with db.session(db_path) as s:
         login = s.get(LoginSession, _digest(token))
         if login is None or login.revoked or login.expires_at <= utcnow():
             return None
@@ -146,7 +151,7 @@ def user_for_token(db_path, token: str | None) -> Actor | None:
 def end_session(db_path, token: str | None) -> None:
     if not token:
         return
-    with Session(db.engine(db_path)) as s:
+    with db.session(db_path, write=True) as s:
         login = s.get(LoginSession, _digest(token))
         if login is not None:
             login.revoked = True
@@ -155,7 +160,7 @@ def end_session(db_path, token: str | None) -> None:
 
 
 def actor_by_username(db_path, username: str) -> Actor:
-    with Session(db.engine(db_path)) as s:
+    with db.session(db_path) as s:
         user = s.exec(select(User).where(User.username == username)).first()
         if user is None:
             raise KeyError(f"unknown user {username!r}")
@@ -164,14 +169,14 @@ def actor_by_username(db_path, username: str) -> Actor:
 
 def actor_by_email(db_path, email: str) -> Actor | None:
     """For OIDC logins (st.login): the active account registered under that e-mail."""
-    with Session(db.engine(db_path)) as s:
+    with db.session(db_path) as s:
         user = s.exec(select(User).where(func.lower(User.email) == email.strip().lower())).first()
         return _actor(s, user) if user is not None and user.active else None
 
 
 def list_users(db_path, by: Actor) -> list[dict]:
     require_admin(by)
-    with Session(db.engine(db_path)) as s:
+    with db.session(db_path) as s:
         users = s.exec(select(User).order_by(User.username)).all()
         return [
             {
@@ -204,7 +209,8 @@ def update_user(
     projects = sorted(set(projects))
     if role in ("author", "viewer") and not projects:
         raise UserError(f"a {role} needs at least one project")
-    with Session(db.engine(db_path)) as s:
+    new_hash = hash_password(password) if password else None  # slow: before the lock
+    with db.session(db_path, write=True) as s:
         user = s.exec(select(User).where(User.username == username)).first()
         if user is None:
             raise UserError(f"unknown user {username!r}")
@@ -213,8 +219,8 @@ def update_user(
         if user.is_customer and role != "viewer":
             raise UserError("a customer account must have the viewer role")
         user.role, user.active = role, active
-        if password:
-            user.password_hash = hash_password(password)
+        if new_hash:
+            user.password_hash = new_hash
         s.add(user)
         s.exec(delete(UserProject).where(UserProject.user_id == user.user_id))
         s.add_all(UserProject(user_id=user.user_id, project_id=p) for p in projects)
@@ -223,21 +229,21 @@ def update_user(
 
 def recipients(db_path, role: str, project_id: str | None = None) -> list[Recipient]:
     """Active users of ``role`` (covering ``project_id`` when given), with their e-mail."""
-    with Session(db.engine(db_path)) as s:
+    with db.session(db_path) as s:
         users = s.exec(select(User).where(User.role == role, User.active)).all()
         found = [Recipient(_actor(s, u), u.email) for u in users]
     return [r for r in found if project_id is None or r.actor.covers(project_id)]
 
 
 def recipient(db_path, user_id: str) -> Recipient | None:
-    with Session(db.engine(db_path)) as s:
+    with db.session(db_path) as s:
         user = s.get(User, user_id)
         return Recipient(_actor(s, user), user.email) if user is not None and user.active else None
 
 
 def first_admin(db_path) -> Actor:
     """The command line acts as the first active administrator (it has the database file anyway)."""
-    with Session(db.engine(db_path)) as s:
+    with db.session(db_path) as s:
         admin = s.exec(
             select(User).where(User.role == "admin", User.active).order_by(User.created_at)
         ).first()
@@ -259,7 +265,7 @@ def project_author(db_path, project_id: str, username: str | None = None) -> Act
 
 def display_names(db_path) -> dict[str, str]:
     """user_id → display name, for audit trails and documents."""
-    with Session(db.engine(db_path)) as s:
+    with db.session(db_path) as s:
         return dict(s.exec(select(User.user_id, User.display_name)).all())
 
 

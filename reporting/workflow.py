@@ -13,9 +13,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import duckdb
 from sqlalchemy import update
-from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
 from analytics.periods import Period
@@ -101,7 +99,7 @@ def create_draft(
         raise WorkflowError(f"report kind must be one of {', '.join(REPORT_KINDS)}, not {report_kind!r}")
     period = period if isinstance(period, Period) else Period.parse(period)
     calendar = get_project(db.cursor(db_path), project_id).policy.calendar
-    with Session(db.engine(db_path)) as s:
+    with db.session(db_path, write=True) as s:
         existing = s.exec(
             select(Report).where(
                 Report.project_id == project_id,
@@ -149,7 +147,7 @@ def transition(
         raise WorkflowError(f"unknown action {action!r}; one of {', '.join(ACTIONS)}")
     comment = (comment or "").strip() or None
     try:
-        with Session(db.engine(db_path)) as s:
+        with db.session(db_path, write=True) as s:
             report = _load(s, report_id)
             require(actor, action, report.project_id)
             if report.lock_version != expected_lock:  # before the state: "someone changed it" explains best
@@ -169,9 +167,7 @@ def transition(
                 raise ConcurrentEditError(_conflict_message(s, report))
             s.add(_event(report, actor, action, from_state, target, comment, changes))
             s.commit()
-    except (DBAPIError, duckdb.TransactionException) as exc:
-        if "conflict" not in str(exc).lower():
-            raise
+    except db.WriteConflict as exc:
         raise ConcurrentEditError(
             "另一位用户同时修改了此报告，您的操作未保存，请刷新后重试。 / Someone else changed this report "
             "at the same moment; your action was not saved. Reload and try again."
@@ -359,7 +355,7 @@ def validate_narrative(narrative: dict) -> dict:
 
 
 def get_report(db_path, actor: Actor, report_id: str) -> ReportView:
-    with Session(db.engine(db_path)) as s:
+    with db.session(db_path) as s:
         report = _load(s, report_id)
         if not can_view(actor, report.project_id, report.report_kind, report.state):
             raise PermissionDenied(f"{actor.username} may not see report {report_id}")
@@ -368,7 +364,7 @@ def get_report(db_path, actor: Actor, report_id: str) -> ReportView:
 
 def list_reports(db_path, actor: Actor, project_id: str | None = None) -> list[ReportView]:
     """Reports the actor may see, newest period first."""
-    with Session(db.engine(db_path)) as s:
+    with db.session(db_path) as s:
         query = select(Report)
         if project_id is not None:
             query = query.where(Report.project_id == project_id)
@@ -381,7 +377,7 @@ def audit_trail(db_path, actor: Actor, report_id: str) -> list[AuditEvent]:
     get_report(db_path, actor, report_id)  # visibility check
     if actor.is_customer:
         raise PermissionDenied("the audit trail and review comments are internal")
-    with Session(db.engine(db_path)) as s:
+    with db.session(db_path) as s:
         rows = s.exec(
             select(AuditEvent).where(AuditEvent.report_id == report_id).order_by(AuditEvent.occurred_at)
         ).all()

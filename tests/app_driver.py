@@ -99,6 +99,15 @@ def streamlit_server(
     ``extra_options(port)`` adds Streamlit options that depend on the port, e.g. a secrets file
     whose OIDC redirect URI names it.
     """
+    with streamlit_process(path, log_path, extra_options) as (base, _):
+        yield base
+
+
+@contextmanager
+def streamlit_process(
+    path: Path, log_path: Path, extra_options: Callable[[int], Sequence[str]] | None = None
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``streamlit_server`` that also hands out the server process (to measure its CPU and memory)."""
     port = _free_port()
     extra = list(extra_options(port)) if extra_options is not None else []
     with log_path.open("w") as log:
@@ -112,7 +121,7 @@ def streamlit_server(
         try:
             base = f"http://127.0.0.1:{port}"
             _wait_healthy(base, server, log_path)
-            yield base
+            yield base, server
         finally:
             server.terminate()
             server.wait(timeout=20)

@@ -35,12 +35,28 @@ def test_transaction_rolls_back_everything_on_error(db_path):
     assert names == [("a",)]
 
 
-def test_sqlmodel_engine_shares_the_open_database(db_path):
+def test_sqlmodel_sessions_share_the_open_database_on_cursors_of_their_own(db_path):
     from sqlalchemy import text
 
     db.connect(db_path).execute("INSERT INTO projects (project_id, name) VALUES ('x', 'X')")
-    with db.engine(db_path).connect() as conn:
-        assert conn.execute(text("SELECT name FROM projects")).scalar_one() == "X"
+    with db.session(db_path) as one, db.session(db_path) as two:
+        assert (
+            one.connection().connection.dbapi_connection is not two.connection().connection.dbapi_connection
+        )
+        assert one.exec(text("SELECT name FROM projects")).scalar_one() == "X"
+
+
+def test_a_write_conflict_rolls_back_whole_and_says_so(db_path):
+    db.connect(db_path).execute("INSERT INTO projects (project_id, name) VALUES ('x', 'X')")
+    first = db.cursor(db_path)
+    first.execute("BEGIN TRANSACTION")
+    first.execute("UPDATE projects SET name = 'first' WHERE project_id = 'x'")
+    with pytest.raises(db.WriteConflict), db.transaction(db_path) as second:
+        second.execute("INSERT INTO projects (project_id, name) VALUES ('y', 'Y')")
+        second.execute("UPDATE projects SET name = 'second' WHERE project_id = 'x'")
+    first.execute("COMMIT")
+    rows = db.cursor(db_path).execute("SELECT project_id, name FROM projects ORDER BY 1").fetchall()
+    assert rows == [("x", "first")]
 
 
 def test_a_second_process_is_told_clearly_that_the_file_is_busy(db_path, monkeypatch):

@@ -14,7 +14,6 @@ import pytest
 from docx import Document
 from export_fixture import PROJECT, make_report_db
 from openpyxl import Workbook, load_workbook
-from sqlmodel import Session
 
 from data import db
 from data.models import Report, ReportVersion, ReportVersionDocument
@@ -124,7 +123,7 @@ def _approve(path: Path, period, documents: dict[str, bytes]) -> None:
         approved_at=now,
     )
     try:
-        with Session(db.engine(path)) as s:
+        with db.session(path, write=True) as s:
             s.add(report)
             s.flush()
             s.add(

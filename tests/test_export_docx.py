@@ -11,7 +11,6 @@ from docx import Document
 from docx.oxml.ns import qn
 from export_fixture import EVIL_NARRATIVE, PROJECT, make_report_db
 from PIL import Image
-from sqlmodel import Session
 
 from analytics.kpis import CATALOGUE, compute_kpis
 from analytics.units import format_value
@@ -140,7 +139,7 @@ def test_last_periods_corrective_actions_are_followed_up(demo_db_path, tmp_path)
     path = tmp_path / "actions.duckdb"
     period = make_report_db(demo_db_path, path)
     earlier = period.previous()
-    with Session(db.engine(path)) as s:
+    with db.session(path, write=True) as s:
         s.add(
             CorrectiveAction(
                 project_id=PROJECT,

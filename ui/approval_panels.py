@@ -18,6 +18,7 @@ from reporting.deadlines import due_date
 from reporting.export import EXTENSIONS, MEDIA_TYPES
 from reporting.roles import may
 from ui import cached
+from ui.errors import plain_message
 from ui.i18n import t
 from ui.workflow_ui import Viewer, escape_markdown, run_write, show_content, smtp_config
 from ui.workflow_ui import unmet as unmet_names
@@ -84,7 +85,7 @@ def anomalies_panel(report: workflow.ReportView) -> None:
     try:
         found = cached.anomalies(report.project_id, report.period)
     except Exception as exc:  # the figures may be missing; the workflow must stay usable
-        st.caption(t("workflow.anomalies_unavailable", error=exc))
+        st.caption(t("workflow.anomalies_unavailable", error=plain_message(exc)))
         return
     if found:
         lines = "\n".join(
@@ -160,7 +161,7 @@ def narrative_panel(viewer: Viewer, report: workflow.ReportView) -> None:
     try:
         unmet = {kpi_id: (zh, en) for kpi_id, zh, en in unmet_names(report.project_id, report.period)}
     except Exception as exc:  # the figures may be missing; the narrative stays editable
-        st.caption(t("workflow.anomalies_unavailable", error=exc))
+        st.caption(t("workflow.anomalies_unavailable", error=plain_message(exc)))
         unmet = {}
     kpi_ids = list(dict.fromkeys([*unmet, *existing]))
     with st.form(f"narrative_{report.id}"):
@@ -267,7 +268,7 @@ def preview_panel(viewer: Viewer, report: workflow.ReportView) -> None:
         with st.spinner():
             content = drafting.preview(None, viewer.user, report.id, viewer.lang)
     except Exception as exc:  # show the reason; the rest of the tab keeps working
-        st.error(t("workflow.preview.unavailable", error=exc))
+        st.error(t("workflow.preview.unavailable", error=plain_message(exc)))
         return
     show_content(content)
 

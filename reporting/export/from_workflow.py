@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from analytics.periods import Period
 from data import db
@@ -29,7 +29,7 @@ COMMAND_LINE = make_actor("manage.py", "manage.py", "manage.py", "admin", False,
 def frozen_documents(db_path: Path, project_id: str, period: Period, kind: str) -> dict[str, bytes]:
     """The newest frozen version of the approved report, format → bytes; empty when there is
     no such report or it is not approved."""
-    with Session(db.engine(db_path)) as s:
+    with db.session(db_path) as s:
         report = s.exec(
             select(Report).where(
                 Report.project_id == project_id, Report.period == period.label, Report.report_kind == kind

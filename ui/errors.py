@@ -1,0 +1,33 @@
+"""What a user sees when the database fails: a short message in their language, never a
+traceback or the database's own text (which names files, tables and SQL); the traceback goes
+to the server log."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+
+from data import db
+from ui.i18n import t
+
+log = logging.getLogger("servicereport")
+
+
+def plain_message(exc: BaseException) -> str:
+    """The words a user may read about ``exc``: its own, unless the database raised it."""
+    if not isinstance(exc, db.ERRORS):
+        return str(exc)
+    log.error("database error in a page run", exc_info=exc)
+    return t("common.write_conflict" if isinstance(exc, db.WriteConflict) else "common.database_error")
+
+
+@contextmanager
+def database_errors_shown_plainly() -> Iterator[None]:
+    """Around a whole page run (app.py): a database error ends the page with the message."""
+    try:
+        yield
+    except db.ERRORS as exc:
+        st.error(plain_message(exc))
