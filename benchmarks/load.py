@@ -41,7 +41,7 @@ PASSWORD = "load-test-password"
 WARMUP_SECONDS = 600
 QUERY = f"project={PROJECT}&kind=month&period={END_MONTH.label}"
 # A conflict message is the right answer to a lost race, not an error (reporting/workflow.py).
-CONFLICT = re.compile(r"请刷新后重试|Reload and try again")
+CONFLICT = re.compile("您的操作未保存")  # workflow.conflict
 # What the page says when the database failed (ui/errors.py): an error in this benchmark.
 FAILED = {translate(key, "zh_CN") for key in ("common.database_error", "common.write_conflict")}
 

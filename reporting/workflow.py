@@ -64,7 +64,20 @@ class InvalidTransition(WorkflowError):
 
 
 class ConcurrentEditError(WorkflowError):
-    """Someone else changed the report since the user loaded it."""
+    """Someone else changed the report since the user loaded it: ``by`` (a display name) did
+    ``action``, when known. The text is for the command line; pages say it in their language."""
+
+    def __init__(self, by: str | None = None, action: str | None = None) -> None:
+        self.by, self.action = by, action
+        zh, en = (
+            (f"已被 {by} 修改（{action}）", f"was changed by {by} ({action})")
+            if by
+            else ("刚被他人修改", "was changed by someone else")
+        )
+        super().__init__(
+            f"报告{zh}，您的操作未保存，请刷新后重试。 / The report {en} after you opened it; "
+            "your action was not saved. Reload and try again."
+        )
 
 
 @dataclass(frozen=True)
@@ -151,7 +164,7 @@ def transition(
             report = _load(s, report_id)
             require(actor, action, report.project_id)
             if report.lock_version != expected_lock:  # before the state: "someone changed it" explains best
-                raise ConcurrentEditError(_conflict_message(s, report))
+                raise ConcurrentEditError(*_latest_change(s, report))
             target = TRANSITIONS.get((report.state, action))
             if target is None:
                 raise InvalidTransition(f"cannot {action} a report that is {report.state}")
@@ -164,14 +177,11 @@ def transition(
                 .values(**changes)
             )
             if result.rowcount != 1:
-                raise ConcurrentEditError(_conflict_message(s, report))
+                raise ConcurrentEditError(*_latest_change(s, report))
             s.add(_event(report, actor, action, from_state, target, comment, changes))
             s.commit()
     except db.WriteConflict as exc:
-        raise ConcurrentEditError(
-            "另一位用户同时修改了此报告，您的操作未保存，请刷新后重试。 / Someone else changed this report "
-            "at the same moment; your action was not saved. Reload and try again."
-        ) from exc
+        raise ConcurrentEditError() from exc
     return get_report(db_path, actor, report_id)
 
 
@@ -277,19 +287,16 @@ def _wrote_version(s: Session, report: Report, actor: Actor) -> bool:
     return actor.user_id in writers
 
 
-def _conflict_message(s: Session, report: Report) -> str:
+def _latest_change(s: Session, report: Report) -> tuple[str, str]:
+    """Who made the report's latest change, and what it was."""
     s.expire_all()
     latest = s.exec(
         select(AuditEvent).where(AuditEvent.report_id == report.id).order_by(AuditEvent.occurred_at.desc())
     ).first()
-    who = latest.actor_id if latest else "?"
-    user = s.get(User, who)
-    name = user.display_name if user else who
-    return (
-        f"报告已被 {name} 修改（{latest.action if latest else ''}），您的操作未保存，请刷新后重试。 / "
-        f"The report was changed by {name} ({latest.action if latest else ''}) after you opened it; "
-        "your action was not saved. Reload and try again."
-    )
+    if latest is None:
+        return "?", ""
+    user = s.get(User, latest.actor_id)
+    return (user.display_name if user else latest.actor_id), latest.action
 
 
 def _event(

@@ -141,6 +141,14 @@ def _wait_healthy(base: str, server: subprocess.Popen, log_path: Path) -> None:
             time.sleep(0.5)
 
 
+def wait_for_session_cookie(context, timeout_s: float = 30) -> None:
+    """After a sign-in: the page has set the cookie that carries the login to new page loads."""
+    deadline = time.monotonic() + timeout_s
+    while SESSION_COOKIE not in {c["name"] for c in context.cookies()}:
+        assert time.monotonic() < deadline, "the sign-in did not set the session cookie"
+        time.sleep(0.2)
+
+
 def screenshot(page, name: str, *, full_page: bool = False) -> None:
     """``tests/artifacts/<name>.png`` of a Playwright page."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from app_driver import CHART, screenshot, streamlit_server, wait_until_idle
+from app_driver import CHART, screenshot, streamlit_server, wait_for_session_cookie, wait_until_idle
 from export_fixture import PROJECT, make_report_db
 
 from analytics.periods import Period
@@ -48,13 +48,14 @@ def app_db(demo_db_path, tmp_path_factory):
     return path, report.id
 
 
-def _tabs(browser, base: str, names: list[str], url: str) -> list:
+def _tabs(browser, base: str, names: list[str]) -> list:
+    """One browser (context) per person, each on the login form with name and password typed."""
     tabs = []
     for name in names:
         context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 900})
         tab = context.new_page()
         tab.set_default_timeout(TIMEOUT_MS)
-        tab.goto(f"{base}{url}")
+        tab.goto(f"{base}/?project={PROJECT}&kind=month&period={PERIOD.label}")
         tab.get_by_label("用户名").fill(name)
         tab.get_by_label("密码").fill(PASSWORD)
         tabs.append(tab)
@@ -72,7 +73,7 @@ def test_eight_people_sign_in_at_the_same_moment(browser, app_db, tmp_path):
     path, _ = app_db
     log = tmp_path / "streamlit.log"
     with streamlit_server(path, log) as base:
-        tabs = _tabs(browser, base, [f"viewer{i}" for i in range(PEOPLE)], f"/?project={PROJECT}")
+        tabs = _tabs(browser, base, [f"viewer{i}" for i in range(PEOPLE)])
         started = time.monotonic()
         _press_at_once(tabs, "登录")
         for i, tab in enumerate(tabs):
@@ -91,18 +92,21 @@ def test_eight_people_sign_in_at_the_same_moment(browser, app_db, tmp_path):
 def test_two_managers_approve_the_same_report_at_once(browser, app_db, tmp_path):
     path, report_id = app_db
     log = tmp_path / "streamlit.log"
-    url = f"/approval?project={PROJECT}&kind=month&period={PERIOD.label}"
     with streamlit_server(path, log) as base:
-        tabs = _tabs(browser, base, ["boss1", "boss2"], url)
+        tabs = _tabs(browser, base, ["boss1", "boss2"])
         _press_at_once(tabs, "登录")
         for tab in tabs:
+            tab.get_by_text("当前用户").wait_for()
+            wait_for_session_cookie(tab.context)
+            tab.goto(f"{base}/approval?project={PROJECT}&kind=month&period={PERIOD.label}")
             tab.get_by_role("button", name="批准", exact=True).wait_for()
             wait_until_idle(tab, TIMEOUT_MS)
         _press_at_once(tabs, "批准")
         said = []
-        for tab in tabs:
-            tab.get_by_text("操作已完成：批准").or_(tab.get_by_text("请刷新后重试")).first.wait_for()
-            said.append("approved" if tab.get_by_text("操作已完成：批准").count() else "told")
+        for tab, other in zip(tabs, ("boss2", "boss1"), strict=True):
+            told = tab.get_by_text(f"{other} 刚刚对此报告执行了“批准”，您的操作未保存")
+            tab.get_by_text("操作已完成：批准").or_(told).first.wait_for()
+            said.append("told" if told.count() else "approved")
             assert tab.locator(TRACEBACK).count() == 0
         screenshot(tabs[said.index("told")] if "told" in said else tabs[1], "concurrent-approve-loser")
         for tab in tabs:

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-import time
 from pathlib import Path
 
 import pytest
-from app_driver import CHROMIUM, screenshot, streamlit_server, wait_until_idle
+from app_driver import CHROMIUM, screenshot, streamlit_server, wait_for_session_cookie, wait_until_idle
 from workflow_helpers import PASSWORD, PROJECT, seed
 
 from analytics.periods import Period
 from data import db
 from data.demo import generate_demo
-from ui.auth import COOKIE
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 pytest.importorskip("playwright.sync_api")
@@ -55,10 +53,7 @@ def _login(browser, url: str, username: str, capture: dict):
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
     page.get_by_text("当前用户").wait_for()
-    deadline = time.monotonic() + 30
-    while COOKIE not in {c["name"] for c in context.cookies()}:
-        assert time.monotonic() < deadline, "the login did not set the session cookie"
-        page.wait_for_timeout(200)
+    wait_for_session_cookie(context)
     # A fresh page load must keep the login: the session cookie, not the websocket, carries it.
     page.goto(f"{url}/approval?project={PROJECT}&kind=month&period={PERIOD.label}")
     page.get_by_role("heading", name="报告审批").wait_for()

@@ -72,12 +72,23 @@ def run_write(action_label: str, call: Callable[[], object]) -> None:
     """Run a workflow call; on success clear caches and rerun, else show why nothing changed."""
     try:
         call()
+    except workflow.ConcurrentEditError as exc:
+        st.error(conflict_message(exc))
+        return
     except (workflow.WorkflowError, PermissionDenied, users.UserError, ValueError) as exc:
         st.error(str(exc))
         return
     cached.clear()  # a workflow write changes report_on_time_rate and the queues
     st.session_state[_DONE] = t("workflow.done", action=action_label)
     st.rerun()
+
+
+def conflict_message(exc: workflow.ConcurrentEditError) -> str:
+    """Someone else acted first: who and what, in the user's language."""
+    if exc.by is None:
+        return t("common.write_conflict")
+    action = t(f"workflow.action.{exc.action}") if exc.action else ""
+    return t("workflow.conflict", who=exc.by, action=action)
 
 
 def show_write_done() -> None:
