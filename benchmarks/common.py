@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import resource
+import shutil
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -44,6 +46,28 @@ def demo_db(label: str) -> Path:
         db.close(path)
         marker.write_text(f"generated in {time.perf_counter() - start:.0f} s\n")
     return path
+
+
+def demo_copy(label: str, name: str) -> Path:
+    """A fresh copy of the demo database of ``label`` tickets, for a benchmark that writes to
+    it (a server adds calendar tables, sessions, users)."""
+    path = RESULTS_DIR / f"{name}-{label}.duckdb"
+    source = demo_db(label)
+    db.close(source)
+    path.unlink(missing_ok=True)
+    path.with_suffix(".duckdb.wal").unlink(missing_ok=True)
+    shutil.copyfile(source, path)
+    return path
+
+
+def app_driver():
+    """tests/app_driver.py: the same sign-in and server handling as the dashboard tests."""
+    tests = str(Path(__file__).resolve().parents[1] / "tests")
+    if tests not in sys.path:
+        sys.path.insert(0, tests)
+    import app_driver
+
+    return app_driver
 
 
 def best_of(fn: Callable[[], object], repeat: int = 3) -> tuple[float, float]:

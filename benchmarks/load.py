@@ -22,14 +22,13 @@ import argparse
 import asyncio
 import os
 import re
-import shutil
 import statistics
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks.common import END_MONTH, RESULTS_DIR, demo_db
-from benchmarks.pages import PAGES, PROJECT, _driver
+from benchmarks.common import END_MONTH, RESULTS_DIR, app_driver, demo_copy
+from benchmarks.pages import PAGES, PROJECT
 from benchmarks.streamlit_client import Run, StreamlitSession
 from data import db
 from locales import translate
@@ -62,12 +61,7 @@ def _t(key: str, **values) -> str:
 def prepare(label: str) -> Path:
     """A copy of the demo database with 50 accounts (viewers, approvers every fifth) and the
     month's report as a draft, so that approvers have something to act on."""
-    path = RESULTS_DIR / f"load-{label}.duckdb"
-    source = demo_db(label)
-    db.close(source)
-    path.unlink(missing_ok=True)
-    path.with_suffix(".duckdb.wal").unlink(missing_ok=True)
-    shutil.copyfile(source, path)
+    path = demo_copy(label, "load")
     admin = users.create_user(path, username="admin", display_name="管理员", role="admin", password=PASSWORD)
     author = users.create_user(
         path, username="pm", display_name="PM", role="author", password=PASSWORD, projects=[PROJECT], by=admin
@@ -176,13 +170,15 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def run_one(path: Path, n: int, log_path: Path) -> dict:
-    driver = _driver()
+    driver = app_driver()
     with driver.streamlit_process(path, log_path) as (base, server):
         driver.wait_for_log(log_path, "warm-up:", WARMUP_SECONDS)
         cpu_before, wall = _server_cpu_seconds(server.pid), time.perf_counter()
+        client_cpu = time.process_time()
         results = asyncio.run(drive(base, n))
         wall = time.perf_counter() - wall
         cpu = _server_cpu_seconds(server.pid) - cpu_before
+        client_cpu = time.process_time() - client_cpu
         peak = _server_peak_mb(server.pid)
     log_errors = [
         line for line in log_path.read_text().splitlines() if "Traceback" in line or " ERROR " in line
@@ -206,6 +202,7 @@ def run_one(path: Path, n: int, log_path: Path) -> dict:
         "conflicts": sum(r.acted == "conflict" for r in results),
         "wall": wall,
         "server_cpu": cpu,
+        "client_cpu": client_cpu,
         "server_peak_mb": peak,
     }
 
@@ -217,7 +214,7 @@ def format_result(r: dict) -> str:
         f"p95 {r['sign_in_p95']:.2f} s  exports {r['exports']} (slowest {r['export_max']:.1f} s)  "
         f"comments {r['comments']} + {r['conflicts']} told of a conflict  wall {r['wall']:.1f} s  "
         f"server CPU {r['server_cpu']:.1f} s ({r['server_cpu'] / r['wall']:.0%} of one core)  "
-        f"peak {r['server_peak_mb']:,.0f} MB"
+        f"peak {r['server_peak_mb']:,.0f} MB  (this client's own CPU {r['client_cpu']:.1f} s)"
     )
 
 

@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import sys
 import time
 from pathlib import Path
 
 from analytics.periods import Period
-from benchmarks.common import END_MONTH, RESULTS_DIR, demo_db, peak_rss_mb
+from benchmarks.common import END_MONTH, RESULTS_DIR, app_driver, demo_copy, peak_rss_mb
 from data import db
 from reporting import users
 
@@ -31,26 +29,10 @@ COLD_TARGET, WARM_TARGET, BROWSER_TARGET = 2.0, 0.5, 3.0
 WARMUP_SECONDS = 600  # every project's overview at 10M tickets
 
 
-def _driver():
-    """tests/app_driver.py: the same sign-in and server handling as the dashboard tests."""
-    root = str(Path(__file__).resolve().parents[1] / "tests")
-    if root not in sys.path:
-        sys.path.insert(0, root)
-    import app_driver
-
-    return app_driver
-
-
 def _app_db(label: str) -> tuple[Path, str]:
-    """A copy of the demo database (the app writes calendar tables and sessions into it) with
-    the test admin; the admin's session token."""
-    path = RESULTS_DIR / f"pages-{label}.duckdb"
-    source = demo_db(label)
-    db.close(source)
-    path.unlink(missing_ok=True)
-    path.with_suffix(".duckdb.wal").unlink(missing_ok=True)
-    shutil.copyfile(source, path)
-    driver = _driver()
+    """A copy of the demo database with the test admin; the admin's session token."""
+    path = demo_copy(label, "pages")
+    driver = app_driver()
     admin = users.create_user(
         path, username=driver.ADMIN, display_name="管理员", role="admin", password=driver.PASSWORD
     )
@@ -69,7 +51,7 @@ def apptest_rows(label: str, period: Period) -> list[dict]:
 
     set_log_level("error")  # not the "no script run context" warnings of each cached call
 
-    driver = _driver()
+    driver = app_driver()
     rows = []
     with driver.steady_navigation():
         at = driver.open_app("overview", {"project": PROJECT, "kind": period.kind, "period": period.label})
@@ -94,7 +76,7 @@ def browser_rows(label: str, path: Path, token: str, period: Period) -> list[dic
 
     from locales import translate
 
-    driver = _driver()
+    driver = app_driver()
     query = f"project={PROJECT}&kind={period.kind}&period={period.label}"
     log_path = RESULTS_DIR / f"pages-{label}-server.log"
     rows = []

@@ -108,6 +108,9 @@ class ReportContent:
     signoff: SignOff
     appendix: tuple[Table, ...]  # Excel-only detail: KPI history, every breach, unmet KPIs
     kpis: dict[str, dict] = field(default_factory=dict)  # id → value/target/met/previous/last_year
+    # svg/png → one image per chart, in chart order: drawn here, so that a renderer in another
+    # process (reporting/export) needs no browser of its own.
+    images: dict[str, list[bytes]] = field(default_factory=dict, compare=False)
 
     @property
     def charts(self) -> list[Chart]:
@@ -123,16 +126,16 @@ class ReportContent:
         return self.document_tables + list(self.appendix)
 
     def chart_image(self, chart: Chart, fmt: str) -> bytes:
-        """The chart as svg/png (chart_images caches it: DOCX and ZIP share the PNGs)."""
-        from reporting.chart_images import figure_image
-
-        return figure_image(chart.figure, fmt)
+        """The chart as svg/png (DOCX and ZIP share the PNGs)."""
+        self.draw_charts(fmt)
+        return self.images[fmt][next(i for i, c in enumerate(self.charts) if c is chart)]
 
     def draw_charts(self, fmt: str) -> None:
         """Draw every chart in one batch, ahead of the renderers that ask for them one by one."""
         from reporting.chart_images import figure_images
 
-        figure_images([chart.figure for chart in self.charts], fmt)
+        if fmt not in self.images:
+            self.images[fmt] = figure_images([chart.figure for chart in self.charts], fmt)
 
     def file_stem(self) -> str:
         kind = translate(f"report.kind.{self.kind}", self.lang)

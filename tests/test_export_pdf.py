@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import subprocess
 
 import pytest
@@ -109,3 +111,17 @@ def _pdftotext(pdf, *options: str) -> str:
 
 def _pdfinfo(pdf) -> str:
     return _run("pdfinfo", str(pdf))
+
+
+def test_documents_are_laid_out_in_a_worker_process_that_is_replaced_when_it_dies(report):
+    """weasyprint holds the GIL for seconds: it runs beside the app server, not in it."""
+    from reporting import export
+
+    content, _, _, _ = report
+    workers = export._render_workers()
+    pids = set(workers._processes)
+    assert pids and os.getpid() not in pids
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
+    again = render(content, "pdf")  # the broken pool is replaced, once, without a user noticing
+    assert again.startswith(b"%PDF") and set(export._render_workers()._processes).isdisjoint(pids)

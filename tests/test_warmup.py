@@ -1,5 +1,6 @@
 """ui/warmup.py: a freshly started server computes every project's overview before anyone asks,
-so that the first page is served from the cache (benchmarks/pages.py measures the gain)."""
+so that the first page is served from the cache (benchmarks/pages.py measures the gain); and
+what a write forgets of that cache."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import shutil
 
 import pytest
 import streamlit as st
+from workflow_helpers import PROJECT, act, report_in_state, seed
 
 from analytics import kpis
 from analytics.periods import Period
@@ -48,5 +50,23 @@ def test_warm_up_fills_the_cache_the_overview_reads(app_db):
     assert values["tickets_opened"].value == before
     assert not series.empty
 
-    cached.clear()  # what imports and approvals call: the next view is computed afresh
+    cached.clear()  # what an import calls: the next view is computed afresh
     assert cached.overview(project, period)[0]["tickets_opened"].value == 0
+
+
+def test_an_approval_refreshes_report_dates_and_nothing_else(app_db):
+    """One person's approval must not make every other session's next page compute cold."""
+    cast = seed(app_db)
+    due_in = "2026-12"  # a 2026-11 report is due 10 December: approved now, it is on time
+    breaches_of = ("2026-10", "resolution")
+    listed = len(cached.breaches(PROJECT, *breaches_of))
+    assert listed > 0
+    before = cached.kpi_values(PROJECT, due_in)["report_on_time_rate"].value
+    report = report_in_state(app_db, cast, "submitted", Period.parse("2026-11"))
+    act(app_db, cast, report, "approve", "approver")
+    with db.transaction(app_db) as con:
+        con.execute("DELETE FROM tickets WHERE project_id = ?", [PROJECT])
+
+    cached.clear_report_dates()  # what the approval tab calls after 批准 and 创建草稿
+    assert cached.kpi_values(PROJECT, due_in)["report_on_time_rate"].value == 1.0 != before
+    assert len(cached.breaches(PROJECT, *breaches_of)) == listed  # still the cached figures

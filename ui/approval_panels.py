@@ -144,7 +144,7 @@ def _do(viewer: Viewer, report: workflow.ReportView, action: str, comment: str) 
             )
         escalation.announce(None, after, action, user, comment, smtp=smtp_config())
 
-    run_write(t(f"workflow.action.{action}"), call)
+    run_write(t(f"workflow.action.{action}"), call, changes_report_dates=action == "approve")
 
 
 def narrative_panel(viewer: Viewer, report: workflow.ReportView) -> None:

@@ -49,7 +49,7 @@ def new_draft_form(viewer: Viewer, filters: Filters | None) -> None:
                 st.session_state[SELECTED] = report.id
                 escalation.escalate_anomalies(None, project_id, period, report.id, smtp=smtp_config())
 
-            run_write(t("workflow.new_draft.create"), create)
+            run_write(t("workflow.new_draft.create"), create, changes_report_dates=True)
 
 
 def queues(viewer: Viewer, reports: list[workflow.ReportView]) -> None:

@@ -134,5 +134,13 @@ def overview(project_id: str, period: str) -> tuple[dict, pd.DataFrame, list]:
 
 
 def clear() -> None:
-    """Forget every cached figure (after an import or a workflow write changed the data)."""
+    """Forget every cached figure (after an import changed the data)."""
     st.cache_data.clear()
+
+
+def clear_report_dates() -> None:
+    """After a report was created or approved: of all figures, only report_on_time_rate reads
+    the workflow (reports' due and approval dates). Everything else stays cached, so that one
+    person's approval does not make every other session's next page compute cold."""
+    for holder in (kpi_values, _series_of_query, anomalies):
+        holder.clear()

@@ -68,8 +68,9 @@ class Viewer:
         return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def run_write(action_label: str, call: Callable[[], object]) -> None:
-    """Run a workflow call; on success clear caches and rerun, else show why nothing changed."""
+def run_write(action_label: str, call: Callable[[], object], *, changes_report_dates: bool = False) -> None:
+    """Run a workflow call; on success rerun (clearing the figures that read report dates when
+    ``changes_report_dates``), else show why nothing changed."""
     try:
         call()
     except workflow.ConcurrentEditError as exc:
@@ -78,7 +79,8 @@ def run_write(action_label: str, call: Callable[[], object]) -> None:
     except (workflow.WorkflowError, PermissionDenied, users.UserError, ValueError) as exc:
         st.error(str(exc))
         return
-    cached.clear()  # a workflow write changes report_on_time_rate and the queues
+    if changes_report_dates:
+        cached.clear_report_dates()  # report_on_time_rate; the queues are read uncached
     st.session_state[_DONE] = t("workflow.done", action=action_label)
     st.rerun()
 

@@ -3,14 +3,24 @@ one-call ``export_report`` used by the app's download button and ``manage.py exp
 
 ``render(content, fmt)`` turns a ReportContent into the bytes of one file. ``export_report``
 builds the content from analytics/ and writes the chosen formats into a folder.
+
+Documents are laid out in a worker process. weasyprint and python-docx are pure Python: in the
+app server they held the GIL for seconds per export, and every other session's page waited
+(benchmarks/load.py: a fifth of the sessions exporting doubled everyone's page times). The
+charts are drawn here first (Chrome is a process of its own anyway) and travel with the content.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import multiprocessing
+import os
+import threading
 import zipfile
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,14 +80,48 @@ MEDIA_TYPES = {
 }
 
 
+# Half the cores: the other half stays with the app server's sessions.
+RENDER_WORKERS = max(1, (os.cpu_count() or 2) // 2)
+_workers_lock = threading.Lock()
+_workers: ProcessPoolExecutor | None = None
+
+
 def render(content: ReportContent, fmt: str) -> bytes:
-    try:
-        renderer = RENDERERS[fmt]
-    except KeyError:
-        raise ValueError(f"format {fmt!r}: one of {', '.join(FORMATS)}") from None
+    if fmt not in RENDERERS:
+        raise ValueError(f"format {fmt!r}: one of {', '.join(FORMATS)}")
+    images = {}
     if fmt in CHART_FORMATS:
         content.draw_charts(CHART_FORMATS[fmt])  # one batch on both tabs, not chart by chart
-    return renderer(content)
+        images = {CHART_FORMATS[fmt]: content.images[CHART_FORMATS[fmt]]}
+    # Only this format's images travel: another thread may be drawing the next format's.
+    job = dataclasses.replace(content, images=images)
+    try:
+        return _render_workers().submit(_render_here, job, fmt).result()
+    except BrokenProcessPool:  # the worker died (killed, out of memory): start another once
+        _discard_workers()
+        return _render_workers().submit(_render_here, job, fmt).result()
+
+
+def _render_here(content: ReportContent, fmt: str) -> bytes:
+    return RENDERERS[fmt](content)
+
+
+def _render_workers() -> ProcessPoolExecutor:
+    global _workers
+    with _workers_lock:
+        if _workers is None:
+            # spawn, not fork: the server has threads (DuckDB, Streamlit, Chrome's event loop)
+            # that a forked child would inherit in whatever state they were.
+            _workers = ProcessPoolExecutor(RENDER_WORKERS, mp_context=multiprocessing.get_context("spawn"))
+        return _workers
+
+
+def _discard_workers() -> None:
+    global _workers
+    with _workers_lock:
+        broken, _workers = _workers, None
+    if broken is not None:
+        broken.shutdown(wait=False)
 
 
 def file_name(content: ReportContent, fmt: str) -> str:
