@@ -110,12 +110,19 @@ def kpi_tile(kpi, value, history: Sequence, compare: str) -> None:
             st.caption(t("tile.no_target"))
         st.caption(f"{t(f'tile.vs.{other}')} {_change(value, other, kpi.unit, lang) or '—'}")
         st.plotly_chart(
-            charts.sparkline(history, target=value.target, direction=kpi.direction),
+            _sparkline(tuple(history), value.target, kpi.direction),
             theme=None,
             width="stretch",
             config={"staticPlot": True},
             key=f"spark-{kpi.id}",
         )
+
+
+@st.cache_resource(max_entries=1024, show_spinner=False)
+def _sparkline(history: tuple, target: float | None, direction: str) -> go.Figure:
+    """Shared by every session, never copied: building a plotly figure costs ~12 ms, ten per
+    overview run, and st.plotly_chart only reads it."""
+    return charts.sparkline(history, target=target, direction=direction)
 
 
 def table(
