@@ -76,13 +76,16 @@ def test_a_concurrent_write_to_the_same_tickets_is_a_clear_conflict_and_changes_
 
 
 # Runs a script (argv[1]) as __main__, then prints the process's own peak RSS to stderr.
+# VmHWM, not getrusage's ru_maxrss: Linux carries the parent's peak into ru_maxrss across
+# fork and exec, so a child of a large pytest process would report the parent's peak.
 _REPORT_PEAK_RSS = (
-    "import resource, runpy, sys\n"
+    "import re, runpy, sys\n"
     "sys.argv = sys.argv[1:]\n"
     "try:\n"
     "    runpy.run_path(sys.argv[0], run_name='__main__')\n"
     "finally:\n"
-    "    print('peak_rss_kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+    "    status = open('/proc/self/status').read()\n"
+    "    print('peak_rss_kb', re.search(r'VmHWM:\\s+(\\d+)', status).group(1), file=sys.stderr)\n"
 )
 
 
