@@ -22,7 +22,7 @@ if widgets.section("changes.trends"):
         series = cached.kpi_series(project, period, CHANGE_KPIS)
     for column, kpi_id in zip(st.columns(2), CHANGE_KPIS, strict=True):
         with column:
-            widgets.chart(charts.catalogue_trend(series, kpi_id, lang))
+            widgets.chart(widgets.figure(charts.catalogue_trend, series, kpi_id, lang))
 
 if widgets.section("changes.by_type"):
     with widgets.computing():
@@ -31,7 +31,8 @@ if widgets.section("changes.by_type"):
         st.info(t("common.no_data"))
     else:
         widgets.chart(
-            charts.bar_chart(
+            widgets.figure(
+                charts.bar_chart,
                 outcome_counts(changes),
                 x="change_type",
                 y="changes",
@@ -50,7 +51,8 @@ if widgets.section("changes.releases"):
         st.info(t("common.no_data"))
     else:
         widgets.chart(
-            charts.donut(
+            widgets.figure(
+                charts.donut,
                 outcome_counts(releases),
                 names="outcome",
                 values="changes",

@@ -29,7 +29,8 @@ if widgets.section("incidents.volumes"):
     left, right = st.columns(2)
     with left:
         widgets.chart(
-            charts.grouped_trend(
+            widgets.figure(
+                charts.grouped_trend,
                 series[series["kpi_id"].isin(VOLUME_KPIS)],
                 x="period",
                 y="value",
@@ -41,7 +42,8 @@ if widgets.section("incidents.volumes"):
         )
     with right:
         widgets.chart(
-            charts.bar_chart(
+            widgets.figure(
+                charts.bar_chart,
                 by_kind,
                 x="kind",
                 y=VOLUME_KPIS,
@@ -57,7 +59,8 @@ if widgets.section("incidents.categories"):
     with widgets.computing():
         by_category = cached.breakdowns(project, period, BREAKDOWNS)["category"]
     widgets.chart(
-        charts.bar_chart(
+        widgets.figure(
+            charts.bar_chart,
             by_category.head(TOP_CATEGORIES),
             x="category",
             y="tickets_opened",
@@ -76,7 +79,8 @@ if widgets.section("incidents.tiers"):
     left, right = st.columns(2)
     with left:
         widgets.chart(
-            charts.bar_chart(
+            widgets.figure(
+                charts.bar_chart,
                 by_tier,
                 x="tier",
                 y="tickets_resolved",
@@ -87,7 +91,8 @@ if widgets.section("incidents.tiers"):
         )
     with right:
         widgets.chart(
-            charts.grouped_trend(
+            widgets.figure(
+                charts.grouped_trend,
                 series[series["kpi_id"].isin(QUALITY_KPIS)],
                 x="period",
                 y="value",
@@ -106,7 +111,8 @@ if widgets.section("incidents.majors"):
         st.success(t("incidents.no_majors"), icon=":material/verified:")
     else:
         widgets.chart(
-            charts.timeline(
+            widgets.figure(
+                charts.timeline,
                 majors,
                 start="created_at",
                 end="resolved_at",

@@ -37,7 +37,8 @@ if widgets.section("overview.trends"):
     with left:
         volumes = series[series["kpi_id"].isin(VOLUME_KPIS)]
         widgets.chart(
-            charts.grouped_trend(
+            widgets.figure(
+                charts.grouped_trend,
                 volumes,
                 x="period",
                 y="value",
@@ -49,4 +50,7 @@ if widgets.section("overview.trends"):
             key="overview-volumes",
         )
     with right:
-        widgets.chart(charts.catalogue_trend(series, "resolution_sla_rate", lang), key="overview-resolution")
+        widgets.chart(
+            widgets.figure(charts.catalogue_trend, series, "resolution_sla_rate", lang),
+            key="overview-resolution",
+        )

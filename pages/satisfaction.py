@@ -21,7 +21,7 @@ if widgets.section("satisfaction.trends"):
         series = cached.kpi_series(project, period, CSAT_KPIS)
     for column, kpi_id in zip(st.columns(3), CSAT_KPIS, strict=True):
         with column:
-            widgets.chart(charts.catalogue_trend(series, kpi_id, lang))
+            widgets.chart(widgets.figure(charts.catalogue_trend, series, kpi_id, lang))
 
 if widgets.section("satisfaction.scores"):
     with widgets.computing():
@@ -30,7 +30,8 @@ if widgets.section("satisfaction.scores"):
     left, right = st.columns(2)
     with left:
         widgets.chart(
-            charts.bar_chart(
+            widgets.figure(
+                charts.bar_chart,
                 scores.assign(score=scores["score"].astype(str)),
                 x="score",
                 y="responses",

@@ -26,7 +26,7 @@ if widgets.section("sla.attainment"):
         series = cached.kpi_series(project, period, SLA_KPIS)
     for column, kpi_id in zip(st.columns(2), SLA_KPIS, strict=True):
         with column:
-            widgets.chart(charts.catalogue_trend(series, kpi_id, lang))
+            widgets.chart(widgets.figure(charts.catalogue_trend, series, kpi_id, lang))
 
 if widgets.section("sla.priorities"):
     with widgets.computing():
@@ -34,7 +34,8 @@ if widgets.section("sla.priorities"):
     for column, kpi_id in zip(st.columns(2), SLA_KPIS, strict=True):
         with column:
             widgets.chart(
-                charts.grouped_trend(
+                widgets.figure(
+                    charts.grouped_trend,
                     by_priority,
                     x="period",
                     y=kpi_id,
@@ -95,7 +96,8 @@ if widgets.section("sla.breaches"):
                 t("sla.paused", paused=f"{history.loc[history['paused'], 'business_minutes'].sum():,.0f}")
             )
             widgets.chart(
-                charts.timeline(
+                widgets.figure(
+                    charts.timeline,
                     history,
                     start="started",
                     end="ended",

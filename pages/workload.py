@@ -23,10 +23,11 @@ if widgets.section("workload.utilisation"):
         people = cached.utilisation_by_person(project, period)
     left, right = st.columns(2)
     with left:
-        widgets.chart(charts.catalogue_trend(series, "staff_utilisation", lang))
+        widgets.chart(widgets.figure(charts.catalogue_trend, series, "staff_utilisation", lang))
     with right:
         widgets.chart(
-            charts.bar_chart(
+            widgets.figure(
+                charts.bar_chart,
                 people,
                 x="person",
                 y="utilisation",
@@ -42,7 +43,8 @@ if widgets.section("workload.by_group"):
     with widgets.computing():
         by_group = cached.breakdowns(project, period, BREAKDOWNS)["assignment_group"]
     widgets.chart(
-        charts.bar_chart(
+        widgets.figure(
+            charts.bar_chart,
             by_group,
             x="assignment_group",
             y="effort_hours",

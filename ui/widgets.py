@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -63,6 +63,21 @@ def computing():
     return st.spinner(t("common.computing"), show_time=True)
 
 
+def figure(builder: Callable[..., go.Figure], *args, **kwargs) -> go.Figure:
+    """``builder(*args, **kwargs)`` (an analytics/charts.py figure), built once for everyone.
+
+    Building a plotly figure was half of a warm page run's CPU, and every session's run waits
+    its turn on the server's one Python core (README, *Several people at once*). The figure is
+    shared, never copied: ``chart`` only reads it (meeting mode draws a copy).
+    """
+    return _shared_figure(f"{builder.__module__}.{builder.__qualname__}", builder, *args, **kwargs)
+
+
+@st.cache_resource(max_entries=2048, show_spinner=False)
+def _shared_figure(name: str, _builder: Callable[..., go.Figure], *args, **kwargs) -> go.Figure:
+    return _builder(*args, **kwargs)  # keyed by the builder's name: Streamlit cannot hash functions
+
+
 def chart(fig: go.Figure, *, key: str | None = None) -> None:
     """A plotly figure as built by analytics/charts.py, with our template (not Streamlit's)."""
     if meeting.active():
@@ -110,19 +125,12 @@ def kpi_tile(kpi, value, history: Sequence, compare: str) -> None:
             st.caption(t("tile.no_target"))
         st.caption(f"{t(f'tile.vs.{other}')} {_change(value, other, kpi.unit, lang) or '—'}")
         st.plotly_chart(
-            _sparkline(tuple(history), value.target, kpi.direction),
+            figure(charts.sparkline, tuple(history), target=value.target, direction=kpi.direction),
             theme=None,
             width="stretch",
             config={"staticPlot": True},
             key=f"spark-{kpi.id}",
         )
-
-
-@st.cache_resource(max_entries=1024, show_spinner=False)
-def _sparkline(history: tuple, target: float | None, direction: str) -> go.Figure:
-    """Shared by every session, never copied: building a plotly figure costs ~12 ms, ten per
-    overview run, and st.plotly_chart only reads it."""
-    return charts.sparkline(history, target=target, direction=direction)
 
 
 def table(
