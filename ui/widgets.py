@@ -73,7 +73,7 @@ def figure(builder: Callable[..., go.Figure], *args, **kwargs) -> go.Figure:
     return _shared_figure(f"{builder.__module__}.{builder.__qualname__}", builder, *args, **kwargs)
 
 
-@st.cache_resource(max_entries=2048, show_spinner=False)
+@st.cache_resource(max_entries=512, ttl=3600, show_spinner=False)
 def _shared_figure(name: str, _builder: Callable[..., go.Figure], *args, **kwargs) -> go.Figure:
     return _builder(*args, **kwargs)  # keyed by the builder's name: Streamlit cannot hash functions
 
