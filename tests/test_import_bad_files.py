@@ -3,6 +3,7 @@ the database stays exactly as it was; storable-but-wrong records are imported an
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -38,6 +39,8 @@ def raw_file(name: str, content: bytes) -> callable:
 # (file builder, expected (row, column, value), words the reason must contain)
 REJECTED = {
     "empty file": (raw_file("empty.csv", b""), (None, None, None), "empty"),
+    "only a byte-order mark": (raw_file("bom.csv", b"\xef\xbb\xbf"), (None, None, None), "header row"),
+    "only blank lines": (raw_file("blank.csv", b"\r\n\n  \n"), (None, None, None), "header row"),
     "header only": (
         raw_file("header.csv", b"ticket_id,kind,priority,created_at\n"),
         (None, None, None),
@@ -208,3 +211,28 @@ def test_very_long_text_is_cut_and_reported(con, project, tmp_path):
     [warning] = result.warnings
     assert (warning.row, warning.column) == (3, "title") and str(MAX_TEXT) in warning.reason
     assert dict(tickets(con, "ticket_id, length(title)"))["L-1"] == MAX_TEXT
+
+
+def test_a_timezone_never_bypasses_the_project_check(tmp_path):
+    """--timezone once skipped the project lookup: an unknown project was not refused, and
+    --create-project wrote tickets for a project it never created."""
+    db_file = tmp_path / "tz.duckdb"
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    good = ticket_file(tmp_path)
+
+    def import_into(project: str, *extra: str) -> subprocess.CompletedProcess:
+        command = [*manage, "import", str(good), "--preset", "native", "--project", project]
+        command += ["--timezone", "Asia/Shanghai", *extra, "--db", str(db_file)]
+        return subprocess.run(command, capture_output=True, text=True)
+
+    refused = import_into("nowhere")
+    assert refused.returncode == 2 and "unknown project 'nowhere'" in refused.stderr
+    created = import_into("fresh", "--create-project")
+    assert created.returncode == 0, created.stderr
+    listed = subprocess.run(
+        [*manage, "kpis", "--project", "fresh", "--period", "2026-10", "--json", "--db", str(db_file)],
+        capture_output=True,
+        text=True,
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout)["kpis"]["tickets_opened"]["value"] == 1

@@ -137,15 +137,17 @@ def import_file(
     cur = con.cursor()  # temp tables belong to this cursor; the caller's connection stays clean
     try:
         new_project_toml = None
-        try:
-            zone = _check_timezone(timezone or get_project(cur, project_id).timezone)
+        try:  # looked up even when a timezone is given: an unknown project must never pass
+            project_zone = get_project(cur, project_id).timezone
         except KeyError:
             if not create_project:
                 raise KeyError(
                     f"unknown project {project_id!r}: load its policy first (python manage.py projects load"
                     " FILE.toml), or pass --create-project to create a minimal 24x7 project"
                 ) from None
-            zone = _check_timezone(timezone or DEFAULT_TIMEZONE)
+            project_zone = None
+        zone = _check_timezone(timezone or project_zone or DEFAULT_TIMEZONE)
+        if project_zone is None:
             new_project_toml = minimal_project_toml(project_id, zone)
         started_at = datetime.now(UTC)
         report(0.05, f"reading {label}")

@@ -28,7 +28,7 @@ REASON_CODES = (
     "required", "unknown_value", "not_iso", "ambiguous_date", "bad_format", "not_bool", "not_int",
     "not_number", "not_date", "not_month", "at_least", "at_most", "too_long", "duplicate",
     "impossible_order", "unknown_state", "unknown_status", "column_ignored", "empty_file", "empty_sheet",
-    "no_rows", "bad_encoding", "not_utf8_from_here", "bad_csv", "bad_xlsx", "missing_columns",
+    "no_header", "no_rows", "bad_encoding", "not_utf8_from_here", "bad_csv", "bad_xlsx", "missing_columns",
     "ambiguous_table", "no_table", "missing_source_columns", "mapping_needed", "mapped_column_missing",
     "mapping_missing_field", "mapping_no_default", "mapping_bad_status", "conflict",
 )  # fmt: skip

@@ -65,6 +65,8 @@ def open_raw(con: duckdb.DuckDBPyConnection, path: Path, label: str, name: str) 
         raise rejected("empty file", label, "empty_file")
     with _utf8_csv(path, label) as csv_path, _located_csv_errors(label):
         delimiter, header = _read_header(csv_path)
+        if not any(cell.strip() for cell in header):  # DuckDB would fail with its own words
+            raise rejected("the first line, where the header belongs, is blank", label, "no_header")
         names = _unique(header)
         # The dialect is given, not sniffed: on a ragged file the sniffer falls back to one
         # column, and the user would hear "missing columns" instead of "line 7 has 9 cells".
