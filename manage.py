@@ -64,8 +64,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_kpis(args: argparse.Namespace) -> int:
     from analytics.kpis import CATALOGUE, compute_kpis
-    from analytics.periods import Period
     from analytics.units import format_value
+    from domain.periods import Period
 
     period = Period.parse(args.period)
     values = compute_kpis(db.cursor(args.db), args.project, period)
@@ -97,7 +97,7 @@ def cmd_kpis(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from analytics.periods import Period
+    from domain.periods import Period
     from reporting.export import export_report
 
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
@@ -153,7 +153,7 @@ def cmd_users_add(args: argparse.Namespace) -> int:
 
 
 def cmd_reports_draft(args: argparse.Namespace) -> int:
-    from analytics.periods import Period
+    from domain.periods import Period
     from reporting import escalation, users, workflow
 
     author = users.project_author(args.db, args.project, args.author)

@@ -28,8 +28,8 @@ from functools import lru_cache
 import duckdb
 from chinese_calendar import constants as cn_constants
 
-from analytics.policy import CALENDAR_24X7, Calendar
 from analytics.sqltext import minutes_between
+from domain.policy import CALENDAR_24X7, Calendar
 
 # The calendar table spans these years; instants outside are reported as data-quality
 # findings (see analytics/quality.py) and kept out of the figures.

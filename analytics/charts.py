@@ -16,7 +16,7 @@ import plotly.io as pio
 
 from analytics import units
 from analytics.kpi_catalogue import CATALOGUE
-from analytics.periods import Period, PeriodError
+from domain.periods import Period, PeriodError
 from locales import catalogue, translate
 
 TEMPLATE = "servicereport"

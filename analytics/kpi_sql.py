@@ -18,8 +18,6 @@ import pandas as pd
 
 from analytics.calendars import ensure_calendar
 from analytics.kpi_catalogue import CATALOGUE
-from analytics.periods import Period
-from analytics.policy import Policy
 from analytics.quality import valid_sql
 from analytics.sla import TICKET_KINDS, clock_ctes, sla_counted, sla_missed, ticket_where
 from analytics.sqltext import (
@@ -32,6 +30,8 @@ from analytics.sqltext import (
     span_utc,
     values_cte,
 )
+from domain.periods import Period
+from domain.policy import Policy
 
 CALLBACK_HOURS = 24  # callback_24h_rate: a callback within this many hours of resolution
 GROUP_COLUMNS = ("priority", "category", "tier", "assignment_group", "service", "kind", "assignee")

@@ -20,12 +20,12 @@ from analytics.breakdowns import breakdown, breakdowns, sla_by_priority
 from analytics.calendars import uncovered_years
 from analytics.kpi_catalogue import CATALOGUE, HEADLINE, KpiDef
 from analytics.kpi_sql import Scope, run_families
-from analytics.periods import Period
-from analytics.policy import Policy
 from analytics.quality import data_quality, data_quality_counts
 from analytics.registers import availability_by_service, major_changes, major_incidents
 from analytics.sla import breaches, ticket_timeline
 from data.projects import get_project
+from domain.periods import Period
+from domain.policy import Policy
 
 __all__ = [
     "CATALOGUE",

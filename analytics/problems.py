@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 import duckdb
 import pandas as pd
 
-from analytics.periods import Period
 from analytics.quality import valid_sql
 from analytics.sqltext import lit
 from data.projects import get_project
+from domain.periods import Period
 
 
 def problems_in_period(

@@ -14,9 +14,9 @@ import duckdb
 import pandas as pd
 
 from analytics.calendars import FIRST_DAY
-from analytics.periods import Period
 from analytics.sqltext import lit
 from data.projects import get_project
+from domain.periods import Period
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,10 @@ import duckdb
 import pandas as pd
 
 from analytics.kpi_sql import Scope, availability_sql
-from analytics.periods import Period
 from analytics.sla import ticket_where
 from analytics.sqltext import lit, minutes_between
 from data.projects import get_project
+from domain.periods import Period
 
 
 def _bounds(con: duckdb.DuckDBPyConnection, project_id: str, period: Period) -> tuple[str, str, str]:

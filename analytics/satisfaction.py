@@ -8,9 +8,9 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from analytics.periods import Period
 from analytics.sqltext import lit
 from data.projects import get_project
+from domain.periods import Period
 
 SCORES = (1, 2, 3, 4, 5)
 FEEDBACK_KINDS = ("callback", "survey")

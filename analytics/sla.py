@@ -24,11 +24,11 @@ import duckdb
 import pandas as pd
 
 from analytics.calendars import Clock, ensure_calendar, target_minutes
-from analytics.periods import Period
-from analytics.policy import CALENDAR_24X7, Calendar, Policy
 from analytics.quality import valid_sql
 from analytics.sqltext import in_list, lit, minutes_between, values_cte
 from data.projects import get_project
+from domain.periods import Period
+from domain.policy import CALENDAR_24X7, Calendar, Policy
 
 TICKET_KINDS = ("incident", "request")  # "tickets" in DESIGN §4
 CLOCKS = ("response", "resolution")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 
-from analytics.periods import Period
+from domain.periods import Period
 
 
 def lit(value) -> str:

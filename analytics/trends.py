@@ -14,10 +14,10 @@ import duckdb
 import pandas as pd
 
 from analytics.kpi_sql import FAMILIES, Scope, run_families
-from analytics.periods import Period
-from analytics.policy import KINDS
 from analytics.sla import TICKET_KINDS
 from data.projects import get_project
+from domain.periods import Period
+from domain.policy import KINDS
 
 
 def breakdown_series(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from analytics.periods import Period
+from domain.periods import Period
 
 
 def utilisation_by_person(con: duckdb.DuckDBPyConnection, project_id: str, period: Period) -> pd.DataFrame:

@@ -15,8 +15,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from analytics.periods import Period
 from data import db
+from domain.periods import Period
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 SIZES = {"100k": 100_000, "1m": 1_000_000, "10m": 10_000_000}

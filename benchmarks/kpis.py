@@ -13,12 +13,12 @@ from datetime import UTC, datetime
 
 from analytics.calendars import calendar_key, ensure_calendar, target_minutes
 from analytics.kpis import breakdowns, compute_kpis
-from analytics.periods import Period
-from analytics.policy import KINDS
 from analytics.sla import clock_ctes, ticket_where
 from benchmarks.common import END_MONTH, SIZES, best_of, demo_db
 from data import db
 from data.projects import get_project, list_projects
+from domain.periods import Period
+from domain.policy import KINDS
 
 BREAKDOWNS = ("priority", "assignment_group", "service")
 BENCH_PROJECT = "demo-erp"

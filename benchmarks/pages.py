@@ -18,9 +18,9 @@ import os
 import time
 from pathlib import Path
 
-from analytics.periods import Period
 from benchmarks.common import END_MONTH, RESULTS_DIR, app_driver, demo_copy, peak_rss_mb
 from data import db
+from domain.periods import Period
 from reporting import users
 
 PAGES = ("overview", "sla", "incidents", "changes", "workload", "satisfaction")

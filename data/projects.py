@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from analytics.policy import Policy, parse_policy
+from domain.policy import Policy, parse_policy
 
 
 @dataclass(frozen=True)

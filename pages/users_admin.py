@@ -7,8 +7,8 @@ import json
 import pandas as pd
 import streamlit as st
 
-from analytics.periods import KINDS as PERIOD_KINDS
 from data.models import REPORT_KINDS, ROLES
+from domain.periods import KINDS as PERIOD_KINDS
 from reporting import definitions, users
 from reporting.roles import PermissionDenied
 from ui.auth import current_user

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from analytics.periods import Period
 from data import db
 from data.models import Report, ReportVersion, ReportVersionDocument
+from domain.periods import Period
 from reporting.roles import Actor, PermissionDenied, can_view
 
 

@@ -25,9 +25,9 @@ import duckdb
 import pandas as pd
 
 from analytics.kpis import CATALOGUE, breaches, breakdowns, compute_kpis, kpi_series
-from analytics.periods import Period
 from data import db
 from data.projects import Project, get_project
+from domain.periods import Period
 from locales import translate
 from reporting import report_sections
 from reporting.branding import load_branding

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from sqlmodel import or_, select
 
-from analytics.periods import Period
 from data import db
 from data.models import ACTION_STATUSES, CorrectiveAction, utcnow
+from domain.periods import Period
 from reporting.roles import Actor, require
 
 OPEN_STATUSES = ("open", "in_progress")

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from analytics.calendars import next_workday, uncovered_years
-from analytics.periods import Period
-from analytics.policy import Calendar
+from domain.periods import Period
+from domain.policy import Calendar
 
 _DUE_DAY = {"month": 10, "quarter": 10, "half": 15, "year": 20}
 # Deadlines follow office days even when the project's SLA clock runs round the clock.

@@ -7,8 +7,8 @@ approver previews is what gets frozen.
 
 from __future__ import annotations
 
-from analytics.periods import Period
 from data import db
+from domain.periods import Period
 from locales import translate
 from reporting.archive import Rendition, render
 from reporting.definitions import get_definition

@@ -14,9 +14,9 @@ import pandas as pd
 
 from analytics.kpi_catalogue import CATALOGUE
 from analytics.kpis import KpiValue, availability_by_service, compute_kpis, major_incidents
-from analytics.periods import Period, last_full
 from data import db
 from data.projects import get_project
+from domain.periods import Period, last_full
 from locales import translate
 from reporting.deadlines import due_date
 from reporting.definitions import list_definitions

@@ -16,7 +16,6 @@ from datetime import date, datetime
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from analytics.periods import Period
 from data import db
 from data.models import (
     REPORT_KINDS,
@@ -29,6 +28,7 @@ from data.models import (
     utcnow,
 )
 from data.projects import get_project
+from domain.periods import Period
 from reporting.archive import Rendition, integrity_problems, sha256_hex
 from reporting.deadlines import due_date
 from reporting.roles import Actor, PermissionDenied, can_view, require

@@ -13,8 +13,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from analytics.coverage import last_ticket_day
-from analytics.periods import Period
 from data import db
+from domain.periods import Period
 
 PROJECT = "demo-erp"
 EVIL_FORMULA = "=cmd|' /C calc'!A0"

@@ -7,9 +7,9 @@ from app_driver import steady_navigation
 from streamlit.testing.v1 import AppTest
 from workflow_helpers import PASSWORD, PROJECT, act, report_in_state, seed
 
-from analytics.periods import Period
 from data import db
 from data.demo import generate_demo
+from domain.periods import Period
 from reporting import users, workflow
 from reporting.definitions import get_definition
 

@@ -11,8 +11,8 @@ import pytest
 from app_driver import CHART, screenshot, streamlit_server, wait_for_session_cookie, wait_until_idle
 from export_fixture import PROJECT, make_report_db
 
-from analytics.periods import Period
 from data import db
+from domain.periods import Period
 from reporting import users, workflow
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

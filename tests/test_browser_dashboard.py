@@ -21,9 +21,9 @@ from app_driver import (
 )
 from export_fixture import PROJECT, make_report_db
 
-from analytics.periods import Period
 from data import db
 from data.projects import list_projects
+from domain.periods import Period
 from reporting import users
 from ui.meeting import SCREENS
 

@@ -18,9 +18,9 @@ from analytics.calendars import (
     next_workday,
     uncovered_years,
 )
-from analytics.policy import Calendar
 from analytics.sqltext import values_cte
 from data import db
+from domain.policy import Calendar
 
 SHANGHAI = "Asia/Shanghai"
 OFFICE = Calendar(kind="business", hours=((time(9), time(12)), (time(13, 30), time(18))), workdays="cn")

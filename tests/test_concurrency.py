@@ -13,8 +13,8 @@ import pytest
 from workflow_helpers import PASSWORD, PROJECT, act, report_in_state, seed, table_counts
 
 from analytics import kpis
-from analytics.periods import Period
 from data import db
+from domain.periods import Period
 from reporting import users, workflow
 
 THREADS = 16

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from analytics.periods import Period
-from analytics.policy import Calendar
+from domain.periods import Period
+from domain.policy import Calendar
 from reporting.deadlines import due_date, nominal_due_date
 
 

@@ -9,12 +9,12 @@ from datetime import date, timedelta
 import chinese_calendar
 import pytest
 
-from analytics.periods import Period, last_full
-from analytics.policy import PolicyError
 from analytics.quality import data_quality_counts
 from data import db
 from data.demo import DATA_TABLES, generate_demo
 from data.projects import get_project
+from domain.periods import Period, last_full
+from domain.policy import PolicyError
 
 DEMO_IDS = ("demo-erp", "demo-gov", "demo-mall")
 OFFICE_PROJECTS = ("demo-erp", "demo-gov")  # business-hours customers

@@ -15,9 +15,9 @@ import pytest
 from app_driver import CHROMIUM, screenshot, streamlit_server, wait_for_session_cookie, wait_until_idle
 from workflow_helpers import PASSWORD, PROJECT, seed
 
-from analytics.periods import Period
 from data import db
 from data.demo import generate_demo
+from domain.periods import Period
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 pytest.importorskip("playwright.sync_api")

@@ -9,9 +9,9 @@ from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 from workflow_helpers import PASSWORD, PROJECT, seed
 
-from analytics.periods import Period
 from data import db
 from data.demo import generate_demo
+from domain.periods import Period
 
 PERIOD = Period.parse("2026-10")
 

@@ -13,8 +13,8 @@ import pytest
 from fixtures_import import PROJECT, checksum, make_project, run_import, tickets, write_csv
 
 from analytics.kpis import compute_kpis
-from analytics.periods import Period
 from data.importers import ImportRejected
+from domain.periods import Period
 
 ROOT = Path(__file__).resolve().parents[1]
 SN_HEADER = [

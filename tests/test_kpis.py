@@ -28,9 +28,9 @@ from analytics.kpis import (
     ticket_timeline,
     unmet_kpis,
 )
-from analytics.periods import Period
 from data import db
 from data.projects import get_project
+from domain.periods import Period
 from tests import kpi_fixture as fx
 
 OCT = Period.parse("2025-10")

@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 
 from analytics.kpis import CATALOGUE, compute_kpis
-from analytics.periods import Period
 from data import db
 from data.projects import get_project
+from domain.periods import Period
 
 AS_OF = datetime(2026, 11, 21, tzinfo=UTC)
 CASES = [("demo-erp", "2026-10"), ("demo-erp", "2026-Q2"), ("demo-gov", "2026-09"), ("demo-mall", "2026-10")]

@@ -45,3 +45,22 @@ def test_core_packages_never_import_streamlit():
             checked += 1
             assert "streamlit" not in imported_roots(path), f"{path.relative_to(ROOT)} imports streamlit"
     assert checked > 5
+
+
+LAYERS = {"analytics", "data", "domain", "reporting", "ui", "pages"}
+ALLOWED_BELOW = {  # DESIGN §2 rule 6: what each layer may import of the others
+    "domain": set(),
+    "data": {"domain", "locales"},
+}
+
+
+def test_storage_and_the_shared_vocabulary_import_no_layer_above_them():
+    offenders = {}
+    for layer, allowed in ALLOWED_BELOW.items():
+        files = python_files(layer)
+        assert files, f"no {layer}/ modules: the test would prove nothing"
+        for path in files:
+            above = imported_roots(path) & (LAYERS - {layer} - allowed)
+            if above:
+                offenders[str(path.relative_to(ROOT))] = sorted(above)
+    assert offenders == {}

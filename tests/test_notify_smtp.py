@@ -11,8 +11,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from workflow_helpers import report_in_state, seed
 
-from analytics.periods import Period
 from data import db
+from domain.periods import Period
 from reporting import escalation, notify, workflow
 
 

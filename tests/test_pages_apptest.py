@@ -15,8 +15,8 @@ from streamlit.testing.v1 import AppTest
 from analytics import changes, kpis, units
 from analytics.charts import kpi_name
 from analytics.kpi_catalogue import CATALOGUE, HEADLINE
-from analytics.periods import KINDS, Period
 from data import db
+from domain.periods import KINDS, Period
 from locales import translate
 from reporting import users
 from ui.meeting import SCREENS, SECTIONS
@@ -244,9 +244,9 @@ def test_a_customer_sees_only_its_own_projects(app_db, monkeypatch):
 def _header_for(policy_file: str, period: str) -> None:
     from pathlib import Path
 
-    from analytics.periods import Period
-    from analytics.policy import parse_policy
     from data.projects import Project
+    from domain.periods import Period
+    from domain.policy import parse_policy
     from ui import widgets
     from ui.filters import Filters
 

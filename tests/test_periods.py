@@ -2,7 +2,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from analytics.periods import Period, PeriodError
+from domain.periods import Period, PeriodError
 
 
 @pytest.mark.parametrize(

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from analytics.policy import PolicyError, parse_policy
 from data.projects import get_project, list_projects, load_project_file, save_project
+from domain.policy import PolicyError, parse_policy
 
 DEMO_PROJECTS = Path(__file__).resolve().parents[1] / "data" / "demo_projects"
 

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from analytics.kpis import kpi_series
-from analytics.periods import Period
 from data.projects import save_project
+from domain.periods import Period
 
 PROJECT = "sn-sample"
 POLICY = f"""

@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 
 from analytics.calendars import ensure_calendar
 from analytics.kpis import compute_kpis
-from analytics.periods import Period
-from analytics.policy import parse_policy
 from analytics.sla import clock_ctes, ticket_where
 from data import db
 from data.projects import save_project
+from domain.periods import Period
+from domain.policy import parse_policy
 
 TZ = ZoneInfo("Asia/Shanghai")
 POLICY = """

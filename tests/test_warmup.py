@@ -11,8 +11,8 @@ import streamlit as st
 from workflow_helpers import PROJECT, act, report_in_state, seed
 
 from analytics import kpis
-from analytics.periods import Period
 from data import db
+from domain.periods import Period
 from ui import cached, warmup
 from ui.filters import latest_period
 

@@ -7,8 +7,8 @@ import threading
 import pytest
 from workflow_helpers import DOCUMENT, PROJECT, act, report_in_state, report_row, seed, table_counts
 
-from analytics.periods import Period
 from data import db
+from domain.periods import Period
 from reporting import archive, corrective, users, workflow
 from reporting.roles import PermissionDenied
 from reporting.workflow import ConcurrentEditError, WorkflowError

@@ -7,8 +7,8 @@ import itertools
 import pytest
 from workflow_helpers import act, report_in_state, report_row, seed, table_counts
 
-from analytics.periods import Period
 from data import db
+from domain.periods import Period
 from reporting.roles import PermissionDenied
 from reporting.workflow import ACTIONS, InvalidTransition
 

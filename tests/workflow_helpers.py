@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from analytics.periods import Period
 from data import db
 from data.projects import load_project_file
+from domain.periods import Period
 from reporting import users, workflow
 from reporting.archive import Rendition
 from reporting.roles import Actor

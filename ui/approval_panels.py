@@ -11,8 +11,8 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from analytics.periods import Period
 from data.models import ACTION_STATUSES
+from domain.periods import Period
 from reporting import archive, corrective, drafting, escalation, workflow
 from reporting.deadlines import due_date
 from reporting.export import EXTENSIONS, MEDIA_TYPES

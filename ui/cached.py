@@ -13,7 +13,7 @@ import streamlit as st
 
 from analytics import changes, coverage, kpis, problems, satisfaction, trends, workload
 from analytics.kpi_catalogue import HEADLINE
-from analytics.periods import Period
+from domain.periods import Period
 from reporting import escalation
 from ui.database import cursor
 

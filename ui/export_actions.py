@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 
-from analytics.periods import Period
+from domain.periods import Period
 from reporting.chart_images import ChartExportError, ensure_server
 from reporting.export import ExportedFile, export_documents
 from reporting.roles import Actor

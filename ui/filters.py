@@ -11,8 +11,8 @@ from datetime import date
 
 import streamlit as st
 
-from analytics.periods import KINDS, Period, PeriodError
 from data.projects import Project
+from domain.periods import KINDS, Period, PeriodError
 from ui import cached
 from ui.auth import current_user
 from ui.database import projects

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from analytics.kpis import unmet_kpis
-from analytics.periods import Period
+from domain.periods import Period
 from reporting import users, workflow
 from reporting.notify import SmtpConfig
 from reporting.report_model import Chart, Paragraph, ReportContent, Subheading, Table

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from analytics.periods import Period, last_full
-from analytics.policy import Policy, PolicyError, parse_policy
 from data import db
 from data.demo.extras import outages, staff_time, surveys
 from data.demo.project import prepare_project, project_volumes
 from data.demo.tickets import TicketState, generate_month
 from data.projects import save_project
+from domain.periods import Period, last_full
+from domain.policy import Policy, PolicyError, parse_policy
 
 DEMO_PROJECTS_DIR = Path(__file__).resolve().parent.parent / "demo_projects"
 DEFAULT_TICKETS = 30_000

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 import numpy as np
 
-from analytics.policy import CALENDAR_24X7, Calendar
+from domain.policy import CALENDAR_24X7, Calendar
 
 MINUTES_PER_DAY = 24 * 60
 WORKDAY, WEEKEND, HOLIDAY = 0, 1, 2  # how people behave on a day (drives arrivals)

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analytics.periods import Period
-from analytics.policy import CALENDAR_24X7, KINDS, PRIORITIES, Calendar, Duration, Policy, parse_duration
 from data.demo import vocab
 from data.demo.arrivals import hourly_intensity, monthly_counts
 from data.demo.clock import ProjectClock
+from domain.periods import Period
+from domain.policy import CALENDAR_24X7, KINDS, PRIORITIES, Calendar, Duration, Policy, parse_duration
 
 TAIL_DAYS = 150  # tickets created near the end may resolve this long after it
 VOLUME_SHARE = {"demo-erp": 0.40, "demo-mall": 0.42, "demo-gov": 0.18}

@@ -16,11 +16,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analytics.policy import KINDS, PRIORITIES
 from data.demo import vocab
 from data.demo.arrivals import sample_seconds
 from data.demo.labels import labels, refer, repeat, timestamps
 from data.demo.project import DemoProject
+from domain.policy import KINDS, PRIORITIES
 
 INCIDENT, REQUEST, PROBLEM, CHANGE, RELEASE = range(5)
 KIND_MIX = {

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import duckdb
 
-from analytics.periods import Period
+from domain.periods import Period
 from locales import translate
 from reporting.chart_images import ensure_server
 from reporting.report_model import ReportContent

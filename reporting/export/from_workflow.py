@@ -13,9 +13,9 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from analytics.periods import Period
 from data import db
 from data.models import Report, ReportVersion
+from domain.periods import Period
 from reporting.archive import documents
 from reporting.drafting import report_meta
 from reporting.roles import Actor, make_actor
