@@ -12,36 +12,24 @@ from ui.i18n import language_switch, t
 from ui.import_actions import IMPORT_ROLES
 from ui.workflow_ui import workflow_pages
 
+# The dashboard pages, in report order (pages/<name>.py at /<name>); meeting mode shows their
+# sections (ui/meeting.py).
+DASHBOARDS = (
+    ("overview", ":material/dashboard:"),
+    ("sla", ":material/timer:"),
+    ("incidents", ":material/report:"),
+    ("changes", ":material/published_with_changes:"),
+    ("workload", ":material/groups:"),
+    ("satisfaction", ":material/sentiment_satisfied:"),
+)
+
 
 def dashboard_pages() -> dict[str, st.Page]:
-    """The dashboard pages, in report order; meeting mode shows their sections (ui/meeting.py)."""
     return {
-        "overview": st.Page(
-            "pages/overview.py",
-            title=t("nav.overview"),
-            icon=":material/dashboard:",
-            url_path="overview",
-            default=True,
-        ),
-        "sla": st.Page("pages/sla.py", title=t("nav.sla"), icon=":material/timer:", url_path="sla"),
-        "incidents": st.Page(
-            "pages/incidents.py", title=t("nav.incidents"), icon=":material/report:", url_path="incidents"
-        ),
-        "changes": st.Page(
-            "pages/changes.py",
-            title=t("nav.changes"),
-            icon=":material/published_with_changes:",
-            url_path="changes",
-        ),
-        "workload": st.Page(
-            "pages/workload.py", title=t("nav.workload"), icon=":material/groups:", url_path="workload"
-        ),
-        "satisfaction": st.Page(
-            "pages/satisfaction.py",
-            title=t("nav.satisfaction"),
-            icon=":material/sentiment_satisfied:",
-            url_path="satisfaction",
-        ),
+        name: st.Page(
+            f"pages/{name}.py", title=t(f"nav.{name}"), icon=icon, url_path=name, default=name == "overview"
+        )
+        for name, icon in DASHBOARDS
     }
 
 

@@ -9,7 +9,6 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
-import pytest
 from workflow_helpers import PASSWORD, PROJECT, act, report_in_state, seed, table_counts
 
 from analytics import kpis
@@ -106,11 +105,10 @@ def test_two_drafts_of_the_same_report_at_once_make_exactly_one(db_path):
     assert table_counts(db_path)["reports"] == 5
 
 
-@pytest.mark.parametrize("threads", [THREADS])
-def test_many_threads_keep_working_after_their_sessions_end(db_path, threads):
+def test_many_threads_keep_working_after_their_sessions_end(db_path):
     """Streamlit starts a thread per script run: old threads' handles must not break new ones."""
     cast = seed(db_path)
     for _ in range(4):
-        outcomes = run_together([partial(users.authenticate, db_path, "ops", PASSWORD)] * threads)
+        outcomes = run_together([partial(users.authenticate, db_path, "ops", PASSWORD)] * THREADS)
         assert raw_errors(outcomes) == []
         assert {o.username for o in outcomes} == {cast.viewer.username}
