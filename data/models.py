@@ -56,6 +56,15 @@ class LoginSession(SQLModel, table=True):
     revoked: bool = False
 
 
+class SignInFailure(SQLModel, table=True):
+    __tablename__ = "sign_in_failures"
+
+    # DuckDB needs no key for an append-only log; SQLAlchemy wants one to map rows.
+    username: str = Field(primary_key=True)
+    client: str = Field(primary_key=True)
+    failed_at: datetime = Field(primary_key=True)
+
+
 class ReportDefinition(SQLModel, table=True):
     __tablename__ = "report_definitions"
 

@@ -15,11 +15,12 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, select
 
 from data import db
 from data.models import ROLES, LoginSession, User, UserProject, utcnow
+from reporting import sign_in
 from reporting.notify import Recipient
 from reporting.roles import Actor, make_actor, require_admin
 
@@ -101,23 +102,36 @@ def create_user(
         return _actor(s, user)
 
 
-def authenticate(db_path, username: str, password: str) -> Actor | None:
-    """The user when the password matches an active account; None otherwise (no hint which)."""
+def authenticate(db_path, username: str, password: str, client: str = "unknown") -> Actor | None:
+    """The user when the password matches an active account; None otherwise (no hint which).
+
+    Raises ``sign_in.SignInLocked`` after too many failures for the username or the client
+    (reporting/sign_in.py); the password is then not checked at all."""
+    username = username.strip()
     with db.session(db_path) as s:
-        user = s.exec(select(User).where(User.username == username.strip())).first()
+        sign_in.check(s, username, client, utcnow())
+        user = s.exec(select(User).where(User.username == username)).first()
         if user is None or not user.active or not user.password_hash:
             _hasher.hash(password)  # same work either way, so timing does not reveal usernames
-            return None
-        try:
-            _hasher.verify(user.password_hash, password)
-        except (VerificationError, InvalidHashError):
-            return None
-        actor = _actor(s, user)
-    if _hasher.check_needs_rehash(user.password_hash):
-        with db.session(db_path, write=True) as s:
-            s.get(User, user.user_id).password_hash = _hasher.hash(password)
-            s.commit()
+            actor = None
+        else:
+            actor = _actor(s, user) if _matches(user.password_hash, password) else None
+    with db.session(db_path, write=True) as s:
+        if actor is None:
+            sign_in.record_failure(s, username, client, utcnow())
+        else:
+            sign_in.clear(s, username)
+            if _hasher.check_needs_rehash(user.password_hash):
+                s.get(User, user.user_id).password_hash = _hasher.hash(password)
+        s.commit()
     return actor
+
+
+def _matches(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def start_session(db_path, user_id: str, lifetime: timedelta | None = None) -> str:
@@ -218,9 +232,12 @@ def update_user(
             raise UserError("you cannot remove your own administrator rights")
         if user.is_customer and role != "viewer":
             raise UserError("a customer account must have the viewer role")
-        user.role, user.active = role, active
+        if new_hash or (user.active and not active):  # a reset or disabled account signs out everywhere
+            s.exec(update(LoginSession).where(LoginSession.user_id == user.user_id).values(revoked=True))
         if new_hash:
             user.password_hash = new_hash
+            sign_in.clear(s, username)  # the reset is how an administrator lifts a lock
+        user.role, user.active = role, active
         s.add(user)
         s.exec(delete(UserProject).where(UserProject.user_id == user.user_id))
         s.add_all(UserProject(user_id=user.user_id, project_id=p) for p in projects)

@@ -22,6 +22,7 @@ import streamlit as st
 
 from reporting import users
 from reporting.roles import Actor
+from reporting.sign_in import SignInLocked
 from ui.i18n import t
 
 COOKIE = "srm_session"
@@ -78,12 +79,16 @@ def _login_form() -> None:
         password = st.text_input(t("workflow.auth.password"), type="password")
         submitted = st.form_submit_button(t("workflow.auth.login"), type="primary")
     if submitted:
-        user = users.authenticate(None, username, password)
-        if user is None:
-            st.error(t("workflow.auth.bad_login"))
+        try:
+            user = users.authenticate(None, username, password, client=_client())
+        except SignInLocked as locked:
+            st.error(t(f"sign_in.locked.{locked.scope}", minutes=locked.minutes_left()))
         else:
-            _start(user)
-            st.rerun()
+            if user is None:
+                st.error(t("workflow.auth.bad_login"))
+            else:
+                _start(user)
+                st.rerun()
     if _oidc_configured() and st.button(t("workflow.auth.sso_login")):
         st.login()
     _flush_cookie()  # a logout's cookie removal
@@ -119,6 +124,12 @@ def _start(user: Actor) -> None:
     st.session_state[_USER], st.session_state[_TOKEN] = user, token
     lifetime = int(users.session_lifetime().total_seconds())
     st.session_state[_PENDING_COOKIE] = _cookie_script(token, lifetime)
+
+
+def _client() -> str:
+    """The browser's address as the server sees it (a proxy's, behind one)."""
+    address = st.context.ip_address
+    return address if isinstance(address, str) else "unknown"  # None on localhost; AppTest has none
 
 
 def _cookie() -> str | None:
