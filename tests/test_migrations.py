@@ -124,7 +124,7 @@ def test_frozen_docx_of_an_older_database_moves_to_the_documents_table(tmp_path,
         [docx, archive.sha256_hex(docx), archive.sha256_hex("{}")],
     )
     monkeypatch.setattr(migrations, "MIGRATIONS_DIR", real)
-    assert migrations.apply_migrations(con) == [4]
+    assert migrations.apply_migrations(con) == [v for v, _, _ in migrations.available() if v >= 4]
     assert "document" not in columns(con, "report_versions"), "one place holds frozen documents"
     con.close()
     try:
