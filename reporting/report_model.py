@@ -6,14 +6,17 @@ values (numbers stay numbers for Excel) and a unit that says how they read in a 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 
 import plotly.graph_objects as go
 
 from analytics.units import format_value
+from data.importers.text import clean_text
 from locales import translate
 
 TEXT = "text"
@@ -135,7 +138,7 @@ class ReportContent:
         from reporting.chart_images import figure_images
 
         if fmt not in self.images:
-            self.images[fmt] = figure_images([chart.figure for chart in self.charts], fmt)
+            self.images[fmt] = figure_images([xml_safe_figure(chart.figure) for chart in self.charts], fmt)
 
     def file_stem(self) -> str:
         kind = translate(f"report.kind.{self.kind}", self.lang)
@@ -164,6 +167,59 @@ class ReportContent:
                 c.key: {"title": c.title, "data": json.loads(c.figure.to_json())["data"]} for c in self.charts
             },
         }
+
+
+def xml_safe(content: ReportContent) -> ReportContent:
+    """``content`` with every text cleaned of the characters no DOCX or XLSX may hold (NUL,
+    vertical tab, other control characters; ``data.importers.text``, the imports' own rule).
+    Every renderer starts with it: imports clean such text already, but titles and narratives
+    also come in other ways, and one vertical tab must not fail an export or an approval.
+    Returns ``content`` itself when nothing needed cleaning."""
+    return _xml_safe(content)
+
+
+# How a JSON text (plotly's: ASCII with escapes, or raw UTF-8) may spell an unsafe character.
+_UNSAFE_JSON_ESCAPE = re.compile(r"\\[bf]|\\u00[01]|\\u007f|\\u00[89]|\\ufff[ef]|\\ud[89a-f]", re.IGNORECASE)
+
+
+def xml_safe_figure(figure: go.Figure) -> go.Figure:
+    """The figure with its text cleaned as ``xml_safe`` does: kaleido writes labels into the SVG
+    as they are, and an SVG holding a vertical tab is not XML (weasyprint would drop the chart).
+    A look at the figure's JSON first: the clean figure comes back as it is."""
+    text = figure.to_json()
+    if _UNSAFE_JSON_ESCAPE.search(text) is None and clean_text(text) is text:
+        return figure
+    spec = json.loads(text)
+    cleaned = _xml_safe(spec)
+    return figure if cleaned is spec else go.Figure(cleaned)
+
+
+def _xml_safe(value):
+    """``value`` with its strings cleaned, walking dataclasses, tuples, lists and dicts; every
+    part that needed no cleaning is kept as the same object (charts are found by identity)."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, tuple | list):
+        cleaned = [_xml_safe(v) for v in value]
+        if all(a is b for a, b in zip(cleaned, value, strict=True)):
+            return value
+        return type(value)(*cleaned) if hasattr(value, "_fields") else type(value)(cleaned)
+    if isinstance(value, dict):
+        pairs = [(_xml_safe(k), _xml_safe(v)) for k, v in value.items()]
+        same = all(
+            k is old_k and v is old_v for (k, v), (old_k, old_v) in zip(pairs, value.items(), strict=True)
+        )
+        return value if same else dict(pairs)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {}
+        for f in dataclasses.fields(value):
+            if f.init:
+                old = getattr(value, f.name)
+                new = _xml_safe(old)
+                if new is not old:
+                    changes[f.name] = new
+        return dataclasses.replace(value, **changes) if changes else value
+    return value
 
 
 def display_cell(value, unit: str, lang: str) -> str:

@@ -93,8 +93,8 @@ REJECTED = {
             ("ticket_id,kind,priority,created_at\n" + "A,事件,P1,2026-10-01\n" * 60_000).encode()
             + "B,事件,P1,2026-10-01\n".encode("gbk"),
         ),
-        (60_002, None, None),
-        "not UTF-8 text from this line on",
+        (60_002, None, "B,事件,P1,2026-10-01"),
+        "not UTF-8 text (GBK?), though the file is UTF-8 before it (row 2)",
     ),
     "broken CSV": (
         raw_file(

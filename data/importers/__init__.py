@@ -15,6 +15,11 @@ Decisions (also shown to users on the Import page):
 - Duplicate keys within a file: every row after the first is an error (the file contradicts
   itself); with "import the valid rows" the first one is imported.
 - Text longer than ``staging.MAX_TEXT`` (4000) characters is cut there, with a warning.
+- Control characters no document can hold (NUL, vertical tab, other C0 controls but tab and
+  line breaks, DEL, C1, U+FFFE/U+FFFF) are removed, or replaced by a space where they separate
+  words, with a warning per cell (``text``): an export or approval must never fail on them.
+- Dates before 1990 or more than a year after today are imported with a warning (a
+  placeholder such as 1900-01-01, or a wrong year).
 - Cells starting with = + - @ are stored as written; nothing here evaluates them (XLSX
   formulas come in as their text); exports neutralise them, and so does the problems CSV.
 - Re-importing a file changes nothing (counts say "unchanged"); a newer export updates rows
@@ -23,12 +28,16 @@ Decisions (also shown to users on the Import page):
 - A rejected file leaves no trace, not even an ``import_batches`` row.
 - Unknown project: an error naming ``projects load``, unless ``create_project`` (CLI
   ``--create-project``) creates a minimal 24x7 project in the same transaction.
-- XLSX: the first sheet is read. Encodings: UTF-8 (BOM or not), else GB18030 (⊃ GBK).
+- XLSX: the first sheet is read. Encodings: UTF-8 (BOM or not), else GB18030 (⊃ GBK); a
+  file mixing the two is refused with the rows not in the encoding of its first line; UTF-16
+  is refused with a word on how to save the file (``encodings``). An unclosed quote or a row
+  longer than 16 MB is refused with its row (and column, where the line shows it).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
@@ -154,6 +163,8 @@ def import_file(
         with open_raw(cur, path, label, "import_raw") as raw:
             report(0.2, "checking every row")
             prepared = _prepare(cur, raw, label, preset, zone, table, _parse_mapping(mapping))
+            if raw.problems:  # what reading found (control characters cleaned) joins the preset's
+                prepared = dataclasses.replace(prepared, problems=_merged(raw.problems, prepared.problems))
         errors = [p for p in prepared.problems if p.severity == ERROR]
         if errors and not valid_rows_only:
             raise ImportRejected(
@@ -215,6 +226,11 @@ def list_batches(con: duckdb.DuckDBPyConnection, project_id: str, limit: int = 1
         return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
     finally:
         cur.close()
+
+
+def _merged(first, second) -> list[Problem]:
+    """Two lists of problems as one, in row order (problems of the whole file first)."""
+    return sorted([*first, *second], key=lambda p: (p.row is not None, p.row or 0))
 
 
 def _rollback(cur: duckdb.DuckDBPyConnection) -> None:

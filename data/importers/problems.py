@@ -30,7 +30,9 @@ REASON_CODES = (
     "impossible_order", "unknown_state", "unknown_status", "column_ignored", "empty_file", "empty_sheet",
     "no_header", "no_rows", "bad_encoding", "not_utf8_from_here", "bad_csv", "bad_xlsx", "missing_columns",
     "ambiguous_table", "no_table", "missing_source_columns", "mapping_needed", "mapped_column_missing",
-    "mapping_missing_field", "mapping_no_default", "mapping_bad_status", "conflict",
+    "mapping_missing_field", "mapping_no_default", "mapping_bad_status", "conflict", "control_characters",
+    "utf16", "not_utf8_line", "utf8_in_gbk", "bad_encoding_line", "unclosed_quote", "row_too_long",
+    "date_too_early", "date_too_late",
 )  # fmt: skip
 
 

@@ -2,13 +2,15 @@
 table of text columns, one row per data row, streamed so that memory stays bounded.
 
 DuckDB's CSV reader only speaks UTF-8, so GB18030 files (Excel in China; a superset of GBK)
-are transcoded chunk by chunk into a temporary UTF-8 copy, and XLSX sheets are written out as
-CSV row by row. Every value stays text here; the presets parse and validate them in SQL.
+are transcoded chunk by chunk into a temporary UTF-8 copy (``encodings``: a file mixing
+encodings is refused row by row), and XLSX sheets are written out as CSV row by row. Every
+value stays text here; the presets parse and validate them in SQL. Control characters that no
+document may hold (``text``) are cleaned here, once for every preset, each one reported as a
+warning with its row and column; DuckDB's parser errors are reported in our words.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 import datetime as dt
 import re
@@ -20,41 +22,29 @@ from pathlib import Path
 
 import duckdb
 
-from data.importers.problems import ImportRejected, Problem, rejected
+from data.importers import encodings
+from data.importers.problems import MAX_PROBLEMS_PER_RULE, WARNING, ImportRejected, Problem, rejected
 from data.importers.staging import literal, quote
+from data.importers.text import UNSAFE_SQL, clean_sql, clean_text, has_unsafe_utf8, visible
 
-CHUNK_BYTES = 1 << 20
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 # Cells longer than DuckDB's default line limit (2 MB) are legal in a CSV; a few MB more is
 # still bounded, and anything beyond is a broken export.
 MAX_LINE_BYTES = 16 << 20
 DELIMITERS = (",", ";", "\t", "|")
+_SHOWN_CHARS = 200
+_CSV_MESSAGES = {"unclosed_quote": "a quote is never closed", "row_too_long": "a row is too long"}
 
 
 @dataclass(frozen=True)
 class RawTable:
     """A temporary view of the file's rows: ``_row`` (the spreadsheet row; the header is row 1)
-    and the file's columns as text."""
+    and the file's columns as text. ``problems``: what reading found (control characters
+    cleaned, as warnings), to be reported with the preset's own."""
 
     name: str
     columns: list[str]
-
-
-def detect_encoding(path: Path, label: str) -> str:
-    """'utf-8' (with or without BOM) or 'gb18030'. A first megabyte holding UTF-8 multi-byte
-    characters settles it (GBK text is practically never valid UTF-8) and DuckDB checks the
-    rest as it reads; a plain-ASCII start is checked to the end, since Chinese may come later."""
-    with path.open("rb") as f:
-        head = f.read(CHUNK_BYTES)
-    try:
-        head_text = codecs.getincrementaldecoder("utf-8")().decode(head)
-    except UnicodeDecodeError:
-        head_text = None
-    if head_text is not None and (not head_text.isascii() or _decodes(path, "utf-8")):
-        return "utf-8"
-    if _decodes(path, "gb18030"):
-        return "gb18030"
-    raise rejected("unreadable encoding", label, "bad_encoding")
+    problems: tuple[Problem, ...] = ()
 
 
 @contextmanager
@@ -63,11 +53,11 @@ def open_raw(con: duckdb.DuckDBPyConnection, path: Path, label: str, name: str) 
     malformed line is reported with its line number."""
     if path.stat().st_size == 0:
         raise rejected("empty file", label, "empty_file")
-    with _utf8_csv(path, label) as csv_path, _located_csv_errors(label):
+    with _utf8_csv(path, label) as (csv_path, unsafe):
         delimiter, header = _read_header(csv_path)
-        if not any(cell.strip() for cell in header):  # DuckDB would fail with its own words
+        if not any(clean_text(cell).strip() for cell in header):  # DuckDB would fail with its own words
             raise rejected("the first line, where the header belongs, is blank", label, "no_header")
-        names = _unique(header)
+        names = _unique([clean_text(cell) for cell in header])
         # The dialect is given, not sniffed: on a ragged file the sniffer falls back to one
         # column, and the user would hear "missing columns" instead of "line 7 has 9 cells".
         columns = "{" + ", ".join(f"{literal(c)}: 'VARCHAR'" for c in names) + "}"
@@ -79,67 +69,85 @@ def open_raw(con: duckdb.DuckDBPyConnection, path: Path, label: str, name: str) 
         # Loaded in parallel, in file order (DuckDB keeps insertion order), so rowid gives the
         # row; row_number() OVER () on the reader would also, but runs on one thread. Blank
         # rows (Excel's formatted-but-empty rows, ",,," lines) carry nothing and are skipped.
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {name}_file AS SELECT * FROM {reader}")
+        with _located_csv_errors(csv_path, label, names, delimiter):
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {name}_file AS SELECT * FROM {reader}")
+        problems = _unsafe_characters(con, f"{name}_file", names, label) if unsafe else []
+        cleaned = {p.column for p in problems}
+        selected = ", ".join(
+            f"{clean_sql(quote(c))} AS {quote(c)}" if c in cleaned else quote(c) for c in names
+        )
         not_blank = " OR ".join(f"{quote(c)} IS NOT NULL" for c in names)
         con.execute(
             f"CREATE OR REPLACE TEMP VIEW {name} AS"
-            f" SELECT rowid + 2 AS _row, * FROM {name}_file WHERE {not_blank}"
+            f" SELECT rowid + 2 AS _row, {selected} FROM {name}_file WHERE {not_blank}"
         )
         try:
             if con.execute(f"SELECT 1 FROM {name} LIMIT 1").fetchone() is None:
                 raise rejected("no data rows", label, "no_rows")
-            yield RawTable(name, names)
+            yield RawTable(name, names, tuple(problems))
         finally:
             con.execute(f"DROP VIEW IF EXISTS {name}")
             con.execute(f"DROP TABLE IF EXISTS {name}_file")
 
 
+def _unsafe_characters(
+    con: duckdb.DuckDBPyConnection, table: str, names: list[str], label: str
+) -> list[Problem]:
+    """A warning for each cell holding characters that ``text.clean_sql`` removes (the first
+    few per column), its value shown with those characters made visible. Run only when the
+    byte scan found some: a regular expression over every cell costs about a second per
+    column and million rows."""
+    problems = []
+    for column in names:
+        rows = con.execute(
+            f"SELECT rowid + 2, left({quote(column)}, {_SHOWN_CHARS}) FROM {table}"
+            f" WHERE regexp_matches({quote(column)}, {literal(UNSAFE_SQL)})"
+            f" ORDER BY rowid LIMIT {MAX_PROBLEMS_PER_RULE}"
+        ).fetchall()
+        problems.extend(
+            Problem(label, row, column, visible(value), "control_characters", severity=WARNING)
+            for row, value in rows
+        )
+    problems.sort(key=lambda p: p.row)
+    return problems
+
+
 @contextmanager
-def _located_csv_errors(label: str) -> Iterator[None]:
+def _located_csv_errors(path: Path, label: str, names: list[str], delimiter: str) -> Iterator[None]:
     try:
         yield
     except duckdb.InvalidInputException as exc:
-        if "CSV Error" not in str(exc) and "sniffing file" not in str(exc):
+        text = str(exc)
+        if "CSV Error" not in text and "sniffing file" not in text:
             raise
-        raise ImportRejected("unreadable CSV", [_csv_problem(label, exc)]) from exc
+        if "Invalid unicode" in text and (refusal := encodings.not_utf8_rows(path, label)) is not None:
+            raise refusal from exc
+        problem = _csv_problem(label, text, names, delimiter)
+        raise ImportRejected(_CSV_MESSAGES.get(problem.code, "unreadable CSV"), [problem]) from exc
 
 
 @contextmanager
-def _utf8_csv(path: Path, label: str) -> Iterator[Path]:
-    """The file itself when DuckDB can read it directly, else a temporary UTF-8 CSV copy."""
+def _utf8_csv(path: Path, label: str) -> Iterator[tuple[Path, bool]]:
+    """The file itself when DuckDB can read it directly, else a temporary UTF-8 CSV copy; and
+    whether its text holds characters to clean (``text``)."""
     if path.suffix.lower() in XLSX_SUFFIXES:
         with tempfile.TemporaryDirectory(prefix="import-") as tmp:
             target = Path(tmp) / "sheet.csv"
             _xlsx_to_csv(path, target, label)
-            yield target
+            yield target, _holds_unsafe(target)
         return
-    if detect_encoding(path, label) == "utf-8":
-        yield path  # DuckDB skips a UTF-8 BOM itself
+    if encodings.sniff(path, label) == encodings.UTF8:
+        yield path, _holds_unsafe(path)  # DuckDB skips a UTF-8 BOM itself
         return
     with tempfile.TemporaryDirectory(prefix="import-") as tmp:
         target = Path(tmp) / "utf8.csv"
-        _transcode(path, target, "gb18030")
-        yield target
+        unsafe = encodings.transcode(path, target, label, has_unsafe_utf8)
+        yield target, unsafe
 
 
-def _decodes(path: Path, encoding: str) -> bool:
-    decoder = codecs.getincrementaldecoder(encoding)()
-    try:
-        with path.open("rb") as f:
-            while chunk := f.read(CHUNK_BYTES):
-                decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _transcode(source: Path, target: Path, encoding: str) -> None:
-    decoder = codecs.getincrementaldecoder(encoding)()
-    with source.open("rb") as src, target.open("w", encoding="utf-8", newline="") as dst:
-        while chunk := src.read(CHUNK_BYTES):
-            dst.write(decoder.decode(chunk))
-        dst.write(decoder.decode(b"", final=True))
+def _holds_unsafe(path: Path) -> bool:
+    with path.open("rb") as f:
+        return any(has_unsafe_utf8(chunk) for chunk in encodings.line_chunks(f))
 
 
 def _xlsx_to_csv(source: Path, target: Path, label: str) -> None:
@@ -196,16 +204,47 @@ def _unique(names: list[str]) -> list[str]:
     return result
 
 
-def _csv_problem(label: str, exc: Exception) -> Problem:
-    """DuckDB's parse error as a problem, with its line when it names one."""
-    text = str(exc)
+def _csv_problem(label: str, text: str, names: list[str], delimiter: str) -> Problem:
+    """DuckDB's parse error as a problem in our words, with its line when it names one, and the
+    column when the line shows it."""
     line = re.search(r"CSV Error on Line: (\d+)", text)
-    detail = re.search(r"Expected Number of Columns: \d+ Found: \d+", text)
     row = int(line.group(1)) if line else None
     if "Invalid unicode" in text:
         return Problem(label, row, None, None, "not_utf8_from_here")
+    shown = re.search(r"Original Line: ([^\n]*)", text)
+    cells, unclosed = _cells(shown.group(1) if shown else "", delimiter)
+    if "unterminated quote" in text:
+        column = _name(names, len(cells) - 1) if unclosed else None
+        value = cells[-1][:_SHOWN_CHARS] if unclosed else None
+        return Problem(label, row, column, value, "unclosed_quote")
+    size = re.search(r"Maximum line size of (\d+) bytes exceeded\. Actual Size:\s*(\d+)", text)
+    if size:
+        longest = max(range(len(cells)), key=lambda i: len(cells[i]), default=None)
+        limit, actual = (int(n) / 2**20 for n in size.groups())
+        params = {"size": f"{actual:.1f}", "limit": f"{limit:.0f}"}
+        return Problem(label, row, _name(names, longest), None, "row_too_long", params)
+    detail = re.search(r"Expected Number of Columns: \d+ Found: \d+", text)
     detail = detail.group(0) if detail else text.strip().splitlines()[0]
     return Problem(label, row, None, None, "bad_csv", {"detail": detail})
+
+
+def _cells(line: str, delimiter: str) -> tuple[list[str], bool]:
+    """The cells of one physical line (a quoted delimiter stays inside its cell), and whether
+    the last one opens a quote that the line does not close."""
+    cells, pending, quotes = [], [], 0
+    for part in line.split(delimiter):
+        pending.append(part)
+        quotes += part.count('"')
+        if quotes % 2 == 0:
+            cells.append(delimiter.join(pending))
+            pending, quotes = [], 0
+    if pending:
+        cells.append(delimiter.join(pending))
+    return cells, bool(pending)
+
+
+def _name(names: list[str], index: int | None) -> str | None:
+    return names[index] if index is not None and index < len(names) else None
 
 
 def file_columns(path: Path, label: str) -> list[str]:

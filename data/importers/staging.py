@@ -10,6 +10,7 @@ Python, which keeps a million-row file within seconds.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 
@@ -42,6 +43,8 @@ TICKET_COLUMNS = (
     "effort_hours",
     "problem_id",
 )
+# Dates before this, or more than a year after today, are imported with a warning.
+EARLIEST_DATE = "1990-01-01"
 DAY_MONTH_YEAR = r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}"
 TRUE_WORDS = ("true", "t", "yes", "y", "1", "是", "真")
 FALSE_WORDS = ("false", "f", "no", "n", "0", "否", "假")
@@ -281,11 +284,30 @@ def _field_rules(f: Field) -> list[Rule]:
         rules.append(Rule(bad, f.name, s, "unknown_value", {"allowed": allowed}))
     else:
         rules.append(Rule(bad, f.name, s, _KIND_REASONS[f.kind]))
+    if f.kind in ("timestamp", "date", "month"):
+        rules.extend(_date_range_rules(f, s, parsed))
     if f.minimum is not None:
         rules.append(Rule(f"{parsed} < {f.minimum}", f.name, s, "at_least", {"minimum": str(f.minimum)}))
     if f.maximum is not None:
         rules.append(Rule(f"{parsed} > {f.maximum}", f.name, s, "at_most", {"maximum": str(f.maximum)}))
     return rules
+
+
+def _date_range_rules(f: Field, s: str, parsed: str) -> list[Rule]:
+    """Storable but suspicious, so imported and reported: a date before 1990 (a placeholder such
+    as 1900-01-01) or more than a year after today (a wrong year)."""
+    today = datetime.now(UTC).date()
+    latest = today.replace(year=today.year + 1, day=28 if (today.month, today.day) == (2, 29) else today.day)
+    if f.kind == "timestamp":  # the instant in UTC: a day's margin either way is no matter here
+        earliest_sql = f"TIMESTAMPTZ '{EARLIEST_DATE} 00:00:00+00'"
+        latest_sql = f"TIMESTAMPTZ '{latest + timedelta(days=1)} 00:00:00+00'"
+        too_late = f"{parsed} >= {latest_sql}"
+    else:
+        earliest_sql, too_late = f"DATE '{EARLIEST_DATE}'", f"{parsed} > DATE '{latest}'"
+    return [
+        Rule(f"{parsed} < {earliest_sql}", f.name, s, "date_too_early", {"earliest": EARLIEST_DATE}, WARNING),
+        Rule(too_late, f.name, s, "date_too_late", {"latest": latest.isoformat()}, WARNING),
+    ]
 
 
 _KIND_REASONS = {

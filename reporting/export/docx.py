@@ -18,7 +18,7 @@ from docx.shared import Cm, Pt, RGBColor
 
 from locales import translate
 from reporting.branding import Branding, load_branding
-from reporting.report_model import NUMERIC_UNITS, Chart, Paragraph, ReportContent, Subheading, Table
+from reporting.report_model import NUMERIC_UNITS, Chart, Paragraph, ReportContent, Subheading, Table, xml_safe
 
 BODY_FONT = {"latin": "Calibri", "east_asia": "宋体"}
 HEADING_FONT = {"latin": "Calibri", "east_asia": "黑体"}
@@ -34,6 +34,7 @@ SETTINGS_AFTER_UPDATE_FIELDS = (
 
 def render_docx(content: ReportContent, branding: Branding | None = None) -> bytes:
     branding = branding or load_branding()
+    content = xml_safe(content)  # a NUL or vertical tab in a title would make Word refuse the file
     doc = Document()
     _set_styles(doc, branding)
     properties = doc.core_properties  # what file browsers and document systems list

@@ -14,7 +14,7 @@ import weasyprint
 
 from locales import translate
 from reporting.branding import Branding, load_branding
-from reporting.report_model import NUMERIC_UNITS, Chart, Paragraph, ReportContent, Subheading, Table
+from reporting.report_model import NUMERIC_UNITS, Chart, Paragraph, ReportContent, Subheading, Table, xml_safe
 
 CELL_PADDING = 2.5  # in Latin characters
 KEEP_TOGETHER_ROWS = 15  # shorter tables never split from their title or across pages
@@ -72,6 +72,7 @@ def render_pdf(content: ReportContent, branding: Branding | None = None) -> byte
 
 
 def report_html(content: ReportContent, branding: Branding) -> str:
+    content = xml_safe(content)  # control characters would show as boxes, or stop a parser
     lang = content.lang
     page_before, page_between, page_after = translate("report.page_of", lang).split("{}")
     css = _CSS % {

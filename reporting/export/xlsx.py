@@ -16,9 +16,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from data.importers.text import clean_text
 from locales import translate
 from reporting.branding import Branding, load_branding
-from reporting.report_model import Measure, ReportContent, Table
+from reporting.report_model import Measure, ReportContent, Table, xml_safe
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 NUMBER_FORMATS = {
@@ -35,14 +36,17 @@ MAX_COLUMN_WIDTH = 60
 
 
 def neutralise(value):
-    """A cell value that Excel, LibreOffice and CSV re-exports never evaluate as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
+    """A cell value that Excel, LibreOffice and CSV re-exports never evaluate as a formula, and
+    that openpyxl can write (no control characters: ``IllegalCharacterError``)."""
+    if not isinstance(value, str):
+        return value
+    value = clean_text(value)
+    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
 
 
 def render_xlsx(content: ReportContent, branding: Branding | None = None) -> bytes:
     branding = branding or load_branding()
+    content = xml_safe(content)  # sheet names and cells alike
     book = Workbook()
     book.remove(book.active)
     summary = book.create_sheet(_sheet_name(translate("report.xlsx.about", content.lang), set()))
