@@ -171,6 +171,49 @@ def cmd_reports_draft(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reports_verify(args: argparse.Namespace) -> int:
+    """Each frozen version against its seal, and the report's audit chain: exit 1 when anything
+    is missing or changed. The chain head printed is what to compare with a copy kept elsewhere."""
+    from reporting import archive
+
+    result = archive.verify_report(args.db, args.id)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "report": result.report_id,
+                    "ok": result.ok,
+                    "chain_head": result.chain_head,
+                    "audit_problems": [p.text(args.lang) for p in result.audit],
+                    "versions": [
+                        {
+                            "version": v.version,
+                            "ok": v.ok,
+                            "sealed": v.sealed,
+                            "seal_sha256": v.seal_sha256,
+                            "problems": [p.text(args.lang) for p in v.issues if p not in result.audit],
+                        }
+                        for v in result.versions
+                    ],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return 0 if result.ok else 1
+    for v in result.versions:
+        print(f"V{v.version}: {'ok' if v.ok else 'FAILED'}; {v.status(args.lang)}")
+        for problem in v.issues:
+            if problem not in result.audit:
+                print(f"  - {problem.text(args.lang)}")
+    if not result.versions:
+        print("no approved version")
+    print(f"audit trail: {'ok' if not result.audit else 'FAILED'}; chain head {result.chain_head or '-'}")
+    for problem in result.audit:
+        print(f"  - {problem.text(args.lang)}")
+    return 0 if result.ok else 1
+
+
 def _print_progress(fraction: float, message: str) -> None:
     print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
 
@@ -258,6 +301,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kind", required=True, choices=["external", "internal"])
     p.add_argument("--author", help="author's username (default: the project's only author)")
     p.set_defaults(func=cmd_reports_draft)
+    p = with_db(reports_sub.add_parser("verify", help="check approved versions and the audit trail"))
+    p.add_argument("id", help="report id")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--lang", default="en", choices=["zh_CN", "en"])
+    p.set_defaults(func=cmd_reports_verify)
     return parser
 
 

@@ -1,4 +1,4 @@
-"""SQLModel mirrors of the workflow tables of migrations/0002_workflow.sql (and 0004).
+"""SQLModel mirrors of the workflow tables of migrations/0002_workflow.sql (and 0004, 0005).
 
 The migration owns the schema (no ``metadata.create_all``); these classes only map rows.
 Ids are uuid4 hex strings because DuckDB has no SERIAL.
@@ -113,6 +113,10 @@ class ReportVersion(SQLModel, table=True):
     author_id: str
     approver_id: str
     approved_at: datetime
+    # The seal (migration 0005; reporting/archive.py): canonical JSON of what the approval froze,
+    # and its sha256. None on a version approved before sealing.
+    seal_manifest: str | None = None
+    seal_sha256: str | None = None
 
 
 class ReportVersionDocument(SQLModel, table=True):
@@ -139,6 +143,11 @@ class AuditEvent(SQLModel, table=True):
     to_state: str
     comment: str | None = None
     occurred_at: datetime = Field(default_factory=utcnow)
+    # The report's hash chain (migration 0005; reporting/archive.py); None on events from before it.
+    seq: int | None = None
+    seal_sha256: str | None = None  # on an approve event: the seal of the version it froze
+    prev_hash: str | None = None
+    event_hash: str | None = None
 
 
 class CorrectiveAction(SQLModel, table=True):

@@ -5,6 +5,10 @@ returned → (edit) → submitted; editing an approved or published report start
 as a draft that needs approval again. ``transition`` checks the role, the state and the
 optimistic lock (the ``lock_version`` the user saw), then writes the report and an
 append-only audit event in one transaction: a refused or conflicting action changes nothing.
+
+Approval freezes the version under one seal; every audit event extends its report's hash
+chain, the approve event carrying the seal (reporting/archive.py). Publishing and archiving
+verify the version first and refuse a version that no longer holds (``TamperedReport``).
 """
 
 from __future__ import annotations
@@ -29,7 +33,16 @@ from data.models import (
 )
 from data.projects import get_project
 from domain.periods import Period
-from reporting.archive import Rendition, integrity_problems, sha256_hex
+from reporting.archive import (
+    Rendition,
+    TamperedVersion,
+    chain_event,
+    integrity_problems,
+    log_chain_head,
+    problems_text,
+    seal,
+    sha256_hex,
+)
 from reporting.deadlines import due_date
 from reporting.roles import Actor, PermissionDenied, can_view, require
 
@@ -77,6 +90,25 @@ class ConcurrentEditError(WorkflowError):
         super().__init__(
             f"报告{zh}，您的操作未保存，请刷新后重试。 / The report {en} after you opened it; "
             "your action was not saved. Reload and try again."
+        )
+
+
+class TamperedReport(WorkflowError, TamperedVersion):
+    """Publishing or archiving refused: the version no longer matches its seal or the audit
+    chain (``issues`` says what); nothing was written."""
+
+    def __init__(self, report_id: str, version: int, action: str, issues) -> None:
+        self.action = action
+        TamperedVersion.__init__(self, report_id, version, issues)
+
+    def message(self, lang: str = "en") -> str:
+        from locales import translate
+
+        return translate(
+            f"workflow.versions.refused_{self.action}",
+            lang,
+            version=self.version,
+            problems=problems_text(self.issues, lang),
         )
 
 
@@ -135,9 +167,11 @@ def create_draft(
             narrative=json.dumps(empty_narrative(), ensure_ascii=False),
         )
         s.add(report)
-        s.add(_event(report, actor, "create", None, "draft", None))
+        head = _event(s, report, actor, "create", None, "draft", None)
         s.commit()
-        return _view(report)
+        view = _view(report)
+    log_chain_head(*head)
+    return view
 
 
 def transition(
@@ -169,7 +203,7 @@ def transition(
             if target is None:
                 raise InvalidTransition(f"cannot {action} a report that is {report.state}")
             now, from_state = utcnow(), report.state
-            changes = _apply(s, report, action, actor, now, comment, narrative, rendition)
+            changes, sealed = _apply(s, report, action, actor, now, comment, narrative, rendition)
             changes |= {"state": target, "lock_version": expected_lock + 1, "updated_at": now}
             result = s.exec(
                 update(Report)
@@ -178,10 +212,11 @@ def transition(
             )
             if result.rowcount != 1:
                 raise ConcurrentEditError(*_latest_change(s, report))
-            s.add(_event(report, actor, action, from_state, target, comment, changes))
+            head = _event(s, report, actor, action, from_state, target, comment, changes, sealed)
             s.commit()
     except db.WriteConflict as exc:
         raise ConcurrentEditError() from exc
+    log_chain_head(*head)
     return get_report(db_path, actor, report_id)
 
 
@@ -194,8 +229,9 @@ def _apply(
     comment: str | None,
     narrative: dict | None,
     rendition: Rendition | None,
-) -> dict:
-    """Rules specific to each action; returns the report columns to change."""
+) -> tuple[dict, str | None]:
+    """Rules specific to each action; returns the report columns to change and, for an
+    approval, the seal of the version it froze."""
     if action in ("return", "comment") and not comment:
         raise WorkflowError(f"{action} needs a comment")
     if action in ("return", "approve") and _wrote_version(s, report, actor):
@@ -206,40 +242,39 @@ def _apply(
         changes = {"narrative": json.dumps(validate_narrative(narrative), ensure_ascii=False)}
         if report.state in NEW_VERSION_STATES:
             changes |= {"current_version": report.current_version + 1, "approver_id": None}
-        return changes
+        return changes, None
     if action == "submit":
-        return {"submitted_at": now}
+        return {"submitted_at": now}, None
     if action == "approve":
         if rendition is None:
             raise WorkflowError("approve needs the rendered documents to freeze")
-        _freeze(s, report, actor, now, rendition)
+        sealed = _freeze(s, report, actor, now, rendition)
         _record_corrective_actions(s, report, now)
-        return {"approver_id": actor.user_id, "approved_at": report.approved_at or now}
-    if action == "publish":
-        return {"published_at": now}
-    if action == "archive":
-        if integrity_problems(s, report.id, report.current_version):
-            raise WorkflowError(
-                "the approved document or its figures do not match their sha256: not archived"
-            )
-        return {"archived_at": now}
-    return {}
+        return {"approver_id": actor.user_id, "approved_at": report.approved_at or now}, sealed
+    if action in ("publish", "archive"):  # only a version that still holds goes out or into the archive
+        problems = integrity_problems(s, report.id, report.current_version)
+        if problems:
+            raise TamperedReport(report.id, report.current_version, action, problems)
+        return {"published_at" if action == "publish" else "archived_at": now}, None
+    return {}, None
 
 
-def _freeze(s: Session, report: Report, actor: Actor, now: datetime, rendition: Rendition) -> None:
+def _freeze(s: Session, report: Report, actor: Actor, now: datetime, rendition: Rendition) -> str:
+    """Store the version, one row per format, under one seal; returns the seal."""
     snapshot = rendition.snapshot_text
-    s.add(
-        ReportVersion(
-            report_id=report.id,
-            version=report.current_version,
-            narrative=report.narrative,
-            snapshot=snapshot,
-            snapshot_sha256=sha256_hex(snapshot),
-            author_id=report.author_id,
-            approver_id=actor.user_id,
-            approved_at=now,
-        )
+    version = ReportVersion(
+        report_id=report.id,
+        version=report.current_version,
+        narrative=report.narrative,
+        snapshot=snapshot,
+        snapshot_sha256=sha256_hex(snapshot),
+        author_id=report.author_id,
+        approver_id=actor.user_id,
+        approved_at=now,
     )
+    formats = {fmt: sha256_hex(document) for fmt, document in rendition.documents.items()}
+    version.seal_manifest, version.seal_sha256 = seal(report, version, formats)
+    s.add(version)
     for fmt, document in rendition.documents.items():
         s.add(
             ReportVersionDocument(
@@ -247,9 +282,10 @@ def _freeze(s: Session, report: Report, actor: Actor, now: datetime, rendition: 
                 version=report.current_version,
                 format=fmt,
                 document=document,
-                sha256=sha256_hex(document),
+                sha256=formats[fmt],
             )
         )
+    return version.seal_sha256
 
 
 def _record_corrective_actions(s: Session, report: Report, now: datetime) -> None:
@@ -300,6 +336,7 @@ def _latest_change(s: Session, report: Report) -> tuple[str, str]:
 
 
 def _event(
+    s: Session,
     report: Report,
     actor: Actor,
     action: str,
@@ -307,8 +344,11 @@ def _event(
     to_state: str,
     comment: str | None,
     changes: dict | None = None,
-) -> AuditEvent:
-    return AuditEvent(
+    sealed: str | None = None,
+) -> tuple[str, int, str, int, str]:
+    """Add the audit event of a change at the head of the report's hash chain; returns the new
+    head (report, place, action, version, hash) to log once the transaction has committed."""
+    event = AuditEvent(
         report_id=report.id,
         version=(changes or {}).get("current_version", report.current_version),
         actor_id=actor.user_id,
@@ -316,7 +356,10 @@ def _event(
         from_state=from_state,
         to_state=to_state,
         comment=comment,
+        seal_sha256=sealed,
     )
+    s.add(chain_event(s, event))
+    return event.report_id, event.seq, event.action, event.version, event.event_hash
 
 
 def _load(s: Session, report_id: str) -> Report:

@@ -7,16 +7,17 @@ import io
 import subprocess
 import sys
 import zipfile
-from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from docx import Document
 from export_fixture import PROJECT, make_report_db
 from openpyxl import Workbook, load_workbook
+from workflow_helpers import act, seed
 
 from data import db
-from data.models import Report, ReportVersion, ReportVersionDocument
+from reporting import workflow
+from reporting.archive import Rendition
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -109,41 +110,13 @@ def test_approved_report_exports_its_frozen_documents_every_time(database, tmp_p
 
 
 def _approve(path: Path, period, documents: dict[str, bytes]) -> None:
-    """An approved report with one frozen version, written as the workflow stores it."""
-    now = datetime.now(UTC)
-    report = Report(
-        project_id=PROJECT,
-        period=period.label,
-        period_kind=period.kind,
-        report_kind="external",
-        state="approved",
-        due_date=date.today(),
-        author_id="author",
-        approver_id="approver",
-        approved_at=now,
-    )
+    """An approved report with one frozen version, approved through the workflow (a version
+    written into the tables by hand has no seal and is refused, rightly)."""
     try:
-        with db.session(path, write=True) as s:
-            s.add(report)
-            s.flush()
-            s.add(
-                ReportVersion(
-                    report_id=report.id,
-                    version=1,
-                    narrative="{}",
-                    snapshot="{}",
-                    snapshot_sha256="-",
-                    author_id="author",
-                    approver_id="approver",
-                    approved_at=now,
-                )
-            )
-            for fmt, document in documents.items():
-                s.add(
-                    ReportVersionDocument(
-                        report_id=report.id, version=1, format=fmt, document=document, sha256="-"
-                    )
-                )
-            s.commit()
+        cast = seed(path)
+        report = workflow.create_draft(path, cast.author, PROJECT, period, "external")
+        report = act(path, cast, report, "submit", "author")
+        charts = {"zip": b"PK\x03\x04 charts frozen at approval"}  # approval freezes every format
+        act(path, cast, report, "approve", "approver", rendition=Rendition(documents | charts, {}))
     finally:
         db.close(path)

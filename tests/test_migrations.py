@@ -119,8 +119,20 @@ def test_frozen_docx_of_an_older_database_moves_to_the_documents_table(tmp_path,
     con = duckdb.connect(str(path))
     migrations.apply_migrations(con)
     docx = b"PK\x03\x04 frozen before 0004"
+    con.execute(  # an approved report as the workflow of then wrote it: report, events, version
+        "INSERT INTO reports (id, project_id, period, period_kind, report_kind, state, due_date,"
+        " author_id, approver_id, lock_version, approved_at)"
+        " VALUES ('r1', 'p', '2026-09', 'month', 'external', 'approved', '2026-10-12', 'a', 'u', 2, now())"
+    )
+    for action, before, after in (("create", None, "draft"), ("submit", "draft", "submitted"),
+                                  ("approve", "submitted", "approved")):  # fmt: skip
+        con.execute(
+            "INSERT INTO audit_events (event_id, report_id, version, actor_id, action, from_state, to_state)"
+            " VALUES (?, 'r1', 1, 'u', ?, ?, ?)",
+            [f"e-{action}", action, before, after],
+        )
     con.execute(
-        "INSERT INTO report_versions VALUES ('r1', 1, '{}', '{}', ?, 'docx', ?, ?, 'u', 'u', now())",
+        "INSERT INTO report_versions VALUES ('r1', 1, '{}', '{}', ?, 'docx', ?, ?, 'a', 'u', now())",
         [docx, archive.sha256_hex(docx), archive.sha256_hex("{}")],
     )
     monkeypatch.setattr(migrations, "MIGRATIONS_DIR", real)
@@ -129,7 +141,9 @@ def test_frozen_docx_of_an_older_database_moves_to_the_documents_table(tmp_path,
     con.close()
     try:
         assert {fmt: f.document for fmt, f in archive.documents(path, "r1", 1).items()} == {"docx": docx}
-        assert archive.verify(path, "r1", 1).ok
+        check = archive.verify(path, "r1", 1)
+        assert check.ok and not check.sealed, "0005: approved before sealing, held to its own sha256"
+        assert archive.sealed_documents(path, "r1", 1) == {"docx": docx}
         assert archive.matches_file(path, "r1", docx) == 1
     finally:
         db.close(path)

@@ -153,7 +153,8 @@ def test_failed_approval_leaves_the_database_as_it_was(world):
     report = act(path, cast, report, "submit", "author")
     con = db.connect(path)
     con.execute(
-        "INSERT INTO report_versions VALUES (?, 1, '{}', '{}', 'b', 'u', 'u', now())",
+        "INSERT INTO report_versions (report_id, version, narrative, snapshot, snapshot_sha256,"
+        " author_id, approver_id, approved_at) VALUES (?, 1, '{}', '{}', 'b', 'u', 'u', now())",
         [report.id],
     )
     before, counts = report_row(path, report.id), table_counts(path)

@@ -275,7 +275,8 @@ def preview_panel(viewer: Viewer, report: workflow.ReportView) -> None:
 
 def versions_panel(viewer: Viewer, report: workflow.ReportView) -> None:
     """The frozen versions with their documents and checksums, a check of any file against
-    them, and what changed between versions (and in the version being written)."""
+    them, and what changed between versions (and in the version being written). Each version
+    is verified against its seal on every run; one that fails offers no download."""
     frozen = archive.versions(None, viewer.user, report.id)
     if not frozen:
         st.caption(t("workflow.versions.none"))
@@ -290,7 +291,8 @@ def versions_panel(viewer: Viewer, report: workflow.ReportView) -> None:
             )
             st.code(diff or "—", language="diff")
     for version in frozen:
-        files = archive.documents(None, report.id, version.version)
+        checked = archive.checked_version(None, report.id, version.version)
+        check, files = checked.verification, checked.documents
         st.markdown(
             "**"
             + t(
@@ -301,26 +303,30 @@ def versions_panel(viewer: Viewer, report: workflow.ReportView) -> None:
             )
             + "**"
         )
+        st.caption(check.status(viewer.lang))
+        if not check.ok:  # nothing of a version that fails verification is handed out
+            problems = archive.problems_text(check.issues, viewer.lang)
+            st.error(t("workflow.versions.tampered", problems=problems))
+            continue
         st.code(
-            "\n".join(f"{fmt.upper():<4} SHA-256 {file.sha256}" for fmt, file in files.items()), language=None
+            "\n".join(f"{fmt.upper():<4} SHA-256 {archive.sha256_hex(data)}" for fmt, data in files.items()),
+            language=None,
         )
         *downloads, verify = st.columns(len(files) + 1)
         stem = f"{report.project_id}_{report.period}_{report.report_kind}_V{version.version}"
-        for column, (fmt, file) in zip(downloads, files.items(), strict=True):
+        for column, (fmt, data) in zip(downloads, files.items(), strict=True):
             column.download_button(
                 t("workflow.versions.download", fmt=fmt.upper()),
-                file.document,
+                data,
                 file_name=f"{stem}.{EXTENSIONS[fmt]}",
                 mime=MEDIA_TYPES[fmt],
                 key=f"dl_{version.version}_{fmt}",
                 on_click="ignore",
             )
         if verify.button(t("workflow.versions.verify"), key=f"verify_{version.version}"):
-            check = archive.verify(None, report.id, version.version)
-            if check.ok:
-                st.success(t("workflow.versions.verified"))
-            else:
-                st.error(t("workflow.versions.tampered", problems="; ".join(check.problems)))
+            st.success(t("workflow.versions.verified"))  # this run verified it just now
+            if check.chain_head:
+                st.caption(t("workflow.versions.chain_head", head=check.chain_head))
     uploaded = st.file_uploader(t("workflow.versions.check_file"), key=f"check_{report.id}")
     if uploaded is not None:
         match = archive.matches_file(None, report.id, uploaded.getvalue())

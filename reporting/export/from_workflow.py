@@ -3,8 +3,10 @@
 An approved report is exported as the document frozen at its approval, byte for byte: what
 the customer confirmed must be what anyone downloads later, whatever happened to the data
 since (late imports, corrected tickets). Approval freezes every format (DOCX, PDF, XLSX,
-chart ZIP); a report approved before that froze only its DOCX, and its other formats are
-rendered from the current data with the report's narrative and meta.
+chart ZIP) under one seal, verified on every export (``archive.sealed_documents``): a missing
+or changed format is refused, never re-rendered from live data. Only a version approved
+before migration 0004, which froze only its DOCX (and so has no seal either), has its other
+formats rendered from the current data with the report's narrative and meta.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlmodel import select
 from data import db
 from data.models import Report, ReportVersion
 from domain.periods import Period
-from reporting.archive import documents
+from reporting.archive import FROZEN_FORMATS, TamperedVersion, checked_version, problem
 from reporting.drafting import report_meta
 from reporting.roles import Actor, make_actor
 from reporting.workflow import list_reports
@@ -27,8 +29,11 @@ COMMAND_LINE = make_actor("manage.py", "manage.py", "manage.py", "admin", False,
 
 
 def frozen_documents(db_path: Path, project_id: str, period: Period, kind: str) -> dict[str, bytes]:
-    """The newest frozen version of the approved report, format → bytes; empty when there is
-    no such report or it is not approved."""
+    """The newest frozen version of the approved report, format → bytes, verified against its
+    seal; empty when there is no such report or it is not approved.
+
+    Raises ``archive.TamperedVersion`` when the version fails verification, or when a sealed
+    version lacks an export format (it was never frozen, so no approved copy of it exists)."""
     with db.session(db_path) as s:
         report = s.exec(
             select(Report).where(
@@ -45,7 +50,15 @@ def frozen_documents(db_path: Path, project_id: str, period: Period, kind: str) 
         ).first()
     if version is None:
         return {}
-    return {fmt: bytes(file.document) for fmt, file in documents(db_path, report_id, version).items()}
+    checked = checked_version(db_path, report_id, version)
+    if not checked.verification.ok:
+        raise TamperedVersion(report_id, version, checked.verification.issues)
+    unfrozen = [fmt for fmt in FROZEN_FORMATS if fmt not in checked.documents]
+    if checked.verification.sealed and unfrozen:
+        raise TamperedVersion(
+            report_id, version, [problem("document_not_frozen", fmt=f.upper()) for f in unfrozen]
+        )
+    return checked.documents
 
 
 def drafted_text(
