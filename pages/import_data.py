@@ -209,6 +209,8 @@ with import_tab:
                     rejected=outcome.rejected,
                 )
             )
+            if outcome.warnings:  # imported, but worth a look: the rows are in the table below
+                st.warning(t("import.warnings", count=len(outcome.warnings)))
             if outcome.problems:
                 _show_problems(outcome.problems, "problems_done")
 
