@@ -16,9 +16,15 @@ ROOT = Path(__file__).resolve().parents[1]
 PROJECT = "demo-erp"
 OTHER_PROJECT = "demo-gov"
 PASSWORD = "correct horse battery"
-# Test input for approvals that do not exercise the renderer: real bytes, frozen as given.
+# Test input for approvals that do not exercise the renderer: real bytes, frozen as given, in
+# every format an approval freezes (a sealed version lacking one is never exported from live data).
 DOCUMENT = Rendition(
-    {"docx": b"PK\x03\x04 approved document bytes", "pdf": b"%PDF-1.7 approved document bytes"},
+    {
+        "docx": b"PK\x03\x04 approved document bytes",
+        "pdf": b"%PDF-1.7 approved document bytes",
+        "xlsx": b"PK\x03\x04 approved workbook bytes",
+        "zip": b"PK\x03\x04 approved chart images",
+    },
     {"kpis": {"csat_avg": {"value": 4.2}}},
 )
 
