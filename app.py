@@ -33,6 +33,19 @@ def dashboard_pages() -> dict[str, st.Page]:
     }
 
 
+def customer_app() -> None:
+    """A customer account gets one page, its published reports: no dashboard, export or
+    approval page is registered, so no menu entry, URL or query parameter reaches live data."""
+    reports = st.Page(
+        "pages/published.py", title=t("nav.published"), icon=":material/description:", url_path="published"
+    )
+    navigation = st.navigation([reports])
+    st.sidebar.title(t("app.title"))
+    language_switch()
+    logout_button()
+    navigation.run()
+
+
 def main() -> None:
     in_meeting = meeting.requested()
     st.set_page_config(
@@ -45,6 +58,9 @@ def main() -> None:
     user = require_login()  # draws the login (or first-run) page when nobody is signed in
     if user is None:
         st.stop()
+    if user.is_customer:
+        customer_app()
+        return
     export = st.Page("pages/export.py", title=t("nav.export"), icon=":material/download:", url_path="export")
     imports = st.Page(
         "pages/import_data.py", title=t("import.title"), icon=":material/upload:", url_path="import"

@@ -8,6 +8,7 @@ translated legend names; free-form groups (categories, teams) take the palette i
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 
 import pandas as pd
@@ -344,7 +345,8 @@ def sparkline(
 def _finish(
     fig: go.Figure, *, title: str, unit: str, lang: str, height: int, value_axis: str = "y"
 ) -> go.Figure:
-    fig.update_layout(template=TEMPLATE, title={"text": title}, height=height)
+    fig.update_layout(template=TEMPLATE, title={"text": html.escape(title, quote=False)}, height=height)
+    _as_text(fig)
     if unit in units.UNITS:
         axis = units.axis_format(unit, lang)
         # Volumes start at zero; rates and scores zoom in, where the 90–100 % differences are.
@@ -352,6 +354,20 @@ def _finish(
             axis["rangemode"] = "tozero"
         (fig.update_yaxes if value_axis == "y" else fig.update_xaxes)(**axis)
     return fig
+
+
+def _as_text(fig: go.Figure) -> None:
+    """Plotly reads a few HTML tags (``<a href>``, ``<b>``, ``<br>``) in every name and label;
+    ticket titles, people and services come from imported data and are shown as typed."""
+    for trace in fig.data:
+        if isinstance(trace.name, str):
+            trace.name = html.escape(trace.name, quote=False)
+        for attribute in ("x", "y", "labels", "hovertext", "text"):
+            values = getattr(trace, attribute, None)
+            if values is None or isinstance(values, str):
+                continue
+            if any(isinstance(v, str) and any(c in v for c in "<>&") for v in values):
+                trace[attribute] = [html.escape(v, quote=False) if isinstance(v, str) else v for v in values]
 
 
 def _target_trace(labels: list[str], targets: pd.Series, lang: str) -> go.Scatter:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+from data.models import REPORT_KINDS
 from locales import LANGUAGES
 from reporting.export import FORMATS
 from ui import export_actions, widgets
 from ui.auth import current_user
 from ui.errors import plain_message
 from ui.filters import current
-from ui.i18n import current_language, t
+from ui.i18n import current_language, t, t_text
 
 LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
 DEFAULT_FORMATS = ["docx", "pdf", "xlsx"]
@@ -25,7 +26,7 @@ export_actions.warm_up()
 with st.form("export"):
     kind = st.radio(
         t("export.kind"),
-        export_actions.export_kinds(user),
+        REPORT_KINDS,
         format_func=lambda k: t(f"report.kind.{k}"),
         horizontal=True,
     )
@@ -72,7 +73,7 @@ done, files = st.session_state.get("_export", (None, []))
 if done == request:
     for column, file in zip(st.columns(len(files)), files, strict=True):
         column.download_button(
-            t("export.download", name=t(f"export.format.{file.fmt}")),
+            t_text("export.download", name=t(f"export.format.{file.fmt}")),  # our words only
             file.data,
             file_name=file.name,
             mime=file.media_type,

@@ -9,7 +9,7 @@ from analytics import charts
 from analytics.kpis import target_for
 from ui import cached, widgets
 from ui.filters import current
-from ui.i18n import current_language, t
+from ui.i18n import current_language, t, t_text
 
 SLA_KPIS = ("response_sla_rate", "resolution_sla_rate")
 CLOCKS = ("resolution", "response")
@@ -40,7 +40,7 @@ if widgets.section("sla.priorities"):
                     x="period",
                     y=kpi_id,
                     group="priority",
-                    title=t("sla.by_priority", kpi=charts.kpi_name(kpi_id, lang)),
+                    title=t_text("sla.by_priority", kpi=charts.kpi_name(kpi_id, lang)),
                     unit="ratio",
                     lang=lang,
                     target=target_for(filters.project.policy, kpi_id),

@@ -13,7 +13,7 @@ from reporting import definitions, users
 from reporting.roles import PermissionDenied
 from ui.auth import current_user
 from ui.database import projects
-from ui.i18n import t
+from ui.i18n import plain, t
 
 user = current_user()
 st.title(t("workflow.users.title"))
@@ -44,7 +44,7 @@ def _saved(message: str, call) -> None:
     try:
         call()
     except (users.UserError, PermissionDenied, ValueError) as exc:
-        st.error(str(exc))
+        st.error(plain(str(exc)))
         return
     st.session_state["_users_saved"] = message
     st.rerun()

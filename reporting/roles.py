@@ -79,6 +79,13 @@ def can_view(actor: Actor, project_id: str, report_kind: str, state: str) -> boo
     return True
 
 
+def require_live_view(actor: Actor, project_id: str) -> None:
+    """Figures computed from current data (dashboards, exports, previews) are for the project's
+    staff; a customer reads only the published versions (reporting/published.py)."""
+    if actor.is_customer or not actor.covers(project_id):
+        raise PermissionDenied(f"{actor.username} may not see the live figures of project {project_id}")
+
+
 def require_admin(actor: Actor) -> None:
     if actor.role != "admin":
         raise PermissionDenied(f"{actor.username} ({actor.role}) is not an administrator")

@@ -114,16 +114,17 @@ def test_stale_page_gets_a_clear_message(world, app):
     assert workflow.get_report(path, cast.author, report.id).state == "draft"
 
 
-def test_customer_sees_only_the_published_report_without_internal_tabs(world, app):
+def test_a_customer_has_no_approval_tab_but_its_published_reports(world, app):
+    """Review comments, the audit trail and unpublished versions are internal (the customer's
+    page: tests/test_browser_adversary.py, tests/test_authorisation.py)."""
     path, cast = world
-    at = app("client")
-    assert not [s for s in at.selectbox if s.key == "approval_report"], "no published report yet"
     published = report_in_state(path, cast, "published", Period.parse("2026-06"))
-    at = app("client")
-    assert at.selectbox(key="approval_report").value == published.id
-    assert len(at.selectbox(key="approval_report").options) == 1
-    labels = [tab.label for tab in at.tabs]
-    assert "审计记录" not in labels and "审批操作" not in labels and "版本历史" in labels
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        app("client")
+    at = app("client", page="published")
+    assert at.title[0].value == "已发布的服务报告"
+    assert at.selectbox(key="published_version").value.report_id == published.id
+    assert len(at.selectbox(key="published_version").options) == 1
     assert not [b for b in at.button if b.key and b.key.startswith("do_")]
 
 

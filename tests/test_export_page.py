@@ -54,7 +54,7 @@ def test_one_click_builds_the_excel_appendix_and_offers_its_download(world, monk
     assert "全部指标（含定义）"[:28] in book.sheetnames
 
 
-def test_customers_can_only_export_the_external_report(world, monkeypatch):
-    at = _open_export_page(world, monkeypatch, "client")
-    kinds = next(r for r in at.radio if r.label == "报告类型")
-    assert kinds.options == ["服务报告"]
+def test_customers_have_no_export_page(world, monkeypatch):
+    """Exports compute live figures: a customer reads published versions on its own page."""
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        _open_export_page(world, monkeypatch, "client")

@@ -19,8 +19,8 @@ from reporting.export import EXTENSIONS, MEDIA_TYPES
 from reporting.roles import may
 from ui import cached
 from ui.errors import plain_message
-from ui.i18n import t
-from ui.workflow_ui import Viewer, escape_markdown, run_write, show_content, smtp_config
+from ui.i18n import plain, t
+from ui.workflow_ui import Viewer, run_write, show_content, smtp_config
 from ui.workflow_ui import unmet as unmet_names
 
 EDITABLE_STATES = ("draft", "returned", "approved", "published")
@@ -46,7 +46,7 @@ def report_detail(viewer: Viewer, report: workflow.ReportView) -> None:
             state=t(f"workflow.state.{report.state}"),
         )
     )
-    st.caption(f"{report.project_id} · {t('workflow.due', due=report.due_date.isoformat())}")
+    st.caption(f"{plain(report.project_id)} · {t('workflow.due', due=report.due_date.isoformat())}")
     note = due_date(Period.parse(report.period)).calendar_note
     if note:
         st.caption(t("workflow.calendar_note", note=note))
@@ -88,9 +88,7 @@ def anomalies_panel(report: workflow.ReportView) -> None:
         st.caption(t("workflow.anomalies_unavailable", error=plain_message(exc)))
         return
     if found:
-        lines = "\n".join(
-            f"- **{t('workflow.anomaly.' + a.kind)}**: {escape_markdown(a.detail)}" for a in found
-        )
+        lines = "\n".join(f"- **{t('workflow.anomaly.' + a.kind)}**: {plain(a.detail)}" for a in found)
         st.warning(f"{t('workflow.anomalies')}\n\n{lines}", icon=":material/warning:")
 
 
@@ -173,7 +171,7 @@ def narrative_panel(viewer: Viewer, report: workflow.ReportView) -> None:
             old = existing.get(kpi_id, {})
             zh, en = unmet.get(kpi_id, (kpi_id, kpi_id))
             title = zh if viewer.lang == "zh_CN" else en
-            st.markdown(f"**{escape_markdown(title)}** (`{kpi_id}`)")
+            st.markdown(f"**{plain(title)}** (`{kpi_id}`)")
             analysis = st.text_area(
                 t("workflow.narrative.analysis"), old.get("analysis", ""), key=f"an_{report.id}_{kpi_id}"
             )
@@ -242,8 +240,8 @@ def carried_panel(viewer: Viewer, report: workflow.ReportView) -> None:
     can_update = may(user, "update_action", report.project_id)
     for item in carried:
         c1, c2 = st.columns([4, 1])
-        heading = escape_markdown(f"{item.period} · {item.kpi_id}")
-        details = escape_markdown(f"{item.action} ({item.owner or ''}, {item.due_date or ''})")
+        heading = plain(f"{item.period} · {item.kpi_id}")
+        details = plain(f"{item.action} ({item.owner or ''}, {item.due_date or ''})")
         c1.markdown(f"**{heading}** — {details}")
         status = c2.selectbox(
             t("workflow.carried.status"),

@@ -10,8 +10,8 @@ from data.models import REPORT_KINDS
 from reporting import escalation, notify, workflow
 from reporting.roles import may
 from ui.filters import Filters
-from ui.i18n import t
-from ui.workflow_ui import Viewer, escape_markdown, run_write, smtp_config
+from ui.i18n import plain, t, t_text
+from ui.workflow_ui import Viewer, run_write, smtp_config
 
 SELECTED = "approval_report"  # widget key of the chosen report's id; a new draft selects itself
 
@@ -24,7 +24,7 @@ def notifications_panel(viewer: Viewer) -> None:
     with st.expander(t("workflow.notifications", count=len(unread)), expanded=True):
         for note in unread:
             cols = st.columns([5, 1])
-            cols[0].markdown(f"**{escape_markdown(note.subject)}**")
+            cols[0].markdown(f"**{plain(note.subject)}**")
             cols[0].text(note.body)
             if cols[1].button(t("workflow.mark_read"), key=f"read_{note.notification_id}"):
                 notify.mark_read(None, viewer.user, note.notification_id)
@@ -125,7 +125,7 @@ def choose_report(reports: list[workflow.ReportView]) -> workflow.ReportView:
 
 
 def _label(report: workflow.ReportView) -> str:
-    return t(
+    return t_text(
         "workflow.report_label",
         project=report.project_id,
         period=report.period,

@@ -23,7 +23,7 @@ import streamlit as st
 from reporting import users
 from reporting.roles import Actor
 from reporting.sign_in import SignInLocked
-from ui.i18n import t
+from ui.i18n import plain, t
 
 COOKIE = "srm_session"
 _USER, _TOKEN, _PENDING_COOKIE = "_auth_user", "_auth_token", "_auth_cookie_script"
@@ -113,7 +113,7 @@ def _first_run_form() -> None:
             None, username=username, display_name=display_name, role="admin", password=password
         )
     except users.UserError as exc:
-        st.error(str(exc))
+        st.error(plain(str(exc)))
         return
     _start(admin)
     st.rerun()

@@ -67,7 +67,14 @@ def sidebar_filters() -> Filters | None:
 
 
 def current() -> Filters | None:
-    """The filters chosen in the sidebar on this rerun (app.py draws them before the page)."""
+    """The filters chosen in the sidebar on this rerun (app.py draws them before the page).
+
+    Every page with live figures starts here, so here the page stops for a customer account:
+    app.py never registers those pages for one, and this holds should one be reached anyway."""
+    user = current_user()
+    if user is None or user.is_customer:
+        st.error(t("access.denied"))
+        st.stop()
     return st.session_state.get("_filters")
 
 

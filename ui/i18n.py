@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import string
+
 import streamlit as st
 
 from locales import DEFAULT_LANGUAGE, LANGUAGES, translate
@@ -15,7 +18,31 @@ def current_language() -> str:
 
 
 def t(key: str, **values) -> str:
+    """The message in the UI language for an element that reads markdown (title, caption, info,
+    error, button, label): names, comments, ids and file names filled in are data, shown as
+    typed (``plain``), so no user or imported text turns into a link, image or formatting."""
+    return translate(
+        key, current_language(), **{k: plain(v) if isinstance(v, str) else v for k, v in values.items()}
+    )
+
+
+def t_text(key: str, **values) -> str:
+    """The message for an element that shows text as it is (a selectbox option, a chart title)."""
     return translate(key, current_language(), **values)
+
+
+def plain(text: str) -> str:
+    """``text`` for an element that reads markdown, shown as typed: every ASCII punctuation
+    mark is escaped, so no link, image, emphasis, HTML, ``:colour[…]`` directive or ``$math$``
+    comes out of it. Bare URLs and e-mail addresses are linked after escapes are read, so an
+    invisible word joiner goes where the linker looks (``https:⁠//``, ``www⁠.``, ``@⁠``)."""
+    text = _AUTOLINKED.sub(lambda m: m.group(0)[:-1] + _JOINER + m.group(0)[-1], text)
+    return "".join("\\" + ch if ch in _PUNCTUATION else ch for ch in text)
+
+
+_PUNCTUATION = frozenset(string.punctuation)  # CommonMark lets every one of them be escaped
+_JOINER = "\u2060"  # WORD JOINER: no width, no line break
+_AUTOLINKED = re.compile(r"://|www\.|@.", re.IGNORECASE)
 
 
 def language_switch() -> None:

@@ -18,7 +18,7 @@ from reporting.report_model import Chart, Paragraph, ReportContent, Subheading, 
 from reporting.roles import Actor, PermissionDenied
 from ui import cached
 from ui.database import cursor, projects
-from ui.i18n import current_language, t
+from ui.i18n import current_language, plain, t
 
 _DONE = "_workflow_done"  # the message of the write that caused the rerun
 
@@ -77,7 +77,7 @@ def run_write(action_label: str, call: Callable[[], object], *, changes_report_d
         st.error(conflict_message(exc))
         return
     except (workflow.WorkflowError, PermissionDenied, users.UserError, ValueError) as exc:
-        st.error(str(exc))
+        st.error(plain(str(exc)))
         return
     if changes_report_dates:
         cached.clear_report_dates()  # report_on_time_rate; the queues are read uncached
@@ -108,14 +108,14 @@ def unmet(project_id: str, period: str) -> list[tuple[str, str, str]]:
 
 def show_content(content: ReportContent) -> None:
     """The report as the document will read: sections with their text, tables and charts."""
-    st.caption(" · ".join(f"{label}: {value}" for label, value in content.cover.fields))
+    st.caption(" · ".join(plain(f"{label}: {value}") for label, value in content.cover.fields))
     for section in content.sections:
-        st.subheader(section.title)
+        st.subheader(plain(section.title))
         for block in section.blocks:
             if isinstance(block, Subheading):
-                st.markdown(f"**{escape_markdown(block.text)}**")
+                st.markdown(f"**{plain(block.text)}**")
             elif isinstance(block, Paragraph):
-                text = escape_markdown(block.text).replace("\n", "  \n")  # keep the author's line breaks
+                text = plain(block.text).replace("\n", "  \n")  # keep the author's line breaks
                 (st.caption if block.placeholder else st.markdown)(text)
             elif isinstance(block, Table):
                 rows = block.display_rows(content.lang)
@@ -125,11 +125,6 @@ def show_content(content: ReportContent) -> None:
                     width="stretch",
                 )
                 if block.note:
-                    st.caption(block.note)
+                    st.caption(plain(block.note))
             elif isinstance(block, Chart):
                 st.plotly_chart(block.figure, key=f"preview_{block.key}", width="stretch")
-
-
-def escape_markdown(text: str) -> str:
-    """User text inside markdown: no markup, no HTML."""
-    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~$" else ch for ch in text)

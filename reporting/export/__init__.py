@@ -30,7 +30,7 @@ from domain.periods import Period
 from locales import translate
 from reporting.chart_images import ensure_server
 from reporting.report_model import ReportContent
-from reporting.roles import Actor
+from reporting.roles import Actor, require_live_view
 
 Progress = Callable[[float, str], None]
 
@@ -192,6 +192,8 @@ def export_documents(
     from reporting.export.from_workflow import drafted_text, frozen_documents
 
     formats = _checked(formats)
+    if as_actor is not None:
+        require_live_view(as_actor, project_id)  # before anything, frozen documents included
     report = progress or _silent
     report(0.0, translate("export.progress.data", lang))
     path = database_path(con)

@@ -1,0 +1,84 @@
+"""Who may read which frozen version; what a customer account reads: the published versions
+of its projects' external reports.
+
+A version is published from its ``publish`` audit event on. Editing a published report starts
+the next version (the report goes back to draft), but the version the customer received stays
+readable; an approved version nobody has published yet never shows. Every document comes from
+``archive.sealed_documents``: the frozen bytes, verified against the seal on each read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import select
+
+from data import db
+from data.models import AuditEvent, Report, ReportVersion
+from reporting import archive
+from reporting.roles import Actor, PermissionDenied, can_view
+
+
+@dataclass(frozen=True)
+class PublishedVersion:
+    report_id: str
+    project_id: str
+    period: str
+    period_kind: str
+    version: int
+    published_at: datetime
+    approver_id: str
+    approved_at: datetime
+
+
+def published_versions(db_path, actor: Actor) -> list[PublishedVersion]:
+    """Published versions of the external reports of the actor's projects, newest period first."""
+    with db.session(db_path) as s:
+        rows = s.exec(
+            select(Report, ReportVersion, AuditEvent.occurred_at)
+            .join(ReportVersion, ReportVersion.report_id == Report.id)
+            .join(
+                AuditEvent,
+                (AuditEvent.report_id == ReportVersion.report_id)
+                & (AuditEvent.version == ReportVersion.version)
+                & (AuditEvent.action == "publish"),
+            )
+            .where(Report.report_kind == "external")
+            .order_by(Report.period.desc(), Report.project_id, ReportVersion.version.desc())
+        ).all()
+    return [
+        PublishedVersion(
+            report.id,
+            report.project_id,
+            report.period,
+            report.period_kind,
+            version.version,
+            published_at,
+            version.approver_id,
+            version.approved_at,
+        )
+        for report, version, published_at in rows
+        if actor.covers(report.project_id)
+    ]
+
+
+def version_documents(db_path, actor: Actor, report_id: str, version: int) -> dict[str, bytes]:
+    """The sealed files of a frozen version, format → bytes: every download of one goes here.
+
+    Staff read any version of the reports they may see; a customer only a published version
+    (``published_versions``). Raises PermissionDenied for anything else and
+    ``archive.TamperedVersion`` when the seal does not hold."""
+    if actor.is_customer:
+        allowed = any(
+            v.report_id == report_id and v.version == version for v in published_versions(db_path, actor)
+        )
+    else:
+        with db.session(db_path) as s:
+            report = s.get(Report, report_id)
+            allowed = report is not None and can_view(
+                actor, report.project_id, report.report_kind, report.state
+            )
+    if not allowed:
+        raise PermissionDenied(f"{actor.username} may not read version {version} of report {report_id}")
+    return archive.sealed_documents(db_path, report_id, version)
