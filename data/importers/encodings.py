@@ -39,6 +39,7 @@ CHUNK_BYTES = 1 << 20
 # letters; CJK characters have none): a quarter of the even or odd bytes is far beyond a stray NUL.
 UTF16_ZERO_SHARE = 0.25
 UTF16_SAMPLE_BYTES = 1 << 16
+UTF16_MIN_PAIRS = 16  # a header row alone is longer; a tiny file with one NUL is not UTF-16
 _SHOWN_CHARS = 200
 
 
@@ -88,7 +89,7 @@ def refuse_utf16(head: bytes, label: str) -> None:
     with_bom = sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
     # One of the two bytes of a code unit: NULs padding a broken export fall on both alike.
     low, high = sorted((sample[0::2].count(0), sample[1::2].count(0)))
-    if with_bom or (pairs >= 2 and high >= UTF16_ZERO_SHARE * pairs and low * 4 <= high):
+    if with_bom or (pairs >= UTF16_MIN_PAIRS and high >= UTF16_ZERO_SHARE * pairs and low * 4 <= high):
         raise rejected("the file is UTF-16", label, "utf16")
 
 

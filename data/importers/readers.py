@@ -73,6 +73,11 @@ def open_raw(con: duckdb.DuckDBPyConnection, path: Path, label: str, name: str) 
             con.execute(f"CREATE OR REPLACE TEMP TABLE {name}_file AS SELECT * FROM {reader}")
         problems = _unsafe_characters(con, f"{name}_file", names, label) if unsafe else []
         cleaned = {p.column for p in problems}
+        problems[:0] = [
+            Problem(label, 1, column, visible(cell.strip()), "control_characters", severity=WARNING)
+            for cell, column in zip(header, names, strict=True)
+            if clean_text(cell) != cell
+        ]
         selected = ", ".join(
             f"{clean_sql(quote(c))} AS {quote(c)}" if c in cleaned else quote(c) for c in names
         )
