@@ -1,10 +1,10 @@
 """The login gate: password login (argon2, reporting/users.py) or OIDC through ``st.login``.
 
-A login survives a page refresh: the random session token goes into a cookie
-(``srm_session``, SameSite=Strict, max-age = the session lifetime) that the browser sends
-with the next page load, where ``st.context.cookies`` reads it. Only the token's sha256 is
-stored server-side, and the session expires after ``SERVICEREPORT_SESSION_HOURS`` (12 h).
-Streamlit cannot set a cookie from Python, so a one-line script in ``st.html`` does it.
+A login survives a page refresh: the random session token goes into an HttpOnly cookie
+(``srm_session``, SameSite=Strict, max-age = the session lifetime, set by the server through
+ui/session_cookie.py) that the browser sends with the next page load, where
+``st.context.cookies`` reads it. Only the token's sha256 is stored server-side, and the
+session expires after ``SERVICEREPORT_SESSION_HOURS`` (12 h).
 
 OIDC (optional): add ``[auth]`` with a provider to .streamlit/secrets.toml (see
 secrets.toml.example); users then sign in with ``st.login`` and are matched by e-mail to an
@@ -16,16 +16,14 @@ First run: when no user exists the page asks for the first administrator's passw
 
 from __future__ import annotations
 
-import json
-
 import streamlit as st
 
 from reporting import users
 from reporting.roles import Actor
 from reporting.sign_in import SignInLocked
+from ui import session_cookie
 from ui.i18n import plain, t
 
-COOKIE = "srm_session"
 _USER, _TOKEN, _PENDING_COOKIE = "_auth_user", "_auth_token", "_auth_cookie_script"
 
 
@@ -64,7 +62,7 @@ def logout_button() -> None:
     if st.sidebar.button(t("workflow.auth.logout"), key="logout"):
         users.end_session(None, st.session_state.pop(_TOKEN, None) or _cookie())
         st.session_state.pop(_USER, None)
-        st.session_state[_PENDING_COOKIE] = _cookie_script("", 0)
+        st.session_state[_PENDING_COOKIE] = session_cookie.clear_script()
         if _oidc_configured() and st.user.get("is_logged_in"):
             st.logout()  # sends the browser to the provider's logout; a rerun here would race it
             return
@@ -123,7 +121,7 @@ def _start(user: Actor) -> None:
     token = users.start_session(None, user.user_id)
     st.session_state[_USER], st.session_state[_TOKEN] = user, token
     lifetime = int(users.session_lifetime().total_seconds())
-    st.session_state[_PENDING_COOKIE] = _cookie_script(token, lifetime)
+    st.session_state[_PENDING_COOKIE] = session_cookie.set_script(session_cookie.handoff(token, lifetime))
 
 
 def _client() -> str:
@@ -133,13 +131,8 @@ def _client() -> str:
 
 
 def _cookie() -> str | None:
-    value = st.context.cookies.get(COOKIE)
+    value = st.context.cookies.get(session_cookie.COOKIE)
     return value if isinstance(value, str) else None  # AppTest has no real request
-
-
-def _cookie_script(token: str, max_age: int) -> str:
-    cookie = f"{COOKIE}={token}; Max-Age={max_age}; Path=/; SameSite=Strict"
-    return f"<script>document.cookie = {json.dumps(cookie)};</script>"
 
 
 def _flush_cookie() -> None:

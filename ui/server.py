@@ -1,4 +1,5 @@
-"""Start the app: ``python -m ui.server [streamlit options]`` = ``streamlit run app.py``, safely.
+"""Start the app: ``python -m ui.server [streamlit options]``, i.e. ``streamlit run ui/web.py``
+(app.py plus the route that sets the HttpOnly login cookie), safely.
 
 Streamlit takes a ``pages/`` folder beside the main script for an old-style multipage app
 until the script first calls ``st.navigation``. On a server that has just started, a deep
@@ -19,13 +20,13 @@ from pathlib import Path
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.web import cli
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
+WEB_APP = Path(__file__).resolve().parent / "web.py"
 
 
 def main(options: list[str]) -> None:
     PagesManager.uses_pages_directory = False
     threading.Thread(target=_warm_up, name="warm-up", daemon=True).start()
-    sys.argv = ["streamlit", "run", str(APP), *options]
+    sys.argv = ["streamlit", "run", str(WEB_APP), *options]
     cli.main()
 
 
