@@ -14,7 +14,7 @@ from data.importers.native import STATUSES, TABLES, template_xlsx
 from ui import import_actions
 from ui.database import projects
 from ui.filters import current
-from ui.i18n import current_language, t
+from ui.i18n import current_language, plain, t
 
 MAPPED_FIELDS = ("ticket_id", "timestamp", "status", "priority", "kind", "title", "created_at")
 OPTIONAL_FIELDS = ("priority", "kind", "title", "created_at")
@@ -194,7 +194,7 @@ with import_tab:
             st.error(t("import.rejected_detail", reason=str(outcome)))
             _show_problems(outcome.problems, "problems_rejected")
         elif isinstance(outcome, KeyError | ValueError):
-            st.error(str(outcome.args[0] if isinstance(outcome, KeyError) else outcome))
+            st.error(plain(str(outcome.args[0] if isinstance(outcome, KeyError) else outcome)))
         elif outcome is not None:
             counts = outcome.counts
             st.success(
