@@ -20,10 +20,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
 
+from analytics.coverage import DataSpan, data_span
 from analytics.kpis import CATALOGUE, breaches, breakdowns, compute_kpis, kpi_series
 from data import db
 from data.projects import Project, get_project
@@ -64,6 +66,7 @@ class ReportContext:
     breaches: dict[str, pd.DataFrame] = field(default_factory=dict)  # clock → breaching tickets
     breakdowns: dict[str, pd.DataFrame] = field(default_factory=dict)  # ticket column → KPIs per value
     carried_actions: list = field(default_factory=list)
+    span: DataSpan | None = None  # how far the project's data reaches: coverage and freshness notes
 
     @property
     def internal(self) -> bool:
@@ -123,6 +126,7 @@ def build_report(
         },
         breakdowns=breakdowns(con, project_id, period, BREAKDOWNS[kind], as_of=as_of),
         carried_actions=_carried_actions(con, project_id, period),
+        span=data_span(con, project_id),
     )
     title = ctx.t(
         "report.title",
@@ -218,6 +222,7 @@ def _document_control(ctx: ReportContext) -> tuple[tuple[str, str], ...]:
         (t("report.control.audience"), meta.get("audience") or t(f"report.audience.{ctx.kind}")),
         (t("report.control.sources"), meta.get("data_sources") or t("report.sources.default")),
         (t("report.control.basis"), basis),
+        (t("report.control.data_as_of"), _data_as_of(ctx)),
         (t("report.control.author"), meta.get("author") or pending),
         (t("report.control.approver"), meta.get("approver") or pending),
         (t("report.control.version"), f"{_version(ctx)} · {_status(ctx)}"),
@@ -225,6 +230,14 @@ def _document_control(ctx: ReportContext) -> tuple[tuple[str, str], ...]:
         (t("report.control.approved"), _day(meta.get("approved_at")) or pending),
         (t("report.control.due"), _day(due)),
     )
+
+
+def _data_as_of(ctx: ReportContext) -> str:
+    """The newest ticket event, in the project's time, so a reader knows how fresh the data is."""
+    newest = ctx.span.newest_event if ctx.span else None
+    if newest is None:
+        return ctx.t("report.data_as_of.none")
+    return newest.astimezone(ZoneInfo(ctx.project.timezone)).strftime("%Y-%m-%d %H:%M")
 
 
 def _signoff(ctx: ReportContext) -> SignOff:

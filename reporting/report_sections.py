@@ -101,7 +101,26 @@ def _kpi_table(ctx, key: str, title: str, kpi_ids) -> Table:
                 format_change(v.value, v.last_year, unit, ctx.lang),
             )
         )
-    return Table(key, title, columns, tuple(rows))
+    return Table(key, title, columns, tuple(rows), note=coverage_note(ctx))
+
+
+def coverage_note(ctx) -> str:
+    """Which of the compared periods the data covers only in part (empty when all are whole)."""
+    if ctx.span is None:
+        return ""
+    parts = [
+        ctx.t(
+            "report.coverage.part",
+            label=ctx.t(f"report.coverage.{which}"),
+            period=cover.period.display(ctx.lang),
+            covered=cover.covered,
+            total=cover.total,
+        )
+        for which, cover in ctx.span.partly_covered(ctx.period)
+    ]
+    if not parts:
+        return ""
+    return ctx.t("report.coverage.note", parts=ctx.t("report.coverage.separator").join(parts))
 
 
 def _trend_chart(ctx, kpi_id: str) -> Chart:

@@ -23,6 +23,11 @@ def last_ticket_day(project_id: str) -> date | None:
     return coverage.last_ticket_day(cursor(), project_id)
 
 
+@st.cache_data(ttl=600, show_spinner=False)
+def data_span(project_id: str) -> coverage.DataSpan:
+    return coverage.data_span(cursor(), project_id)
+
+
 # Dashboard figures, keyed by (project id, period label, …): plain values, so the cache key is
 # stable across reruns and sessions.
 _TTL = 3600

@@ -16,7 +16,7 @@ from domain.periods import KINDS, Period, PeriodError
 from ui import cached
 from ui.auth import current_user
 from ui.database import projects
-from ui.i18n import current_language, t
+from ui.i18n import current_language, t, t_text
 
 COMPARE_CHOICES = ("previous", "last_year")
 PERIODS_OFFERED = 36  # how far back the period selector reaches
@@ -49,9 +49,13 @@ def sidebar_filters() -> Filters | None:
     kind = st.sidebar.selectbox(
         t("filters.period_kind"), KINDS, format_func=lambda k: t(f"period_kind.{k}"), key="kind"
     )
-    choices = [p.label for p in reversed(latest_period(project_id, kind).recent(PERIODS_OFFERED))]
+    latest = latest_period(project_id, kind)
+    choices = [
+        p.label
+        for p in [*running_period(project_id, kind, latest), *reversed(latest.recent(PERIODS_OFFERED))]
+    ]
     if st.session_state.get("period") not in choices:
-        st.session_state["period"] = choices[0]
+        st.session_state["period"] = latest.label  # the last full period: what a report is about
     period = st.sidebar.selectbox(
         t("filters.period"), choices, format_func=lambda label: _display(label), key="period"
     )
@@ -107,5 +111,17 @@ def latest_period(project_id: str, kind: str) -> Period:
     return min(last_full, Period.containing(last_day, kind), key=lambda p: p.start)
 
 
+def running_period(project_id: str, kind: str, latest: Period) -> list[Period]:
+    """The period still running, offered to date (month to date, year to date, …) above the
+    full ones, when the project has data in it."""
+    running = Period.containing(date.today(), kind)
+    has_data = cached.data_span(project_id).covered_days(running) > 0
+    return [running] if running != latest and has_data else []
+
+
 def _display(label: str) -> str:
-    return Period.parse(label).display(current_language())
+    period = Period.parse(label)
+    shown = period.display(current_language())
+    if period.end > date.today():  # still running: its figures are to date
+        return t_text(f"filters.to_date.{period.kind}", period=shown)
+    return shown

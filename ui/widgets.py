@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable, Sequence
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -19,7 +20,7 @@ from analytics.kpi_catalogue import CATALOGUE
 from analytics.kpis import calendar_coverage
 from locales import catalogue, translate
 from reporting.export.xlsx import neutralise
-from ui import meeting
+from ui import cached, meeting
 from ui.i18n import current_language, t
 
 MEETING_FONT_SIZE = 22  # meeting mode: the back row of the room must read the axis labels
@@ -43,9 +44,39 @@ def page_header(title: str, filters) -> None:
             compare=filters.compare_period.display(current_language()),
         )
     )
+    data_notes(filters)
     uncovered = calendar_coverage(filters.project.policy, filters.period)
     if uncovered:  # never guess holidays: say which clocks assumed Monday–Friday
         st.warning(t("page.calendar_uncovered", years=", ".join(map(str, uncovered))), icon="📅")
+
+
+def data_notes(filters) -> None:
+    """How fresh the data is, and which of the compared periods it covers only in part: a year
+    against a year holding two months would otherwise read as +464 %."""
+    project = filters.project
+    span = cached.data_span(project.project_id)
+    if span.newest_event is None:
+        st.caption(t("page.no_data_yet"))
+        return
+    zone = ZoneInfo(project.timezone)
+    newest = span.newest_event.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    if span.last_import is None:
+        st.caption(t("page.as_of", newest=newest, timezone=project.timezone))
+    else:
+        imported = span.last_import.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        st.caption(t("page.as_of_import", newest=newest, timezone=project.timezone, imported=imported))
+    lang = current_language()
+    for which, cover in span.partly_covered(filters.period):
+        st.warning(
+            t(
+                f"page.partial.{which}",
+                period=cover.period.display(lang),
+                covered=cover.covered,
+                total=cover.total,
+                last_day=span.last_day.isoformat(),
+            ),
+            icon=":material/date_range:",
+        )
 
 
 def section(section_id: str) -> bool:
