@@ -49,8 +49,9 @@ class DataSpan:
     def partly_covered(self, period: Period) -> list[tuple[str, Coverage]]:
         """Of the period and the two it is compared with ("current", "previous", "last_year"),
         those the data covers only in part."""
-        compared = (("current", period), ("previous", period.previous()), ("last_year", period.last_year()))
-        return [(which, c) for which, c in ((w, self.coverage(p)) for w, p in compared) if c.partial]
+        compared = {period: "current", period.previous(): "previous"}
+        compared.setdefault(period.last_year(), "last_year")  # a year's previous period is last year
+        return [(which, c) for which, c in ((w, self.coverage(p)) for p, w in compared.items()) if c.partial]
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ def test_a_year_against_a_year_of_two_months_is_flagged(db_path):
     assert span.coverage(Period.parse("2024")) == coverage.Coverage(Period.parse("2024"), 57, 366)
     assert not span.coverage(Period.parse("2025")).partial
     flagged = [(which, c.covered) for which, c in span.partly_covered(Period.parse("2025"))]
-    assert flagged == [("previous", 57), ("last_year", 57)], "both comparisons are the two months"
+    assert flagged == [("previous", 57)], "a year's previous period is last year: said once"
     assert [w for w, _ in span.partly_covered(Period.parse("2026-01"))] == ["current"]
     assert (
         span.coverage(Period.parse("2023")).covered == 0 and not span.coverage(Period.parse("2023")).partial
@@ -81,7 +81,7 @@ def test_pages_say_how_fresh_the_data_is_and_which_period_is_partial(demo_world,
     warnings = [w.value for w in at.warning]
     previous = span.coverage(period.previous())
     expected = f"{previous.covered}/{previous.total} 天"
-    assert any("上一周期" in w and expected in w for w in warnings) is previous.partial, warnings
+    assert any("对比期" in w and expected in w for w in warnings) is previous.partial, warnings
 
 
 def test_the_running_period_is_offered_to_date_but_not_chosen(demo_world, monkeypatch):

@@ -69,7 +69,7 @@ def data_notes(filters) -> None:
     for which, cover in span.partly_covered(filters.period):
         st.warning(
             t(
-                f"page.partial.{which}",
+                "page.partial.current" if which == "current" else "page.partial.compared",
                 period=cover.period.display(lang),
                 covered=cover.covered,
                 total=cover.total,
