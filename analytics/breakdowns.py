@@ -13,6 +13,7 @@ from functools import reduce
 import duckdb
 import pandas as pd
 
+from analytics.kpi_reach import reaches
 from analytics.kpi_sql import GROUP_COLUMNS, Scope, run_families
 from analytics.sla import TICKET_KINDS
 from data.projects import get_project
@@ -48,6 +49,7 @@ def breakdowns(
         raise ValueError(f"breakdown by {', '.join(map(repr, unknown))}: one of {', '.join(GROUP_COLUMNS)}")
     policy = get_project(con, project_id).policy
     as_of = as_of or datetime.now(UTC)
+    reach = reaches(con, project_id, policy.timezone, as_of)  # no data is not zero
     result = {}
     # "kind" looks at every ticket kind, the others at incidents and requests (DESIGN §4).
     for kinds, groups in (
@@ -57,8 +59,9 @@ def breakdowns(
         if not groups:
             continue
         scope = Scope(project_id, policy, (period,), as_of, groups=tuple(dict.fromkeys(groups)), kinds=kinds)
-        frames = [f.drop(columns="period") for f in run_families(con, scope, KPI_COLUMNS)]
-        merged = reduce(lambda a, b: a.merge(b, on=["dimension", "grp"], how="outer"), frames)
+        frames = run_families(con, scope, KPI_COLUMNS)
+        merged = reduce(lambda a, b: a.merge(b, on=["period", "dimension", "grp"], how="outer"), frames)
+        merged = reach.mask(merged, (period,), KPI_COLUMNS).drop(columns="period")
         for group in groups:
             result[group] = _tidy(merged[merged["dimension"] == group], group)
     return {b: result[b] for b in by}
@@ -72,8 +75,10 @@ def breakdown(
     *,
     as_of: datetime | None = None,
 ) -> pd.DataFrame:
-    """One row per value of ``by`` (column ``group``; null = not filled in) with the ticket
-    KPIs of ``period``. ``by='kind'`` covers every ticket kind, the others incidents and requests."""
+    """One row per value of ``by`` (column ``group``; null = not filled in, which pages and
+    documents label "未填写 / not set", "未指派 / unassigned") with the ticket KPIs of ``period``;
+    a KPI whose source records do not reach the period is missing (no data), as in
+    ``compute_kpis``. ``by='kind'`` covers every ticket kind, the others incidents and requests."""
     return breakdowns(con, project_id, period, [by], as_of=as_of)[by]
 
 

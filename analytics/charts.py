@@ -91,7 +91,11 @@ def period_labels(values: Sequence, lang: str) -> list[str]:
 
 
 def value_name(column: str, value, lang: str) -> str:
-    """A legend or axis name for ``value`` of ``column``: translated when it is a known code."""
+    """A legend or axis name for ``value`` of ``column``: translated when it is a known code;
+    an empty value is named ("未指派" for a person or group, else "未填写"), never blank."""
+    if units.is_missing(value) or (isinstance(value, str) and not value.strip()):
+        key = f"enum.{column}.missing"
+        return translate(key if key in catalogue(lang) else "enum.missing", lang)
     if column == "kpi_id" and value in CATALOGUE:
         return kpi_name(value, lang)
     key = f"enum.{column}.{value}"
@@ -156,6 +160,8 @@ def kpi_trend(
     if targets.notna().any():
         fig.add_trace(_target_trace(labels, targets, lang))
     fig.update_xaxes(tickangle=PERIOD_TICK_ANGLE, type="category")  # "2025" is a label, not a number
+    if not present.any():
+        _say_no_data(fig, lang)
     return _finish(fig, title=title, unit=unit, lang=lang, height=height)
 
 
@@ -188,6 +194,8 @@ def grouped_trend(
         labels = period_labels(list(dict.fromkeys(frame[x])), lang)
         fig.add_trace(_target_trace(labels, pd.Series([target] * len(labels)), lang))
     fig.update_xaxes(tickangle=PERIOD_TICK_ANGLE, type="category")  # "2025" is a label, not a number
+    if not frame[y].map(lambda v: not units.is_missing(v)).any():
+        _say_no_data(fig, lang)
     # The template's legend above the plot: beside it, it took the width twelve month labels need.
     return _finish(fig, title=title, unit=unit, lang=lang, height=height)
 
@@ -368,6 +376,19 @@ def _as_text(fig: go.Figure) -> None:
                 continue
             if any(isinstance(v, str) and any(c in v for c in "<>&") for v in values):
                 trace[attribute] = [html.escape(v, quote=False) if isinstance(v, str) else v for v in values]
+
+
+def _say_no_data(fig: go.Figure, lang: str) -> None:
+    """A chart with no value at all says so, rather than show an empty axis."""
+    fig.add_annotation(
+        text=units.no_data(lang),
+        xref="paper",
+        yref="paper",
+        x=0.5,
+        y=0.5,
+        showarrow=False,
+        font={"size": 20, "color": NEUTRAL},
+    )
 
 
 def _target_trace(labels: list[str], targets: pd.Series, lang: str) -> go.Scatter:

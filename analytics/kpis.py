@@ -18,7 +18,8 @@ import pandas as pd
 
 from analytics.breakdowns import breakdown, breakdowns, sla_by_priority
 from analytics.calendars import uncovered_years
-from analytics.kpi_catalogue import CATALOGUE, HEADLINE, KpiDef
+from analytics.kpi_catalogue import CATALOGUE, HEADLINE, SOURCES, KpiDef
+from analytics.kpi_reach import reaches
 from analytics.kpi_sql import Scope, run_families
 from analytics.quality import data_quality, data_quality_counts
 from analytics.registers import availability_by_service, major_changes, major_incidents
@@ -30,6 +31,7 @@ from domain.policy import Policy
 __all__ = [
     "CATALOGUE",
     "HEADLINE",
+    "SOURCES",
     "KpiDef",
     "KpiValue",
     "UnmetKpi",
@@ -84,8 +86,11 @@ def _ids(ids: Iterable[str] | None) -> list[str]:
     return chosen
 
 
-def _clean(kpi_id: str, value) -> float | None:
-    """NaN/NULL → None; counts as int; a count with no rows is 0 (not "no value")."""
+def _clean(kpi_id: str, value, reached: bool) -> float | None:
+    """The KPI's value: None when its source records do not reach the period (no data is not
+    zero); else NaN/NULL → None, counts as int, and a count with no rows is a true 0."""
+    if not reached:
+        return None
     missing = value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
     if CATALOGUE[kpi_id].unit == "count":
         return 0 if missing else int(value)
@@ -107,7 +112,10 @@ def _values(
     for frame in run_families(con, scope, ids):
         for row in frame.to_dict("records"):
             found[row["period"]].update({k: v for k, v in row.items() if k in CATALOGUE})
-    return {label: {i: _clean(i, row.get(i)) for i in ids} for label, row in found.items()}
+    reach = reaches(con, project_id, policy.timezone, as_of)
+    return {
+        p.label: {i: _clean(i, found[p.label].get(i), reach.has_value(i, p)) for i in ids} for p in periods
+    }
 
 
 def compute_kpis(
@@ -173,11 +181,12 @@ def kpi_series(
 def unmet_kpis(
     con: duckdb.DuckDBPyConnection, project_id: str, period: Period, *, as_of: datetime | None = None
 ) -> list[UnmetKpi]:
-    """KPIs below target in ``period``, each with the breaching tickets behind it."""
+    """KPIs below target in ``period``, each with the breaching tickets behind it. A KPI
+    without data (value None) is never unmet."""
     as_of = as_of or datetime.now(UTC)
     unmet = []
     for kpi_id, value in compute_kpis(con, project_id, period, as_of=as_of).items():
-        if value.met is not False:
+        if value.met is not False or value.value is None:
             continue
         clock = _BREACH_CLOCK.get(kpi_id)
         tickets = breaches(con, project_id, period, clock, as_of=as_of) if clock else pd.DataFrame()

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import duckdb
 import pandas as pd
 
+from analytics.kpi_reach import reaches
 from analytics.kpi_sql import Scope, availability_sql
 from analytics.sla import ticket_where
 from analytics.sqltext import lit, minutes_between
@@ -58,9 +59,15 @@ def availability_by_service(
     con: duckdb.DuckDBPyConnection, project_id: str, period: Period, *, as_of: datetime | None = None
 ) -> pd.DataFrame:
     """Per service: target, availability_pct, unplanned_minutes, planned_minutes, met
-    (null without a target). Services with a target and no outage are at 100 %."""
-    scope = Scope(project_id, get_project(con, project_id).policy, (period,), as_of or datetime.now(UTC))
-    frame = con.execute(availability_sql(scope) + " ORDER BY l.service").df().drop(columns="period")
+    (null without a target or a value). Services with a target and no outage in the period are
+    at 100 % — when the project records outages at all and its data reaches the period; else
+    availability_pct is null (no data, as the availability_pct KPI)."""
+    as_of = as_of or datetime.now(UTC)
+    policy = get_project(con, project_id).policy
+    scope = Scope(project_id, policy, (period,), as_of)
+    frame = con.execute(availability_sql(scope) + " ORDER BY l.service").df()
+    frame = reaches(con, project_id, policy.timezone, as_of).mask(frame, (period,), ("availability_pct",))
+    frame = frame.drop(columns="period")
     met = frame["availability_pct"] >= frame["target"]
-    frame["met"] = met.astype("boolean").where(frame["target"].notna())
+    frame["met"] = met.astype("boolean").where(frame["target"].notna() & frame["availability_pct"].notna())
     return frame.reset_index(drop=True)

@@ -212,34 +212,65 @@ ORDER BY over_minutes DESC, ticket_id
     return con.execute(sql).df()
 
 
+# Statuses after which no service is rendered: time in them is not service time. A final one
+# (closed, cancelled) is a point in time: it starts and ends when the ticket was closed.
+SETTLED_STATUSES = ("resolved", "closed", "cancelled")
+FINAL_STATUSES = ("closed", "cancelled")
+
+
 def ticket_timeline(
     con: duckdb.DuckDBPyConnection, project_id: str, ticket_id: str, *, as_of: datetime | None = None
 ) -> pd.DataFrame:
-    """A ticket's status history: status, started, ended (local; ended null while current),
-    paused (a pause status of the policy), business_minutes (on the ticket's resolution
-    target calendar, else the project's; up to ``as_of`` for the current status)."""
+    """A ticket's status history: status, started, ended (local), paused (a pause status of
+    the policy), counted (the time counts as service time) and business_minutes (service time
+    on the ticket's resolution target calendar, else the project's).
+
+    - closed / cancelled end where they start (zero length) and count no service time;
+    - resolved lasts until the next status (or the ticket's closing) and counts none either:
+      the clock stopped at resolution;
+    - any other status without an end ends where the next one starts, or at the ticket's
+      resolution; only the status a ticket is still in has no end (service time up to ``as_of``).
+    """
     policy = get_project(con, project_id).policy
     ensure_calendar(con, policy.calendar)
     as_of = as_of or datetime.now(UTC)
     clock = project_clock(policy)
     tz = lit(policy.timezone)
-    span_end = f"COALESCE(t.ended_at, {lit(as_of)})"
+    final, settled = in_list(FINAL_STATUSES), in_list(SETTLED_STATUSES)
+    span_end = f"COALESCE(h.ended_at, {lit(as_of)})"
     ctes = ",\n".join(c for c in (clock.cte(), targets_cte(policy)) if c)
     sql = f"""
-WITH {ctes}
-SELECT t.status,
-       t.started_at AT TIME ZONE {tz} AS started,
-       t.ended_at AT TIME ZONE {tz} AS ended,
-       t.status IN {in_list(policy.pause_statuses or ("",))} AS paused,
-       CASE WHEN COALESCE(g.on_24x7, {lit(clock.is_24x7)})
-            THEN {minutes_between("t.started_at", span_end)}
-            ELSE {clock.point("ke", span_end)} - {clock.point("ks", "t.started_at")} END AS business_minutes
-FROM ticket_status_history AS t
-JOIN tickets AS k ON k.project_id = t.project_id AND k.ticket_id = t.ticket_id
-LEFT JOIN sla_targets AS g ON g.kind = k.kind AND g.priority = k.priority
-{clock.join("ks", "t.started_at")}
+WITH {ctes},
+raw AS (
+    SELECT t.status, t.started_at, t.ended_at, k.kind, k.priority, k.resolved_at, k.closed_at,
+           LEAD(t.started_at) OVER (ORDER BY t.started_at, t.ended_at NULLS LAST) AS next_started
+    FROM ticket_status_history AS t
+    JOIN tickets AS k ON k.project_id = t.project_id AND k.ticket_id = t.ticket_id
+    WHERE t.project_id = {lit(project_id)} AND t.ticket_id = {lit(ticket_id)}
+),
+h AS (
+    SELECT r.status, r.started_at, r.kind, r.priority,
+           CASE WHEN r.status IN {final} THEN r.started_at
+                WHEN r.status = 'resolved' THEN COALESCE(r.ended_at, r.next_started, r.closed_at)
+                ELSE COALESCE(r.ended_at, r.next_started,
+                              CASE WHEN r.resolved_at >= r.started_at THEN r.resolved_at END)
+           END AS ended_at,
+           r.status NOT IN {settled} AS counted
+    FROM raw AS r
+)
+SELECT h.status,
+       h.started_at AT TIME ZONE {tz} AS started,
+       h.ended_at AT TIME ZONE {tz} AS ended,
+       h.status IN {in_list(policy.pause_statuses or ("",))} AS paused,
+       h.counted,
+       CASE WHEN NOT h.counted THEN 0.0
+            WHEN COALESCE(g.on_24x7, {lit(clock.is_24x7)})
+            THEN {minutes_between("h.started_at", span_end)}
+            ELSE {clock.point("ke", span_end)} - {clock.point("ks", "h.started_at")} END AS business_minutes
+FROM h
+LEFT JOIN sla_targets AS g ON g.kind = h.kind AND g.priority = h.priority
+{clock.join("ks", "h.started_at")}
 {clock.join("ke", span_end)}
-WHERE t.project_id = {lit(project_id)} AND t.ticket_id = {lit(ticket_id)}
-ORDER BY t.started_at
+ORDER BY h.started_at, h.ended_at NULLS LAST
 """
     return con.execute(sql).df()

@@ -28,12 +28,18 @@ def suffix(unit: str, lang: str) -> str:
     return ""
 
 
+def no_data(lang: str) -> str:
+    """What a KPI without a value reads as: "无数据" / "no data" (never 0, never "—")."""
+    return translate("kpi.no_data", lang)
+
+
 def format_value(value, unit: str, lang: str, target=None) -> str:
-    """A value for a tile or a table cell; "—" when there is none. Given its ``target``, the
+    """A KPI value for a tile or a table cell; "无数据" / "no data" when it has none (its source
+    records do not reach the period, DESIGN §4). Given its ``target``, the
     value gets up to three more decimals rather than read the same as a target it missed
     (99.899 % beside a 99.9 % target must not show "99.90 %")."""
     if is_missing(value):
-        return "—"
+        return no_data(lang)
     extra = 0
     text = _formatted(value, unit, lang, extra)
     while (

@@ -123,8 +123,8 @@ def test_donut_translates_outcomes_with_fixed_colours():
         (99.912, "pct", "en", "99.91%"),
         (12345, "count", "en", "12,345"),
         (4.256, "hours", "zh_CN", "4.3 小时"),
-        (None, "score", "en", "—"),
-        (float("nan"), "ratio", "en", "—"),
+        (None, "score", "en", "no data"),  # no data is not zero, nor a dash (DESIGN §4)
+        (float("nan"), "ratio", "zh_CN", "无数据"),
     ],
 )
 def test_format_value(value, unit, lang, shown):

@@ -73,21 +73,28 @@ def test_targets_met_previous_and_last_year(kcon):
     assert values["response_sla_rate"].previous == 1.0
     assert values["change_success_rate"].previous == 1.0  # C4
     assert values["availability_pct"].previous == approx((100 * (1 - 30 / (30 * 1440)) + 100) / 2)
-    # October 2024: nothing happened, and nothing is divided by zero
-    assert values["tickets_opened"].last_year == 0
+    # October 2024 lies before the project's first record: no data, not zero (DESIGN §4)
+    assert values["tickets_opened"].last_year is None
     assert values["response_sla_rate"].last_year is None
-    assert values["availability_pct"].last_year == 100.0
+    assert values["availability_pct"].last_year is None
 
 
-def test_an_empty_period_has_zero_counts_and_no_rates(kcon):
+def test_a_period_before_the_data_has_no_value_at_all(kcon):
     values = compute_kpis(kcon, fx.PROJECT, Period.parse("2024-10"), as_of=fx.AS_OF)
     for kpi_id, v in values.items():
-        if kpi_id == "availability_pct":
-            assert v.value == 100.0  # services with a target and no outage
-        elif CATALOGUE[kpi_id].unit == "count":
-            assert v.value == 0, kpi_id
-        else:
-            assert v.value is None and v.met is None, kpi_id
+        assert v.value is None and v.met is None, kpi_id
+
+
+def test_a_quiet_period_inside_the_data_has_true_zeros(kcon):
+    """December 2025: no ticket opened or resolved, but the project's data reaches on both sides."""
+    values = compute_kpis(kcon, fx.PROJECT, Period.parse("2025-12"), as_of=fx.AS_OF)
+    assert values["tickets_opened"].value == 0
+    assert values["tickets_resolved"].value == 0
+    assert values["major_incidents"].value == 0 and values["major_incidents"].met is True
+    assert values["backlog_end"].value == 1  # T5
+    assert values["problem_resolution_rate"].value == 0.0  # PB2 open, none resolved
+    assert values["availability_pct"].value == 100.0  # outages are recorded; none in December
+    assert values["mttr_hours"].value is None  # nothing resolved: no mean of nothing
 
 
 def test_a_cancelled_ticket_is_neither_backlog_nor_a_response_breach(kcon):
@@ -100,11 +107,9 @@ def test_a_cancelled_ticket_is_neither_backlog_nor_a_response_breach(kcon):
 
 def test_a_period_not_begun_yet(kcon):
     values = compute_kpis(kcon, fx.PROJECT, Period.parse("2030-01"), as_of=fx.AS_OF)
-    assert values["tickets_opened"].value == 0
-    assert values["backlog_end"].value == 1  # T5 is still open
-    assert values["problem_resolution_rate"].value == 0.0  # PB2 open, none resolved
-    assert values["availability_pct"].value is None  # no elapsed time to be available in
-    assert values["resolution_sla_rate"].value is None
+    # No record reaches it: even the backlog (T5 is still open) is unknown there, not 0 or 1.
+    for kpi_id, v in values.items():
+        assert v.value is None and v.met is None, kpi_id
 
 
 def test_a_subset_of_ids_in_the_order_asked(kcon):
@@ -267,7 +272,7 @@ def test_cli_prints_the_design_json_shape(kcon, db_path, capsys):
         "target": None,
         "met": None,
         "previous": 1,
-        "last_year": 0,
+        "last_year": None,  # October 2024: before the data
     }
     assert payload["kpis"]["resolution_sla_rate"]["value"] == approx(0.75)
     assert manage.main(["kpis", "--project", "nope", "--period", "2025-10", "--db", str(db_path)]) == 2

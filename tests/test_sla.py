@@ -98,6 +98,9 @@ def test_pauses_stop_resolution_but_not_response(ccon):
 
 
 def test_unanswered_ticket_counts_once_its_target_has_passed(ccon):
+    # The project records responses (one in September): an unanswered ticket is a breach, not
+    # "no data" as in a source without response times (analytics/kpi_reach.py).
+    insert(ccon, "A", "P3", at("2025-09-15 10:00"), at("2025-09-15 10:30"))
     insert(ccon, "U", "P3", at("2025-10-31 17:30"))  # 2h target: 30 min on Friday + 90 on Monday
     october = Period.parse("2025-10")
     before = compute_kpis(ccon, "clock", october, ["response_sla_rate"], as_of=at("2025-11-03 10:29"))
