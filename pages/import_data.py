@@ -11,13 +11,16 @@ import streamlit as st
 from data.importers import PRESETS, ImportRejected, problems_csv
 from data.importers.event_log import STATUS_VALUES
 from data.importers.native import STATUSES, TABLES, template_xlsx
+from data.importers.servicenow import tier_column
+from data.importers.tiers import LEVELS, guess
 from ui import import_actions
 from ui.database import projects
 from ui.filters import current
 from ui.i18n import current_language, plain, t
 
-MAPPED_FIELDS = ("ticket_id", "timestamp", "status", "priority", "kind", "title", "created_at")
-OPTIONAL_FIELDS = ("priority", "kind", "title", "created_at")
+MAPPED_FIELDS = ("ticket_id", "timestamp", "status", "priority", "kind", "title", "created_at", "tier")
+OPTIONAL_FIELDS = ("priority", "kind", "title", "created_at", "tier")
+UNMAPPED, NO_LEVEL = "", "-"  # tier map choices: left unmapped (the import reports it); not a level
 HISTORY_COLUMNS = (
     "started_at",
     "user_name",
@@ -106,19 +109,77 @@ def _event_log_mapping(upload) -> dict | None:
     st.markdown(t("import.mapping.statuses"))
     choices = ["", *STATUS_VALUES]
     for value in import_actions.column_values(upload, chosen["status"]):
-        guess = STATUSES.get(value.strip().lower(), "")  # our own names, English or Chinese
+        first = STATUSES.get(value.strip().lower(), "")  # our own names, English or Chinese
         ours = st.selectbox(
-            value,
+            plain(value),  # a label reads markdown: the file's text is shown as typed
             choices,
-            choices.index(guess),
+            choices.index(first),
             key=f"status_{value}",
             format_func=lambda s: s or t("import.mapping.ignore"),
         )
         if ours:
             mapping["statuses"][value] = ours
+    if chosen["tier"]:
+        mapping["tiers"] = _tier_map(upload, chosen["tier"])
+    _show_json(mapping)
+    return mapping
+
+
+def _tier_map(upload, column: str, skip: tuple[str, ...] = ()) -> dict:
+    """Source value → L1/L2/L3 (or None: not a level) for every value of the support-level
+    column, like the status map. A value understood without a map starts at its level; any
+    other starts unmapped, which the import reports per row until it is chosen here."""
+    st.markdown(t("import.mapping.tiers"))
+    st.caption(t("import.mapping.tier_help"))
+    tiers = {}
+    for value in import_actions.column_values(upload, column):
+        if value.strip() in skip:
+            continue
+        first = guess(value)
+        options = [*([] if first else [UNMAPPED]), *LEVELS, NO_LEVEL]
+        ours = st.selectbox(
+            plain(value),
+            options,
+            options.index(first or UNMAPPED),
+            key=f"tier_{value}",
+            format_func=_tier_label,
+        )
+        if ours != UNMAPPED:
+            tiers[value] = None if ours == NO_LEVEL else ours  # JSON null: not a level
+    return tiers
+
+
+def _tier_label(choice: str) -> str:
+    if choice == UNMAPPED:
+        return t("import.mapping.ignore")
+    return t("import.mapping.tier_none") if choice == NO_LEVEL else choice
+
+
+def _servicenow_mapping(upload) -> dict | None:
+    """ServiceNow has no standard support-level field: a column found by name is the first
+    choice; another (e.g. assignment_group) can be chosen with each value's level."""
+    columns = import_actions.file_columns(upload)
+    found = tier_column(columns)
+    options = ["", *columns]
+    column = st.selectbox(
+        t("import.mapping.servicenow_tier"),
+        options,
+        options.index(found or ""),
+        key="sn_tier",
+        format_func=lambda c: c or t("import.mapping.ignore"),
+    )
+    if not column and not found:
+        return None
+    mapping = {"columns": {"tier": column or None}}  # None: not even the column found by name
+    if column:
+        mapping["tiers"] = _tier_map(upload, column, skip=("?",))  # '?' is ServiceNow's empty
+    _show_json(mapping)
+    return mapping
+
+
+def _show_json(mapping: dict) -> None:
     with st.expander(t("import.mapping.json")):
         st.code(json.dumps(mapping, ensure_ascii=False, indent=2), language="json")
-    return mapping
 
 
 with import_tab:
@@ -155,7 +216,11 @@ with import_tab:
             key="imp_tbl",
         )
         table = choice or None
-    mapping = _event_log_mapping(upload) if preset == "event-log" and upload is not None else None
+    mapping = None
+    if preset == "event-log" and upload is not None:
+        mapping = _event_log_mapping(upload)
+    elif preset == "servicenow" and upload is not None:
+        mapping = _servicenow_mapping(upload)
     mode = st.radio(
         t("import.mode"),
         ["reject", "valid_rows"],

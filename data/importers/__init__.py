@@ -254,7 +254,7 @@ def _prepare(cur, raw, label, preset, timezone, table, mapping) -> Prepared:
     if table not in (None, "tickets"):
         raise ValueError(f"--table is for the native preset; {preset} imports tickets")
     if preset == "servicenow":
-        return servicenow.prepare(cur, raw, label, timezone)
+        return servicenow.prepare(cur, raw, label, timezone, mapping)
     if preset == "jira":
         return jira.prepare(cur, raw, label, timezone)
     if mapping is None:
@@ -308,7 +308,8 @@ def _check_timezone(name: str) -> str:
 
 
 def _parse_mapping(mapping: str | dict | None) -> dict | None:
-    """The event-log mapping: a dict, JSON text, or the path of a JSON file."""
+    """The event-log mapping (for servicenow: its support-level part): a dict, JSON text, or
+    the path of a JSON file."""
     if mapping is None or isinstance(mapping, dict):
         return mapping
     text = mapping.strip()

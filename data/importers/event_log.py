@@ -17,13 +17,16 @@ Lifecycle rules (documented for users in the Import page help):
 - resolved_at / closed_at / reopen_count: the source's values where it has them (as the
   source saw them); otherwise derived: resolved = start of the first resolved/closed run after
   the last open run, closed = start of a final closed run, reopens = open runs after a
-  resolved/closed run.
+  resolved/closed run;
+- tier / escalated, when the events carry a support level (``tiers``): tier = the highest
+  level reached over the events, escalated = a level above L1 was reached at any point.
 """
 
 from __future__ import annotations
 
 import duckdb
 
+from data.importers import tiers
 from data.importers.problems import ImportRejected, file_problem
 from data.importers.readers import RawTable
 from data.importers.staging import (
@@ -76,8 +79,10 @@ def derive_tickets(
     Returns the ticket columns, the SELECT of valid tickets and the SELECT of their history.
     """
     seq = "seq, " if "seq" in columns else ""
+    levels = "tier" in columns  # the support level of each event: the ticket's is the highest
+    tier = " tier," if levels else ""
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE import_ordered AS SELECT _row, ticket_id, event_at, status,"
+        f"CREATE OR REPLACE TEMP TABLE import_ordered AS SELECT _row, ticket_id, event_at, status,{tier}"
         f" row_number() OVER (PARTITION BY ticket_id ORDER BY {seq}event_at, _row) AS n"
         " FROM import_events WHERE ticket_id IN"
         " (SELECT ticket_id FROM import_events GROUP BY ticket_id HAVING bool_and(_ok))"
@@ -94,8 +99,14 @@ def derive_tickets(
         " SELECT *, lead(started_at) OVER w AS ended_at, lag(status) OVER w AS previous"
         " FROM runs WINDOW w AS (PARTITION BY ticket_id ORDER BY k)"
     )
-    carried = [c for c in CARRIED_COLUMNS if c in columns]
+    carried = [c for c in CARRIED_COLUMNS if c in columns and not (levels and c in ("tier", "escalated"))]
     finals = "".join(f", l.{quote(c)}" for c in carried)
+    level_cte = level_join = ""
+    if levels:
+        finals += f", v.tier, {tiers.escalated_sql('v.tier')} AS escalated"
+        carried += ["tier", "escalated"]
+        level_cte = " levels AS (SELECT ticket_id, max(tier) AS tier FROM import_ordered GROUP BY ticket_id),"
+        level_join = " JOIN levels v USING (ticket_id)"
     source_value = {c: f"l.{c}" if c in columns else "NULL" for c in SOURCE_LIFECYCLE}
     con.execute(
         "CREATE OR REPLACE TEMP TABLE import_tickets AS "
@@ -104,7 +115,8 @@ def derive_tickets(
         " events AS (SELECT ticket_id, min(event_at) AS first_at,"
         "  min(event_at) FILTER (WHERE status IS NOT NULL AND status <> 'new') AS moved_at"
         "  FROM import_ordered GROUP BY ticket_id),"
-        " facts AS (SELECT ticket_id, arg_max(status, k) AS status, arg_max(started_at, k) AS last_start,"
+        f"{level_cte} facts AS (SELECT ticket_id, arg_max(status, k) AS status,"
+        "  arg_max(started_at, k) AS last_start,"
         f"  max(k) FILTER (WHERE status IN {OPEN}) AS last_open,"
         f"  count(*) FILTER (WHERE status IN {OPEN} AND previous IN {DONE}) AS reopens"
         "  FROM import_runs GROUP BY ticket_id),"
@@ -123,6 +135,7 @@ def derive_tickets(
         f"  coalesce({source_value['reopen_count']}, d.reopens, 0) AS reopen_count,"
         f"  {literal(source)} AS source"
         " FROM last_event l JOIN events e USING (ticket_id) LEFT JOIN derived d USING (ticket_id)"
+        f"{level_join}"
     )
     ticket_columns = [
         "ticket_id",
@@ -181,15 +194,20 @@ def prepare_mapped(
                  "priority": "Priority", "title": "Subject", ...},   # our name → file column
      "statuses": {"Opened": "new", "Waiting": "pending", "Solved": "resolved", ...},
      "priorities": {"High": "P1", ...},          # optional; P1…P4, 1…4 are understood
+     "tiers": {"L2/L3": "L3", "Service Desk": "L1", "n/a": null},   # optional, with columns.tier;
+                                                  # L1…L3, 1…3, Level 1…3, 一线…三线 are understood
      "defaults": {"kind": "incident", "priority": "P3"},   # for columns the file lacks
      "timestamp_formats": ["%d/%m/%Y %H:%M"]}     # optional; default ISO 8601
+
+    A ``tier`` column gives each ticket its highest level and ``escalated`` (``tiers`` module).
     """
     from data.importers.native import KINDS, PRIORITIES
 
-    columns = dict(mapping.get("columns") or {})
+    columns = {k: v for k, v in (mapping.get("columns") or {}).items() if v}  # "" / null = not mapped
     statuses = {str(k).lower(): v for k, v in (mapping.get("statuses") or {}).items()}
     defaults = mapping.get("defaults") or {}
     problems = _mapping_problems(label, raw, columns, statuses, defaults)
+    problems += tiers.mapping_problems(label, mapping.get("tiers"), columns.get("tier"))
     if problems:
         raise ImportRejected("mapping does not fit the file", problems)
     formats = tuple(mapping.get("timestamp_formats") or ())
@@ -212,17 +230,20 @@ def prepare_mapped(
         ],
         Field("created_at", "timestamp", source("created_at"), formats=formats),
     ]
+    level_fields, level_columns, level_rules = tiers.staged(
+        source("tier") if "tier" in columns else None, columns.get("tier", ""), mapping.get("tiers")
+    )
     status = enum_sql(quote("state"), statuses)
     event_rules = stage(
         con,
         raw.name,
-        fields,
+        fields + level_fields,
         "import_events",
         timezone,
-        extra_columns={"status": status},
-        extra_rules=[unknown_status_rule("state")],
+        extra_columns={"status": status, **level_columns},
+        extra_rules=[unknown_status_rule("state"), *level_rules],
     )
-    present = {f.name for f in fields if f.source is not None} | {"status"}
+    present = {f.name for f in fields if f.source is not None} | {"status", *level_columns}
     return finish(con, raw, label, event_rules, present, "event-log")
 
 

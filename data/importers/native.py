@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from data.importers import tiers
 from data.importers.problems import WARNING, Problem, rejected
 from data.importers.readers import RawTable
 from data.importers.staging import (
@@ -73,7 +74,7 @@ STATUSES = {
     "canceled": "cancelled",
     "已取消": "cancelled",
 }
-TIERS = {"l1": "L1", "一线": "L1", "l2": "L2", "二线": "L2", "l3": "L3", "三线": "L3"}
+TIERS = tiers.TIERS  # L1…L3, 1…3, Level 1…3, Tier 1…3, 一线…三线
 CHANGE_TYPES = {
     "standard": "standard",
     "标准": "standard",

@@ -32,7 +32,7 @@ REASON_CODES = (
     "ambiguous_table", "no_table", "missing_source_columns", "mapping_needed", "mapped_column_missing",
     "mapping_missing_field", "mapping_no_default", "mapping_bad_status", "conflict", "control_characters",
     "utf16", "not_utf8_line", "utf8_in_gbk", "bad_encoding_line", "unclosed_quote", "row_too_long",
-    "date_too_early", "date_too_late",
+    "date_too_early", "date_too_late", "unknown_tier", "mapping_bad_tier", "mapping_tiers_no_column",
 )  # fmt: skip
 
 
