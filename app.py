@@ -10,6 +10,7 @@ from ui.errors import database_errors_shown_plainly
 from ui.filters import sidebar_filters
 from ui.i18n import language_switch, t
 from ui.import_actions import IMPORT_ROLES
+from ui.policy_ui import policy_pages
 from ui.workflow_ui import workflow_pages
 
 # The dashboard pages, in report order (pages/<name>.py at /<name>); meeting mode shows their
@@ -69,6 +70,7 @@ def main() -> None:
         *dashboards.values(),
         export,
         *([imports] if user.role in IMPORT_ROLES else []),  # the page checks the role again itself
+        *policy_pages(user),  # admins and authors; reporting/policies.py checks again
         *workflow_pages(user),
     ]
     navigation = st.navigation(pages, position="hidden" if in_meeting else "sidebar")

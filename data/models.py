@@ -181,3 +181,21 @@ class Notification(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     read_at: datetime | None = None
     emailed_at: datetime | None = None
+
+
+class PolicyChange(SQLModel, table=True):
+    """One change of a project's SLA policy (migration 0007): who, when, why, before and after."""
+
+    __tablename__ = "policy_changes"
+
+    change_id: str = Field(default_factory=new_id, primary_key=True)
+    project_id: str
+    changed_at: datetime = Field(default_factory=utcnow)
+    actor_id: str | None = None  # None: the command line (manage.py projects load)
+    actor_name: str | None = None
+    source: str  # "app" or "file"
+    comment: str | None = None
+    old_toml: str | None = None  # None: the change created the project
+    new_toml: str
+    old_sha256: str | None = None
+    new_sha256: str

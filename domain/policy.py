@@ -1,27 +1,58 @@
 """A project's calendar and SLA policy, parsed from the TOML of DESIGN §5.
 
 Parsing is strict: a policy that cannot be right is refused with the key that is wrong,
-because a silently ignored target would make every SLA figure of the project wrong.
+because a silently ignored target would make every SLA figure of the project wrong. Every
+refusal is a ``PolicyError`` naming the key (``field``) and what is wrong with it (``code``,
+``values``), so that the app can say it in the user's language and point at the line.
+
+``strict`` (the default, for every policy being saved) also refuses keys the policy does not
+know (a misspelt ``resolutoin`` would otherwise leave the target out), a business calendar
+without working hours and targets of zero. Policies already stored are read with
+``strict=False``, so a database written before these checks keeps opening.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, datetime, time
 from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 KINDS = ("incident", "request", "problem", "change", "release")
 PRIORITIES = ("P1", "P2", "P3", "P4")
 CALENDAR_24X7 = "24x7"
+CALENDAR_KINDS = ("business", CALENDAR_24X7)
+WORKDAYS = ("cn", "mon-fri")
+PAUSABLE_STATUSES = ("new", "in_progress", "pending")  # the open statuses
+# The keys each table may hold (strict parsing); [targets] and [services] hold names of their own.
+SECTIONS = ("project", "calendar", "sla", "targets", "services")
+PROJECT_KEYS = ("id", "name", "customer", "timezone")
+CALENDAR_KEYS = ("kind", "hours", "workdays", "extra_holidays", "extra_workdays")
+TARGET_KEYS = ("response", "resolution", "calendar")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhd])\s*$")
 _HOURS = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
 class PolicyError(ValueError):
-    """The policy file is wrong; the message names the key."""
+    """The policy file is wrong; the message names the key.
+
+    ``field`` is that key as a dotted path of the file ("sla.incident.P1.response"; "" for the
+    document as a whole), ``code`` says what is wrong and ``values`` holds the message's parts.
+    """
+
+    def __init__(self, message: str, *, field: str = "", code: str = "", values: dict | None = None):
+        super().__init__(message)
+        self.field, self.code, self.values = field, code, dict(values or {})
+
+
+def _error(where: str, code: str, message: str, **values) -> PolicyError:
+    return PolicyError(f"{where}: {message}" if where else message, field=where, code=code, values=values)
 
 
 @dataclass(frozen=True)
@@ -82,44 +113,104 @@ class Policy:
             return Calendar(kind=CALENDAR_24X7)
         return self.calendar
 
+    @property
+    def has_sla_targets(self) -> bool:
+        """True when some kind × priority has a response or resolution target: without one,
+        no ticket is counted by the SLA attainment KPIs and they have no value."""
+        return any(t.response or t.resolution for t in self.targets.values())
 
-def parse_duration(text: str, where: str) -> Duration:
-    match = _DURATION.match(str(text))
+
+def parse_duration(text: str, where: str, *, strict: bool = False) -> Duration:
+    match = _DURATION.match(str(text)) if isinstance(text, str | int | float) else None
     if not match:
-        raise PolicyError(f"{where}: duration {text!r} must look like 15m, 4h or 2d")
-    return Duration(float(match.group(1)), match.group(2), str(text).strip())
+        raise _error(where, "duration", f"duration {text!r} must look like 15m, 4h or 2d", value=str(text))
+    duration = Duration(float(match.group(1)), match.group(2), str(text).strip())
+    if strict and duration.amount <= 0:
+        raise _error(where, "duration_zero", f"duration {text!r} must be more than zero", value=str(text))
+    return duration
+
+
+def _table(raw, where: str) -> dict:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise _error(where, "table", f"must be a table ([{where}]), not {raw!r}", value=repr(raw))
+    return raw
+
+
+def _list(raw, where: str) -> list:
+    if not isinstance(raw, list):
+        raise _error(where, "list", f'must be a list such as ["…"], not {raw!r}', value=repr(raw))
+    return raw
+
+
+def _text(raw, where: str) -> str:
+    if not isinstance(raw, str):
+        raise _error(where, "text", f"{raw!r} must be text in quotes", value=repr(raw))
+    return raw
+
+
+def _known_keys(raw: dict, where: str, allowed: tuple[str, ...], strict: bool) -> None:
+    if not strict:
+        return
+    for key in raw:
+        if key not in allowed:
+            place = f"{where}.{key}" if where else key
+            raise _error(
+                place, "unknown_key", f"unknown key (one of {', '.join(allowed)})", allowed=", ".join(allowed)
+            )
 
 
 def _dates(values, where: str) -> tuple[date, ...]:
-    try:
-        return tuple(v if isinstance(v, date) else date.fromisoformat(str(v)) for v in values)
-    except ValueError as exc:
-        raise PolicyError(f"{where}: {exc}") from exc
+    found = []
+    for v in _list(values, where):
+        if isinstance(v, date) and not isinstance(v, datetime):
+            found.append(v)
+            continue
+        try:
+            found.append(date.fromisoformat(str(v)))
+        except ValueError as exc:
+            raise _error(where, "date", str(exc), value=str(v)) from exc
+    return tuple(found)
 
 
-def _calendar(raw: dict, where: str) -> Calendar:
-    kind = raw.get("kind", "business")
+def _calendar(raw: dict, where: str, strict: bool = False) -> Calendar:
+    _known_keys(raw, where, CALENDAR_KEYS, strict)
+    kind = _text(raw.get("kind", "business"), f"{where}.kind")
     if kind == CALENDAR_24X7:
         return Calendar(kind=CALENDAR_24X7)
     if kind != "business":
-        raise PolicyError(f"{where}.kind: {kind!r} is neither 'business' nor '24x7'")
+        raise _error(
+            f"{where}.kind", "calendar_kind", f"{kind!r} is neither 'business' nor '24x7'", value=kind
+        )
     hours = []
-    for text in raw.get("hours", ["09:00-18:00"]):
+    for text in _list(raw.get("hours", ["09:00-18:00"]), f"{where}.hours"):
         match = _HOURS.match(str(text))
         if not match:
-            raise PolicyError(f"{where}.hours: {text!r} must look like 09:00-12:00")
+            raise _error(
+                f"{where}.hours", "hours_format", f"{text!r} must look like 09:00-12:00", value=str(text)
+            )
         h1, m1, h2, m2 = map(int, match.groups())
+        if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
+            raise _error(f"{where}.hours", "hours_format", f"{text!r} is not a time of day", value=str(text))
         start, end = time(h1, m1), time(h2, m2)
         if end <= start:
-            raise PolicyError(f"{where}.hours: {text!r} ends before it starts")
+            raise _error(f"{where}.hours", "hours_order", f"{text!r} ends before it starts", value=str(text))
         hours.append((start, end))
     hours.sort()
     for (_, prev_end), (start, _) in pairwise(hours):
         if start < prev_end:
-            raise PolicyError(f"{where}.hours: intervals overlap")
+            raise _error(f"{where}.hours", "hours_overlap", "intervals overlap")
+    if strict and not hours:
+        raise _error(f"{where}.hours", "no_hours", "a business calendar needs at least one interval")
     workdays = raw.get("workdays", "cn")
-    if workdays not in ("cn", "mon-fri"):
-        raise PolicyError(f"{where}.workdays: {workdays!r} is neither 'cn' nor 'mon-fri'")
+    if workdays not in WORKDAYS:
+        raise _error(
+            f"{where}.workdays",
+            "workdays",
+            f"{workdays!r} is neither 'cn' nor 'mon-fri'",
+            value=str(workdays),
+        )
     return Calendar(
         kind="business",
         hours=tuple(hours),
@@ -129,69 +220,163 @@ def _calendar(raw: dict, where: str) -> Calendar:
     )
 
 
-def parse_policy(text: str) -> Policy:
-    """Parse and check a policy TOML document."""
+def parse_policy(text: str, *, strict: bool = True) -> Policy:
+    """Parse and check a policy TOML document (see the module docstring for ``strict``)."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"TOML: {exc}") from exc
-    project = raw.get("project") or {}
+        position = _TOML_POSITION.search(str(exc))
+        line, column = (int(position.group(1)), int(position.group(2))) if position else (0, 0)
+        raise PolicyError(
+            f"TOML: {exc}", code="toml", values={"detail": str(exc), "line": line, "column": column}
+        ) from exc
+    _known_keys(raw, "", SECTIONS, strict)
+    project = _table(raw.get("project"), "project")
+    _known_keys(project, "project", PROJECT_KEYS, strict)
     project_id = str(project.get("id", "")).strip()
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", project_id):
-        raise PolicyError("project.id: required; letters, digits, '-', '_' and '.' only")
-    tz = project.get("timezone", "Asia/Shanghai")
+        raise _error("project.id", "project_id", "required; letters, digits, '-', '_' and '.' only")
+    tz = _text(project.get("timezone", "Asia/Shanghai"), "project.timezone")
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise PolicyError(f"project.timezone: unknown timezone {tz!r}") from exc
+        raise _error("project.timezone", "timezone", f"unknown timezone {tz!r}", value=tz) from exc
 
-    sla = raw.get("sla") or {}
-    pause = tuple(sla.get("pause_statuses", ["pending"]))
+    sla = _table(raw.get("sla"), "sla")
+    pause = tuple(_list(sla.get("pause_statuses", ["pending"]), "sla.pause_statuses"))
     for status in pause:
-        if status not in ("new", "in_progress", "pending"):
-            raise PolicyError(f"sla.pause_statuses: {status!r} is not an open status")
+        if status not in PAUSABLE_STATUSES:
+            raise _error(
+                "sla.pause_statuses", "pause_status", f"{status!r} is not an open status", value=str(status)
+            )
     targets = {}
     for kind, by_priority in sla.items():
         if kind == "pause_statuses":
             continue
         if kind not in KINDS:
-            raise PolicyError(f"sla.{kind}: unknown ticket kind (one of {', '.join(KINDS)})")
-        for priority, spec in by_priority.items():
+            raise _error(
+                f"sla.{kind}", "kind", f"unknown ticket kind (one of {', '.join(KINDS)})", value=kind
+            )
+        for priority, spec in _table(by_priority, f"sla.{kind}").items():
             where = f"sla.{kind}.{priority}"
             if priority not in PRIORITIES:
-                raise PolicyError(f"{where}: unknown priority (one of {', '.join(PRIORITIES)})")
+                raise _error(
+                    where, "priority", f"unknown priority (one of {', '.join(PRIORITIES)})", value=priority
+                )
+            spec = _table(spec, where)
+            _known_keys(spec, where, TARGET_KEYS, strict)
             calendar = spec.get("calendar")
             if calendar not in (None, CALENDAR_24X7):
-                raise PolicyError(f"{where}.calendar: only '24x7' may override the project calendar")
+                raise _error(
+                    f"{where}.calendar",
+                    "target_calendar",
+                    "only '24x7' may override the project calendar",
+                    value=str(calendar),
+                )
             targets[(kind, priority)] = Target(
                 kind=kind,
                 priority=priority,
-                response=parse_duration(spec["response"], f"{where}.response")
+                response=parse_duration(spec["response"], f"{where}.response", strict=strict)
                 if "response" in spec
                 else None,
-                resolution=parse_duration(spec["resolution"], f"{where}.resolution")
+                resolution=parse_duration(spec["resolution"], f"{where}.resolution", strict=strict)
                 if "resolution" in spec
                 else None,
                 calendar=calendar,
             )
     kpi_targets = {}
-    for key, value in (raw.get("targets") or {}).items():
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            raise PolicyError(f"targets.{key}: {value!r} is not a number")
+    for key, value in _table(raw.get("targets"), "targets").items():
+        if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+            raise _error(f"targets.{key}", "kpi_target", f"{value!r} is not a number", value=repr(value))
         kpi_targets[key] = float(value)
     services = {}
-    for name, value in (raw.get("services") or {}).items():
-        if not isinstance(value, int | float) or not 0 < value <= 100:
-            raise PolicyError(f"services.{name}: availability target must be a percentage")
+    for name, value in _table(raw.get("services"), "services").items():
+        if not isinstance(value, int | float) or isinstance(value, bool) or not 0 < value <= 100:
+            raise _error(
+                f"services.{name}",
+                "service_target",
+                "availability target must be a percentage",
+                value=repr(value),
+            )
         services[str(name)] = float(value)
     return Policy(
         project_id=project_id,
         name=str(project.get("name") or project_id),
         customer=str(project.get("customer") or ""),
         timezone=tz,
-        calendar=_calendar(raw.get("calendar") or {}, "calendar"),
+        calendar=_calendar(_table(raw.get("calendar"), "calendar"), "calendar", strict),
         pause_statuses=pause,
         targets=targets,
         kpi_targets=kpi_targets,
         services=services,
     )
+
+
+def minimal_policy_toml(
+    project_id: str, name: str | None = None, customer: str = "", timezone: str = "Asia/Shanghai"
+) -> str:
+    """A project with a 24×7 calendar, ``pending`` as the pause status and no targets yet
+    (what an import creates; also how a project stored without a policy reads)."""
+    return toml_text(
+        {
+            "project": {
+                "id": project_id,
+                "name": name or project_id,
+                "customer": customer,
+                "timezone": timezone,
+            },
+            "calendar": {"kind": CALENDAR_24X7},
+            "sla": {"pause_statuses": ["pending"]},
+        }
+    )
+
+
+def toml_text(document: dict) -> str:
+    """``document`` (a policy as ``tomllib`` reads it) written as TOML: the sections in the
+    order given, scalars before sub-tables, keys quoted where TOML needs it. The app's policy
+    form writes through this; ``tomllib.loads(toml_text(d)) == d`` for the shapes a policy has."""
+    lines: list[str] = []
+    _write_table(lines, (), document)
+    return "\n".join(lines).strip("\n") + "\n"
+
+
+def _write_table(lines: list[str], path: tuple[str, ...], table: dict) -> None:
+    scalars = {k: v for k, v in table.items() if not isinstance(v, dict)}
+    tables = {k: v for k, v in table.items() if isinstance(v, dict)}
+    if path and (scalars or not tables):
+        if lines:
+            lines.append("")
+        lines.append(f"[{'.'.join(_toml_key(p) for p in path)}]")
+    for key, value in scalars.items():
+        lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
+    for key, value in tables.items():
+        _write_table(lines, (*path, key), value)
+
+
+def _toml_key(key: str) -> str:
+    return key if _BARE_KEY.match(key) else _toml_string(key)
+
+
+def _toml_string(text: str) -> str:
+    # JSON's escapes are TOML's (\" \\ \n \t \uXXXX); DEL is the one control character JSON leaves raw.
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, str):
+        return _toml_string(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {value!r} as a TOML value")
