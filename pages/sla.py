@@ -7,7 +7,7 @@ import streamlit as st
 
 from analytics import charts
 from analytics.kpis import target_for
-from ui import cached, widgets
+from ui import cached, policy_ui, widgets
 from ui.filters import current
 from ui.i18n import current_language, t, t_text
 
@@ -24,6 +24,7 @@ widgets.page_header(t("sla.title"), filters)
 if widgets.section("sla.attainment"):
     with widgets.computing():
         series = cached.kpi_series(project, period, SLA_KPIS)
+    policy_ui.sla_hint(filters.project, series)  # no targets in the policy: say so, link to the editor
     for column, kpi_id in zip(st.columns(2), SLA_KPIS, strict=True):
         with column:
             widgets.chart(widgets.figure(charts.catalogue_trend, series, kpi_id, lang))
