@@ -305,7 +305,6 @@ def locate(text: str, field: str) -> int | None:
     that holds it); None when the text does not mention it (a default was used)."""
     if not field:
         return None
-    wanted = tuple(_parts(field))
     best, best_len = None, 0
     table: tuple[str, ...] = ()
     for number, line in enumerate(text.splitlines(), start=1):
@@ -318,9 +317,10 @@ def locate(text: str, field: str) -> int | None:
             if not key:
                 continue
             path = (*table, *_parts(key.group(1)))
-        if path == wanted:
+        dotted = ".".join(path)  # as PolicyError names it: names with dots stay whole
+        if dotted == field:
             return number
-        if wanted[: len(path)] == path and len(path) > best_len:
+        if field.startswith(f"{dotted}.") and len(path) > best_len:
             best, best_len = number, len(path)
     return best
 

@@ -1,0 +1,233 @@
+"""Issue 13 item 5, server side (reporting/policies.py): who may change a project's SLA policy,
+the audit record of each change, refusals that leave the database as it was, the preview that
+saves nothing, and an approved report that keeps the figures it was approved with."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from datetime import UTC, datetime
+
+import pytest
+from export_fixture import PROJECT, make_report_db
+from workflow_helpers import OTHER_PROJECT, PASSWORD, seed
+
+from analytics.coverage import last_ticket_day
+from analytics.kpis import compute_kpis
+from data import db
+from data.projects import get_policy_toml, get_project, policy_sha256
+from domain.periods import Period
+from reporting import archive, drafting, policies, users, workflow
+from reporting.export import export_report
+from reporting.roles import PermissionDenied
+
+TIGHTER = (
+    '[sla.incident.P3]\nresponse = "2h"\nresolution = "2d"',
+    '[sla.incident.P3]\nresponse = "2h"\nresolution = "4h"',
+)
+
+
+@pytest.fixture(scope="module")
+def source_db(demo_db_path, tmp_path_factory):
+    """The session's demo database with the workflow's cast of users, copied per test."""
+    path = tmp_path_factory.mktemp("policy-source") / "source.duckdb"
+    db.connect(demo_db_path).execute("CHECKPOINT")
+    shutil.copyfile(demo_db_path, path)
+    seed(path)
+    db.connect(path).execute("CHECKPOINT")
+    db.close(path)
+    return path
+
+
+@pytest.fixture
+def app_db(source_db, tmp_path):
+    path = tmp_path / "policy.duckdb"
+    shutil.copyfile(source_db, path)
+    yield path
+    db.close(path)
+
+
+def _actor(path, username):
+    return users.authenticate(path, username, PASSWORD)
+
+
+def _state(path) -> tuple:
+    """Everything a policy change may write."""
+    con = db.cursor(path)
+    return (
+        con.execute("SELECT * FROM projects ORDER BY project_id").fetchall(),
+        con.execute("SELECT * FROM policy_changes ORDER BY changed_at").fetchall(),
+    )
+
+
+def _tighter(path) -> tuple[str, str]:
+    old = get_policy_toml(db.cursor(path), PROJECT)
+    new = old.replace(*TIGHTER)
+    assert new != old
+    return old, new
+
+
+def _period(path) -> Period:
+    return Period.containing(last_ticket_day(db.cursor(path), PROJECT), "month")
+
+
+def test_a_saved_change_is_audited_with_who_when_why_and_both_texts(app_db):
+    admin = _actor(app_db, "admin")
+    old, new = _tighter(app_db)
+    started = datetime.now(UTC)
+    change = policies.save_policy(
+        app_db, admin, PROJECT, new, base_sha256=policy_sha256(old), comment="合同变更"
+    )
+    assert get_policy_toml(db.cursor(app_db), PROJECT) == new
+    assert get_project(db.cursor(app_db), PROJECT).policy.target_for("incident", "P3").resolution.text == "4h"
+    (recorded,) = policies.history(app_db, admin, PROJECT)
+    assert recorded == change
+    assert (recorded.actor_id, recorded.actor_name, recorded.source, recorded.comment) == (
+        admin.user_id,
+        admin.display_name,
+        "app",
+        "合同变更",
+    )
+    assert started <= recorded.changed_at <= datetime.now(UTC)
+    assert (recorded.old_toml, recorded.new_toml) == (old, new)
+    assert (recorded.old_sha256, recorded.new_sha256) == (policy_sha256(old), policy_sha256(new))
+    assert '-resolution = "2d"' in recorded.diff("en") and '+resolution = "4h"' in recorded.diff("en")
+    assert recorded.lines_changed == (1, 1)
+
+    author = _actor(app_db, "pm")  # the project's author, from the policy the admin left
+    newer = new.replace("csat_avg = 4.5", "csat_avg = 4.6")
+    policies.save_policy(app_db, author, PROJECT, newer, base_sha256=policy_sha256(new))
+    latest, first = policies.history(app_db, author, PROJECT)
+    assert (latest.actor_name, first.actor_name) == ("Pm", admin.display_name)
+    assert latest.old_sha256 == first.new_sha256 and not latest.unrecorded_before
+
+
+@pytest.mark.parametrize("username", ["ops", "client", "boss", "pm2"])
+def test_only_admins_and_the_projects_authors_may_change_it(app_db, username):
+    actor = _actor(app_db, username)
+    old, new = _tighter(app_db)
+    before = _state(app_db)
+    assert not policies.may_edit(actor, PROJECT)
+    for call in (
+        lambda: policies.save_policy(app_db, actor, PROJECT, new, base_sha256=policy_sha256(old)),
+        lambda: policies.preview(app_db, actor, PROJECT, new, _period(app_db)),
+        lambda: policies.history(app_db, actor, PROJECT),
+        lambda: policies.current(app_db, actor, PROJECT),
+    ):
+        with pytest.raises(PermissionDenied):
+            call()
+    assert _state(app_db) == before
+    assert policies.may_edit(_actor(app_db, "pm2"), OTHER_PROJECT)
+
+
+@pytest.mark.parametrize(
+    ("change", "refusal", "said"),
+    [
+        (TIGHTER[1].replace('"4h"', '"4x"'), policies.PolicyInvalid, "sla.incident.P3.resolution"),
+        ('id = "demo-gov"', policies.WrongProject, "demo-gov"),
+        (TIGHTER[0], policies.PolicyUnchanged, "nothing to save"),
+    ],
+)
+def test_a_refused_change_leaves_the_database_as_it_was(app_db, change, refusal, said):
+    admin = _actor(app_db, "admin")
+    old = get_policy_toml(db.cursor(app_db), PROJECT)
+    text = (
+        old.replace(TIGHTER[0], change)
+        if change.startswith("[sla")
+        else old.replace('id = "demo-erp"', change)
+    )
+    before = _state(app_db)
+    with pytest.raises(refusal) as caught:
+        policies.save_policy(app_db, admin, PROJECT, text, base_sha256=policy_sha256(old))
+    assert said in caught.value.message("en")
+    assert _state(app_db) == before
+
+
+def test_a_save_over_someone_elses_newer_policy_is_refused_naming_them(app_db):
+    admin, author = _actor(app_db, "admin"), _actor(app_db, "pm")
+    old, new = _tighter(app_db)
+    policies.save_policy(app_db, author, PROJECT, new, base_sha256=policy_sha256(old))
+    before = _state(app_db)
+    mine = old.replace("csat_avg = 4.5", "csat_avg = 4.8")
+    with pytest.raises(policies.PolicyChangedMeanwhile) as caught:
+        policies.save_policy(app_db, admin, PROJECT, mine, base_sha256=policy_sha256(old))
+    assert "Pm" in caught.value.message("en") and "Pm" in caught.value.message("zh_CN")
+    assert _state(app_db) == before
+
+
+def test_the_preview_is_what_the_pages_show_after_saving_and_saves_nothing(app_db):
+    admin = _actor(app_db, "admin")
+    old, new = _tighter(app_db)
+    period = _period(app_db)
+    as_of = datetime.now(UTC)
+    before_state = _state(app_db)
+    shown = policies.preview(app_db, admin, PROJECT, new, period, as_of=as_of)
+    assert _state(app_db) == before_state, "a preview writes nothing"
+    live = compute_kpis(db.cursor(app_db), PROJECT, period, as_of=as_of)
+    row = shown.row("resolution_sla_rate")
+    assert row.before == live["resolution_sla_rate"]
+    assert row.after.value < row.before.value and row.changed
+    assert not shown.row("response_sla_rate").changed
+    p3 = shown.by_priority.set_index("priority").loc["P3"]
+    assert p3["resolution_sla_rate_after"] < p3["resolution_sla_rate_before"]
+
+    policies.save_policy(app_db, admin, PROJECT, new, base_sha256=policy_sha256(old))
+    after = compute_kpis(db.cursor(app_db), PROJECT, period, as_of=as_of)
+    assert after["resolution_sla_rate"] == row.after
+
+
+def test_a_target_change_is_previewed_as_met_or_missed(app_db):
+    admin = _actor(app_db, "admin")
+    old = get_policy_toml(db.cursor(app_db), PROJECT)
+    new = old.replace("csat_avg = 4.5", "csat_avg = 5")
+    shown = policies.preview(app_db, admin, PROJECT, new, _period(app_db))
+    row = shown.row("csat_avg")
+    assert (row.before.target, row.after.target) == (4.5, 5.0)
+    assert row.after.met is False or row.after.value is None
+
+
+def test_an_approved_report_keeps_its_frozen_figures_after_a_policy_change(demo_db_path, tmp_path):
+    """Through the real workflow: the approval renders and freezes every format; a policy change
+    afterwards moves the live figures but not one byte of what was approved."""
+    path = tmp_path / "approved.duckdb"
+    period = make_report_db(demo_db_path, path)
+    cast = seed(path)
+    try:
+        report = workflow.create_draft(path, cast.author, PROJECT, period, "external")
+        report = workflow.transition(
+            path, report.id, "submit", cast.author, expected_lock=report.lock_version
+        )
+        report = drafting.approve(path, cast.approver, report.id, report.lock_version, "zh_CN")
+        (version,) = archive.versions(path, cast.approver, report.id)
+        frozen = {f: d.document for f, d in archive.documents(path, report.id, version.version).items()}
+        snapshot = version.snapshot
+        live_before = compute_kpis(db.cursor(path), PROJECT, period)["resolution_sla_rate"]
+
+        old, new = _tighter(path)
+        policies.save_policy(path, cast.admin, PROJECT, new, base_sha256=policy_sha256(old), comment="收紧")
+        live_after = compute_kpis(db.cursor(path), PROJECT, period)["resolution_sla_rate"]
+        assert live_after.value < live_before.value, "the change does move the live figure"
+
+        assert archive.verify(path, report.id, version.version).ok
+        (kept,) = archive.versions(path, cast.approver, report.id)
+        assert kept.snapshot == snapshot and kept.seal_sha256 == version.seal_sha256
+        now = {f: d.document for f, d in archive.documents(path, report.id, version.version).items()}
+        assert now == frozen
+        written = export_report(
+            db.cursor(path),
+            project_id=PROJECT,
+            period=period,
+            kind="external",
+            formats=["docx", "pdf", "xlsx"],
+            out_dir=tmp_path / "out",
+        )
+        assert {f.suffix[1:]: f.read_bytes() for f in written} == {
+            k: frozen[k] for k in ("docx", "pdf", "xlsx")
+        }
+        pdf = subprocess.run(["pdftotext", "-", "-"], input=frozen["pdf"], capture_output=True, check=True)
+        assert f"{live_before.value * 100:.1f}%" in pdf.stdout.decode(), "the approved figure, as approved"
+        approved = json.loads(kept.snapshot)["kpis"]["resolution_sla_rate"]
+        assert approved["value"] == pytest.approx(live_before.value) != pytest.approx(live_after.value)
+    finally:
+        db.close(path)
