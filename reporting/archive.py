@@ -48,11 +48,8 @@ return anything that does not hold.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import json
-import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy import text
 from sqlmodel import Session, select
@@ -61,16 +58,15 @@ from data import db
 from data.models import AuditEvent, Report, ReportVersion, ReportVersionDocument
 from domain.periods import Period
 from locales import translate
+from reporting import audit_chain
+from reporting.digests import Problem, canonical_json, problem, problems_text, sha256_hex, utc_text
 from reporting.roles import Actor, PermissionDenied, can_view
 
 SEAL_SCHEME = "servicereport/version-seal/1"
-CHAIN_SCHEME = "servicereport/audit-chain/1"
 # Every format an approval freezes (reporting.export.FORMATS; a test holds the two together).
 FROZEN_FORMATS = ("docx", "pdf", "xlsx", "zip")
 ALL_FORMATS_MIGRATION = 4  # versions approved before it froze only their DOCX
 SEALING_MIGRATION = 5  # versions approved before it have no seal
-
-log = logging.getLogger("servicereport.audit")
 
 
 @dataclass(frozen=True)
@@ -83,29 +79,6 @@ class Rendition:
     @property
     def snapshot_text(self) -> str:
         return canonical_json(self.snapshot)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing about a frozen version that no longer holds; ``text(lang)`` says it plainly."""
-
-    key: str
-    values: tuple[tuple[str, str | int], ...] = ()
-
-    def text(self, lang: str = "en") -> str:
-        values = {
-            name: translate(f"workflow.state.{value}", lang) if name in ("state", "trail") else value
-            for name, value in self.values
-        }
-        return translate(f"workflow.versions.problem.{self.key}", lang, **values)
-
-
-def problem(key: str, **values: str | int) -> Problem:
-    return Problem(key, tuple(values.items()))
-
-
-def problems_text(issues, lang: str = "en") -> str:
-    return ("；" if lang == "zh_CN" else "; ").join(p.text(lang) for p in issues)
 
 
 class TamperedVersion(ValueError):
@@ -155,21 +128,6 @@ class CheckedVersion:
     documents: dict[str, bytes]  # format → bytes; empty when the verification failed
 
 
-def canonical_json(value) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
-
-
-def sha256_hex(data: bytes | str) -> str:
-    return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()
-
-
-def utc_text(moment: datetime) -> str:
-    """A timestamp as the seal and the chain hash it: UTC, to the microsecond."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
 def render(report: Report, narrative: dict, meta: dict, lang: str = "zh_CN", db_path=None) -> Rendition:
     """The report as the export renders it (reporting/content + reporting/export), every format."""
     from reporting.content import build_report
@@ -213,126 +171,6 @@ def seal(report: Report, row: ReportVersion, formats: dict[str, str]) -> tuple[s
     return manifest, sha256_hex(manifest)
 
 
-# --- the audit chain ----------------------------------------------------------------------------
-
-
-def _event_fields(event: AuditEvent) -> dict:
-    return {
-        "event_id": event.event_id,
-        "report_id": event.report_id,
-        "version": event.version,
-        "actor_id": event.actor_id,
-        "action": event.action,
-        "from_state": event.from_state,
-        "to_state": event.to_state,
-        "comment": event.comment,
-        "occurred_at": utc_text(event.occurred_at),
-    }
-
-
-def event_digest(event: AuditEvent) -> str:
-    """The hash an audit event stores: its content, its place and the previous event's hash."""
-    content = _event_fields(event) | {
-        "scheme": CHAIN_SCHEME,
-        "seq": event.seq,
-        "seal_sha256": event.seal_sha256,
-        "prev_hash": event.prev_hash,
-    }
-    return sha256_hex(canonical_json(content))
-
-
-def _unchained_digest(events: list[AuditEvent]) -> str:
-    """What a report's first chained event links to: its events from before sealing."""
-    return sha256_hex(
-        canonical_json({"scheme": CHAIN_SCHEME, "before_sealing": [_event_fields(e) for e in events]})
-    )
-
-
-def _events(s: Session, report_id: str) -> list[AuditEvent]:
-    return list(
-        s.exec(
-            select(AuditEvent)
-            .where(AuditEvent.report_id == report_id)
-            .order_by(AuditEvent.occurred_at, AuditEvent.event_id)
-        ).all()
-    )
-
-
-def _split(events: list[AuditEvent]) -> tuple[list[AuditEvent], list[AuditEvent]]:
-    """(chained by place, events from before sealing by time)."""
-    chained = sorted((e for e in events if e.event_hash is not None), key=lambda e: e.seq or 0)
-    return chained, [e for e in events if e.event_hash is None]
-
-
-def chain_event(s: Session, event: AuditEvent) -> AuditEvent:
-    """Give a new audit event its place at the head of its report's chain; call it in the
-    transaction that adds the event, before adding it (workflow does, for every event)."""
-    chained, unchained = _split(_events(s, event.report_id))
-    if chained:
-        event.seq, event.prev_hash = (chained[-1].seq or 0) + 1, chained[-1].event_hash
-    else:
-        event.seq = len(unchained) + 1
-        event.prev_hash = _unchained_digest(unchained) if unchained else ""
-    event.event_hash = event_digest(event)
-    return event
-
-
-def log_chain_head(report_id: str, seq: int, action: str, version: int, event_hash: str) -> None:
-    """The anchor outside the database: a report's chain head, logged once its event committed."""
-    log.info("audit chain head: report %s event %s (%s, V%s) %s", report_id, seq, action, version, event_hash)
-
-
-def _chain_problems(report: Report | None, events: list[AuditEvent]) -> tuple[list[Problem], str | None]:
-    """What is missing or altered in a report's audit trail, and the chain's head hash."""
-    chained, unchained = _split(events)
-    total = max(len(events), *(e.seq or 0 for e in chained), (report.lock_version + 1) if report else 0)
-    found: dict[int, Problem] = {}  # place → the first problem found there
-
-    def flag(key: str, place: int) -> None:
-        found.setdefault(place, problem(key, n=place, total=total))
-
-    strays = [e for e in chained if not e.seq or e.seq < 1]
-    chained = [e for e in chained if e not in strays]
-    by_seq: dict[int, list[AuditEvent]] = {}
-    for event in chained:
-        by_seq.setdefault(event.seq, []).append(event)
-    if not by_seq:  # every event predates sealing: they can only be counted
-        problems = []
-        if len(unchained) < total:
-            problems.append(problem("audit_count", missing=total - len(unchained), total=total))
-    else:
-        first = min(by_seq)
-        problems = []
-        if unchained or first > 1:
-            head = by_seq[first][0]
-            if not unchained:
-                for place in range(1, first):
-                    flag("audit_missing", place)
-            elif first - 1 != len(unchained) or head.prev_hash != _unchained_digest(unchained):
-                problems.append(
-                    problem("audit_before_sealing", last=max(first - 1, len(unchained)), total=total)
-                )
-        elif by_seq[first][0].prev_hash != "":
-            flag("audit_altered", first)
-        for place in range(first, total + 1):
-            here = by_seq.get(place)
-            if not here:
-                flag("audit_missing", place)
-                continue
-            if len(here) > 1 or event_digest(here[0]) != here[0].event_hash:
-                flag("audit_altered", place)
-            before = by_seq.get(place - 1)
-            if place > first and before and here[0].prev_hash != before[0].event_hash:
-                flag("audit_altered", place - 1)
-    problems += [found[place] for place in sorted(found)]
-    if strays:
-        problems.append(problem("audit_stray", count=len(strays)))
-    last = chained[-1] if chained else (unchained[-1] if unchained else None)
-    if report is not None and last is not None and last.to_state != report.state:
-        problems.append(problem("audit_state", state=report.state, trail=last.to_state))
-    return problems, (chained[-1].event_hash if chained else None)
-
-
 # --- verification -------------------------------------------------------------------------------
 
 
@@ -363,7 +201,7 @@ def _check(s: Session, report_id: str, version: int) -> _Check | None:
         return None
     report = s.get(Report, report_id)
     files = {file.format: file for file in _documents(s, report_id, version)}
-    events = _events(s, report_id)
+    events = audit_chain.report_events(s, report_id)
     approvals = [
         e for e in events if e.action == "approve" and e.version == version and e.event_hash is not None
     ]
@@ -373,7 +211,7 @@ def _check(s: Session, report_id: str, version: int) -> _Check | None:
         issues += _seal_problems(report, row, files, approvals)
     else:
         issues += _unsealed_problems(s, row, files)
-    chain, head = _chain_problems(report, events)
+    chain, head = audit_chain.chain_problems(report, events)
     return _Check(tuple(issues + chain), sealed, row.seal_sha256 if sealed else None, head, files)
 
 
@@ -515,7 +353,7 @@ def verify_report(db_path, report_id: str) -> ReportVerification:
         ).all()
         if report is None and not numbers:
             raise KeyError(f"no report {report_id}")
-        audit, head = _chain_problems(report, _events(s, report_id))
+        audit, head = audit_chain.chain_problems(report, audit_chain.report_events(s, report_id))
         checks = [_check(s, report_id, number) for number in numbers]
         return ReportVerification(
             report_id,

@@ -33,17 +33,10 @@ from data.models import (
 )
 from data.projects import get_project
 from domain.periods import Period
-from reporting.archive import (
-    Rendition,
-    TamperedVersion,
-    chain_event,
-    integrity_problems,
-    log_chain_head,
-    problems_text,
-    seal,
-    sha256_hex,
-)
+from reporting.archive import Rendition, TamperedVersion, integrity_problems, seal
+from reporting.audit_chain import chain_event, log_chain_head
 from reporting.deadlines import due_date
+from reporting.digests import problems_text, sha256_hex
 from reporting.roles import Actor, PermissionDenied, can_view, require
 
 # (state, action) → next state. Anything not listed is refused.

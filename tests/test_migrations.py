@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from data import db, migrations
-from reporting import archive
+from reporting import archive, digests
 
 # DESIGN §3: the analytics tables and the columns the KPIs and importers rely on
 SECTION_3 = {
@@ -133,7 +133,7 @@ def test_frozen_docx_of_an_older_database_moves_to_the_documents_table(tmp_path,
         )
     con.execute(
         "INSERT INTO report_versions VALUES ('r1', 1, '{}', '{}', ?, 'docx', ?, ?, 'a', 'u', now())",
-        [docx, archive.sha256_hex(docx), archive.sha256_hex("{}")],
+        [docx, digests.sha256_hex(docx), digests.sha256_hex("{}")],
     )
     monkeypatch.setattr(migrations, "MIGRATIONS_DIR", real)
     assert migrations.apply_migrations(con) == [v for v, _, _ in migrations.available() if v >= 4]

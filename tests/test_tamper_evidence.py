@@ -19,8 +19,9 @@ from workflow_helpers import PROJECT, act, report_in_state, seed
 
 from data import db, migrations
 from domain.periods import Period
-from reporting import archive, workflow
-from reporting.archive import Rendition, TamperedVersion, sha256_hex
+from reporting import archive, audit_chain, digests, workflow
+from reporting.archive import Rendition, TamperedVersion
+from reporting.digests import sha256_hex
 from reporting.export import FORMATS
 from reporting.export.from_workflow import frozen_documents
 from reporting.roles import make_actor
@@ -106,7 +107,7 @@ def _reseal_after_narrative_change(path, report_id):
     ).fetchone()
     narrative = json.dumps({"next_plan": "伪造的计划"}, ensure_ascii=False)
     fields = json.loads(manifest) | {"narrative_sha256": sha256_hex(narrative)}
-    forged = archive.canonical_json(fields)
+    forged = digests.canonical_json(fields)
     con.execute(
         "UPDATE report_versions SET narrative = ?, seal_manifest = ?, seal_sha256 = ? WHERE report_id = ?",
         [narrative, forged, sha256_hex(forged), report_id],
@@ -120,8 +121,8 @@ def _rehash_altered_comment(path, report_id):
         "UPDATE audit_events SET comment = '无异议' WHERE report_id = ? AND action = 'comment'", [report_id]
     )
     with db.session(path) as s:
-        event = next(e for e in archive._events(s, report_id) if e.action == "comment")
-        event_id, digest = event.event_id, archive.event_digest(event)
+        event = next(e for e in audit_chain.report_events(s, report_id) if e.action == "comment")
+        event_id, digest = event.event_id, audit_chain.event_digest(event)
     con.execute("UPDATE audit_events SET event_hash = ? WHERE event_id = ?", [digest, event_id])
 
 
@@ -336,7 +337,7 @@ def test_problems_read_in_chinese_too(world):
         "DELETE FROM report_version_documents WHERE report_id = ? AND format = 'pdf'", [approved.id]
     )
     check = archive.verify(path, approved.id, 1)
-    assert archive.problems_text(check.issues, "zh_CN") == "PDF 文件缺失"
+    assert digests.problems_text(check.issues, "zh_CN") == "PDF 文件缺失"
     with pytest.raises(TamperedReport) as refused:
         act(path, cast, approved, "publish", "approver")
     assert "未发布" in str(refused.value) and "not published" in str(refused.value)

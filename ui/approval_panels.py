@@ -13,7 +13,7 @@ import streamlit as st
 
 from data.models import ACTION_STATUSES
 from domain.periods import Period
-from reporting import archive, corrective, drafting, escalation, workflow
+from reporting import archive, corrective, digests, drafting, escalation, workflow
 from reporting.deadlines import due_date
 from reporting.export import EXTENSIONS, MEDIA_TYPES
 from reporting.roles import may
@@ -303,11 +303,11 @@ def versions_panel(viewer: Viewer, report: workflow.ReportView) -> None:
         )
         st.caption(check.status(viewer.lang))
         if not check.ok:  # nothing of a version that fails verification is handed out
-            problems = archive.problems_text(check.issues, viewer.lang)
+            problems = digests.problems_text(check.issues, viewer.lang)
             st.error(t("workflow.versions.tampered", problems=problems))
             continue
         st.code(
-            "\n".join(f"{fmt.upper():<4} SHA-256 {archive.sha256_hex(data)}" for fmt, data in files.items()),
+            "\n".join(f"{fmt.upper():<4} SHA-256 {digests.sha256_hex(data)}" for fmt, data in files.items()),
             language=None,
         )
         *downloads, verify = st.columns(len(files) + 1)

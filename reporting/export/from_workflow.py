@@ -18,7 +18,8 @@ from sqlmodel import select
 from data import db
 from data.models import Report, ReportVersion
 from domain.periods import Period
-from reporting.archive import FROZEN_FORMATS, TamperedVersion, checked_version, problem
+from reporting.archive import FROZEN_FORMATS, TamperedVersion, checked_version
+from reporting.digests import problem
 from reporting.drafting import report_meta
 from reporting.roles import Actor, make_actor
 from reporting.workflow import list_reports
