@@ -380,3 +380,134 @@ def _toml_value(value) -> str:
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     raise TypeError(f"cannot write {value!r} as a TOML value")
+
+
+# --- editing a policy text in place -----------------------------------------------------------
+
+_HEADER_LINE = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(?:#.*)?$")
+_KEY_PART = r"(?:\"(?:[^\"\\]|\\.)*\"|'[^']*'|[A-Za-z0-9_-]+)"
+_KEY_LINE = re.compile(rf"^\s*({_KEY_PART}(?:\s*\.\s*{_KEY_PART})*)\s*=")
+_PART = re.compile(r"\"((?:[^\"\\]|\\.)*)\"|'([^']*)'|([A-Za-z0-9_-]+)")
+
+
+class _CannotEdit(Exception):
+    """The text has a shape the line editor does not handle (multi-line values, inline tables…)."""
+
+
+def edit_toml(text: str, document: dict) -> str:
+    """``text`` changed so that it reads as ``document``, line by line: a changed value is
+    rewritten on its own line (its comment kept), a removed key or table loses its lines, a new
+    key goes to the end of its table and a new table to the end of the text. Comments and
+    layout of everything else stay as they were, so the change's diff shows only the change.
+    Where the text has a shape this does not handle, the document is written anew (``toml_text``)."""
+    try:
+        edited = _edit_lines(text, document)
+        if tomllib.loads(edited) == document:
+            return edited
+    except (_CannotEdit, tomllib.TOMLDecodeError):
+        pass
+    return toml_text(document)
+
+
+def _key_parts(dotted: str) -> tuple[str, ...]:
+    parts = []
+    for match in _PART.finditer(dotted):
+        if match.group(1) is not None:
+            parts.append(json.loads(f'"{match.group(1)}"'))
+        else:
+            parts.append(match.group(2) if match.group(2) is not None else match.group(3))
+    return tuple(parts)
+
+
+def _leaves(document: dict, path: tuple[str, ...] = ()) -> dict[tuple[str, ...], object]:
+    found = {}
+    for key, value in document.items():
+        if isinstance(value, dict):
+            found |= _leaves(value, (*path, key))
+        else:
+            found[(*path, key)] = value
+    return found
+
+
+def _tables(document: dict, path: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
+    found = set()
+    for key, value in document.items():
+        if isinstance(value, dict):
+            found |= {(*path, key)} | _tables(value, (*path, key))
+    return found
+
+
+def _split_comment(rest: str) -> tuple[str, str]:
+    """(value, comment) of what follows ``key =`` on a line; the value must end on the line."""
+    for cut in [i for i, ch in enumerate(rest) if ch == "#"] + [len(rest)]:
+        try:
+            tomllib.loads("x = " + rest[:cut])
+        except tomllib.TOMLDecodeError:
+            continue
+        return rest[:cut].strip(), rest[cut:].strip()
+    raise _CannotEdit(rest)
+
+
+def _edit_lines(text: str, document: dict) -> str:
+    old = tomllib.loads(text)
+    lines = text.splitlines()
+    headers: dict[tuple[str, ...], int] = {}
+    keys: dict[tuple[str, ...], tuple[int, str, str]] = {}  # leaf → (line, key as written, comment)
+    last_line: dict[tuple[str, ...], int] = {}  # table → its last header or key line
+    table: tuple[str, ...] = ()
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if stripped.startswith("[["):
+            raise _CannotEdit(line)
+        header = _HEADER_LINE.match(line)
+        if header:
+            table = _key_parts(header.group(1))
+            headers[table] = last_line[table] = index
+            continue
+        key = _KEY_LINE.match(line)
+        if not key:
+            raise _CannotEdit(line)  # a continuation of a multi-line value
+        _, comment = _split_comment(line[key.end() :])
+        keys[(*table, *_key_parts(key.group(1)))] = (index, key.group(1).strip(), comment)
+        last_line[table] = index
+    before, after = _leaves(old), _leaves(document)
+    replaced: dict[int, str] = {}
+    deleted: set[int] = set()
+    inserted: dict[int, list[str]] = {}
+    new_tables: dict[tuple[str, ...], list[str]] = {}
+    for path, value in after.items():
+        written = f"{_toml_key(path[-1])} = {_toml_value(value)}"
+        if path in before:
+            if before[path] == value and type(before[path]) is type(value):
+                continue
+            if path not in keys:
+                raise _CannotEdit(path)
+            index, key_text, comment = keys[path]
+            replaced[index] = f"{key_text} = {_toml_value(value)}" + (f"  {comment}" if comment else "")
+        elif path[:-1] in last_line:
+            inserted.setdefault(last_line[path[:-1]], []).append(written)
+        elif not path[:-1]:
+            inserted.setdefault(-1, []).append(written)
+        else:
+            new_tables.setdefault(path[:-1], []).append(written)
+    for path in before.keys() - after.keys():
+        if path not in keys:
+            raise _CannotEdit(path)
+        deleted.add(keys[path][0])
+    for path in _tables(old) - _tables(document):
+        if path in headers:
+            deleted.add(headers[path])
+    out = list(inserted.get(-1, []))
+    for index, line in enumerate(lines):
+        if index not in deleted:
+            out.append(replaced.get(index, line))
+        out.extend(inserted.get(index, []))
+    for path, written in new_tables.items():
+        out.extend(["", f"[{'.'.join(_toml_key(p) for p in path)}]", *written])
+    tidy: list[str] = []
+    for line in out:  # no runs of blank lines where lines were taken out
+        if line.strip() or (tidy and tidy[-1].strip()):
+            tidy.append(line)
+    return "\n".join(tidy).strip("\n") + "\n"

@@ -94,7 +94,8 @@ def test_an_admin_changes_a_target_sees_the_preview_saves_and_finds_it_in_the_hi
     assert not at.error, _texts(at, "error")
     assert any("策略有效" in s for s in _texts(at, "success"))
     (diff,) = [c.value for c in at.code]
-    assert '-resolution = "2d"' in diff and '+resolution = "4h"' in diff
+    changed = [line for line in diff.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+    assert changed == ['-resolution = "2d"', '+resolution = "4h"'], "the form rewrites only that line"
 
     period = Period.parse(_period(app_db))
     now = compute_kpis(db.cursor(app_db), PROJECT, period, ["resolution_sla_rate"])["resolution_sla_rate"]
@@ -109,7 +110,7 @@ def test_an_admin_changes_a_target_sees_the_preview_saves_and_finds_it_in_the_hi
     assert not at.exception, at.exception
     assert any("策略已保存" in s for s in _texts(at, "success"))
     saved = get_policy_toml(db.cursor(app_db), PROJECT)
-    assert '[sla.incident.P3]\nresponse = "2h"\nresolution = "4h"' in saved
+    assert saved == old.replace('response = "2h"\nresolution = "2d"', 'response = "2h"\nresolution = "4h"', 1)
     after = compute_kpis(db.cursor(app_db), PROJECT, period, ["resolution_sla_rate"])["resolution_sla_rate"]
     assert format_value(after.value, "ratio", "zh_CN") == row["修改后"], "the preview told the truth"
 

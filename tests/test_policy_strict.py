@@ -4,6 +4,7 @@ editor's form uses reads back as what it wrote; `projects load` records its chan
 
 from __future__ import annotations
 
+import difflib
 import subprocess
 import sys
 import tomllib
@@ -13,7 +14,7 @@ import pytest
 
 from data import db
 from data.projects import get_project, list_projects, load_project_file, policy_sha256
-from domain.policy import PolicyError, minimal_policy_toml, parse_policy, toml_text
+from domain.policy import PolicyError, edit_toml, minimal_policy_toml, parse_policy, toml_text
 from reporting.policies import PolicyInvalid, check, error_message, locate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -155,3 +156,52 @@ def test_a_project_stored_without_a_policy_reads_as_one_without_targets(con):
     project = get_project(con, "bare")
     assert (project.name, project.timezone, project.policy.has_sla_targets) == ("空项目", "UTC", False)
     assert [p.project_id for p in list_projects(con)] == ["bare"]
+
+
+def _edited(text: str, change) -> tuple[str, dict]:
+    document = tomllib.loads(text)
+    change(document)
+    edited = edit_toml(text, document)
+    assert tomllib.loads(edited) == document
+    return edited, document
+
+
+def test_the_form_changes_only_the_lines_of_what_changed_and_keeps_comments():
+    def tighten(d):
+        d["sla"]["incident"]["P3"]["resolution"] = "4h"
+        d["targets"]["csat_avg"] = 4.6
+        del d["targets"]["fcr_rate"]
+        d["targets"]["reopen_rate"] = 0.04
+        del d["sla"]["request"]["P4"]
+        d["sla"]["problem"] = {"P1": {"resolution": "1d", "calendar": "24x7"}}
+        d["project"]["customer"] = "示例集团 (新)"
+        d["services"]["ERP 财务.报表"] = 99.5
+
+    edited, _ = _edited(ERP, tighten)
+    diff = list(difflib.unified_diff(ERP.splitlines(), edited.splitlines(), lineterm="", n=0))
+    removed = [line[1:] for line in diff if line.startswith("-") and not line.startswith("---")]
+    assert removed == [
+        'customer = "示例集团"',
+        'resolution = "2d"',
+        "[sla.request.P4]",
+        'response = "1d"',
+        'resolution = "5d"',
+        "",
+        "csat_avg = 4.5",
+        "fcr_rate = 0.6",
+    ]
+    comments = [line for line in ERP.splitlines() if line.lstrip().startswith("#")]
+    assert comments and all(c in edited.splitlines() for c in comments), "every comment kept"
+    assert "[sla.problem.P1]" in edited and '"ERP 财务.报表" = 99.5' in edited
+
+
+def test_a_value_keeps_its_trailing_comment_and_odd_shapes_are_written_anew():
+    text = '[project]\nid = "p"  # 编号\n[targets]\ncsat_avg = 4.5  # 合同 #3\n'
+    edited, _ = _edited(text, lambda d: d["targets"].update(csat_avg=4.7))
+    assert edited == '[project]\nid = "p"  # 编号\n[targets]\ncsat_avg = 4.7  # 合同 #3\n'
+    multi_line = '[project]\nid = "p"\n[calendar]\nhours = [\n  "09:00-12:00",\n  "13:00-18:00",\n]\n'
+    edited, document = _edited(multi_line, lambda d: d["calendar"].update(workdays="mon-fri"))
+    assert edited == toml_text(document)
+    inline = '[project]\nid = "p"\n[sla.incident]\nP1 = { response = "15m" }\n'
+    edited, document = _edited(inline, lambda d: d["sla"]["incident"]["P1"].update(response="10m"))
+    assert edited == toml_text(document)

@@ -25,9 +25,9 @@ from domain.policy import (
     PRIORITIES,
     WORKDAYS,
     PolicyError,
+    edit_toml,
     parse_policy,
 )
-from domain.policy import toml_text as policy_toml_text
 from reporting import policies
 from reporting.roles import Actor, PermissionDenied
 from ui import cached
@@ -293,7 +293,7 @@ def policy_form(base: Base) -> str | None:
             )
         if not st.form_submit_button(t("policy.check_button"), type="primary", key=f"{key}_check"):
             return None
-    text = policy_toml_text(form_document(raw, values))
+    text = edit_toml(base.text, form_document(raw, values))
     try:  # the same policy: the text as it was, comments and layout included
         if parse_policy(text) == parse_policy(base.text, strict=False):
             return base.text
@@ -506,8 +506,8 @@ def _show_preview(preview: policies.Preview, period: Period, lang: str) -> None:
                 t_text("policy.preview.kpi"): charts.kpi_name(row.kpi_id, lang),
                 t_text("policy.preview.before"): units.format_value(row.before.value, unit, lang),
                 t_text("policy.preview.after"): units.format_value(row.after.value, unit, lang),
-                t_text("policy.preview.target_before"): units.format_value(row.before.target, unit, lang),
-                t_text("policy.preview.target_after"): units.format_value(row.after.target, unit, lang),
+                t_text("policy.preview.target_before"): _target(row.before.target, unit, lang),
+                t_text("policy.preview.target_after"): _target(row.after.target, unit, lang),
                 t_text("policy.preview.met_before"): _met(row.before.met),
                 t_text("policy.preview.met_after"): _met(row.after.met),
                 t_text("policy.preview.changed"): "●" if row.changed else "",
@@ -529,6 +529,10 @@ def _show_preview(preview: policies.Preview, period: Period, lang: str) -> None:
     st.dataframe(
         frame.rename(columns=labels), hide_index=True, width="stretch", key="policy_preview_priority"
     )
+
+
+def _target(target: float | None, unit: str, lang: str) -> str:
+    return "—" if target is None else units.format_value(target, unit, lang)
 
 
 def _met(met: bool | None) -> str:
