@@ -89,10 +89,9 @@ def cmd_kpis(args: argparse.Namespace) -> int:
     for kpi_id, v in values.items():
         kpi = CATALOGUE[kpi_id]
         met = {True: "达标", False: "未达标", None: ""}[v.met]
-        value = format_value(v.value, kpi.unit, "zh_CN", v.target)
-        print(
-            f"{kpi_id:28} {kpi.name_zh:16} {value:>14} {format_value(v.target, kpi.unit, 'zh_CN'):>12} {met}"
-        )
+        value = format_value(v.value, kpi.unit, "zh_CN", v.target)  # "无数据" without data
+        target = "—" if v.target is None else format_value(v.target, kpi.unit, "zh_CN")
+        print(f"{kpi_id:28} {kpi.name_zh:16} {value:>14} {target:>12} {met}")
     return 0
 
 

@@ -93,6 +93,7 @@ if widgets.section("sla.breaches"):
         if history.empty:
             st.info(t("sla.no_history"))
         else:
+            st.caption(t("sla.timeline_rule"))
             st.caption(
                 t("sla.paused", paused=f"{history.loc[history['paused'], 'business_minutes'].sum():,.0f}")
             )

@@ -1,4 +1,8 @@
-"""工作量与资源 Workload: staff utilisation, tickets and effort per group and per person."""
+"""工作量与资源 Workload: staff utilisation, tickets and effort per group and per person.
+
+Two sources, each labelled where it is shown: utilisation is worklogs ÷ staff capacity; the
+effort per group and person is what the tickets record (effort_hours). Empty assignees and
+groups read "未指派" (widgets.readable), never a blank row."""
 
 from __future__ import annotations
 
@@ -37,11 +41,19 @@ if widgets.section("workload.utilisation"):
                 horizontal=True,
             )
         )
+    st.caption(
+        t(
+            "workload.utilisation_source",
+            logged=f"{people['hours_logged'].sum():,.1f}",
+            available=f"{people['hours_available'].sum():,.1f}",
+        )
+    )
     widgets.table(people, name=f"utilisation-{project}-{period}", height=320)
 
 if widgets.section("workload.by_group"):
     with widgets.computing():
         by_group = cached.breakdowns(project, period, BREAKDOWNS)["assignment_group"]
+    st.caption(t("workload.effort_source"))
     widgets.chart(
         widgets.figure(
             charts.bar_chart,
@@ -59,6 +71,7 @@ if widgets.section("workload.by_group"):
 if widgets.section("workload.by_person"):
     with widgets.computing():
         by_assignee = cached.breakdowns(project, period, BREAKDOWNS)["assignee"]
+    st.caption(t("workload.effort_source"))
     widgets.table(
         by_assignee, name=f"by-person-{project}-{period}", height=360, meeting_rows=widgets.WHOLE_SCREEN_ROWS
     )

@@ -1,8 +1,9 @@
 """Major anomalies and overdue reports, escalated to the department manager (DESIGN §1).
 
 An anomaly is a major incident, a KPI below its target, or a service whose availability
-breached its target. Approvers covering the project are told in the app and by e-mail when
-SMTP is configured; dedupe keys make every check safe to run again.
+breached its target; a KPI or service without data (value None) never is. Approvers covering
+the project are told in the app and by e-mail when SMTP is configured; dedupe keys make every
+check safe to run again.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def find_anomalies(
             Anomaly("major_incident", str(row.ticket_id), f"{row.ticket_id} {row.title or ''}".strip())
         )
     for kpi in (values or compute_kpis(con, project_id, period)).values():
-        if kpi.met is False:
+        if kpi.met is False and kpi.value is not None:  # no data is never an anomaly
             detail = f"{CATALOGUE[kpi.id].name_zh} ({kpi.id}): {kpi.value:.4g}, 目标 target {kpi.target:.4g}"
             found.append(Anomaly("kpi_below_target", kpi.id, detail))
     services = availability_by_service(con, project_id, period)

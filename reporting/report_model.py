@@ -15,7 +15,7 @@ from datetime import date, datetime
 
 import plotly.graph_objects as go
 
-from analytics.units import format_value
+from analytics.units import format_value, is_missing, no_data
 from data.importers.text import clean_text
 from locales import translate
 
@@ -33,10 +33,17 @@ class Column:
 
 @dataclass(frozen=True)
 class Measure:
-    """A cell whose unit differs by row (a KPI table mixes %, counts and hours)."""
+    """A cell whose unit differs by row (a KPI table mixes %, counts and hours).
+
+    ``no_data``: the cell holds a KPI value, so a missing one reads "无数据" / "no data" (its
+    source records do not reach the period, DESIGN §4) rather than "—" (e.g. no target)."""
 
     value: float | None
     unit: str
+    no_data: bool = False
+
+    def missing_text(self, lang: str) -> str:
+        return no_data(lang) if self.no_data else "—"
 
 
 @dataclass(frozen=True)
@@ -224,6 +231,8 @@ def _xml_safe(value):
 
 def display_cell(value, unit: str, lang: str) -> str:
     if isinstance(value, Measure):
+        if is_missing(value.value):
+            return value.missing_text(lang)
         return display_cell(value.value, value.unit, lang)
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"

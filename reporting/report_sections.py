@@ -20,7 +20,7 @@ from analytics.kpis import (
 )
 from analytics.quality import data_quality_counts
 from analytics.satisfaction import comments, survey_summary
-from analytics.units import format_change
+from analytics.units import format_change, is_missing, no_data
 from analytics.workload import utilisation_by_person
 from reporting.report_model import (
     DATETIME,
@@ -69,8 +69,20 @@ def appendix(ctx) -> tuple[Table, ...]:
 # ── shared pieces ────────────────────────────────────────────────────────────────────────────
 
 
-def _met_text(ctx, met) -> str:
+def _met_text(ctx, met, value=0.0) -> str:
+    """达标 / 未达标 / 无目标 — or 无数据 when there is no value to compare (DESIGN §4)."""
+    if is_missing(value):
+        return no_data(ctx.lang)
     return ctx.t({True: "report.met", False: "report.missed", None: "report.no_target"}[met])
+
+
+def _kpi(value, unit: str) -> Measure:
+    """A KPI value cell: "无数据" / "no data" when the KPI has none."""
+    return Measure(value, unit, no_data=True)
+
+
+def _count_text(ctx, value) -> str:
+    return no_data(ctx.lang) if is_missing(value) else f"{value:,.0f}"
 
 
 def _kpi_table(ctx, key: str, title: str, kpi_ids) -> Table:
@@ -93,11 +105,11 @@ def _kpi_table(ctx, key: str, title: str, kpi_ids) -> Table:
             (
                 ctx.kpi_name(kpi_id),
                 Measure(v.target, unit),
-                Measure(v.value, unit),
-                _met_text(ctx, v.met),
-                Measure(v.previous, unit),
+                _kpi(v.value, unit),
+                _met_text(ctx, v.met, v.value),
+                _kpi(v.previous, unit),
                 format_change(v.value, v.previous, unit, ctx.lang),
-                Measure(v.last_year, unit),
+                _kpi(v.last_year, unit),
                 format_change(v.value, v.last_year, unit, ctx.lang),
             )
         )
@@ -147,7 +159,9 @@ def _bool(value) -> bool | None:
 
 
 def _enum(column: str, value, ctx) -> str:
-    return "" if value is None or pd.isna(value) else charts.value_name(column, value, ctx.lang)
+    """A coded or named value in the reader's language; an empty one is named ("未填写",
+    "未指派"), so that no row of a table is blank."""
+    return charts.value_name(column, value, ctx.lang)
 
 
 # ── sections ─────────────────────────────────────────────────────────────────────────────────
@@ -159,15 +173,15 @@ def _summary(ctx):
     yield Paragraph(
         ctx.t(
             "report.summary.facts",
-            opened=f"{k['tickets_opened'].value or 0:,.0f}",
-            resolved=f"{k['tickets_resolved'].value or 0:,.0f}",
-            backlog=f"{k['backlog_end'].value or 0:,.0f}",
-            major=f"{k['major_incidents'].value or 0:,.0f}",
+            opened=_count_text(ctx, k["tickets_opened"].value),
+            resolved=_count_text(ctx, k["tickets_resolved"].value),
+            backlog=_count_text(ctx, k["backlog_end"].value),
+            major=_count_text(ctx, k["major_incidents"].value),
             targeted=len(targeted),
             met=sum(1 for v in targeted if v.met),
         )
     )
-    missed = [ctx.kpi_name(i) for i, v in k.items() if v.met is False]
+    missed = [ctx.kpi_name(i) for i, v in k.items() if v.met is False and v.value is not None]
     if missed:
         separator = "、" if ctx.lang.startswith("zh") else ", "
         yield Paragraph(ctx.t("report.summary.unmet", names=separator.join(missed)))
@@ -197,7 +211,12 @@ def _sla(ctx):
             Column(ctx.t("report.col.met")),
         ),
         tuple(
-            (r.service, r.target, r.availability_pct, _met_text(ctx, _bool(r.met)))
+            (
+                r.service,
+                r.target,
+                _kpi(r.availability_pct, "pct"),
+                _met_text(ctx, _bool(r.met), r.availability_pct),
+            )
             for r in services.itertuples()
         ),
     )
@@ -298,7 +317,8 @@ def _progress(ctx):
                 Column(t("report.col.backlog"), "count"),
             ),
             tuple(
-                (r.group, r.tickets_opened, r.tickets_resolved, r.backlog_end) for r in by_group.itertuples()
+                (_enum("assignment_group", r.group, ctx), r.tickets_opened, r.tickets_resolved, r.backlog_end)
+                for r in by_group.itertuples()
             ),
         )
         figure = charts.bar_chart(
@@ -405,6 +425,7 @@ def _workload(ctx):
         ctx, "workload_kpis", t("report.table.workload_kpis"), ("staff_utilisation", "tickets_resolved")
     )
     yield _trend_chart(ctx, "staff_utilisation")
+    yield Paragraph(t("report.workload.definitions"))
     if ctx.internal:
         people = utilisation_by_person(ctx.con, ctx.project.project_id, ctx.period)
         yield Table(
@@ -416,7 +437,15 @@ def _workload(ctx):
                 Column(t("report.col.hours_available"), "hours"),
                 Column(t("report.col.utilisation"), "ratio"),
             ),
-            tuple((r.person, r.hours_logged, r.hours_available, r.utilisation) for r in people.itertuples()),
+            tuple(
+                (
+                    _enum("person", r.person, ctx),
+                    r.hours_logged,
+                    r.hours_available,
+                    _kpi(r.utilisation, "ratio"),
+                )
+                for r in people.itertuples()
+            ),
         )
         if not people.empty:
             figure = charts.bar_chart(
@@ -482,7 +511,7 @@ def _unmet_table(ctx, *, with_actions: bool) -> Table:
         columns += [Column(t(f"report.col.{c}")) for c in ("analysis", "action", "owner", "due")]
     rows = []
     for kpi_id, value in ctx.kpis.items():
-        if value.met is not False:
+        if value.met is not False or value.value is None:
             continue
         unit = CATALOGUE[kpi_id].unit
         row = [
@@ -504,8 +533,10 @@ def _analysis_table(ctx) -> Table | Paragraph:
     """The author's analysis and action for each missed KPI; a missed KPI without one shows
     the placeholder, so the gap is visible before approval."""
     written = {a.get("kpi_id"): a for a in ctx.narrative.get("unmet_analysis") or []}
-    missed = [kpi_id for kpi_id, v in ctx.kpis.items() if v.met is False]
-    kpi_ids = missed + [kpi_id for kpi_id in written if kpi_id not in missed]
+    missed = [kpi_id for kpi_id, v in ctx.kpis.items() if v.met is False and v.value is not None]
+    # A KPI without data is not analysed, even where an older draft wrote about it (DESIGN §4).
+    no_value = {kpi_id for kpi_id, v in ctx.kpis.items() if v.value is None}
+    kpi_ids = missed + [kpi_id for kpi_id in written if kpi_id not in missed and kpi_id not in no_value]
     if not kpi_ids:
         return Paragraph(ctx.t("report.unmet.none"))
     t, pending = ctx.t, ctx.t("report.placeholder")
@@ -598,10 +629,10 @@ def _kpi_sheet(ctx) -> Table:
                 kpi_id,
                 ctx.kpi_name(kpi_id),
                 Measure(v.target, d.unit),
-                Measure(v.value, d.unit),
-                _met_text(ctx, v.met),
-                Measure(v.previous, d.unit),
-                Measure(v.last_year, d.unit),
+                _kpi(v.value, d.unit),
+                _met_text(ctx, v.met, v.value),
+                _kpi(v.previous, d.unit),
+                _kpi(v.last_year, d.unit),
                 formula,
             )
         )

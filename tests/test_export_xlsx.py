@@ -38,6 +38,11 @@ def _records(sheet) -> list[dict]:
     return [dict(zip(header, row, strict=True)) for row in rows[1:] if any(v is not None for v in row)]
 
 
+def _kpi_cell(value):
+    """A KPI value as Excel holds it: the raw number, or "无数据" without data (DESIGN §4)."""
+    return "无数据" if value is None else pytest.approx(value)
+
+
 def test_kpi_sheet_holds_raw_values_targets_previous_and_last_year(workbook):
     book, kpis, _ = workbook
     assert book.worksheets[1].title == translate("report.table.kpis_all", "zh_CN")[:28], "appendix first"
@@ -45,10 +50,10 @@ def test_kpi_sheet_holds_raw_values_targets_previous_and_last_year(workbook):
     assert set(records) == set(kpis)
     for kpi_id, value in kpis.items():
         row = records[kpi_id]
-        assert row["本期"] == pytest.approx(value.value), kpi_id
+        assert row["本期"] == _kpi_cell(value.value), kpi_id
         assert row["目标"] == pytest.approx(value.target), kpi_id
-        assert row["上期"] == pytest.approx(value.previous), kpi_id
-        assert row["去年同期"] == pytest.approx(value.last_year), kpi_id
+        assert row["上期"] == _kpi_cell(value.previous), kpi_id
+        assert row["去年同期"] == _kpi_cell(value.last_year), kpi_id
     sheet = _sheet(book, "report.table.kpis_all")
     rate_cell = next(c for c in sheet["A"] if c.value == "resolution_sla_rate")
     assert sheet.cell(rate_cell.row, 4).number_format == "0.0%", "ratios show as % in Excel"

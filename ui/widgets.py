@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import charts, units
-from analytics.kpi_catalogue import CATALOGUE
+from analytics.kpi_catalogue import CATALOGUE, SOURCES
 from analytics.kpis import calendar_coverage
 from locales import catalogue, translate
 from reporting.export.xlsx import neutralise
@@ -138,7 +138,7 @@ def kpi_tile(kpi, value, history: Sequence, compare: str) -> None:
             delta_color="off" if unchanged else _DELTA_COLOUR.get(kpi.direction, "off"),
             delta_arrow="off" if unchanged else "auto",
             delta_description=t(f"tile.vs.{compare}"),
-            help=kpi.formula_zh if lang.startswith("zh") else kpi.formula_en,
+            help=_kpi_help(kpi, lang),
         )
         if value.met is not None:
             colour, icon = _MET_BADGE[bool(value.met)]
@@ -176,17 +176,22 @@ def table(
     shown) under it; with ``selection`` one row can be picked (``event.selection.rows``).
     In meeting mode it shows at most ``meeting_rows`` rows at a time (more for a section that
     is only this table), so that the section fits one screen."""
-    shown = readable(frame, current_language())
+    lang = current_language()
+    shown = readable(frame, lang)
     if meeting.active() and len(frame) > meeting_rows:
         height = (meeting_rows + 1) * _ROW_PX + 3
     formats = {}
+    on_screen = shown.copy()
     for label, source in zip(shown.columns, frame.columns, strict=True):
-        if _is_share(source):
+        unit = _kpi_unit(source)
+        if unit and frame[source].map(units.is_missing).any():  # "无数据", not a blank or "None"
+            on_screen[label] = frame[source].map(lambda v, u=unit: units.format_value(v, u, lang))
+        elif _is_share(source):
             formats[label] = st.column_config.NumberColumn(format="percent")
         elif pd.api.types.is_float_dtype(frame[source]):
             formats[label] = st.column_config.NumberColumn(format="%.2f")
     event = st.dataframe(
-        shown,
+        on_screen,
         hide_index=True,
         width="stretch",
         height=height,
@@ -200,15 +205,26 @@ def table(
     return event
 
 
+# Columns naming who or what a row is about: an empty one reads "未指派" / "未填写", not blank.
+NAMED_COLUMNS = ("assignee", "assignment_group", "person", "category", "service")
+
+
 def readable(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Column headers and coded values (kind, priority, status …) in ``lang``."""
+    """Column headers and coded values (kind, priority, status …) in ``lang``; a row whose
+    person, group, category … is empty is labelled ("未指派", "未填写"), never left blank."""
     shown = frame.copy()
     for column in shown.columns:
         if column in charts.FIXED_COLOURS and column != "kpi_id":
+            shown[column] = shown[column].map(lambda v, c=column: charts.value_name(c, v, lang))
+        elif column in NAMED_COLUMNS:
             shown[column] = shown[column].map(
-                lambda v, c=column: v if v is None else charts.value_name(c, v, lang)
+                lambda v, c=column: charts.value_name(c, v, lang) if _blank(v) else v
             )
     return shown.rename(columns={c: column_label(c, lang) for c in shown.columns})
+
+
+def _blank(value) -> bool:
+    return units.is_missing(value) or (isinstance(value, str) and not value.strip())
 
 
 def column_label(column: str, lang: str) -> str:
@@ -292,6 +308,21 @@ def _spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
         ):
             safe[column] = safe[column].map(neutralise)
     return safe
+
+
+def _kpi_help(kpi, lang: str) -> str:
+    """A tile's help: the KPI's formula and when it has no data (its source rule)."""
+    source = SOURCES[kpi.source]
+    if lang.startswith("zh"):
+        return f"{kpi.formula_zh}\n\n{translate('kpi.no_data', lang)}：{source.rule_zh}"
+    return f"{kpi.formula_en}\n\n{translate('kpi.no_data', lang).capitalize()}: {source.rule_en}"
+
+
+def _kpi_unit(column: str) -> str | None:
+    """The unit of a KPI-valued column whose missing values mean "no data"."""
+    if column in CATALOGUE:
+        return CATALOGUE[column].unit
+    return "ratio" if column == "utilisation" else None
 
 
 def _is_share(column: str) -> bool:

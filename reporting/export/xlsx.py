@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from analytics.units import is_missing
 from data.importers.text import clean_text
 from locales import translate
 from reporting.branding import Branding, load_branding
@@ -56,7 +57,7 @@ def render_xlsx(content: ReportContent, branding: Branding | None = None) -> byt
     for table in (*content.appendix, *content.document_tables):
         sheet = book.create_sheet(_sheet_name(table.title, used))
         used.add(sheet.title)
-        _table_sheet(sheet, table, branding)
+        _table_sheet(sheet, table, branding, content.lang)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -71,7 +72,7 @@ def _about_sheet(sheet, content: ReportContent) -> None:
     sheet.column_dimensions["B"].width = 80
 
 
-def _table_sheet(sheet, table: Table, branding: Branding) -> None:
+def _table_sheet(sheet, table: Table, branding: Branding, lang: str) -> None:
     header_fill = PatternFill("solid", fgColor=branding.primary[1:])
     _append(sheet, [c.label for c in table.columns])
     for cell in sheet[1]:
@@ -79,11 +80,11 @@ def _table_sheet(sheet, table: Table, branding: Branding) -> None:
         cell.fill = header_fill
         cell.alignment = Alignment(vertical="center", wrap_text=True)
     for row in table.rows:
-        values = [v.value if isinstance(v, Measure) else v for v in row]
+        values = [_measure_value(v, lang) if isinstance(v, Measure) else v for v in row]
         _append(sheet, [_excel_value(v) for v in values])
         for cell, value, column in zip(sheet[sheet.max_row], row, table.columns, strict=True):
             unit = value.unit if isinstance(value, Measure) else column.unit
-            if unit in NUMBER_FORMATS and cell.value is not None:
+            if unit in NUMBER_FORMATS and cell.value is not None and not isinstance(cell.value, str):
                 cell.number_format = NUMBER_FORMATS[unit]
     for index in range(1, len(table.columns) + 1):
         longest = max(len(str(c.value or "")) for (c,) in sheet.iter_rows(min_col=index, max_col=index))
@@ -104,6 +105,13 @@ def _append(sheet, values) -> None:
     for cell in sheet[sheet.max_row]:
         if isinstance(cell.value, str):
             cell.data_type = "s"
+
+
+def _measure_value(measure: Measure, lang: str):
+    """The number, or "无数据" / "no data" for a KPI without a value (an empty cell for others)."""
+    if measure.no_data and is_missing(measure.value):
+        return measure.missing_text(lang)
+    return measure.value
 
 
 def _excel_value(value):
