@@ -247,7 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="native preset: the table, when the header does not tell",
     )
     p.add_argument(
-        "--mapping", help="event-log preset: column and status mapping as JSON text or a JSON file"
+        "--mapping",
+        help="event-log: column, status and support-level mapping; servicenow: the support-level column"
+        " (and its value map); JSON text or a JSON file",
     )
     p.add_argument(
         "--valid-rows-only", action="store_true", help="import the valid rows instead of rejecting the file"
