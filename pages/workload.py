@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import charts
-from ui import cached, widgets
+from ui import cached, meeting, widgets
 from ui.filters import current
 from ui.i18n import current_language, t
 
@@ -41,19 +41,21 @@ if widgets.section("workload.utilisation"):
                 horizontal=True,
             )
         )
-    st.caption(
-        t(
-            "workload.utilisation_source",
-            logged=f"{people['hours_logged'].sum():,.1f}",
-            available=f"{people['hours_available'].sum():,.1f}",
+    if not meeting.active():  # on the projector the column headers name the sources
+        st.caption(
+            t(
+                "workload.utilisation_source",
+                logged=f"{people['hours_logged'].sum():,.1f}",
+                available=f"{people['hours_available'].sum():,.1f}",
+            )
         )
-    )
     widgets.table(people, name=f"utilisation-{project}-{period}", height=320)
 
 if widgets.section("workload.by_group"):
     with widgets.computing():
         by_group = cached.breakdowns(project, period, BREAKDOWNS)["assignment_group"]
-    st.caption(t("workload.effort_source"))
+    if not meeting.active():
+        st.caption(t("workload.effort_source"))
     widgets.chart(
         widgets.figure(
             charts.bar_chart,
@@ -71,7 +73,8 @@ if widgets.section("workload.by_group"):
 if widgets.section("workload.by_person"):
     with widgets.computing():
         by_assignee = cached.breakdowns(project, period, BREAKDOWNS)["assignee"]
-    st.caption(t("workload.effort_source"))
+    if not meeting.active():
+        st.caption(t("workload.effort_source"))
     widgets.table(
         by_assignee, name=f"by-person-{project}-{period}", height=360, meeting_rows=widgets.WHOLE_SCREEN_ROWS
     )
