@@ -34,39 +34,40 @@ _MET_BADGE = {True: ("green", ":material/check_circle:"), False: ("red", ":mater
 
 
 def page_header(title: str, filters) -> None:
-    """The page title and what it shows: project and period, as chosen in the sidebar."""
+    """The page title and what it shows: project and period as chosen in the sidebar, how fresh
+    the data is, and which of the compared periods it covers only in part."""
     st.title(title)
-    st.caption(
-        t(
-            "page.scope",
-            project=filters.project.name,
-            period=filters.period.display(current_language()),
-            compare=filters.compare_period.display(current_language()),
-        )
+    span = cached.data_span(filters.project.project_id)
+    scope = t(
+        "page.scope",
+        project=filters.project.name,
+        period=filters.period.display(current_language()),
+        compare=filters.compare_period.display(current_language()),
     )
-    data_notes(filters)
+    st.caption(f"{scope} · {_as_of(filters.project, span)}")  # one line: meeting screens are full
+    partial_period_warnings(filters.period, span)
     uncovered = calendar_coverage(filters.project.policy, filters.period)
     if uncovered:  # never guess holidays: say which clocks assumed Monday–Friday
         st.warning(t("page.calendar_uncovered", years=", ".join(map(str, uncovered))), icon="📅")
 
 
-def data_notes(filters) -> None:
-    """How fresh the data is, and which of the compared periods it covers only in part: a year
-    against a year holding two months would otherwise read as +464 %."""
-    project = filters.project
-    span = cached.data_span(project.project_id)
+def _as_of(project, span) -> str:
+    """Up to when the data reaches (its newest ticket event) and when it last came in."""
     if span.newest_event is None:
-        st.caption(t("page.no_data_yet"))
-        return
+        return t("page.no_data_yet")
     zone = ZoneInfo(project.timezone)
     newest = span.newest_event.astimezone(zone).strftime("%Y-%m-%d %H:%M")
     if span.last_import is None:
-        st.caption(t("page.as_of", newest=newest, timezone=project.timezone))
-    else:
-        imported = span.last_import.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-        st.caption(t("page.as_of_import", newest=newest, timezone=project.timezone, imported=imported))
+        return t("page.as_of", newest=newest, timezone=project.timezone)
+    imported = span.last_import.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    return t("page.as_of_import", newest=newest, timezone=project.timezone, imported=imported)
+
+
+def partial_period_warnings(period, span) -> None:
+    """The period, or one it is compared with, that the data covers only in part: a year
+    against a year holding two months would otherwise read as +464 %."""
     lang = current_language()
-    for which, cover in span.partly_covered(filters.period):
+    for which, cover in span.partly_covered(period):
         st.warning(
             t(
                 "page.partial.current" if which == "current" else "page.partial.compared",
