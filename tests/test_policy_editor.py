@@ -41,6 +41,7 @@ def app_db(source_db, tmp_path, monkeypatch):
     monkeypatch.setenv(db.ENV_VAR, str(path))
     st.cache_data.clear()  # the process-wide caches still hold an earlier test's projects and figures
     yield path
+    st.cache_data.clear()  # … and must not hand this test's to a later one
     db.close(path)
 
 
