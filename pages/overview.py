@@ -6,7 +6,7 @@ import streamlit as st
 
 from analytics import charts
 from analytics.kpi_catalogue import CATALOGUE, HEADLINE
-from ui import cached, widgets
+from ui import cached, policy_ui, widgets
 from ui.filters import current
 from ui.i18n import current_language, t
 
@@ -28,6 +28,7 @@ if widgets.section("overview.headline"):
             with column:
                 history = series.loc[series["kpi_id"] == kpi_id, "value"].tolist()
                 widgets.kpi_tile(CATALOGUE[kpi_id], values[kpi_id], history, filters.compare)
+    policy_ui.sla_hint(filters.project)  # imported data without SLA targets: say so, link the editor
 
 if widgets.section("overview.anomalies"):
     widgets.anomaly_list(anomalies, values)
