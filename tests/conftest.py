@@ -61,3 +61,14 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fresh_streamlit_caches():
+    """Streamlit's caches live as long as the process and are keyed by arguments, not by the
+    database: each test module starts without the figures an earlier module's database gave."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
