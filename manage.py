@@ -97,7 +97,7 @@ def cmd_kpis(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from domain.periods import Period
-    from reporting.export import export_report
+    from reporting.documents import export_report
 
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     written = export_report(

@@ -16,7 +16,8 @@ from benchmarks.common import END_MONTH, best_of, demo_db
 from data import db
 from reporting import chart_images
 from reporting.content import build_report
-from reporting.export import export_documents, render_all
+from reporting.documents import export_documents
+from reporting.export import render_all
 
 BENCH_PROJECT = "demo-erp"
 FORMATS = ("docx", "pdf")

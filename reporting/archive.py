@@ -56,7 +56,6 @@ from sqlmodel import Session, select
 
 from data import db
 from data.models import AuditEvent, Report, ReportVersion, ReportVersionDocument
-from domain.periods import Period
 from locales import translate
 from reporting import audit_chain
 from reporting.digests import Problem, canonical_json, problem, problems_text, sha256_hex, utc_text
@@ -126,23 +125,6 @@ class CheckedVersion:
 
     verification: Verification
     documents: dict[str, bytes]  # format → bytes; empty when the verification failed
-
-
-def render(report: Report, narrative: dict, meta: dict, lang: str = "zh_CN", db_path=None) -> Rendition:
-    """The report as the export renders it (reporting/content + reporting/export), every format."""
-    from reporting.content import build_report
-    from reporting.export import FORMATS, render_all
-
-    content = build_report(
-        db.cursor(db_path),
-        report.project_id,
-        Period.parse(report.period),
-        report.report_kind,
-        lang,
-        narrative=narrative,
-        meta=meta,
-    )
-    return Rendition(render_all(content, FORMATS), content.snapshot())
 
 
 # --- the seal ---------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from workflow_helpers import PATHS, PROJECT, act, report_in_state, seed
 from data import db
 from domain.periods import Period
 from reporting import archive, published, workflow
-from reporting.export import export_documents
+from reporting.documents import export_documents
 from reporting.roles import PermissionDenied
 
 STATES = tuple(PATHS)

@@ -15,7 +15,8 @@ from workflow_helpers import seed
 from data import db
 from reporting import archive, drafting, workflow
 from reporting.content import build_report
-from reporting.export import export_report, render_all
+from reporting.documents import export_report
+from reporting.export import render_all
 
 NARRATIVE = {
     "unmet_analysis": [

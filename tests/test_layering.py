@@ -64,3 +64,50 @@ def test_storage_and_the_shared_vocabulary_import_no_layer_above_them():
             if above:
                 offenders[str(path.relative_to(ROOT))] = sorted(above)
     assert offenders == {}
+
+
+PACKAGES = ("analytics", "data", "domain", "locales", "reporting", "ui")
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _top_level_imports(path: Path, known: set[str]) -> set[str]:
+    """First-party modules imported at module level (an import inside a function that dodges a
+    cycle is what this test is about, so those count too)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            # ``from package import submodule`` imports the submodule; any other name, the package
+            submodules = {f"{node.module}.{alias.name}" for alias in node.names} & known
+            rest = len(submodules) < len(node.names)
+            names = [*submodules, *([node.module] if rest else [])]
+        else:
+            continue
+        found.update(name for name in names if name in known)
+    return found
+
+
+def test_no_import_cycles_between_modules():
+    paths = {_module_name(p): p for package in PACKAGES for p in python_files(package)}
+    graph = {name: _top_level_imports(path, set(paths)) - {name} for name, path in paths.items()}
+    cycles, state = [], {}
+
+    def visit(module: str, trail: list[str]) -> None:
+        state[module] = "open"
+        for imported in sorted(graph[module]):
+            if state.get(imported) == "open":
+                cycles.append([*trail[trail.index(imported) :], imported])
+            elif imported not in state:
+                visit(imported, [*trail, imported])
+        state[module] = "done"
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    assert len(graph) > 50, "no modules found: the test would prove nothing"
+    assert cycles == [], "\n".join(" → ".join(c) for c in cycles)

@@ -19,7 +19,7 @@ from data import db
 from data.projects import get_policy_toml, get_project, policy_sha256
 from domain.periods import Period
 from reporting import archive, drafting, policies, users, workflow
-from reporting.export import export_report
+from reporting.documents import export_report
 from reporting.roles import PermissionDenied
 
 TIGHTER = (

@@ -22,8 +22,8 @@ from domain.periods import Period
 from reporting import archive, audit_chain, digests, workflow
 from reporting.archive import Rendition, TamperedVersion
 from reporting.digests import sha256_hex
+from reporting.documents import frozen_documents
 from reporting.export import FORMATS
-from reporting.export.from_workflow import frozen_documents
 from reporting.roles import make_actor
 from reporting.workflow import TamperedReport, WorkflowError
 

@@ -261,11 +261,11 @@ def test_bad_narrative_is_refused(world):
 
 
 def test_report_definition_feeds_the_document_meta(world):
-    from reporting import definitions, drafting
+    from reporting import definitions, documents
 
     path, cast = world
     report = workflow.create_draft(path, cast.author, PROJECT, OCT, "external")
-    default = drafting.report_meta(path, report, "zh_CN")
+    default = documents.report_meta(path, report, "zh_CN")
     assert default["author"] == "Pm" and default["version"] == "V1" and default["goal"]
     with pytest.raises(PermissionDenied):
         definitions.save_definition(
@@ -277,7 +277,7 @@ def test_report_definition_feeds_the_document_meta(world):
         goal="向示例集团通报ERP运维SLA", audience="示例集团信息中心", data_sources="ITSM",
         recipients=["cio@example.com"],
     )  # fmt: skip
-    meta = drafting.report_meta(path, report, "zh_CN", approver=cast.approver)
+    meta = documents.report_meta(path, report, "zh_CN", approver=cast.approver)
     assert (meta["goal"], meta["audience"], meta["data_sources"]) == (
         "向示例集团通报ERP运维SLA",
         "示例集团信息中心",

@@ -13,7 +13,7 @@ import streamlit as st
 
 from data.models import ACTION_STATUSES
 from domain.periods import Period
-from reporting import archive, corrective, digests, drafting, escalation, workflow
+from reporting import archive, corrective, digests, documents, drafting, escalation, workflow
 from reporting.deadlines import due_date
 from reporting.export import EXTENSIONS, MEDIA_TYPES
 from reporting.roles import may
@@ -264,7 +264,7 @@ def preview_panel(viewer: Viewer, report: workflow.ReportView) -> None:
         return
     try:
         with st.spinner():
-            content = drafting.preview(None, viewer.user, report.id, viewer.lang)
+            content = documents.preview(None, viewer.user, report.id, viewer.lang)
     except Exception as exc:  # show the reason; the rest of the tab keeps working
         st.error(t("workflow.preview.unavailable", error=plain_message(exc)))
         return

@@ -12,7 +12,8 @@ from collections.abc import Callable
 
 from domain.periods import Period
 from reporting.chart_images import ChartExportError, ensure_server
-from reporting.export import ExportedFile, export_documents
+from reporting.documents import export_documents
+from reporting.export import ExportedFile
 from reporting.roles import Actor
 from ui.database import cursor
 

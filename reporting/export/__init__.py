@@ -1,8 +1,8 @@
-"""Export the period report: output renderers keyed by format (as datasette's), and the
-one-call ``export_report`` used by the app's download button and ``manage.py export``.
+"""The period report's bytes: output renderers keyed by format (as datasette's).
 
-``render(content, fmt)`` turns a ReportContent into the bytes of one file. ``export_report``
-builds the content from analytics/ and writes the chosen formats into a folder.
+``render(content, fmt)`` turns a ReportContent into the bytes of one file; ``render_all`` does
+every chosen format. Which content and whether frozen bytes are used instead is decided in
+reporting/documents.py.
 
 Documents are laid out in a worker process. weasyprint and python-docx are pure Python: in the
 app server they held the GIL for seconds per export, and every other session's page waited
@@ -22,15 +22,9 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from pathlib import Path
 
-import duckdb
-
-from domain.periods import Period
 from locales import translate
-from reporting.chart_images import ensure_server
 from reporting.report_model import ReportContent
-from reporting.roles import Actor, require_live_view
 
 Progress = Callable[[float, str], None]
 
@@ -133,8 +127,8 @@ def render_all(
 ) -> dict[str, bytes]:
     """Each format's bytes. Charts, most of the time, are drawn once per image format (SVG for
     the PDF, PNG for DOCX and ZIP); Chrome draws the PNGs while weasyprint lays out the PDF."""
-    formats = _checked(formats)
-    report = progress or _silent
+    formats = checked_formats(formats)
+    report = progress or no_progress
     images = {CHART_FORMATS[f] for f in formats if f in CHART_FORMATS}
     first = "svg" if "svg" in images else "png" if images else None
     done = 0
@@ -155,7 +149,7 @@ def render_all(
     return {fmt: documents[fmt] for fmt in formats}
 
 
-def _silent(fraction: float, message: str) -> None:
+def no_progress(fraction: float, message: str) -> None:
     pass
 
 
@@ -170,93 +164,7 @@ class ExportedFile:
         return MEDIA_TYPES[self.fmt]
 
 
-def export_documents(
-    con: duckdb.DuckDBPyConnection,
-    *,
-    project_id: str,
-    period: Period,
-    kind: str,
-    formats: Iterable[str],
-    lang: str = "zh_CN",
-    narrative: dict | None = None,
-    meta: dict | None = None,
-    progress: Progress | None = None,
-    as_actor: Actor | None = None,
-) -> list[ExportedFile]:
-    """The report of ``project_id`` × ``period`` in each format, in the order asked.
-
-    An approved report's formats are the documents frozen at approval, identical on every export.
-    With ``as_actor`` and no narrative or meta given, a report drafted in the workflow is
-    exported with its own narrative and meta, as that user may see them."""
-    from reporting.content import build_report, database_path
-    from reporting.export.from_workflow import drafted_text, frozen_documents
-
-    formats = _checked(formats)
-    if as_actor is not None:
-        require_live_view(as_actor, project_id)  # before anything, frozen documents included
-    report = progress or _silent
-    report(0.0, translate("export.progress.data", lang))
-    path = database_path(con)
-    if as_actor is not None and narrative is None and meta is None and path is not None:
-        narrative, meta = drafted_text(path, as_actor, project_id, period, kind, lang) or (None, None)
-    frozen = frozen_documents(path, project_id, period, kind) if path else {}
-    documents = {fmt: frozen[fmt] for fmt in formats if fmt in frozen}
-    live = [f for f in formats if f not in documents]
-    if set(CHART_FORMATS) & set(live):
-        ensure_server()  # Chrome starts in the background while DuckDB computes the figures
-    content = build_report(con, project_id, period, kind, lang, narrative=narrative, meta=meta)
-    if documents:
-        report(0.2, translate("export.progress.archived", lang))
-
-    def rendering(fraction: float, message: str) -> None:
-        report(0.2 + 0.8 * fraction, message)  # the data took the first fifth
-
-    if live:
-        documents |= render_all(content, live, progress=rendering)
-    report(1.0, translate("export.progress.done", lang))
-    return [ExportedFile(fmt, file_name(content, fmt), documents[fmt]) for fmt in formats]
-
-
-def export_report(
-    con: duckdb.DuckDBPyConnection,
-    *,
-    project_id: str,
-    period: Period,
-    kind: str,
-    formats: Iterable[str],
-    out_dir: Path,
-    lang: str = "zh_CN",
-    narrative: dict | None = None,
-    meta: dict | None = None,
-    progress: Progress | None = None,
-) -> list[Path]:
-    """``export_documents`` written into ``out_dir`` (manage.py export). Without a narrative
-    given, a report drafted in the workflow is exported with its own narrative and meta."""
-    from reporting.export.from_workflow import COMMAND_LINE
-
-    files = export_documents(
-        con,
-        project_id=project_id,
-        period=period,
-        kind=kind,
-        formats=formats,
-        lang=lang,
-        narrative=narrative,
-        meta=meta,
-        progress=progress,
-        as_actor=COMMAND_LINE,
-    )
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for file in files:
-        path = out_dir / file.name
-        path.write_bytes(file.data)
-        written.append(path)
-    return written
-
-
-def _checked(formats: Iterable[str]) -> list[str]:
+def checked_formats(formats: Iterable[str]) -> list[str]:
     chosen = list(dict.fromkeys(f.strip().lower() for f in formats if f.strip()))
     unknown = [f for f in chosen if f not in RENDERERS]
     if unknown or not chosen:

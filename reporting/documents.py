@@ -1,0 +1,238 @@
+"""A report's documents, decided in one place: the frozen bytes of an approved version or a
+fresh render, and the workflow's narrative and meta or placeholders. reporting/export/ only
+turns a report's content into bytes per format; reporting/archive.py only seals, verifies and
+reads versions.
+
+An approved report is exported as the document frozen at its approval, byte for byte: what
+the customer confirmed must be what anyone downloads later, whatever happened to the data
+since (late imports, corrected tickets). Approval freezes every format (DOCX, PDF, XLSX,
+chart ZIP) under one seal, verified on every export (``archive.sealed_documents``): a missing
+or changed format is refused, never re-rendered from live data. Only a version approved
+before migration 0004, which froze only its DOCX (and so has no seal either), has its other
+formats rendered from the current data with the report's narrative and meta.
+
+The preview of a draft and the rendition frozen at approval go through
+reporting/content.build_report with the report's narrative and meta (author, approver,
+version, status, dates, goal, audience, data sources), so what the approver previews is what
+gets frozen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import duckdb
+from sqlmodel import select
+
+from data import db
+from data.models import Report, ReportVersion
+from domain.periods import Period
+from locales import translate
+from reporting.archive import FROZEN_FORMATS, Rendition, TamperedVersion, checked_version
+from reporting.chart_images import ensure_server
+from reporting.content import build_report, database_path
+from reporting.definitions import get_definition
+from reporting.digests import problem
+from reporting.export import (
+    CHART_FORMATS,
+    FORMATS,
+    ExportedFile,
+    Progress,
+    checked_formats,
+    file_name,
+    no_progress,
+    render_all,
+)
+from reporting.roles import Actor, make_actor, require_live_view
+from reporting.users import display_names
+from reporting.workflow import ReportView, get_report, list_reports
+
+FROZEN_STATES = ("approved", "published", "archived")
+# manage.py runs on the server with the database file in hand: it sees every report.
+COMMAND_LINE = make_actor("manage.py", "manage.py", "manage.py", "admin", False, ())
+
+
+def frozen_documents(db_path: Path, project_id: str, period: Period, kind: str) -> dict[str, bytes]:
+    """The newest frozen version of the approved report, format → bytes, verified against its
+    seal; empty when there is no such report or it is not approved.
+
+    Raises ``archive.TamperedVersion`` when the version fails verification, or when a sealed
+    version lacks an export format (it was never frozen, so no approved copy of it exists)."""
+    with db.session(db_path) as s:
+        report = s.exec(
+            select(Report).where(
+                Report.project_id == project_id, Report.period == period.label, Report.report_kind == kind
+            )
+        ).first()
+        if report is None or report.state not in FROZEN_STATES:
+            return {}
+        report_id = report.id
+        version = s.exec(
+            select(ReportVersion.version)
+            .where(ReportVersion.report_id == report_id)
+            .order_by(ReportVersion.version.desc())
+        ).first()
+    if version is None:
+        return {}
+    checked = checked_version(db_path, report_id, version)
+    if not checked.verification.ok:
+        raise TamperedVersion(report_id, version, checked.verification.issues)
+    unfrozen = [fmt for fmt in FROZEN_FORMATS if fmt not in checked.documents]
+    if checked.verification.sealed and unfrozen:
+        raise TamperedVersion(
+            report_id, version, [problem("document_not_frozen", fmt=f.upper()) for f in unfrozen]
+        )
+    return checked.documents
+
+
+def drafted_text(
+    db_path: Path | None, actor: Actor, project_id: str, period: Period, kind: str, lang: str
+) -> tuple[dict, dict] | None:
+    """(narrative, meta) of the report as the workflow holds it, or None when never drafted
+    (or not visible to ``actor``)."""
+    for report in list_reports(db_path, actor, project_id):
+        if report.period == period.label and report.report_kind == kind:
+            return report.narrative, report_meta(db_path, report, lang)
+    return None
+
+
+def report_meta(db_path, report: ReportView, lang: str, approver: Actor | None = None) -> dict:
+    """The meta dict build_report expects; ``approver`` is the user approving right now."""
+    definition = get_definition(
+        db_path, report.project_id, report.report_kind, Period.parse(report.period).kind
+    )
+    approver_name = approver.display_name if approver else _display_name(db_path, report.approver_id)
+    status = "approved" if approver else report.state
+    return {
+        "author": _display_name(db_path, report.author_id),
+        "approver": approver_name,
+        "version": f"V{report.current_version}",
+        "status": translate(f"workflow.state.{status}", lang),
+        "created_at": report.created_at.date().isoformat(),
+        "approved_at": (report.approved_at.date().isoformat() if report.approved_at and not approver else ""),
+        "goal": definition.goal
+        if definition and definition.goal
+        else translate(f"workflow.default_goal.{report.report_kind}", lang),
+        "audience": definition.audience
+        if definition and definition.audience
+        else translate(f"workflow.default_audience.{report.report_kind}", lang),
+        "data_sources": definition.data_sources
+        if definition and definition.data_sources
+        else translate("workflow.default_data_sources", lang),
+    }
+
+
+def preview(db_path, actor: Actor, report_id: str, lang: str):
+    """The ReportContent of the report as it stands (for the approval tab's preview)."""
+    report = get_report(db_path, actor, report_id)
+    return build_report(
+        db.cursor(db_path),
+        report.project_id,
+        Period.parse(report.period),
+        report.report_kind,
+        lang,
+        narrative=report.narrative,
+        meta=report_meta(db_path, report, lang),
+    )
+
+
+def rendition(
+    report: ReportView, narrative: dict, meta: dict, lang: str = "zh_CN", db_path=None
+) -> Rendition:
+    """What an approval freezes: the report rendered in every format, and its figures."""
+    content = build_report(
+        db.cursor(db_path),
+        report.project_id,
+        Period.parse(report.period),
+        report.report_kind,
+        lang,
+        narrative=narrative,
+        meta=meta,
+    )
+    return Rendition(render_all(content, FORMATS), content.snapshot())
+
+
+def export_documents(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    project_id: str,
+    period: Period,
+    kind: str,
+    formats: Iterable[str],
+    lang: str = "zh_CN",
+    narrative: dict | None = None,
+    meta: dict | None = None,
+    progress: Progress | None = None,
+    as_actor: Actor | None = None,
+) -> list[ExportedFile]:
+    """The report of ``project_id`` × ``period`` in each format, in the order asked.
+
+    An approved report's formats are the documents frozen at approval, identical on every export.
+    With ``as_actor`` and no narrative or meta given, a report drafted in the workflow is
+    exported with its own narrative and meta, as that user may see them."""
+    formats = checked_formats(formats)
+    if as_actor is not None:
+        require_live_view(as_actor, project_id)  # before anything, frozen documents included
+    report = progress or no_progress
+    report(0.0, translate("export.progress.data", lang))
+    path = database_path(con)
+    if as_actor is not None and narrative is None and meta is None and path is not None:
+        narrative, meta = drafted_text(path, as_actor, project_id, period, kind, lang) or (None, None)
+    frozen = frozen_documents(path, project_id, period, kind) if path else {}
+    documents = {fmt: frozen[fmt] for fmt in formats if fmt in frozen}
+    live = [f for f in formats if f not in documents]
+    if set(CHART_FORMATS) & set(live):
+        ensure_server()  # Chrome starts in the background while DuckDB computes the figures
+    content = build_report(con, project_id, period, kind, lang, narrative=narrative, meta=meta)
+    if documents:
+        report(0.2, translate("export.progress.archived", lang))
+
+    def rendering(fraction: float, message: str) -> None:
+        report(0.2 + 0.8 * fraction, message)  # the data took the first fifth
+
+    if live:
+        documents |= render_all(content, live, progress=rendering)
+    report(1.0, translate("export.progress.done", lang))
+    return [ExportedFile(fmt, file_name(content, fmt), documents[fmt]) for fmt in formats]
+
+
+def export_report(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    project_id: str,
+    period: Period,
+    kind: str,
+    formats: Iterable[str],
+    out_dir: Path,
+    lang: str = "zh_CN",
+    narrative: dict | None = None,
+    meta: dict | None = None,
+    progress: Progress | None = None,
+) -> list[Path]:
+    """``export_documents`` written into ``out_dir`` (manage.py export). Without a narrative
+    given, a report drafted in the workflow is exported with its own narrative and meta."""
+    files = export_documents(
+        con,
+        project_id=project_id,
+        period=period,
+        kind=kind,
+        formats=formats,
+        lang=lang,
+        narrative=narrative,
+        meta=meta,
+        progress=progress,
+        as_actor=COMMAND_LINE,
+    )
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for file in files:
+        path = out_dir / file.name
+        path.write_bytes(file.data)
+        written.append(path)
+    return written
+
+
+def _display_name(db_path, user_id: str | None) -> str:
+    return display_names(db_path).get(user_id, user_id or "")
