@@ -29,6 +29,7 @@ from domain.periods import Period
 from domain.policy import Policy
 
 __all__ = [
+    "BREACH_CLOCK",
     "CATALOGUE",
     "HEADLINE",
     "SOURCES",
@@ -53,7 +54,8 @@ __all__ = [
 ]
 
 # KPIs whose shortfall is explained by individual tickets, and the SLA clock that lists them.
-_BREACH_CLOCK = {"response_sla_rate": "response", "resolution_sla_rate": "resolution"}
+# The SLA KPIs whose misses are tickets: the clock whose breach list explains them.
+BREACH_CLOCK = {"response_sla_rate": "response", "resolution_sla_rate": "resolution"}
 
 
 @dataclass(frozen=True)
@@ -188,7 +190,7 @@ def unmet_kpis(
     for kpi_id, value in compute_kpis(con, project_id, period, as_of=as_of).items():
         if value.met is not False or value.value is None:
             continue
-        clock = _BREACH_CLOCK.get(kpi_id)
+        clock = BREACH_CLOCK.get(kpi_id)
         tickets = breaches(con, project_id, period, clock, as_of=as_of) if clock else pd.DataFrame()
         unmet.append(UnmetKpi(value, CATALOGUE[kpi_id], tickets))
     return unmet

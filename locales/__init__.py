@@ -14,6 +14,7 @@ from pathlib import Path
 LOCALES_DIR = Path(__file__).resolve().parent
 LANGUAGES = ("zh_CN", "en")
 DEFAULT_LANGUAGE = "zh_CN"
+LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}  # each in its own language
 
 
 @cache

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from data.models import REPORT_KINDS
-from locales import LANGUAGES
+from locales import LANGUAGE_NAMES, LANGUAGES
 from reporting.export import FORMATS
 from ui import export_actions, widgets
 from ui.auth import current_user
@@ -13,7 +13,6 @@ from ui.errors import plain_message
 from ui.filters import current
 from ui.i18n import current_language, t, t_text
 
-LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
 DEFAULT_FORMATS = ["docx", "pdf", "xlsx"]
 
 filters = current()

@@ -26,7 +26,7 @@ import duckdb
 import pandas as pd
 
 from analytics.coverage import DataSpan, data_span
-from analytics.kpis import CATALOGUE, breaches, breakdowns, compute_kpis, kpi_series
+from analytics.kpis import BREACH_CLOCK, CATALOGUE, breaches, breakdowns, compute_kpis, kpi_series
 from data import db
 from data.projects import Project, get_project
 from domain.periods import Period
@@ -43,7 +43,6 @@ BREAKDOWNS = {
     "external": ("kind", "priority", "category"),
     "internal": ("kind", "priority", "category", "assignment_group"),
 }
-_BREACH_CLOCK = {"response_sla_rate": "response", "resolution_sla_rate": "resolution"}
 
 
 @dataclass
@@ -80,7 +79,7 @@ class ReportContext:
         return definition.name_zh if self.lang.startswith("zh") else definition.name_en
 
     def breach_count(self, kpi_id: str) -> int | None:
-        clock = _BREACH_CLOCK.get(kpi_id)
+        clock = BREACH_CLOCK.get(kpi_id)
         return len(self.breaches[clock]) if clock else None
 
     def written(self, key: str) -> Paragraph:

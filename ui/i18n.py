@@ -7,9 +7,7 @@ import string
 
 import streamlit as st
 
-from locales import DEFAULT_LANGUAGE, LANGUAGES, translate
-
-_LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
+from locales import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, translate
 
 
 def current_language() -> str:
@@ -51,7 +49,7 @@ def language_switch() -> None:
         t("app.language"),
         LANGUAGES,
         index=LANGUAGES.index(current_language()),
-        format_func=_LANGUAGE_NAMES.__getitem__,
+        format_func=LANGUAGE_NAMES.__getitem__,
         horizontal=True,
         key="lang",
     )
