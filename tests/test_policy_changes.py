@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 from export_fixture import PROJECT, make_report_db
-from workflow_helpers import OTHER_PROJECT, PASSWORD, seed
+from workflow_helpers import OTHER_PROJECT, PASSWORD, seed, seeded_demo_copy
 
 from analytics.coverage import last_ticket_day
 from analytics.kpis import compute_kpis
@@ -31,13 +31,7 @@ TIGHTER = (
 @pytest.fixture(scope="module")
 def source_db(demo_db_path, tmp_path_factory):
     """The session's demo database with the workflow's cast of users, copied per test."""
-    path = tmp_path_factory.mktemp("policy-source") / "source.duckdb"
-    db.connect(demo_db_path).execute("CHECKPOINT")
-    shutil.copyfile(demo_db_path, path)
-    seed(path)
-    db.connect(path).execute("CHECKPOINT")
-    db.close(path)
-    return path
+    return seeded_demo_copy(demo_db_path, tmp_path_factory.mktemp("policy-source") / "source.duckdb")
 
 
 @pytest.fixture

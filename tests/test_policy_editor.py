@@ -12,7 +12,7 @@ import pytest
 import streamlit as st
 from app_driver import open_app, steady_navigation
 from export_fixture import PROJECT
-from workflow_helpers import OTHER_PROJECT, PASSWORD, seed
+from workflow_helpers import OTHER_PROJECT, PASSWORD, seeded_demo_copy
 
 from analytics.coverage import last_ticket_day
 from analytics.kpis import compute_kpis
@@ -25,13 +25,8 @@ from locales import translate
 
 @pytest.fixture(scope="module")
 def source_db(demo_db_path, tmp_path_factory):
-    path = tmp_path_factory.mktemp("policy-editor") / "source.duckdb"
-    db.connect(demo_db_path).execute("CHECKPOINT")
-    shutil.copyfile(demo_db_path, path)
-    seed(path)
-    db.connect(path).execute("CHECKPOINT")
-    db.close(path)
-    return path
+    """The session's demo database with the workflow's cast of users, copied per test."""
+    return seeded_demo_copy(demo_db_path, tmp_path_factory.mktemp("policy-editor") / "source.duckdb")
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,3 +121,13 @@ def table_counts(path: Path) -> dict[str, int]:
 
 def report_row(path: Path, report_id: str) -> tuple:
     return db.connect(path).execute("SELECT * FROM reports WHERE id = ?", [report_id]).fetchone()
+
+
+def seeded_demo_copy(demo_db_path: Path, target: Path) -> Path:
+    """A closed copy of the session's demo database with the cast of ``seed``, to copy per test."""
+    db.connect(demo_db_path).execute("CHECKPOINT")  # the copy must hold every committed row
+    shutil.copyfile(demo_db_path, target)
+    seed(target)
+    db.connect(target).execute("CHECKPOINT")
+    db.close(target)
+    return target
