@@ -15,8 +15,9 @@ from analytics.quality import valid_sql
 from analytics.sqltext import lit
 from data.projects import get_project
 from domain.periods import Period
+from domain.vocabulary import KINDS, subset
 
-CHANGE_KINDS = ("change", "release")
+CHANGE_KINDS = subset(KINDS, "change", "release")
 
 
 def closed_changes(

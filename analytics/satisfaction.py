@@ -11,9 +11,9 @@ import pandas as pd
 from analytics.sqltext import lit
 from data.projects import get_project
 from domain.periods import Period
+from domain.vocabulary import FEEDBACK_KINDS
 
 SCORES = (1, 2, 3, 4, 5)
-FEEDBACK_KINDS = ("callback", "survey")
 SATISFIED_FROM = 4  # scores 4 and 5 count as satisfied (DESIGN §4, csat_satisfied_rate)
 
 

@@ -29,8 +29,9 @@ from analytics.sqltext import in_list, lit, minutes_between, values_cte
 from data.projects import get_project
 from domain.periods import Period
 from domain.policy import CALENDAR_24X7, Calendar, Policy
+from domain.vocabulary import KINDS, STATUSES, subset
 
-TICKET_KINDS = ("incident", "request")  # "tickets" in DESIGN §4
+TICKET_KINDS = subset(KINDS, "incident", "request")  # "tickets" in DESIGN §4
 CLOCKS = ("response", "resolution")
 WORK_CALENDAR = "work_calendar"
 
@@ -214,8 +215,8 @@ ORDER BY over_minutes DESC, ticket_id
 
 # Statuses after which no service is rendered: time in them is not service time. A final one
 # (closed, cancelled) is a point in time: it starts and ends when the ticket was closed.
-SETTLED_STATUSES = ("resolved", "closed", "cancelled")
-FINAL_STATUSES = ("closed", "cancelled")
+SETTLED_STATUSES = subset(STATUSES, "resolved", "closed", "cancelled")
+FINAL_STATUSES = subset(STATUSES, "closed", "cancelled")
 
 
 def ticket_timeline(

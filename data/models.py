@@ -11,11 +11,6 @@ from datetime import UTC, date, datetime
 
 from sqlmodel import Field, SQLModel
 
-ROLES = ("admin", "author", "approver", "viewer")
-REPORT_KINDS = ("external", "internal")
-STATES = ("draft", "submitted", "returned", "approved", "published", "archived")
-ACTION_STATUSES = ("open", "in_progress", "done", "cancelled")
-
 
 def new_id() -> str:
     return uuid.uuid4().hex

@@ -22,12 +22,12 @@ from datetime import date, datetime, time
 from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-KINDS = ("incident", "request", "problem", "change", "release")
-PRIORITIES = ("P1", "P2", "P3", "P4")
+from domain.vocabulary import KINDS, PRIORITIES, STATUSES, subset
+
 CALENDAR_24X7 = "24x7"
 CALENDAR_KINDS = ("business", CALENDAR_24X7)
 WORKDAYS = ("cn", "mon-fri")
-PAUSABLE_STATUSES = ("new", "in_progress", "pending")  # the open statuses
+PAUSABLE_STATUSES = subset(STATUSES, "new", "in_progress", "pending")  # the open statuses
 # The keys each table may hold (strict parsing); [targets] and [services] hold names of their own.
 SECTIONS = ("project", "calendar", "sla", "targets", "services")
 PROJECT_KEYS = ("id", "name", "customer", "timezone")

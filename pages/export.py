@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from data.models import REPORT_KINDS
+from domain.vocabulary import REPORT_KINDS
 from locales import LANGUAGE_NAMES, LANGUAGES
 from reporting.export import FORMATS
 from ui import export_actions, widgets

@@ -9,10 +9,10 @@ import pandas as pd
 import streamlit as st
 
 from data.importers import PRESETS, ImportRejected, problems_csv
-from data.importers.event_log import STATUS_VALUES
 from data.importers.native import STATUSES, TABLES, template_xlsx
 from data.importers.servicenow import tier_column
 from data.importers.tiers import LEVELS, guess
+from domain import vocabulary
 from ui import import_actions
 from ui.database import projects
 from ui.filters import current
@@ -96,8 +96,8 @@ def _event_log_mapping(upload) -> dict | None:
     # Defaults for columns the log lacks: the commonest kind and a middle priority, so that
     # a forgotten priority column does not fill the P1 figures.
     for name, values, index in (
-        ("kind", ["incident", "request", "problem", "change", "release"], 0),
-        ("priority", ["P1", "P2", "P3", "P4"], 2),
+        ("kind", vocabulary.KINDS, 0),
+        ("priority", vocabulary.PRIORITIES, 2),
     ):
         if not chosen[name]:
             mapping["defaults"][name] = st.selectbox(
@@ -107,7 +107,7 @@ def _event_log_mapping(upload) -> dict | None:
     if formats.strip():
         mapping["timestamp_formats"] = [f.strip() for f in formats.split(";") if f.strip()]
     st.markdown(t("import.mapping.statuses"))
-    choices = ["", *STATUS_VALUES]
+    choices = ["", *vocabulary.STATUSES]
     for value in import_actions.column_values(upload, chosen["status"]):
         first = STATUSES.get(value.strip().lower(), "")  # our own names, English or Chinese
         ours = st.selectbox(

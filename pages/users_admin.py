@@ -7,8 +7,8 @@ import json
 import pandas as pd
 import streamlit as st
 
-from data.models import REPORT_KINDS, ROLES
 from domain.periods import KINDS as PERIOD_KINDS
+from domain.vocabulary import REPORT_KINDS, ROLES
 from reporting import definitions, users
 from reporting.roles import PermissionDenied
 from ui.auth import current_user

@@ -30,6 +30,7 @@ from analytics.kpis import BREACH_CLOCK, CATALOGUE, breaches, breakdowns, comput
 from data import db
 from data.projects import Project, get_project
 from domain.periods import Period
+from domain.vocabulary import REPORT_KINDS
 from locales import translate
 from reporting import report_sections
 from reporting.branding import load_branding
@@ -37,7 +38,6 @@ from reporting.corrective import carried_actions
 from reporting.deadlines import due_date
 from reporting.report_model import Cover, Paragraph, ReportContent, SignOff
 
-KINDS = ("external", "internal")
 TREND_PERIODS = {"month": 12, "quarter": 8, "half": 6, "year": 5}
 BREAKDOWNS = {
     "external": ("kind", "priority", "category"),
@@ -97,8 +97,8 @@ def build_report(
     narrative: dict | None = None,
     meta: dict | None = None,
 ) -> ReportContent:
-    if kind not in KINDS:
-        raise ValueError(f"report kind {kind!r} must be one of {', '.join(KINDS)}")
+    if kind not in REPORT_KINDS:
+        raise ValueError(f"report kind {kind!r} must be one of {', '.join(REPORT_KINDS)}")
     project = get_project(con, project_id)
     as_of = datetime.now(UTC)
     ctx = ReportContext(

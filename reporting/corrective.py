@@ -9,11 +9,12 @@ from __future__ import annotations
 from sqlmodel import or_, select
 
 from data import db
-from data.models import ACTION_STATUSES, CorrectiveAction, utcnow
+from data.models import CorrectiveAction, utcnow
 from domain.periods import Period
+from domain.vocabulary import ACTION_STATUSES, subset
 from reporting.roles import Actor, require
 
-OPEN_STATUSES = ("open", "in_progress")
+OPEN_STATUSES = subset(ACTION_STATUSES, "open", "in_progress")
 
 
 def carried_actions(db_path, project_id: str, period: Period) -> list[CorrectiveAction]:

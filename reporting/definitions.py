@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from sqlmodel import select
 
 from data import db
-from data.models import REPORT_KINDS, ReportDefinition
+from data.models import ReportDefinition
+from domain.vocabulary import REPORT_KINDS
 from reporting.roles import Actor, require_admin
 
 

@@ -28,6 +28,7 @@ from sqlmodel import select
 from data import db
 from data.models import Report, ReportVersion
 from domain.periods import Period
+from domain.vocabulary import REPORT_STATES, subset
 from locales import translate
 from reporting.archive import FROZEN_FORMATS, Rendition, TamperedVersion, checked_version
 from reporting.chart_images import ensure_server
@@ -48,7 +49,7 @@ from reporting.roles import Actor, make_actor, require_live_view
 from reporting.users import display_names
 from reporting.workflow import ReportView, get_report, list_reports
 
-FROZEN_STATES = ("approved", "published", "archived")
+FROZEN_STATES = subset(REPORT_STATES, "approved", "published", "archived")
 # manage.py runs on the server with the database file in hand: it sees every report.
 COMMAND_LINE = make_actor("manage.py", "manage.py", "manage.py", "admin", False, ())
 

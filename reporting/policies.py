@@ -44,10 +44,11 @@ from data.projects import (
 )
 from domain.periods import Period
 from domain.policy import Policy, PolicyError, parse_policy
+from domain.vocabulary import ROLES, subset
 from locales import translate
 from reporting.roles import Actor, PermissionDenied
 
-EDITOR_ROLES = frozenset({"admin", "author"})
+EDITOR_ROLES = frozenset(subset(ROLES, "admin", "author"))
 MAX_POLICY_CHARS = 200_000  # a policy is a page of text; this is far beyond any real one
 # KPIs whose value (not only whose target) depends on the policy: SLA clocks on the calendar,
 # pauses and targets; availability on the services with a target.

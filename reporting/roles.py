@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from data.models import ROLES
+from domain.vocabulary import REPORT_STATES, ROLES, subset
 
 # Actions on reports, and the roles that may attempt them. The state machine in
 # workflow.py then decides whether the action fits the report's state.
@@ -26,8 +26,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "comment": frozenset({"author", "approver", "admin"}),
     "update_action": frozenset({"author", "approver"}),
 }
-ALL_PROJECTS_ROLES = frozenset({"admin", "approver"})
-CUSTOMER_VISIBLE_STATES = frozenset({"published", "archived"})
+ALL_PROJECTS_ROLES = frozenset(subset(ROLES, "admin", "approver"))
+CUSTOMER_VISIBLE_STATES = frozenset(subset(REPORT_STATES, "published", "archived"))
 
 
 class PermissionDenied(PermissionError):

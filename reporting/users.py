@@ -19,7 +19,8 @@ from sqlalchemy import delete, func, update
 from sqlmodel import Session, select
 
 from data import db
-from data.models import ROLES, LoginSession, User, UserProject, utcnow
+from data.models import LoginSession, User, UserProject, utcnow
+from domain.vocabulary import ROLES
 from reporting import sign_in
 from reporting.notify import Recipient
 from reporting.roles import Actor, make_actor, require_admin

@@ -22,7 +22,6 @@ from sqlmodel import Session, select
 
 from data import db
 from data.models import (
-    REPORT_KINDS,
     AuditEvent,
     CorrectiveAction,
     Report,
@@ -33,6 +32,7 @@ from data.models import (
 )
 from data.projects import get_project
 from domain.periods import Period
+from domain.vocabulary import REPORT_KINDS, REPORT_STATES, subset
 from reporting.archive import Rendition, TamperedVersion, integrity_problems, seal
 from reporting.audit_chain import chain_event, log_chain_head
 from reporting.deadlines import due_date
@@ -51,10 +51,10 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     ("submitted", "approve"): "approved",
     ("approved", "publish"): "published",
     ("published", "archive"): "archived",
-    **{(s, "comment"): s for s in ("draft", "submitted", "returned", "approved", "published")},
+    **{(s, "comment"): s for s in REPORT_STATES if s != "archived"},
 }
 ACTIONS = ("edit", "submit", "return", "approve", "publish", "archive", "comment")
-NEW_VERSION_STATES = frozenset({"approved", "published"})
+NEW_VERSION_STATES = frozenset(subset(REPORT_STATES, "approved", "published"))
 # Audit actions that make a user an author of the version they were done on.
 _WRITING_ACTIONS = ("create", "edit", "submit")
 NARRATIVE_TEXT_FIELDS = ("outstanding_issues", "improvements", "next_plan")

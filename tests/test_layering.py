@@ -111,3 +111,42 @@ def test_no_import_cycles_between_modules():
             visit(module, [module])
     assert len(graph) > 50, "no modules found: the test would prove nothing"
     assert cycles == [], "\n".join(" → ".join(c) for c in cycles)
+
+
+def _literal_names(value: ast.expr) -> list[str] | None:
+    """The strings of a tuple, list or set literal (or of ``frozenset``/``set``/``tuple`` of one),
+    None when the value is anything else or holds anything but strings."""
+    call = isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and len(value.args) == 1
+    if call and value.func.id in ("frozenset", "set", "tuple"):
+        value = value.args[0]
+    if not isinstance(value, ast.Tuple | ast.List | ast.Set) or not value.elts:
+        return None
+    names = [e.value for e in value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+    return names if len(names) == len(value.elts) else None
+
+
+def test_a_vocabulary_is_declared_once_in_domain():
+    """Kinds, priorities, statuses, roles, report kinds and states are written out only in
+    domain/vocabulary.py; elsewhere a constant made of their names is a second declaration that
+    drifts (build a meaningful part with ``domain.vocabulary.subset`` instead)."""
+    from domain import vocabulary
+
+    vocabularies = {
+        name: set(value)
+        for name, value in vars(vocabulary).items()
+        if name.isupper() and isinstance(value, tuple)
+    }
+    assert {"KINDS", "PRIORITIES", "ROLES", "REPORT_STATES"} <= set(vocabularies)
+    outside = sorted(LAYERS - {"domain"})
+    files = [*(p for layer in outside for p in python_files(layer)), ROOT / "app.py", ROOT / "manage.py"]
+    offenders = []
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Assign | ast.AnnAssign) or node.value is None:
+                continue
+            names = set(_literal_names(node.value) or ())
+            part_of = [name for name, members in vocabularies.items() if names and names <= members]
+            if part_of:
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} is part of {' or '.join(part_of)}")
+    assert len(files) > 50, "no modules found: the test would prove nothing"
+    assert offenders == []

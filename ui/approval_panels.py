@@ -11,8 +11,8 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from data.models import ACTION_STATUSES
 from domain.periods import Period
+from domain.vocabulary import ACTION_STATUSES
 from reporting import archive, corrective, digests, documents, drafting, escalation, workflow
 from reporting.deadlines import due_date
 from reporting.export import EXTENSIONS, MEDIA_TYPES
@@ -23,7 +23,8 @@ from ui.i18n import plain, t
 from ui.workflow_ui import Viewer, run_write, show_content, smtp_config
 from ui.workflow_ui import unmet as unmet_names
 
-EDITABLE_STATES = ("draft", "returned", "approved", "published")
+# The states the state machine lets an author edit (an approved or published one as a new version).
+EDITABLE_STATES = tuple(state for state, action in workflow.TRANSITIONS if action == "edit")
 # Buttons offered per state; reporting/workflow.py decides whether they succeed.
 BUTTONS = {
     "draft": ("submit",),
@@ -152,7 +153,7 @@ def narrative_panel(viewer: Viewer, report: workflow.ReportView) -> None:
     editable = report.state in EDITABLE_STATES and may(user, "edit", report.project_id)
     if not editable:
         st.caption(t("workflow.narrative.read_only"))
-    elif report.state in ("approved", "published"):
+    elif report.state in workflow.NEW_VERSION_STATES:
         st.info(t("workflow.narrative.new_version_note"))
     narrative = report.narrative
     existing = {e["kpi_id"]: e for e in narrative.get("unmet_analysis", [])}

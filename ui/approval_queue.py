@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from data.models import REPORT_KINDS
+from domain.vocabulary import REPORT_KINDS
 from reporting import escalation, notify, workflow
 from reporting.roles import may
 from ui.filters import Filters

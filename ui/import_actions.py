@@ -9,13 +9,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from data import importers
+from domain.vocabulary import ROLES, subset
 from reporting.roles import Actor
 from ui import cached
 from ui.auth import current_user
 from ui.database import cursor
 
 # Admins and project managers (报告编制人, role "author") bring data into their projects.
-IMPORT_ROLES = frozenset({"admin", "author"})
+IMPORT_ROLES = frozenset(subset(ROLES, "admin", "author"))
 
 
 def importing_user() -> Actor | None:

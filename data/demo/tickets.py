@@ -20,7 +20,7 @@ from data.demo import vocab
 from data.demo.arrivals import sample_seconds
 from data.demo.labels import labels, refer, repeat, timestamps
 from data.demo.project import DemoProject
-from domain.policy import KINDS, PRIORITIES
+from domain.vocabulary import KINDS, PRIORITIES, STATUSES
 
 INCIDENT, REQUEST, PROBLEM, CHANGE, RELEASE = range(5)
 KIND_MIX = {
@@ -37,7 +37,6 @@ CHANGE_TYPES = ("standard", "normal", "emergency")
 CHANGE_TYPE_MIX = [0.6, 0.32, 0.08]
 OUTCOMES = ("successful", "failed", "rolled_back", "cancelled")
 OUTCOME_MIX = [0.94, 0.035, 0.025]  # of changes that go ahead; cancellations drawn apart
-STATUSES = ("new", "in_progress", "pending", "resolved", "closed", "cancelled")
 # timeline columns and the status each starts
 NEW, WORK, PENDING, RESUME, FIRST_FIX, REOPENED, RESOLVED, CLOSED, CANCELLED = range(9)
 COLUMN_STATUS = np.array([0, 1, 2, 1, 3, 1, 3, 4, 5])

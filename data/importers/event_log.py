@@ -41,6 +41,7 @@ from data.importers.staging import (
     quote,
     stage,
 )
+from domain.vocabulary import STATUSES
 
 OPEN = "('new', 'in_progress', 'pending')"
 DONE = "('resolved', 'closed')"
@@ -58,7 +59,6 @@ CARRIED_COLUMNS = (  # ticket columns whose final value is the last event's
     "problem_id",
 )
 SOURCE_LIFECYCLE = ("created_at", "resolved_at", "closed_at", "reopen_count")
-STATUS_VALUES = ("new", "in_progress", "pending", "resolved", "closed", "cancelled")
 
 
 def unknown_status_rule(state_column: str) -> Rule:
@@ -258,8 +258,8 @@ def _mapping_problems(label, raw, columns, statuses, defaults) -> list:
     for needed in ("kind", "priority"):
         if needed not in columns and needed not in defaults:
             problems.append(file_problem(label, "mapping_no_default", needed, field=needed))
-    wrong = sorted({v for v in statuses.values() if v not in STATUS_VALUES})
+    wrong = sorted({v for v in statuses.values() if v not in STATUSES})
     if wrong:
-        ours = ", ".join(STATUS_VALUES)
+        ours = ", ".join(STATUSES)
         problems.append(file_problem(label, "mapping_bad_status", values=", ".join(wrong), ours=ours))
     return problems

@@ -1,0 +1,30 @@
+"""The names every layer shares, each declared once (DESIGN §2): the database stores them,
+importers map their synonyms onto them, analytics counts by them, reporting and the pages
+show them (locales hold their display names).
+
+A part of a vocabulary that means something to one module (the roles that see every project,
+the states whose version is frozen) is declared in that module with ``subset``, which refuses
+a name that is not in the vocabulary: a misspelt state fails on import instead of never matching.
+"""
+
+from __future__ import annotations
+
+# Tickets (DESIGN §3)
+KINDS = ("incident", "request", "problem", "change", "release")
+PRIORITIES = ("P1", "P2", "P3", "P4")
+STATUSES = ("new", "in_progress", "pending", "resolved", "closed", "cancelled")
+FEEDBACK_KINDS = ("callback", "survey")
+
+# The report workflow (issue 6)
+ROLES = ("admin", "author", "approver", "viewer")
+REPORT_KINDS = ("external", "internal")
+REPORT_STATES = ("draft", "submitted", "returned", "approved", "published", "archived")
+ACTION_STATUSES = ("open", "in_progress", "done", "cancelled")  # of a corrective action
+
+
+def subset(vocabulary: tuple[str, ...], *names: str) -> tuple[str, ...]:
+    """``names``, in the order given, once each is known to be a name of ``vocabulary``."""
+    unknown = [name for name in names if name not in vocabulary]
+    if unknown:
+        raise ValueError(f"{', '.join(unknown)} not in {', '.join(vocabulary)}")
+    return names
