@@ -1,9 +1,11 @@
 """A project's calendar and SLA policy, parsed from the TOML of DESIGN §5.
 
 Parsing is strict: a policy that cannot be right is refused with the key that is wrong,
-because a silently ignored target would make every SLA figure of the project wrong. Every
-refusal is a ``PolicyError`` naming the key (``field``) and what is wrong with it (``code``,
-``values``), so that the app can say it in the user's language and point at the line.
+because a silently ignored target would make every SLA figure of the project wrong. The file's
+tables are pydantic models (``PolicyFile``); the first error they find becomes a ``PolicyError``
+naming the key (``field``) and what is wrong with it (``code``, ``values``), so that the app can
+say it in the user's language and point at the line. The clocks read the checked file as the
+frozen dataclasses ``Policy``, ``Calendar``, ``Target`` and ``Duration``.
 
 ``strict`` (the default, for every policy being saved) also refuses keys the policy does not
 know (a misspelt ``resolutoin`` would otherwise leave the target out), a business calendar
@@ -20,7 +22,22 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from itertools import pairwise
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from domain.vocabulary import KINDS, PRIORITIES, STATUSES, subset
 
@@ -28,11 +45,6 @@ CALENDAR_24X7 = "24x7"
 CALENDAR_KINDS = ("business", CALENDAR_24X7)
 WORKDAYS = ("cn", "mon-fri")
 PAUSABLE_STATUSES = subset(STATUSES, "new", "in_progress", "pending")  # the open statuses
-# The keys each table may hold (strict parsing); [targets] and [services] hold names of their own.
-SECTIONS = ("project", "calendar", "sla", "targets", "services")
-PROJECT_KEYS = ("id", "name", "customer", "timezone")
-CALENDAR_KEYS = ("kind", "hours", "workdays", "extra_holidays", "extra_workdays")
-TARGET_KEYS = ("response", "resolution", "calendar")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhd])\s*$")
 _HOURS = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
@@ -49,10 +61,6 @@ class PolicyError(ValueError):
     def __init__(self, message: str, *, field: str = "", code: str = "", values: dict | None = None):
         super().__init__(message)
         self.field, self.code, self.values = field, code, dict(values or {})
-
-
-def _error(where: str, code: str, message: str, **values) -> PolicyError:
-    return PolicyError(f"{where}: {message}" if where else message, field=where, code=code, values=values)
 
 
 @dataclass(frozen=True)
@@ -120,104 +128,263 @@ class Policy:
         return any(t.response or t.resolution for t in self.targets.values())
 
 
-def parse_duration(text: str, where: str, *, strict: bool = False) -> Duration:
-    match = _DURATION.match(str(text)) if isinstance(text, str | int | float) else None
+# --- reading the file: pydantic models of its tables ------------------------------------------
+# Every check below refuses with a PydanticCustomError whose type is the PolicyError's code and
+# whose context holds the message's values; ``_policy_error`` turns the first error pydantic
+# reports into the PolicyError. Whether a text is new (``strict`` above, not pydantic's strict
+# mode) travels in the validation context.
+
+MESSAGES = {  # code → the English message; locales/*/policy.json say it in the user's language
+    "table": "must be a table ([{field}]), not {value}",
+    "list": 'must be a list such as ["…"], not {value}',
+    "text": "{value} must be text in quotes",
+    "unknown_key": "unknown key (one of {allowed})",
+    "project_id": "required; letters, digits, '-', '_' and '.' only",
+    "timezone": "unknown timezone {value!r}",
+    "pause_status": "{value!r} is not an open status",
+    "kind": f"unknown ticket kind (one of {', '.join(KINDS)})",
+    "priority": f"unknown priority (one of {', '.join(PRIORITIES)})",
+    "target_calendar": "only '24x7' may override the project calendar",
+    "duration": "duration {value!r} must look like 15m, 4h or 2d",
+    "duration_zero": "duration {value!r} must be more than zero",
+    "calendar_kind": "{value!r} is neither 'business' nor '24x7'",
+    "hours_format": "{value!r} must look like 09:00-12:00 (00:00 to 23:59)",
+    "hours_order": "{value!r} ends before it starts",
+    "hours_overlap": "intervals overlap",
+    "no_hours": "a business calendar needs at least one interval",
+    "workdays": "{value!r} is neither 'cn' nor 'mon-fri'",
+    "date": "{value!r} is not a date written 2026-12-31",
+    "kpi_target": "{value} is not a number",
+    "service_target": "availability target must be a percentage",
+}
+# pydantic's own checks, as the codes above (their value is the wrong input as written)
+_PYDANTIC_CODES = {
+    "model_type": "table",
+    "dict_type": "table",
+    "list_type": "list",
+    "tuple_type": "list",
+    "string_type": "text",
+    "extra_forbidden": "unknown_key",
+}
+
+
+def _refusal(code: str, **values) -> PydanticCustomError:
+    return PydanticCustomError(code, code, values)
+
+
+def _strict(info: ValidationInfo) -> bool:
+    return (info.context or {}).get("strict", True)
+
+
+def _one_of(names: tuple[str, ...], code: str):
+    def check(value):
+        if value not in names:
+            raise _refusal(code, value=str(value))
+        return value
+
+    return check
+
+
+def _duration(value, info: ValidationInfo) -> Duration:
+    match = _DURATION.match(str(value)) if isinstance(value, str | int | float) else None
     if not match:
-        raise _error(where, "duration", f"duration {text!r} must look like 15m, 4h or 2d", value=str(text))
-    duration = Duration(float(match.group(1)), match.group(2), str(text).strip())
-    if strict and duration.amount <= 0:
-        raise _error(where, "duration_zero", f"duration {text!r} must be more than zero", value=str(text))
+        raise _refusal("duration", value=str(value))
+    duration = Duration(float(match.group(1)), match.group(2), str(value).strip())
+    if _strict(info) and duration.amount <= 0:
+        raise _refusal("duration_zero", value=str(value))
     return duration
 
 
-def _table(raw, where: str) -> dict:
-    if raw is None:
-        return {}
-    if not isinstance(raw, dict):
-        raise _error(where, "table", f"must be a table ([{where}]), not {raw!r}", value=repr(raw))
-    return raw
+def _interval(value) -> tuple[time, time]:
+    match = _HOURS.match(str(value))
+    h1, m1, h2, m2 = map(int, match.groups()) if match else (24, 0, 0, 0)
+    if max(h1, h2) > 23 or max(m1, m2) > 59:
+        raise _refusal("hours_format", value=str(value))
+    if (h2, m2) <= (h1, m1):
+        raise _refusal("hours_order", value=str(value))
+    return time(h1, m1), time(h2, m2)
 
 
-def _list(raw, where: str) -> list:
-    if not isinstance(raw, list):
-        raise _error(where, "list", f'must be a list such as ["…"], not {raw!r}', value=repr(raw))
-    return raw
+def _day(value) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise _refusal("date", value=str(value)) from None
 
 
-def _text(raw, where: str) -> str:
-    if not isinstance(raw, str):
-        raise _error(where, "text", f"{raw!r} must be text in quotes", value=repr(raw))
-    return raw
+def _project_id(value) -> str:
+    text = str(value).strip()
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", text):
+        raise _refusal("project_id")
+    return text
 
 
-def _known_keys(raw: dict, where: str, allowed: tuple[str, ...], strict: bool) -> None:
-    if not strict:
-        return
-    for key in raw:
-        if key not in allowed:
-            place = f"{where}.{key}" if where else key
-            raise _error(
-                place, "unknown_key", f"unknown key (one of {', '.join(allowed)})", allowed=", ".join(allowed)
-            )
+def _timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _refusal("timezone", value=name) from None
+    return name
 
 
-def _dates(values, where: str) -> tuple[date, ...]:
-    found = []
-    for v in _list(values, where):
-        if isinstance(v, date) and not isinstance(v, datetime):
-            found.append(v)
-            continue
-        try:
-            found.append(date.fromisoformat(str(v)))
-        except ValueError as exc:
-            raise _error(where, "date", str(exc), value=str(v)) from exc
-    return tuple(found)
+def _number(value) -> float:
+    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+        raise _refusal("kpi_target", value=repr(value))
+    return float(value)
 
 
-def _calendar(raw: dict, where: str, strict: bool = False) -> Calendar:
-    _known_keys(raw, where, CALENDAR_KEYS, strict)
-    kind = _text(raw.get("kind", "business"), f"{where}.kind")
-    if kind == CALENDAR_24X7:
-        return Calendar(kind=CALENDAR_24X7)
-    if kind != "business":
-        raise _error(
-            f"{where}.kind", "calendar_kind", f"{kind!r} is neither 'business' nor '24x7'", value=kind
-        )
-    hours = []
-    for text in _list(raw.get("hours", ["09:00-18:00"]), f"{where}.hours"):
-        match = _HOURS.match(str(text))
-        if not match:
-            raise _error(
-                f"{where}.hours", "hours_format", f"{text!r} must look like 09:00-12:00", value=str(text)
-            )
-        h1, m1, h2, m2 = map(int, match.groups())
-        if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
-            raise _error(f"{where}.hours", "hours_format", f"{text!r} is not a time of day", value=str(text))
-        start, end = time(h1, m1), time(h2, m2)
-        if end <= start:
-            raise _error(f"{where}.hours", "hours_order", f"{text!r} ends before it starts", value=str(text))
-        hours.append((start, end))
-    hours.sort()
-    for (_, prev_end), (start, _) in pairwise(hours):
-        if start < prev_end:
-            raise _error(f"{where}.hours", "hours_overlap", "intervals overlap")
-    if strict and not hours:
-        raise _error(f"{where}.hours", "no_hours", "a business calendar needs at least one interval")
-    workdays = raw.get("workdays", "cn")
-    if workdays not in WORKDAYS:
-        raise _error(
-            f"{where}.workdays",
-            "workdays",
-            f"{workdays!r} is neither 'cn' nor 'mon-fri'",
-            value=str(workdays),
-        )
-    return Calendar(
-        kind="business",
-        hours=tuple(hours),
-        workdays=workdays,
-        extra_holidays=_dates(raw.get("extra_holidays", []), f"{where}.extra_holidays"),
-        extra_workdays=_dates(raw.get("extra_workdays", []), f"{where}.extra_workdays"),
+def _percentage(value) -> float:
+    if not isinstance(value, int | float) or isinstance(value, bool) or not 0 < value <= 100:
+        raise _refusal("service_target", value=repr(value))
+    return float(value)
+
+
+DurationText = Annotated[Duration | None, PlainValidator(_duration)]
+AnyText = Annotated[str, PlainValidator(lambda value: str(value or ""))]
+TicketKind = Annotated[str, AfterValidator(_one_of(KINDS, "kind"))]
+Priority = Annotated[str, AfterValidator(_one_of(PRIORITIES, "priority"))]
+
+
+class _Table(BaseModel):
+    """A table of the file with keys of its own: an unknown key is refused in a new text and
+    ignored in a stored one (see the module docstring)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stored_texts_keep_opening(cls, raw, info: ValidationInfo):
+        if isinstance(raw, dict) and not _strict(info):
+            return {key: value for key, value in raw.items() if key in cls.model_fields}
+        return raw
+
+
+class ProjectTable(_Table):
+    id: Annotated[str, PlainValidator(_project_id)] = Field(default="", validate_default=True)
+    name: AnyText = ""  # the id when empty
+    customer: AnyText = ""
+    timezone: Annotated[str, AfterValidator(_timezone)] = "Asia/Shanghai"
+
+
+_BUSINESS_KEYS = ("hours", "workdays", "extra_holidays", "extra_workdays")
+
+
+class CalendarTable(_Table):
+    kind: Annotated[str, AfterValidator(_one_of(CALENDAR_KINDS, "calendar_kind"))] = "business"
+    hours: tuple[Annotated[tuple[time, time], PlainValidator(_interval)], ...] = Field(
+        default=("09:00-18:00",), validate_default=True
     )
+    workdays: Annotated[str, PlainValidator(_one_of(WORKDAYS, "workdays"))] = "cn"
+    extra_holidays: tuple[Annotated[date, PlainValidator(_day)], ...] = ()
+    extra_workdays: tuple[Annotated[date, PlainValidator(_day)], ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _round_the_clock_has_no_hours(cls, raw):
+        """What a 24x7 calendar says of hours, workdays and holidays is not read (nor checked)."""
+        if isinstance(raw, dict) and raw.get("kind") == CALENDAR_24X7:
+            return {key: value for key, value in raw.items() if key not in _BUSINESS_KEYS}
+        return raw
+
+    @field_validator("hours")
+    @classmethod
+    def _hours_apart(cls, hours: tuple[tuple[time, time], ...], info: ValidationInfo):
+        hours = tuple(sorted(hours))
+        if any(start < prev_end for (_, prev_end), (start, _) in pairwise(hours)):
+            raise _refusal("hours_overlap")
+        if not hours and _strict(info):
+            raise _refusal("no_hours")
+        return hours
+
+    def calendar(self) -> Calendar:
+        if self.kind == CALENDAR_24X7:
+            return Calendar(kind=CALENDAR_24X7)
+        return Calendar("business", self.hours, self.workdays, self.extra_holidays, self.extra_workdays)
+
+
+class TargetTable(_Table):
+    response: DurationText = None
+    resolution: DurationText = None
+    calendar: Annotated[str | None, PlainValidator(_one_of((CALENDAR_24X7,), "target_calendar"))] = None
+
+
+class SlaTable(BaseModel):
+    """[sla]: the statuses that pause the resolution clock, and per ticket kind a table of
+    targets per priority. Its other keys are the kinds, so they are checked by name (in stored
+    texts too) instead of refused as unknown."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    pause_statuses: tuple[Annotated[str, PlainValidator(_one_of(PAUSABLE_STATUSES, "pause_status"))], ...] = (
+        "pending",
+    )
+    __pydantic_extra__: dict[TicketKind, dict[Priority, TargetTable]] = Field(init=False)
+
+
+class PolicyFile(_Table):
+    """The policy file as written (DESIGN §5), every value checked."""
+
+    project: ProjectTable = Field(default={}, validate_default=True)
+    calendar: CalendarTable = Field(default={}, validate_default=True)
+    sla: SlaTable = Field(default={}, validate_default=True)
+    targets: dict[str, Annotated[float, PlainValidator(_number)]] = {}  # KPI id → target
+    services: dict[str, Annotated[float, PlainValidator(_percentage)]] = {}  # availability target
+
+    def policy(self) -> Policy:
+        project, by_kind = self.project, self.sla.model_extra or {}
+        return Policy(
+            project_id=project.id,
+            name=project.name or project.id,
+            customer=project.customer,
+            timezone=project.timezone,
+            calendar=self.calendar.calendar(),
+            pause_statuses=self.sla.pause_statuses,
+            targets={
+                (kind, priority): Target(kind, priority, target.response, target.resolution, target.calendar)
+                for kind, by_priority in by_kind.items()
+                for priority, target in by_priority.items()
+            },
+            kpi_targets=dict(self.targets),
+            services=dict(self.services),
+        )
+
+
+def _keys_of(table: tuple[str, ...]) -> tuple[str, ...]:
+    """The keys the table at ``table`` may hold: those of the only tables with keys of their own."""
+    model = {(): PolicyFile, ("project",): ProjectTable, ("calendar",): CalendarTable}.get(table, TargetTable)
+    return tuple(model.model_fields)
+
+
+def _policy_error(exc: ValidationError, where: str = "") -> PolicyError:
+    """One of pydantic's errors as a PolicyError: its location as the dotted key (without
+    list positions or pydantic's mark of a dict key: the key's line is the line to show), its
+    type as the code, its context as the message's values. An unknown key comes first, the
+    outermost first: a misspelt key makes its right name look missing, and the spelling is what
+    to fix."""
+    error = min(exc.errors(), key=lambda e: (e["type"] != "extra_forbidden", len(e["loc"])))
+    path = tuple(str(part) for part in error["loc"] if not isinstance(part, int) and part != "[key]")
+    field = ".".join(part for part in (where, *path) if part)
+    code = _PYDANTIC_CODES.get(error["type"], error["type"])
+    values = dict(error.get("ctx") or {})
+    if code == "unknown_key":
+        values = {"allowed": ", ".join(_keys_of(path[:-1]))}
+    elif error["type"] in _PYDANTIC_CODES:
+        values = {"value": repr(error["input"])}
+    message = MESSAGES[code].format(field=field, **values) if code in MESSAGES else error["msg"]
+    return PolicyError(f"{field}: {message}" if field else message, field=field, code=code, values=values)
+
+
+_DURATION_TEXT = TypeAdapter(DurationText)
+
+
+def parse_duration(text: str, where: str, *, strict: bool = False) -> Duration:
+    """A target such as ``4h`` on its own (``where`` names it in the error)."""
+    try:
+        return _DURATION_TEXT.validate_python(text, context={"strict": strict})
+    except ValidationError as exc:
+        raise _policy_error(exc, where) from exc
 
 
 def parse_policy(text: str, *, strict: bool = True) -> Policy:
@@ -230,86 +397,10 @@ def parse_policy(text: str, *, strict: bool = True) -> Policy:
         raise PolicyError(
             f"TOML: {exc}", code="toml", values={"detail": str(exc), "line": line, "column": column}
         ) from exc
-    _known_keys(raw, "", SECTIONS, strict)
-    project = _table(raw.get("project"), "project")
-    _known_keys(project, "project", PROJECT_KEYS, strict)
-    project_id = str(project.get("id", "")).strip()
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", project_id):
-        raise _error("project.id", "project_id", "required; letters, digits, '-', '_' and '.' only")
-    tz = _text(project.get("timezone", "Asia/Shanghai"), "project.timezone")
     try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise _error("project.timezone", "timezone", f"unknown timezone {tz!r}", value=tz) from exc
-
-    sla = _table(raw.get("sla"), "sla")
-    pause = tuple(_list(sla.get("pause_statuses", ["pending"]), "sla.pause_statuses"))
-    for status in pause:
-        if status not in PAUSABLE_STATUSES:
-            raise _error(
-                "sla.pause_statuses", "pause_status", f"{status!r} is not an open status", value=str(status)
-            )
-    targets = {}
-    for kind, by_priority in sla.items():
-        if kind == "pause_statuses":
-            continue
-        if kind not in KINDS:
-            raise _error(
-                f"sla.{kind}", "kind", f"unknown ticket kind (one of {', '.join(KINDS)})", value=kind
-            )
-        for priority, spec in _table(by_priority, f"sla.{kind}").items():
-            where = f"sla.{kind}.{priority}"
-            if priority not in PRIORITIES:
-                raise _error(
-                    where, "priority", f"unknown priority (one of {', '.join(PRIORITIES)})", value=priority
-                )
-            spec = _table(spec, where)
-            _known_keys(spec, where, TARGET_KEYS, strict)
-            calendar = spec.get("calendar")
-            if calendar not in (None, CALENDAR_24X7):
-                raise _error(
-                    f"{where}.calendar",
-                    "target_calendar",
-                    "only '24x7' may override the project calendar",
-                    value=str(calendar),
-                )
-            targets[(kind, priority)] = Target(
-                kind=kind,
-                priority=priority,
-                response=parse_duration(spec["response"], f"{where}.response", strict=strict)
-                if "response" in spec
-                else None,
-                resolution=parse_duration(spec["resolution"], f"{where}.resolution", strict=strict)
-                if "resolution" in spec
-                else None,
-                calendar=calendar,
-            )
-    kpi_targets = {}
-    for key, value in _table(raw.get("targets"), "targets").items():
-        if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
-            raise _error(f"targets.{key}", "kpi_target", f"{value!r} is not a number", value=repr(value))
-        kpi_targets[key] = float(value)
-    services = {}
-    for name, value in _table(raw.get("services"), "services").items():
-        if not isinstance(value, int | float) or isinstance(value, bool) or not 0 < value <= 100:
-            raise _error(
-                f"services.{name}",
-                "service_target",
-                "availability target must be a percentage",
-                value=repr(value),
-            )
-        services[str(name)] = float(value)
-    return Policy(
-        project_id=project_id,
-        name=str(project.get("name") or project_id),
-        customer=str(project.get("customer") or ""),
-        timezone=tz,
-        calendar=_calendar(_table(raw.get("calendar"), "calendar"), "calendar", strict),
-        pause_statuses=pause,
-        targets=targets,
-        kpi_targets=kpi_targets,
-        services=services,
-    )
+        return PolicyFile.model_validate(raw, context={"strict": strict}).policy()
+    except ValidationError as exc:
+        raise _policy_error(exc) from exc
 
 
 def minimal_policy_toml(

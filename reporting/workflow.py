@@ -31,6 +31,7 @@ from data.models import (
     utcnow,
 )
 from data.projects import get_project
+from domain.narrative import NarrativeError, empty_narrative, validate_narrative
 from domain.periods import Period
 from domain.vocabulary import REPORT_KINDS, REPORT_STATES, subset
 from reporting.archive import Rendition, TamperedVersion, integrity_problems, seal
@@ -57,8 +58,6 @@ ACTIONS = ("edit", "submit", "return", "approve", "publish", "archive", "comment
 NEW_VERSION_STATES = frozenset(subset(REPORT_STATES, "approved", "published"))
 # Audit actions that make a user an author of the version they were done on.
 _WRITING_ACTIONS = ("create", "edit", "submit")
-NARRATIVE_TEXT_FIELDS = ("outstanding_issues", "improvements", "next_plan")
-UNMET_FIELDS = ("kpi_id", "analysis", "action", "owner", "due_date")
 
 
 class WorkflowError(ValueError):
@@ -232,7 +231,11 @@ def _apply(
     if action == "edit":
         if narrative is None:
             raise WorkflowError("edit needs the narrative")
-        changes = {"narrative": json.dumps(validate_narrative(narrative), ensure_ascii=False)}
+        try:
+            clean = validate_narrative(narrative)
+        except NarrativeError as exc:
+            raise WorkflowError(str(exc)) from exc
+        changes = {"narrative": json.dumps(clean, ensure_ascii=False)}
         if report.state in NEW_VERSION_STATES:
             changes |= {"current_version": report.current_version + 1, "approver_id": None}
         return changes, None
@@ -360,41 +363,6 @@ def _load(s: Session, report_id: str) -> Report:
     if report is None:
         raise WorkflowError(f"no report {report_id}")
     return report
-
-
-def empty_narrative() -> dict:
-    return {
-        "unmet_analysis": [],
-        "outstanding_issues": "",
-        "improvements": "",
-        "next_plan": "",
-        "confirmation": {"by": "", "at": ""},
-    }
-
-
-def validate_narrative(narrative: dict) -> dict:
-    """The narrative in its stored shape; unknown keys or a bad date are refused."""
-    unknown = set(narrative) - set(empty_narrative())
-    if unknown:
-        raise WorkflowError(f"unknown narrative sections: {', '.join(sorted(unknown))}")
-    clean = empty_narrative()
-    for field in NARRATIVE_TEXT_FIELDS:
-        clean[field] = str(narrative.get(field) or "")
-    for entry in narrative.get("unmet_analysis") or []:
-        row = {field: str(entry.get(field) or "").strip() for field in UNMET_FIELDS}
-        if not row["kpi_id"]:
-            raise WorkflowError("each unmet-KPI analysis needs its kpi_id")
-        if row["due_date"]:
-            try:
-                date.fromisoformat(row["due_date"])
-            except ValueError:
-                raise WorkflowError(
-                    f"due date {row['due_date']!r} of {row['kpi_id']} is not YYYY-MM-DD"
-                ) from None
-        clean["unmet_analysis"].append(row)
-    confirmation = narrative.get("confirmation") or {}
-    clean["confirmation"] = {"by": str(confirmation.get("by") or ""), "at": str(confirmation.get("at") or "")}
-    return clean
 
 
 def get_report(db_path, actor: Actor, report_id: str) -> ReportView:

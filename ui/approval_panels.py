@@ -11,6 +11,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from domain.narrative import NARRATIVE_TEXT_FIELDS
 from domain.periods import Period
 from domain.vocabulary import ACTION_STATUSES
 from reporting import archive, corrective, digests, documents, drafting, escalation, workflow
@@ -201,7 +202,7 @@ def narrative_panel(viewer: Viewer, report: workflow.ReportView) -> None:
             field: st.text_area(
                 t(f"workflow.narrative.{field}"), narrative.get(field, ""), key=f"tx_{report.id}_{field}"
             )
-            for field in workflow.NARRATIVE_TEXT_FIELDS
+            for field in NARRATIVE_TEXT_FIELDS
         }
         st.markdown(f"#### {t('workflow.narrative.confirmation')}")
         confirmation = narrative.get("confirmation") or {}
