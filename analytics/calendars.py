@@ -29,6 +29,7 @@ import duckdb
 from chinese_calendar import constants as cn_constants
 
 from analytics.sqltext import minutes_between
+from data.sql import Params
 from domain.policy import CALENDAR_24X7, Calendar
 
 # The calendar table spans these years; instants outside are reported as data-quality
@@ -108,23 +109,28 @@ def calendar_key(calendar: Calendar) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
-def _days_sql(calendar: Calendar) -> str:
+def _days_sql(bind: Params, calendar: Calendar) -> str:
     """One row per day from FIRST_DAY to LAST_DAY with the working minutes before it."""
-    per_day = calendar.minutes_per_day
-    exceptions = day_exceptions(calendar)
+    per_day = bind("minutes_per_day", calendar.minutes_per_day)
+    exceptions = sorted(day_exceptions(calendar).items())
     if exceptions:
-        rows = ", ".join(
-            f"({_lit_date(d)}, {'true' if w else 'false'})" for d, w in sorted(exceptions.items())
+        days, working = (
+            bind("exception_days", [d for d, _ in exceptions]),
+            bind("exception_working", [w for _, w in exceptions]),
         )
-        join = f"LEFT JOIN (VALUES {rows}) AS x(day, working) ON x.day = CAST(g.d AS DATE)"
+        join = (
+            f"LEFT JOIN (SELECT unnest({days}) AS day, unnest({working}) AS working) AS x"
+            " ON x.day = CAST(g.d AS DATE)"
+        )
         working = "COALESCE(x.working, EXTRACT(ISODOW FROM g.d) < 6)"
     else:
         join, working = "", "EXTRACT(ISODOW FROM g.d) < 6"
+    first, last = bind("first_day", FIRST_DAY), bind("last_day", LAST_DAY)
     return f"""SELECT day, working,
        SUM(CASE WHEN working THEN {per_day} ELSE 0 END) OVER (ORDER BY day)
          - CASE WHEN working THEN {per_day} ELSE 0 END AS minutes_before
 FROM (SELECT CAST(g.d AS DATE) AS day, {working} AS working
-      FROM generate_series({_lit_date(FIRST_DAY)}, {_lit_date(LAST_DAY)}, INTERVAL '1 day') AS g(d)
+      FROM generate_series({first}, {last}, INTERVAL '1 day') AS g(d)
       {join}) AS days"""
 
 
@@ -139,14 +145,13 @@ def ensure_calendar(con: duckdb.DuckDBPyConnection, calendar: Calendar) -> None:
         con.execute(_CALENDAR_DDL)
         if con.execute(f"SELECT 1 FROM {CALENDAR_TABLE} WHERE calendar_key = ? LIMIT 1", [key]).fetchall():
             return
+        bind = Params()
+        days = _days_sql(bind, calendar)
         con.execute(
-            f"INSERT INTO {CALENDAR_TABLE} SELECT '{key}', day, working, minutes_before"
-            f" FROM ({_days_sql(calendar)}) AS d ON CONFLICT DO NOTHING"
+            f"INSERT INTO {CALENDAR_TABLE} SELECT {bind('calendar_key', key)}, day, working, minutes_before"
+            f" FROM ({days}) AS d ON CONFLICT DO NOTHING",
+            bind.values,
         )
-
-
-def _lit_date(day: date) -> str:
-    return f"DATE '{day.isoformat()}'"
 
 
 def _minutes(t) -> int:
@@ -154,12 +159,14 @@ def _minutes(t) -> int:
 
 
 class Clock:
-    """SQL fragments measuring working minutes on one calendar, in one timezone."""
+    """SQL fragments measuring working minutes on one calendar, in one timezone, for one
+    statement (whose parameters ``bind`` collects)."""
 
-    def __init__(self, calendar: Calendar, timezone: str, name: str):
+    def __init__(self, calendar: Calendar, timezone: str, name: str, bind: Params):
         self.calendar = calendar
-        self.timezone = timezone.replace("'", "''")
+        self.timezone = timezone
         self.name = name
+        self.bind = bind
 
     @property
     def is_24x7(self) -> bool:
@@ -171,7 +178,7 @@ class Clock:
             return ""
         return (
             f"{self.name} AS (SELECT day, working, minutes_before FROM {CALENDAR_TABLE}"
-            f" WHERE calendar_key = '{calendar_key(self.calendar)}')"
+            f" WHERE calendar_key = {self.bind('calendar_key', calendar_key(self.calendar))})"
         )
 
     def join(self, alias: str, instant_sql: str, local_sql: str | None = None) -> str:
@@ -184,7 +191,7 @@ class Clock:
         return f"LEFT JOIN {self.name} AS {alias} ON {alias}.day = CAST({local} AS DATE)"
 
     def local(self, instant_sql: str) -> str:
-        return f"(({instant_sql}) AT TIME ZONE '{self.timezone}')"
+        return f"(({instant_sql}) AT TIME ZONE {self.bind('tz', self.timezone)})"
 
     def point(self, alias: str, instant_sql: str, local_sql: str | None = None) -> str:
         """Working minutes from the origin to the instant (needs ``join(alias, ...)``)."""
@@ -193,8 +200,9 @@ class Clock:
         local = local_sql or self.local(instant_sql)
         minute = f"((EXTRACT(EPOCH FROM {local}) - EXTRACT(EPOCH FROM date_trunc('day', {local}))) / 60.0)"
         parts = " + ".join(
-            f"LEAST(GREATEST({minute} - {_minutes(s)}, 0), {_minutes(e) - _minutes(s)})"
-            for s, e in self.calendar.hours
+            f"LEAST(GREATEST({minute} - {self.bind(f'shift_start_{i}', _minutes(s))}, 0),"
+            f" {self.bind(f'shift_minutes_{i}', _minutes(e) - _minutes(s))})"
+            for i, (s, e) in enumerate(self.calendar.hours, 1)
         )
         return f"({alias}.minutes_before + CASE WHEN {alias}.working THEN {parts} ELSE 0 END)"
 

@@ -12,8 +12,8 @@ import duckdb
 import pandas as pd
 
 from analytics.quality import valid_sql
-from analytics.sqltext import lit
 from data.projects import get_project
+from data.sql import Params
 from domain.periods import Period
 from domain.vocabulary import KINDS, subset
 
@@ -33,18 +33,19 @@ def closed_changes(
         raise ValueError(f"kind {kind!r} must be one of {', '.join(CHANGE_KINDS)}")
     tz = get_project(con, project_id).timezone
     start, end = period.bounds_utc(tz)
+    bind = Params(project_id=project_id, kind=kind, start=start, end=end, tz=tz)
     closed = "COALESCE(t.closed_at, t.resolved_at)"
     return con.execute(
         f"""
         SELECT t.ticket_id, t.title, t.service, t.change_type, t.outcome, t.major, t.priority,
-               t.assignment_group, t.created_at AT TIME ZONE {lit(tz)} AS created_at,
-               {closed} AT TIME ZONE {lit(tz)} AS closed_at
+               t.assignment_group, t.created_at AT TIME ZONE $tz AS created_at,
+               {closed} AT TIME ZONE $tz AS closed_at
         FROM tickets AS t
-        WHERE t.project_id = ? AND t.kind = ? AND {closed} >= ? AND {closed} < ?
-          AND {valid_sql("tickets", as_of or datetime.now(UTC))}
+        WHERE t.project_id = $project_id AND t.kind = $kind AND {closed} >= $start AND {closed} < $end
+          AND {valid_sql(bind, "tickets", as_of or datetime.now(UTC))}
         ORDER BY {closed} DESC, t.ticket_id
         """,
-        [project_id, kind, start, end],
+        bind.values,
     ).df()
 
 

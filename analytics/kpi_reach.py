@@ -30,7 +30,7 @@ import pandas as pd
 from analytics.kpi_catalogue import CATALOGUE, SOURCES
 from analytics.quality import valid_sql
 from analytics.sla import TICKET_KINDS
-from analytics.sqltext import in_list, lit
+from data.sql import Params
 from domain.periods import Period
 
 ALWAYS = "reports"  # sources whose own denominators decide (no span to check)
@@ -84,8 +84,9 @@ class Reaches:
 
 def reaches(con: duckdb.DuckDBPyConnection, project_id: str, timezone: str, as_of: datetime) -> Reaches:
     """Every source's span for the project, in one query."""
-    pid = lit(project_id)
-    ticket_kind = f"t.kind IN {in_list(TICKET_KINDS)}"
+    bind = Params()
+    pid, now = bind("project_id", project_id), bind("as_of", as_of)
+    ticket_kind = f"t.kind IN {bind.each('ticket_kind', TICKET_KINDS)}"
     closed = "COALESCE(t.closed_at, t.resolved_at)"
     newest_event = "GREATEST(t.created_at, t.first_response_at, t.resolved_at, t.closed_at)"
     tiered = f"{ticket_kind} AND t.resolved_at IS NOT NULL AND (t.tier IS NOT NULL OR t.escalated)"
@@ -102,25 +103,25 @@ WITH ticket_spans AS (
            MIN({closed}) FILTER (WHERE t.kind = 'change' AND t.change_type IS NOT NULL) AS types_first,
            MAX({closed}) FILTER (WHERE t.kind = 'change' AND t.change_type IS NOT NULL) AS types_last
     FROM tickets AS t
-    WHERE t.project_id = {pid} AND {valid_sql("tickets", as_of)}
+    WHERE t.project_id = {pid} AND {valid_sql(bind, "tickets", as_of)}
 ),
 outage_spans AS (
     SELECT MIN(t.started_at) AS outages_first,
-           MAX(COALESCE(t.ended_at, {lit(as_of)})) AS outages_last
+           MAX(COALESCE(t.ended_at, {now})) AS outages_last
     FROM outages AS t
-    WHERE t.project_id = {pid} AND {valid_sql("outages", as_of)} AND t.started_at <= {lit(as_of)}
+    WHERE t.project_id = {pid} AND {valid_sql(bind, "outages", as_of)} AND t.started_at <= {now}
 ),
 callback_spans AS (
     SELECT MIN(t.responded_at) AS callbacks_first, MAX(t.responded_at) AS callbacks_last
     FROM satisfaction AS t
-    WHERE t.project_id = {pid} AND t.kind = 'callback' AND t.responded_at <= {lit(as_of)}
+    WHERE t.project_id = {pid} AND t.kind = 'callback' AND t.responded_at <= {now}
 ),
 worklog_spans AS (
     SELECT MIN(t.day) AS staff_first, MAX(t.day) AS staff_last
     FROM worklogs AS t WHERE t.project_id = {pid}
 )
 SELECT * FROM ticket_spans, outage_spans, callback_spans, worklog_spans"""
-    result = con.execute(sql)
+    result = con.execute(sql, bind.values)
     names = [d[0] for d in result.description]
     value = {k: _capped(v, as_of) for k, v in zip(names, result.fetchone(), strict=True)}
 

@@ -20,16 +20,8 @@ from analytics.calendars import ensure_calendar
 from analytics.kpi_catalogue import CATALOGUE
 from analytics.quality import valid_sql
 from analytics.sla import TICKET_KINDS, clock_ctes, sla_counted, sla_missed, ticket_where
-from analytics.sqltext import (
-    in_list,
-    lit,
-    minutes_between,
-    periods_cte,
-    ranges_utc,
-    ratio,
-    span_utc,
-    values_cte,
-)
+from analytics.sqltext import minutes_between, periods_cte, ranges_utc, ratio, span_utc, values_cte
+from data.sql import Params
 from domain.periods import Period
 from domain.policy import Policy
 
@@ -58,22 +50,21 @@ class Scope:
     def tz(self) -> str:
         return self.policy.timezone
 
-    @property
-    def pid(self) -> str:
-        return lit(self.project_id)
+    def head(self, bind: Params) -> str:
+        return "WITH " + periods_cte(bind, self.periods, self.tz)
 
-    def head(self) -> str:
-        return "WITH " + periods_cte(self.periods, self.tz)
-
-    def span(self, column: str) -> str:
+    def span(self, bind: Params, column: str) -> str:
         """Filter on a UTC timestamp column: inside one of the periods. The overall range comes
         first so that DuckDB can skip row groups; then only the periods' own ranges pass (the
         previous period and last year's are not adjacent)."""
-        ranges = ranges_utc(self.periods, self.tz)
-        within = f"{column} >= {lit(ranges[0][0])} AND {column} < {lit(ranges[-1][1])}"
+        ranges = [
+            (bind(f"range_start_{i}", a), bind(f"range_end_{i}", b))
+            for i, (a, b) in enumerate(ranges_utc(self.periods, self.tz), 1)
+        ]
+        within = f"{column} >= {ranges[0][0]} AND {column} < {ranges[-1][1]}"
         if len(ranges) == 1:
             return within
-        each = " OR ".join(f"({column} >= {lit(a)} AND {column} < {lit(b)})" for a, b in ranges)
+        each = " OR ".join(f"({column} >= {a} AND {column} < {b})" for a, b in ranges)
         return f"{within} AND ({each})"
 
     def unless_wanted(self, kpi_id: str, sql: str) -> str:
@@ -103,19 +94,20 @@ class Scope:
         return "GROUPING SETS (" + ", ".join(f"({period}, {alias}.{g})" for g in self.groups) + ")"
 
 
-def _opened(s: Scope) -> str:
+def _opened(s: Scope, bind: Params) -> str:
     due = sla_counted("response", "c")
     response_rate = ratio(
         f"COUNT(*) FILTER (WHERE {due} AND NOT {sla_missed('response', 'c')})",
         f"COUNT(*) FILTER (WHERE {due})",
     )
-    return f"""{s.head()},
+    return f"""{s.head(bind)},
 source AS (
     SELECT p.period, t.*
     FROM tickets AS t JOIN periods AS p ON {s.in_period("t.created_at")}
-    WHERE {ticket_where(s.project_id, s.as_of, s.kinds)} AND {s.span("t.created_at")}
+    WHERE {ticket_where(bind, s.project_id, s.as_of, s.kinds)}
+      AND {s.span(bind, "t.created_at")}
 ),
-{clock_ctes(s.policy, s.project_id, "source", s.as_of, ("response",))}
+{clock_ctes(bind, s.policy, s.project_id, "source", s.as_of, ("response",))}
 SELECT c.period{s.dims("c")},
        COUNT(*) AS tickets_opened,
        COUNT(*) FILTER (WHERE c.kind = 'incident' AND c.major) AS major_incidents,
@@ -125,7 +117,7 @@ FROM clocked AS c
 GROUP BY {s.group_by("c", "c.period")}"""
 
 
-def _resolved(s: Scope) -> str:
+def _resolved(s: Scope, bind: Params) -> str:
     callbacks = callback_join = ""
     callback_rate = ratio("COUNT(*) FILTER (WHERE b.ticket_id IS NOT NULL)", "COUNT(*)")
     if "callback_24h_rate" in s.wanted:
@@ -134,8 +126,9 @@ def _resolved(s: Scope) -> str:
 callbacks AS (
     SELECT DISTINCT r.ticket_id
     FROM satisfaction AS f JOIN source AS r ON r.ticket_id = f.ticket_id
-    WHERE f.project_id = {s.pid} AND f.kind = 'callback'
-      AND f.responded_at >= {lit(first)} AND f.responded_at <= {lit(last + timedelta(hours=CALLBACK_HOURS))}
+    WHERE f.project_id = {bind("project_id", s.project_id)} AND f.kind = 'callback'
+      AND f.responded_at >= {bind("callbacks_from", first)}
+      AND f.responded_at <= {bind("callbacks_until", last + timedelta(hours=CALLBACK_HOURS))}
       AND f.responded_at >= r.resolved_at
       AND f.responded_at <= r.resolved_at + INTERVAL '{CALLBACK_HOURS} hours'
 )"""
@@ -146,13 +139,14 @@ callbacks AS (
         f"COUNT(*) FILTER (WHERE {due} AND NOT {sla_missed('resolution', 'c')})",
         f"COUNT(*) FILTER (WHERE {due})",
     )
-    return f"""{s.head()},
+    return f"""{s.head(bind)},
 source AS (
     SELECT p.period, t.*
     FROM tickets AS t JOIN periods AS p ON {s.in_period("t.resolved_at")}
-    WHERE {ticket_where(s.project_id, s.as_of, s.kinds)} AND {s.span("t.resolved_at")}
+    WHERE {ticket_where(bind, s.project_id, s.as_of, s.kinds)}
+      AND {s.span(bind, "t.resolved_at")}
 ),
-{clock_ctes(s.policy, s.project_id, "source", s.as_of, ("resolution",))}{callbacks}
+{clock_ctes(bind, s.policy, s.project_id, "source", s.as_of, ("resolution",))}{callbacks}
 SELECT c.period{s.dims("c")},
        COUNT(*) AS tickets_resolved,
        {resolution_rate} AS resolution_sla_rate,
@@ -178,16 +172,15 @@ LEFT_BACKLOG_AT = (
 )
 
 
-def _backlog(s: Scope) -> str:
+def _backlog(s: Scope, bind: Params) -> str:
     """Tickets open at each period end, and problems open at its start / opened / resolved.
     Only tickets open at some period end (and the few problems) are read, then compared with
     each period's bounds (plain timestamp comparisons: no time zone work)."""
-    start, end = (lit(b) for b in span_utc(s.periods, s.tz))
+    first, last = span_utc(s.periods, s.tz)
+    start, end = bind("span_start", first), bind("span_end", last)
     open_at_end = "o.created_at < p.end_utc AND (o.left_at IS NULL OR o.left_at >= p.end_utc)"
-    open_at_some_end = " OR ".join(
-        f"(t.created_at < {lit(e)} AND t.resolved_at >= {lit(e)})"
-        for _, e in (p.bounds_utc(s.tz) for p in s.periods)
-    )
+    period_ends = (bind(f"end_utc_{i}", p.bounds_utc(s.tz)[1]) for i, p in enumerate(s.periods, 1))
+    open_at_some_end = " OR ".join(f"(t.created_at < {e} AND t.resolved_at >= {e})" for e in period_ends)
     problem = "o.kind = 'problem'"
     problem_rate = ratio(
         f"COUNT(*) FILTER (WHERE {problem} AND o.resolved_at >= p.start_utc AND o.resolved_at < p.end_utc)",
@@ -195,60 +188,63 @@ def _backlog(s: Scope) -> str:
         " AND (o.resolved_at IS NULL OR o.resolved_at >= p.start_utc))"
         f" + COUNT(*) FILTER (WHERE {problem} AND o.created_at >= p.start_utc AND o.created_at < p.end_utc)",
     )
-    return f"""{s.head()},
+    return f"""{s.head(bind)},
 open_tickets AS (
     SELECT t.kind, t.created_at, t.resolved_at, {LEFT_BACKLOG_AT} AS left_at{s.group_columns("t")}
     FROM tickets AS t
-    WHERE {ticket_where(s.project_id, s.as_of, (*s.kinds, "problem"))}
+    WHERE {ticket_where(bind, s.project_id, s.as_of, (*s.kinds, "problem"))}
       AND t.created_at < {end}
       AND ((t.kind = 'problem' AND (t.resolved_at IS NULL OR t.resolved_at >= {start}))
            OR t.resolved_at IS NULL OR {open_at_some_end})
 )
 SELECT p.period{s.dims("o")},
-       COUNT(*) FILTER (WHERE o.kind IN {in_list(s.kinds)} AND {open_at_end}) AS backlog_end,
+       COUNT(*) FILTER (WHERE o.kind IN {bind.each("ticket_kind", s.kinds)} AND {open_at_end}) AS backlog_end,
        {problem_rate} AS problem_resolution_rate
 FROM open_tickets AS o CROSS JOIN periods AS p
 GROUP BY {s.group_by("o", "p.period")}"""
 
 
-def _changes(s: Scope) -> str:
+def _changes(s: Scope, bind: Params) -> str:
     closed = "COALESCE(t.closed_at, t.resolved_at)"
     not_cancelled = "COALESCE(t.outcome, '') <> 'cancelled' AND COALESCE(t.status, '') <> 'cancelled'"
     success_rate = ratio(
         "COUNT(*) FILTER (WHERE t.outcome = 'successful')", f"COUNT(*) FILTER (WHERE {not_cancelled})"
     )
     emergency_ratio = ratio("COUNT(*) FILTER (WHERE t.change_type = 'emergency')", "COUNT(*)")
-    return f"""{s.head()}
+    return f"""{s.head(bind)}
 SELECT p.period,
        {success_rate} AS change_success_rate,
        {emergency_ratio} AS emergency_change_ratio
 FROM tickets AS t JOIN periods AS p ON {s.in_period(closed)}
-WHERE {ticket_where(s.project_id, s.as_of, ("change",))} AND {s.span(closed)}
+WHERE {ticket_where(bind, s.project_id, s.as_of, ("change",))}
+  AND {s.span(bind, closed)}
 GROUP BY p.period"""
 
 
-def availability_sql(s: Scope) -> str:
+def availability_sql(s: Scope, bind: Params) -> str:
     """Per period and service: target, availability_pct, unplanned_minutes, planned_minutes.
     Services are those with a target in the policy plus those with an outage in the period.
     A period still running counts up to ``as_of`` (an open outage too); one not begun has none."""
     targets = values_cte(
+        bind,
         "service_targets",
         ("service", "target"),
         ("VARCHAR", "DOUBLE PRECISION"),
         sorted(s.policy.services.items()),
     )
-    end = f"LEAST(COALESCE(t.ended_at, {lit(s.as_of)}), p.end_utc)"
+    as_of = bind("as_of", s.as_of)
+    end = f"LEAST(COALESCE(t.ended_at, {as_of}), p.end_utc)"
     down = minutes_between("GREATEST(t.started_at, p.start_utc)", end)
-    elapsed = minutes_between("p.start_utc", f"LEAST(p.end_utc, {lit(s.as_of)})")
-    return f"""{s.head()},
+    elapsed = minutes_between("p.start_utc", f"LEAST(p.end_utc, {as_of})")
+    return f"""{s.head(bind)},
 {targets},
 down AS (
     SELECT p.period, t.service,
            COALESCE(SUM({down}) FILTER (WHERE NOT t.planned), 0) AS unplanned_minutes,
            COALESCE(SUM({down}) FILTER (WHERE t.planned), 0) AS planned_minutes
     FROM outages AS t JOIN periods AS p
-      ON t.started_at < p.end_utc AND COALESCE(t.ended_at, {lit(s.as_of)}) > p.start_utc
-    WHERE t.project_id = {s.pid} AND {valid_sql("outages", s.as_of)}
+      ON t.started_at < p.end_utc AND COALESCE(t.ended_at, {as_of}) > p.start_utc
+    WHERE t.project_id = {bind("project_id", s.project_id)} AND {valid_sql(bind, "outages", s.as_of)}
     GROUP BY p.period, t.service
 ),
 listed AS (
@@ -268,33 +264,35 @@ LEFT JOIN down AS d ON d.period = l.period AND d.service = l.service
 LEFT JOIN service_targets AS g ON g.service = l.service"""
 
 
-def _availability(s: Scope) -> str:
-    body = availability_sql(s)
+def _availability(s: Scope, bind: Params) -> str:
+    body = availability_sql(s, bind)
     return f"""SELECT a.period,
        AVG(a.availability_pct) FILTER (WHERE a.target IS NOT NULL) AS availability_pct
 FROM ({body}) AS a GROUP BY a.period"""
 
 
-def _satisfaction(s: Scope) -> str:
-    return f"""{s.head()}
+def _satisfaction(s: Scope, bind: Params) -> str:
+    return f"""{s.head(bind)}
 SELECT p.period, AVG(t.score) AS csat_avg,
        {ratio("COUNT(*) FILTER (WHERE t.score >= 4)", "COUNT(*)")} AS csat_satisfied_rate
 FROM satisfaction AS t JOIN periods AS p ON {s.in_period("t.responded_at")}
-WHERE t.project_id = {s.pid} AND t.kind = 'callback' AND {s.span("t.responded_at")}
+WHERE t.project_id = {bind("project_id", s.project_id)} AND t.kind = 'callback'
+  AND {s.span(bind, "t.responded_at")}
 GROUP BY p.period"""
 
 
-def _staff(s: Scope) -> str:
-    return f"""{s.head()},
+def _staff(s: Scope, bind: Params) -> str:
+    project_id = bind("project_id", s.project_id)
+    return f"""{s.head(bind)},
 logged AS (
     SELECT p.period, SUM(t.hours) AS hours FROM worklogs AS t
     JOIN periods AS p ON t.day >= p.start_date AND t.day < p.end_date
-    WHERE t.project_id = {s.pid} GROUP BY p.period
+    WHERE t.project_id = {project_id} GROUP BY p.period
 ),
 available AS (
     SELECT p.period, SUM(t.hours_available) AS hours FROM staff_capacity AS t
     JOIN periods AS p ON t.month >= p.start_date AND t.month < p.end_date
-    WHERE t.project_id = {s.pid} GROUP BY p.period
+    WHERE t.project_id = {project_id} GROUP BY p.period
 )
 SELECT p.period, {ratio("COALESCE(l.hours, 0)", "a.hours")} AS staff_utilisation
 FROM periods AS p
@@ -302,22 +300,27 @@ LEFT JOIN logged AS l ON l.period = p.period
 LEFT JOIN available AS a ON a.period = p.period"""
 
 
-def _reports(s: Scope) -> str:
-    approved_day = f"CAST(t.approved_at AT TIME ZONE {lit(s.tz)} AS DATE)"
+def _reports(s: Scope, bind: Params) -> str:
+    approved_day = f"CAST(t.approved_at AT TIME ZONE {bind('tz', s.tz)} AS DATE)"
     on_time = ratio(f"COUNT(*) FILTER (WHERE {approved_day} <= t.due_date)", "COUNT(*)")
-    return f"""{s.head()}
+    return f"""{s.head(bind)}
 SELECT p.period, {on_time} AS report_on_time_rate
 FROM reports AS t JOIN periods AS p ON t.due_date >= p.start_date AND t.due_date < p.end_date
-WHERE t.project_id = {s.pid}
+WHERE t.project_id = {bind("project_id", s.project_id)}
 GROUP BY p.period"""
 
 
 @dataclass(frozen=True)
 class Family:
     name: str
-    sql: Callable[[Scope], str]
+    sql: Callable[[Scope, Params], str]  # the query text; its values go to the Params
     kpis: tuple[str, ...]
     groupable: bool = False  # can break down by a ticket column
+
+    def render(self, scope: Scope) -> tuple[str, dict[str, object]]:
+        """The family's statement for ``scope`` and the values of its parameters."""
+        bind = Params()
+        return self.sql(scope, bind), bind.values
 
 
 FAMILIES: tuple[Family, ...] = (
@@ -374,7 +377,8 @@ def run_families(
     # has open). Per-period families go out as one statement: one round trip, and DuckDB runs
     # their independent pipelines side by side.
     if scope.groups:
-        return [con.execute(f.sql(scope)).df() for f in families]
-    first, *others = [f"({f.sql(scope)}) AS f{i}" for i, f in enumerate(families)]
+        return [con.execute(*f.render(scope)).df() for f in families]
+    bind = Params()  # one for all: the families share their periods, project and instants
+    first, *others = [f"({f.sql(scope, bind)}) AS f{i}" for i, f in enumerate(families)]
     joined = "".join(f" FULL JOIN {part} USING (period)" for part in others)
-    return [con.execute(f"SELECT * FROM {first}{joined}").df()]
+    return [con.execute(f"SELECT * FROM {first}{joined}", bind.values).df()]

@@ -11,8 +11,8 @@ import duckdb
 import pandas as pd
 
 from analytics.quality import valid_sql
-from analytics.sqltext import lit
 from data.projects import get_project
+from data.sql import Params
 from domain.periods import Period
 
 
@@ -23,25 +23,26 @@ def problems_in_period(
     its start), with the number of incidents linked to each; open ones first, local times."""
     tz = get_project(con, project_id).timezone
     start, end = period.bounds_utc(tz)
+    bind = Params(project_id=project_id, start=start, end=end, tz=tz)
     return con.execute(
         f"""
         WITH linked AS (
             SELECT problem_id, count(*) AS linked_incidents
             FROM tickets
-            WHERE project_id = ? AND kind = 'incident' AND problem_id IS NOT NULL
+            WHERE project_id = $project_id AND kind = 'incident' AND problem_id IS NOT NULL
             GROUP BY problem_id
         )
         SELECT t.ticket_id, t.title, t.priority, t.status, t.category, t.assignment_group,
-               t.created_at AT TIME ZONE {lit(tz)} AS created_at,
-               t.resolved_at AT TIME ZONE {lit(tz)} AS resolved_at,
+               t.created_at AT TIME ZONE $tz AS created_at,
+               t.resolved_at AT TIME ZONE $tz AS resolved_at,
                COALESCE(l.linked_incidents, 0) AS linked_incidents,
-               t.resolved_at IS NOT NULL AND t.resolved_at < ? AS resolved_in_period
+               t.resolved_at IS NOT NULL AND t.resolved_at < $end AS resolved_in_period
         FROM tickets AS t
         LEFT JOIN linked AS l ON l.problem_id = t.ticket_id
-        WHERE t.project_id = ? AND t.kind = 'problem' AND t.created_at < ?
-          AND (t.resolved_at IS NULL OR t.resolved_at >= ?)
-          AND {valid_sql("tickets", as_of or datetime.now(UTC))}
+        WHERE t.project_id = $project_id AND t.kind = 'problem' AND t.created_at < $end
+          AND (t.resolved_at IS NULL OR t.resolved_at >= $start)
+          AND {valid_sql(bind, "tickets", as_of or datetime.now(UTC))}
         ORDER BY resolved_in_period, t.priority, t.created_at
         """,
-        [project_id, end, project_id, end, start],
+        bind.values,
     ).df()

@@ -7,6 +7,7 @@ what is excluded and what is reported can never drift apart.
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -14,16 +15,18 @@ import duckdb
 import pandas as pd
 
 from analytics.calendars import FIRST_DAY
-from analytics.sqltext import lit
 from data.projects import get_project
+from data.sql import Params
 from domain.periods import Period
+
+EARLIEST = datetime(FIRST_DAY.year, 1, 2, tzinfo=UTC)  # earlier instants are outside the calendars
 
 
 @dataclass(frozen=True)
 class Finding:
     code: str
     table: str  # tickets | ticket_status_history | outages
-    condition: str  # SQL over alias ``t``; ``{as_of}`` is the evaluation instant
+    condition: str  # SQL over alias ``t``; ``{as_of}`` is the evaluation instant, ``{earliest}`` EARLIEST
     detail: str  # SQL text expression describing the record; ``{tz}`` is the project zone
 
 
@@ -79,7 +82,7 @@ FINDINGS: tuple[Finding, ...] = (
     Finding(
         "created_before_1970",
         "tickets",
-        f"t.created_at < {lit(datetime(FIRST_DAY.year, 1, 2, tzinfo=UTC))}",
+        "t.created_at < {earliest}",
         f"'created ' || {_local('created_at')}",
     ),
     Finding(
@@ -111,13 +114,21 @@ FINDINGS: tuple[Finding, ...] = (
 FINDING_CODES = tuple(f.code for f in FINDINGS)
 
 
-def _conditions(table: str, as_of: datetime) -> list[str]:
-    return [f.condition.format(as_of=lit(as_of)) for f in FINDINGS if f.table == table]
+def _fill(template: str, bind: Params, **values: object) -> str:
+    """``template`` with the ``{name}`` fields it uses bound to their values (only those: a
+    statement may not carry parameters it never uses)."""
+    used = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    return template.format(**{name: bind(name, values[name]) for name in used})
 
 
-def valid_sql(table: str, as_of: datetime) -> str:
+def _condition(finding: Finding, bind: Params, as_of: datetime) -> str:
+    return _fill(finding.condition, bind, as_of=as_of, earliest=EARLIEST)
+
+
+def valid_sql(bind: Params, table: str, as_of: datetime) -> str:
     """SQL predicate: the row of ``table`` (aliased ``t`` in the query) has no finding."""
-    return "NOT (" + " OR ".join(f"COALESCE({c}, false)" for c in _conditions(table, as_of)) + ")"
+    conditions = [_condition(f, bind, as_of) for f in FINDINGS if f.table == table]
+    return "NOT (" + "\n         OR ".join(f"COALESCE({c}, false)" for c in conditions) + ")"
 
 
 def data_quality(
@@ -131,20 +142,23 @@ def data_quality(
     starting in it): columns finding, ticket_id (service for outages), detail."""
     tz = get_project(con, project_id).timezone
     as_of = as_of or datetime.now(UTC)
+    bind = Params()
     parts = []
     for finding in FINDINGS:
-        where = f"t.project_id = {lit(project_id)} AND ({finding.condition.format(as_of=lit(as_of))})"
+        where = f"t.project_id = {bind('project_id', project_id)} AND ({_condition(finding, bind, as_of)})"
         if period is not None:
-            start, end = (lit(b) for b in period.bounds_utc(tz))
+            start, end = (
+                bind(name, b) for name, b in zip(("start", "end"), period.bounds_utc(tz), strict=True)
+            )
             columns = ("created_at", "resolved_at") if finding.table == "tickets" else ("started_at",)
             where += " AND (" + " OR ".join(f"(t.{c} >= {start} AND t.{c} < {end})" for c in columns) + ")"
         key = "t.service" if finding.table == "outages" else "t.ticket_id"
         parts.append(
-            f"SELECT {lit(finding.code)} AS finding, {key} AS ticket_id, "
-            f"{finding.detail.format(tz=lit(tz))} AS detail FROM {finding.table} AS t WHERE {where}"
+            f"SELECT {bind('finding', finding.code)} AS finding, {key} AS ticket_id, "
+            f"{_fill(finding.detail, bind, tz=tz)} AS detail FROM {finding.table} AS t WHERE {where}"
         )
     sql = " UNION ALL ".join(parts) + " ORDER BY finding, ticket_id"
-    return con.execute(sql).df()
+    return con.execute(sql, bind.values).df()
 
 
 def data_quality_counts(

@@ -10,32 +10,34 @@ import pandas as pd
 from analytics.kpi_reach import reaches
 from analytics.kpi_sql import Scope, availability_sql
 from analytics.sla import ticket_where
-from analytics.sqltext import lit, minutes_between
+from analytics.sqltext import minutes_between
 from data.projects import get_project
+from data.sql import Params
 from domain.periods import Period
 
 
-def _bounds(con: duckdb.DuckDBPyConnection, project_id: str, period: Period) -> tuple[str, str, str]:
+def _params(con: duckdb.DuckDBPyConnection, project_id: str, period: Period) -> Params:
+    """The project's time zone and the period's bounds, as $tz, $start and $end."""
     tz = get_project(con, project_id).timezone
     start, end = period.bounds_utc(tz)
-    return lit(tz), lit(start), lit(end)
+    return Params(tz=tz, start=start, end=end)
 
 
 def major_incidents(
     con: duckdb.DuckDBPyConnection, project_id: str, period: Period, *, as_of: datetime | None = None
 ) -> pd.DataFrame:
     """Major incidents created in ``period`` (local times; duration null while unresolved)."""
-    tz, start, end = _bounds(con, project_id, period)
-    where = ticket_where(project_id, as_of or datetime.now(UTC), ("incident",))
+    bind = _params(con, project_id, period)
+    where = ticket_where(bind, project_id, as_of or datetime.now(UTC), ("incident",))
     sql = f"""
 SELECT t.ticket_id, t.title, t.priority, t.service,
-       t.created_at AT TIME ZONE {tz} AS created_at, t.resolved_at AT TIME ZONE {tz} AS resolved_at,
+       t.created_at AT TIME ZONE $tz AS created_at, t.resolved_at AT TIME ZONE $tz AS resolved_at,
        {minutes_between("t.created_at", "t.resolved_at")} / 60.0 AS duration_hours,
        t.problem_id, t.status
 FROM tickets AS t
-WHERE {where} AND t.major AND t.created_at >= {start} AND t.created_at < {end}
+WHERE {where} AND t.major AND t.created_at >= $start AND t.created_at < $end
 ORDER BY t.created_at, t.ticket_id"""
-    return con.execute(sql).df()
+    return con.execute(sql, bind.values).df()
 
 
 def major_changes(
@@ -43,16 +45,16 @@ def major_changes(
 ) -> pd.DataFrame:
     """Changes and releases closed in ``period`` that are normal or emergency (not standard)
     or that failed or were rolled back."""
-    tz, start, end = _bounds(con, project_id, period)
-    where = ticket_where(project_id, as_of or datetime.now(UTC), ("change", "release"))
+    bind = _params(con, project_id, period)
+    where = ticket_where(bind, project_id, as_of or datetime.now(UTC), ("change", "release"))
     closed = "COALESCE(t.closed_at, t.resolved_at)"
     sql = f"""
-SELECT t.ticket_id, t.kind, t.change_type, t.outcome, t.title, {closed} AT TIME ZONE {tz} AS closed_at
+SELECT t.ticket_id, t.kind, t.change_type, t.outcome, t.title, {closed} AT TIME ZONE $tz AS closed_at
 FROM tickets AS t
-WHERE {where} AND {closed} >= {start} AND {closed} < {end}
+WHERE {where} AND {closed} >= $start AND {closed} < $end
   AND (t.change_type IN ('normal', 'emergency') OR t.outcome IN ('failed', 'rolled_back'))
 ORDER BY closed_at, t.ticket_id"""
-    return con.execute(sql).df()
+    return con.execute(sql, bind.values).df()
 
 
 def availability_by_service(
@@ -65,7 +67,8 @@ def availability_by_service(
     as_of = as_of or datetime.now(UTC)
     policy = get_project(con, project_id).policy
     scope = Scope(project_id, policy, (period,), as_of)
-    frame = con.execute(availability_sql(scope) + " ORDER BY l.service").df()
+    bind = Params()
+    frame = con.execute(availability_sql(scope, bind) + " ORDER BY l.service", bind.values).df()
     frame = reaches(con, project_id, policy.timezone, as_of).mask(frame, (period,), ("availability_pct",))
     frame = frame.drop(columns="period")
     met = frame["availability_pct"] >= frame["target"]

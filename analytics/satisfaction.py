@@ -8,7 +8,6 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from analytics.sqltext import lit
 from data.projects import get_project
 from domain.periods import Period
 from domain.vocabulary import FEEDBACK_KINDS
@@ -44,16 +43,16 @@ def survey_summary(con: duckdb.DuckDBPyConnection, project_id: str, period: Peri
     tz = get_project(con, project_id).timezone
     start, end = period.bounds_utc(tz)
     return con.execute(
-        f"""
-        SELECT strftime(date_trunc('month', responded_at AT TIME ZONE {lit(tz)}), '%Y-%m') AS month,
+        """
+        SELECT strftime(date_trunc('month', responded_at AT TIME ZONE $tz), '%Y-%m') AS month,
                count(*) AS responses,
                avg(score) AS mean_score,
-               avg(CASE WHEN score >= {SATISFIED_FROM} THEN 1.0 ELSE 0.0 END) AS satisfied_rate
+               avg(CASE WHEN score >= $satisfied_from THEN 1.0 ELSE 0.0 END) AS satisfied_rate
         FROM satisfaction
-        WHERE project_id = ? AND kind = 'survey' AND responded_at >= ? AND responded_at < ?
+        WHERE project_id = $project_id AND kind = 'survey' AND responded_at >= $start AND responded_at < $end
         GROUP BY 1 ORDER BY 1
         """,
-        [project_id, start, end],
+        {"project_id": project_id, "start": start, "end": end, "tz": tz, "satisfied_from": SATISFIED_FROM},
     ).df()
 
 
@@ -67,15 +66,15 @@ def comments(
     tz = get_project(con, project_id).timezone
     start, end = period.bounds_utc(tz)
     return con.execute(
-        f"""
-        SELECT s.responded_at AT TIME ZONE {lit(tz)} AS responded_at, s.kind, s.score,
+        """
+        SELECT s.responded_at AT TIME ZONE $tz AS responded_at, s.kind, s.score,
                s.ticket_id, t.title, s.comment
         FROM satisfaction AS s
         LEFT JOIN tickets AS t ON t.project_id = s.project_id AND t.ticket_id = s.ticket_id
-        WHERE s.project_id = ? AND s.responded_at >= ? AND s.responded_at < ?
+        WHERE s.project_id = $project_id AND s.responded_at >= $start AND s.responded_at < $end
           AND s.comment IS NOT NULL AND trim(s.comment) <> ''
         ORDER BY s.score, s.responded_at DESC
-        LIMIT ?
+        LIMIT $limit
         """,
-        [project_id, start, end, limit],
+        {"project_id": project_id, "start": start, "end": end, "tz": tz, "limit": limit},
     ).df()

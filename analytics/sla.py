@@ -25,8 +25,9 @@ import pandas as pd
 
 from analytics.calendars import Clock, ensure_calendar, target_minutes
 from analytics.quality import valid_sql
-from analytics.sqltext import in_list, lit, minutes_between, values_cte
+from analytics.sqltext import minutes_between, values_cte
 from data.projects import get_project
+from data.sql import Params
 from domain.periods import Period
 from domain.policy import CALENDAR_24X7, Calendar, Policy
 from domain.vocabulary import KINDS, STATUSES, subset
@@ -36,18 +37,19 @@ CLOCKS = ("response", "resolution")
 WORK_CALENDAR = "work_calendar"
 
 
-def project_clock(policy: Policy) -> Clock:
-    return Clock(policy.calendar, policy.timezone, WORK_CALENDAR)
+def project_clock(policy: Policy, bind: Params) -> Clock:
+    return Clock(policy.calendar, policy.timezone, WORK_CALENDAR, bind)
 
 
-def ticket_where(project_id: str, as_of: datetime, kinds: Sequence[str] = TICKET_KINDS) -> str:
+def ticket_where(bind: Params, project_id: str, as_of: datetime, kinds: Sequence[str] = TICKET_KINDS) -> str:
     """Predicate over ``tickets AS t``: the project's valid tickets of ``kinds``."""
     return (
-        f"t.project_id = {lit(project_id)} AND t.kind IN {in_list(kinds)} AND {valid_sql('tickets', as_of)}"
+        f"t.project_id = {bind('project_id', project_id)} AND t.kind IN {bind.each('ticket_kind', kinds)}"
+        f"\n      AND {valid_sql(bind, 'tickets', as_of)}"
     )
 
 
-def targets_cte(policy: Policy) -> str:
+def targets_cte(bind: Params, policy: Policy) -> str:
     rows = []
     for (kind, priority), target in sorted(policy.targets.items()):
         calendar = policy.calendar_for(target)
@@ -65,6 +67,7 @@ def targets_cte(policy: Policy) -> str:
             )
         )
     return values_cte(
+        bind,
         "sla_targets",
         ("kind", "priority", "response_minutes", "resolution_minutes", "on_24x7"),
         ("VARCHAR", "VARCHAR", "DOUBLE PRECISION", "DOUBLE PRECISION", "BOOLEAN"),
@@ -73,25 +76,30 @@ def targets_cte(policy: Policy) -> str:
 
 
 def clock_ctes(
-    policy: Policy, project_id: str, source: str, as_of: datetime, clocks: Sequence[str] = CLOCKS
+    bind: Params,
+    policy: Policy,
+    project_id: str,
+    source: str,
+    as_of: datetime,
+    clocks: Sequence[str] = CLOCKS,
 ) -> str:
     """CTEs (to follow ``source`` in a WITH list; call ``ensure_calendar`` first) ending in
     ``clocked``: every column of ``source`` (which needs ticket_id, kind, priority, created_at,
     first_response_at, resolved_at) plus response_minutes, resolution_minutes (targets, null
     when none), on_24x7 and, for each of ``clocks``, ``<clock>_used``: minutes on the target's
     calendar, a running clock up to ``as_of`` while there is no response / resolution."""
-    clock = project_clock(policy)
-    wall = Clock(Calendar(kind=CALENDAR_24X7), policy.timezone, "")
-    now = lit(as_of)
+    clock = project_clock(policy, bind)
+    wall = Clock(Calendar(kind=CALENDAR_24X7), policy.timezone, "", bind)
+    now = bind("as_of", as_of)
     ends = {"response": "first_response_at", "resolution": "resolved_at"}
     locals_ = clock.with_local("s.created_at", "created_local") + "".join(
         clock.with_local(f"COALESCE(s.{ends[k]}, {now})", f"{k}_end_local") for k in clocks
     )
-    ctes = [c for c in (clock.cte(), targets_cte(policy)) if c]
+    ctes = [c for c in (clock.cte(), targets_cte(bind, policy)) if c]
     ctes.append(
         f"""clock_src AS (
     SELECT s.*, g.response_minutes, g.resolution_minutes,
-           COALESCE(g.on_24x7, {lit(clock.is_24x7)}) AS on_24x7,
+           COALESCE(g.on_24x7, {bind("project_24x7", clock.is_24x7)}) AS on_24x7,
            COALESCE(s.first_response_at, {now}) AS response_end,
            COALESCE(s.resolved_at, {now}) AS resolution_end{locals_}
     FROM {source} AS s
@@ -106,7 +114,7 @@ def clock_ctes(
     }
     pause_join = ""
     if "resolution" in clocks and policy.pause_statuses:
-        ctes.append(_pause_ctes(policy, project_id, source, as_of, clock, wall))
+        ctes.append(_pause_ctes(bind, policy, project_id, source, as_of, clock, wall))
         pause_join = "LEFT JOIN pauses AS p ON p.ticket_id = c.ticket_id"
         used["resolution"] += (
             " - CASE WHEN c.on_24x7 THEN COALESCE(p.paused_wall, 0) ELSE COALESCE(p.paused_business, 0) END"
@@ -125,22 +133,23 @@ def clock_ctes(
 
 
 def _pause_ctes(
-    policy: Policy, project_id: str, source: str, as_of: datetime, clock: Clock, wall: Clock
+    bind: Params, policy: Policy, project_id: str, source: str, as_of: datetime, clock: Clock, wall: Clock
 ) -> str:
     """pause_spans / pauses: time in pause statuses inside each ticket's created → resolved
     span, on the project calendar and on 24×7 (the target decides which one counts). Read
     from ``source`` itself, so that clock_src has one reader and needs no materialising."""
     start, end = ("pa", "ps.span_start", "ps.span_start_local"), ("pb", "ps.span_end", "ps.span_end_local")
-    resolution_end = f"COALESCE(c.resolved_at, {lit(as_of)})"
+    resolution_end = f"COALESCE(c.resolved_at, {bind('as_of', as_of)})"
     span_start = "GREATEST(t.started_at, c.created_at)"
     span_end = f"LEAST(COALESCE(t.ended_at, {resolution_end}), {resolution_end})"
+    paused = bind.each("pause_status", policy.pause_statuses)
     return f"""pause_spans AS (
     SELECT c.ticket_id, {span_start} AS span_start, {span_end} AS span_end
            {clock.with_local(span_start, "span_start_local")}{clock.with_local(span_end, "span_end_local")}
     FROM ticket_status_history AS t
     JOIN {source} AS c ON c.ticket_id = t.ticket_id
-    WHERE t.project_id = {lit(project_id)} AND t.status IN {in_list(policy.pause_statuses)}
-      AND {valid_sql("ticket_status_history", as_of)}
+    WHERE t.project_id = {bind("project_id", project_id)} AND t.status IN {paused}
+      AND {valid_sql(bind, "ticket_status_history", as_of)}
       AND t.started_at < {resolution_end} AND COALESCE(t.ended_at, {resolution_end}) > c.created_at
 ),
 pauses AS (
@@ -190,15 +199,17 @@ def breaches(
     policy = get_project(con, project_id).policy
     ensure_calendar(con, policy.calendar)
     as_of = as_of or datetime.now(UTC)
-    start, end = (lit(b) for b in period.bounds_utc(policy.timezone))
+    bind = Params()
+    start, end = period.bounds_utc(policy.timezone)
     anchor = "created_at" if clock == "response" else "resolved_at"
-    tz = lit(policy.timezone)
+    tz = bind("tz", policy.timezone)
     sql = f"""
 WITH source AS (
     SELECT t.* FROM tickets AS t
-    WHERE {ticket_where(project_id, as_of)} AND t.{anchor} >= {start} AND t.{anchor} < {end}
+    WHERE {ticket_where(bind, project_id, as_of)}
+      AND t.{anchor} >= {bind("start", start)} AND t.{anchor} < {bind("end", end)}
 ),
-{clock_ctes(policy, project_id, "source", as_of, (clock,))}
+{clock_ctes(bind, policy, project_id, "source", as_of, (clock,))}
 SELECT ticket_id, kind, priority, title, category, assignment_group, assignee,
        created_at AT TIME ZONE {tz} AS created_at,
        first_response_at AT TIME ZONE {tz} AS first_response_at,
@@ -210,7 +221,7 @@ FROM clocked
 WHERE {sla_counted(clock, "clocked")} AND {sla_missed(clock, "clocked")}
 ORDER BY over_minutes DESC, ticket_id
 """
-    return con.execute(sql).df()
+    return con.execute(sql, bind.values).df()
 
 
 # Statuses after which no service is rendered: time in them is not service time. A final one
@@ -235,11 +246,13 @@ def ticket_timeline(
     policy = get_project(con, project_id).policy
     ensure_calendar(con, policy.calendar)
     as_of = as_of or datetime.now(UTC)
-    clock = project_clock(policy)
-    tz = lit(policy.timezone)
-    final, settled = in_list(FINAL_STATUSES), in_list(SETTLED_STATUSES)
-    span_end = f"COALESCE(h.ended_at, {lit(as_of)})"
-    ctes = ",\n".join(c for c in (clock.cte(), targets_cte(policy)) if c)
+    bind = Params()
+    clock = project_clock(policy, bind)
+    tz = bind("tz", policy.timezone)
+    final, settled = bind.each("final_status", FINAL_STATUSES), bind.each("settled_status", SETTLED_STATUSES)
+    span_end = f"COALESCE(h.ended_at, {bind('as_of', as_of)})"
+    paused = bind.each("pause_status", policy.pause_statuses) if policy.pause_statuses else None
+    ctes = ",\n".join(c for c in (clock.cte(), targets_cte(bind, policy)) if c)
     sql = f"""
 WITH {ctes},
 raw AS (
@@ -247,7 +260,7 @@ raw AS (
            LEAD(t.started_at) OVER (ORDER BY t.started_at, t.ended_at NULLS LAST) AS next_started
     FROM ticket_status_history AS t
     JOIN tickets AS k ON k.project_id = t.project_id AND k.ticket_id = t.ticket_id
-    WHERE t.project_id = {lit(project_id)} AND t.ticket_id = {lit(ticket_id)}
+    WHERE t.project_id = {bind("project_id", project_id)} AND t.ticket_id = {bind("ticket_id", ticket_id)}
 ),
 h AS (
     SELECT r.status, r.started_at, r.kind, r.priority,
@@ -262,10 +275,10 @@ h AS (
 SELECT h.status,
        h.started_at AT TIME ZONE {tz} AS started,
        h.ended_at AT TIME ZONE {tz} AS ended,
-       h.status IN {in_list(policy.pause_statuses or ("",))} AS paused,
+       {f"h.status IN {paused}" if paused else "false"} AS paused,
        h.counted,
        CASE WHEN NOT h.counted THEN 0.0
-            WHEN COALESCE(g.on_24x7, {lit(clock.is_24x7)})
+            WHEN COALESCE(g.on_24x7, {bind("project_24x7", clock.is_24x7)})
             THEN {minutes_between("h.started_at", span_end)}
             ELSE {clock.point("ke", span_end)} - {clock.point("ks", "h.started_at")} END AS business_minutes
 FROM h
@@ -274,4 +287,4 @@ LEFT JOIN sla_targets AS g ON g.kind = h.kind AND g.priority = h.priority
 {clock.join("ke", span_end)}
 ORDER BY h.started_at, h.ended_at NULLS LAST
 """
-    return con.execute(sql).df()
+    return con.execute(sql, bind.values).df()

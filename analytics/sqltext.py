@@ -1,51 +1,37 @@
-"""Literals and small CTEs for the analytics SQL (kept to what PostgreSQL also speaks).
+"""Small CTEs and expressions for the analytics SQL (kept to what PostgreSQL also speaks).
 
-Values come from parsed policies and Period objects; strings are still quoted properly so
-that a project id typed by a user can never change a query.
+Every value is bound through ``data.sql.Params``; these helpers only arrange the placeholders.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime
+from collections.abc import Sequence
+from datetime import datetime
 
+from data.sql import Params
 from domain.periods import Period
 
 
-def lit(value) -> str:
-    """A SQL literal for a str, number, bool, date, aware datetime or None."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(float(value)) if isinstance(value, float) else str(value)
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r}: analytics needs aware instants")
-        return f"TIMESTAMPTZ '{value.astimezone(UTC).isoformat(sep=' ')}'"
-    if isinstance(value, date):
-        return f"DATE '{value.isoformat()}'"
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def in_list(values: Iterable) -> str:
-    return "(" + ", ".join(lit(v) for v in values) + ")"
-
-
-def values_cte(name: str, columns: Sequence[str], types: Sequence[str], rows: Sequence[Sequence]) -> str:
-    """``name(columns) AS (VALUES …)``, typed; an empty row list gives an empty relation."""
+def values_cte(
+    bind: Params, name: str, columns: Sequence[str], types: Sequence[str], rows: Sequence[Sequence]
+) -> str:
+    """``name(columns) AS (VALUES …)``, one typed placeholder per value (``$<column>_<row>``);
+    an empty row list gives an empty relation."""
     if not rows:
         nulls = ", ".join(f"CAST(NULL AS {t}) AS {c}" for c, t in zip(columns, types, strict=True))
         return f"{name} AS (SELECT {nulls} WHERE false)"
-    body = ", ".join(
-        "(" + ", ".join(f"CAST({lit(v)} AS {t})" for v, t in zip(row, types, strict=True)) + ")"
-        for row in rows
+    body = ",\n    ".join(
+        "("
+        + ", ".join(
+            f"CAST({bind(f'{c}_{i}', v)} AS {t})" for c, t, v in zip(columns, types, row, strict=True)
+        )
+        + ")"
+        for i, row in enumerate(rows, 1)
     )
-    return f"{name}({', '.join(columns)}) AS (VALUES {body})"
+    return f"{name}({', '.join(columns)}) AS (VALUES\n    {body}\n)"
 
 
-def periods_cte(periods: Sequence[Period], timezone: str) -> str:
+def periods_cte(bind: Params, periods: Sequence[Period], timezone: str) -> str:
     """``periods(period, start_utc, end_utc, start_date, end_date)``: bounds in both forms,
     UTC instants for timestamps, local dates (end exclusive) for dates and monthly buckets."""
     rows = []
@@ -53,6 +39,7 @@ def periods_cte(periods: Sequence[Period], timezone: str) -> str:
         start_utc, end_utc = p.bounds_utc(timezone)
         rows.append((p.label, start_utc, end_utc, p.start, p.end))
     return values_cte(
+        bind,
         "periods",
         ("period", "start_utc", "end_utc", "start_date", "end_date"),
         ("VARCHAR", "TIMESTAMPTZ", "TIMESTAMPTZ", "DATE", "DATE"),

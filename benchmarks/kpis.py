@@ -17,6 +17,7 @@ from analytics.sla import clock_ctes, ticket_where
 from benchmarks.common import END_MONTH, SIZES, best_of, demo_db
 from data import db
 from data.projects import get_project, list_projects
+from data.sql import Params
 from domain.periods import Period
 from domain.policy import KINDS
 
@@ -197,19 +198,22 @@ def _business_time_row(con, label: str) -> dict:
     """Response and resolution business minutes (pauses subtracted) of every ticket of every
     project, aggregated so that no rows cross into Python; floor: no clock CTE layering."""
     projects = list_projects(con)
-    engine_sql = [
-        f"""WITH source AS (SELECT t.* FROM tickets AS t WHERE {ticket_where(p.project_id, AS_OF, KINDS)}),
-{clock_ctes(p.policy, p.project_id, "source", AS_OF)}
+
+    def engine_sql(p) -> tuple[str, dict]:
+        bind = Params()
+        sql = f"""WITH source AS (SELECT t.* FROM tickets AS t WHERE {ticket_where(bind, p.project_id, AS_OF, KINDS)}),
+{clock_ctes(bind, p.policy, p.project_id, "source", AS_OF)}
 SELECT count(*), sum(response_used), sum(resolution_used) FROM clocked"""
-        for p in projects
-    ]
+        return sql, bind.values
+
+    statements = [engine_sql(p) for p in projects]
     total = con.execute("SELECT count(*) FROM tickets").fetchone()[0]
     for p in projects:
         ensure_calendar(con, p.policy.calendar)
 
     def engine():
-        for sql in engine_sql:
-            con.execute(sql).fetchall()
+        for sql, params in statements:
+            con.execute(sql, params).fetchall()
 
     engine()
     wall, cpu = best_of(engine, repeat=2)

@@ -20,6 +20,7 @@ from analytics.calendars import (
 )
 from analytics.sqltext import values_cte
 from data import db
+from data.sql import Params
 from domain.policy import Calendar
 
 SHANGHAI = "Asia/Shanghai"
@@ -41,16 +42,17 @@ def mcon(tmp_path_factory):
 
 def business_minutes(con, calendar: Calendar, spans, tz: str = SHANGHAI) -> list[float]:
     """Minutes of each (a, b) span on ``calendar``, through the production SQL fragments."""
-    clock = Clock(calendar, tz, "cal")
+    bind = Params()
+    clock = Clock(calendar, tz, "cal", bind)
     ensure_calendar(con, calendar)
-    ctes = [values_cte("spans", ("n", "a", "b"), ("INTEGER", "TIMESTAMPTZ", "TIMESTAMPTZ"),
+    ctes = [values_cte(bind, "spans", ("n", "a", "b"), ("INTEGER", "TIMESTAMPTZ", "TIMESTAMPTZ"),
                        [(i, a, b) for i, (a, b) in enumerate(spans)])]  # fmt: skip
     if clock.cte():
         ctes.append(clock.cte())
     sql = f"""WITH {", ".join(ctes)}
 SELECT {clock.point("pb", "s.b")} - {clock.point("pa", "s.a")} FROM spans AS s
 {clock.join("pa", "s.a")} {clock.join("pb", "s.b")} ORDER BY s.n"""
-    return [row[0] for row in con.execute(sql).fetchall()]
+    return [row[0] for row in con.execute(sql, bind.values).fetchall()]
 
 
 def oracle_minutes(calendar: Calendar, a: datetime, b: datetime, tz: str = SHANGHAI) -> float:

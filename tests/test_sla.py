@@ -14,6 +14,7 @@ from analytics.kpis import compute_kpis
 from analytics.sla import clock_ctes, ticket_where
 from data import db
 from data.projects import save_project
+from data.sql import Params
 from domain.periods import Period
 from domain.policy import parse_policy
 
@@ -58,11 +59,12 @@ def measured(con, policy_text: str, as_of: datetime) -> dict[str, tuple[float, f
     """ticket_id → (response_used, resolution_used) through the production clock CTEs."""
     policy = parse_policy(policy_text)
     ensure_calendar(con, policy.calendar)
-    where = ticket_where("clock", as_of, ("incident",))
+    bind = Params()
+    where = ticket_where(bind, "clock", as_of, ("incident",))
     sql = f"""WITH source AS (SELECT t.* FROM tickets AS t WHERE {where}),
-{clock_ctes(policy, "clock", "source", as_of)}
+{clock_ctes(bind, policy, "clock", "source", as_of)}
 SELECT ticket_id, response_used, resolution_used FROM clocked"""
-    return {t: (r, s) for t, r, s in con.execute(sql).fetchall()}
+    return {t: (r, s) for t, r, s in con.execute(sql, bind.values).fetchall()}
 
 
 @pytest.fixture
