@@ -19,6 +19,7 @@ from fixtures_import import PROJECT, PROJECT_TOML, TICKET_HEADER, make_project, 
 
 from data.importers import import_file
 from data.importers.encodings import CHUNK_BYTES
+from data.importers.readers import column_values, file_columns
 
 ROOT = Path(__file__).resolve().parents[1]
 MANAGE = [sys.executable, str(ROOT / "manage.py")]
@@ -218,3 +219,11 @@ def test_dates_before_1990_or_over_a_year_ahead_are_imported_with_a_warning(db_f
         assert f"warning: {where}: {reason}" in done.stdout, done.stdout
     assert "dates.csv:3" not in done.stdout
     assert set(stored(db_file, "title")) == {"OLD-1", "D-1", "D-2", "D-3", "D-4"}
+
+
+def test_headers_named_key_and_value_are_read_as_two_columns(tmp_path):
+    """read_csv's column list is a bound STRUCT; bound as a plain dict, exactly these two names
+    would have turned it into a MAP and crashed DuckDB."""
+    path = write_csv(tmp_path / "kv.csv", [["key", "value"], ["a", "1"], ["b", "1"]])
+    assert file_columns(path, "kv.csv") == ["key", "value"]
+    assert column_values(path, "kv.csv", "value") == ["1"]

@@ -52,7 +52,7 @@ import duckdb
 from data.importers import event_log, jira, native, servicenow
 from data.importers.problems import ERROR, WARNING, ImportRejected, Problem, problems_csv, rejected
 from data.importers.readers import column_values, file_columns, open_raw
-from data.importers.staging import Prepared, literal
+from data.importers.staging import Prepared
 from data.importers.upsert import Counts, replace_history, upsert
 from data.projects import get_project, save_project
 
@@ -209,7 +209,7 @@ def import_file(
 def limit_memory(con: duckdb.DuckDBPyConnection, limit: str = CLI_MEMORY_LIMIT) -> None:
     """Bound DuckDB's memory (it spills to disk beyond): for one-shot import processes such as
     the CLI. The app keeps DuckDB's default, so that an import does not slow other users."""
-    con.execute(f"SET memory_limit = {literal(limit)}")
+    con.execute("SET memory_limit = $limit", {"limit": limit})
 
 
 def list_batches(con: duckdb.DuckDBPyConnection, project_id: str, limit: int = 100) -> list[dict]:

@@ -36,11 +36,10 @@ from data.importers.staging import (
     collect_problems,
     count_rows,
     enum_sql,
-    literal,
     order_warning,
-    quote,
     stage,
 )
+from data.sql import quote_ident, text_literal
 from domain.vocabulary import STATUSES
 
 OPEN = "('new', 'in_progress', 'pending')"
@@ -63,9 +62,9 @@ SOURCE_LIFECYCLE = ("created_at", "resolved_at", "closed_at", "reopen_count")
 
 def unknown_status_rule(state_column: str) -> Rule:
     return Rule(
-        f"status IS NULL AND {quote('src:' + state_column)} IS NOT NULL",
+        f"status IS NULL AND {quote_ident('src:' + state_column)} IS NOT NULL",
         state_column,
-        quote("src:" + state_column),
+        quote_ident("src:" + state_column),
         "unknown_state",
         severity="warning",
     )
@@ -100,7 +99,7 @@ def derive_tickets(
         " FROM runs WINDOW w AS (PARTITION BY ticket_id ORDER BY k)"
     )
     carried = [c for c in CARRIED_COLUMNS if c in columns and not (levels and c in ("tier", "escalated"))]
-    finals = "".join(f", l.{quote(c)}" for c in carried)
+    finals = "".join(f", l.{quote_ident(c)}" for c in carried)
     level_cte = level_join = ""
     if levels:
         finals += f", v.tier, {tiers.escalated_sql('v.tier')} AS escalated"
@@ -133,9 +132,10 @@ def derive_tickets(
         f"  coalesce({source_value['resolved_at']}, d.resolved_at) AS resolved_at,"
         f"  coalesce({source_value['closed_at']}, d.closed_at) AS closed_at,"
         f"  coalesce({source_value['reopen_count']}, d.reopens, 0) AS reopen_count,"
-        f"  {literal(source)} AS source"
+        "  $source AS source"
         " FROM last_event l JOIN events e USING (ticket_id) LEFT JOIN derived d USING (ticket_id)"
-        f"{level_join}"
+        f"{level_join}",
+        {"source": source},
     )
     ticket_columns = [
         "ticket_id",
@@ -148,7 +148,7 @@ def derive_tickets(
         "reopen_count",
         "source",
     ]
-    selected = ", ".join(quote(c) for c in ticket_columns)
+    selected = ", ".join(quote_ident(c) for c in ticket_columns)
     history = (
         "SELECT r.ticket_id, r.status,"
         " CASE WHEN r.k = 1 THEN least(r.started_at, t.created_at) ELSE r.started_at END AS started_at,"
@@ -215,8 +215,8 @@ def prepare_mapped(
 
     def source(name: str) -> str | None:
         if name in columns:
-            return quote(columns[name])
-        return literal(str(defaults[name])) if name in defaults else None
+            return quote_ident(columns[name])
+        return text_literal(str(defaults[name])) if name in defaults else None
 
     fields = [
         Field("ticket_id", source=source("ticket_id"), required=True),
@@ -233,7 +233,7 @@ def prepare_mapped(
     level_fields, level_columns, level_rules = tiers.staged(
         source("tier") if "tier" in columns else None, columns.get("tier", ""), mapping.get("tiers")
     )
-    status = enum_sql(quote("state"), statuses)
+    status = enum_sql(quote_ident("state"), statuses)
     event_rules = stage(
         con,
         raw.name,

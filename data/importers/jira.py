@@ -14,7 +14,8 @@ import duckdb
 
 from data.importers.problems import rejected
 from data.importers.readers import RawTable
-from data.importers.staging import Field, Prepared, Rule, enum_sql, prepare_ticket_rows, quote
+from data.importers.staging import Field, Prepared, Rule, enum_sql, prepare_ticket_rows
+from data.sql import quote_ident
 
 DATE_FORMATS = (
     "%d/%b/%y %I:%M %p",
@@ -101,7 +102,7 @@ def prepare(con: duckdb.DuckDBPyConnection, raw: RawTable, label: str, timezone:
         )
 
     def source(ours: str) -> str | None:
-        return None if found[ours] is None else quote(found[ours])
+        return None if found[ours] is None else quote_ident(found[ours])
 
     fields = [
         Field("ticket_id", source=source("ticket_id"), required=True),
@@ -117,11 +118,11 @@ def prepare(con: duckdb.DuckDBPyConnection, raw: RawTable, label: str, timezone:
             for c in ("title", "category", "service", "assignee", "assignment_group")
         ],
     ]
-    status = enum_sql(quote("state"), STATUSES)
+    status = enum_sql(quote_ident("state"), STATUSES)
     unknown = Rule(
-        f"status IS NULL AND {quote('src:state')} IS NOT NULL",
+        f"status IS NULL AND {quote_ident('src:state')} IS NOT NULL",
         "Status",
-        quote("src:state"),
+        quote_ident("src:state"),
         "unknown_status",
         severity="warning",
     )

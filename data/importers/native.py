@@ -22,10 +22,10 @@ from data.importers.staging import (
     count_rejected,
     count_rows,
     order_warning,
-    quote,
     stage,
 )
 from data.importers.upsert import TABLE_KEYS
+from data.sql import quote_ident
 
 KINDS = {
     "incident": "incident",
@@ -214,7 +214,7 @@ def prepare(
     known = {h for c in columns if (h := _header_of(c, headers)) is not None}
     problems = [_ignored_column(label, c) for c in raw.columns if c not in known] + problems
     present = [f.name for f in fields if f.source is not None]
-    selected = ", ".join(quote(c) for c in present)
+    selected = ", ".join(quote_ident(c) for c in present)
     valid = f"SELECT {selected} FROM import_staged WHERE _ok"
     if table == "ticket_status_history":
         return Prepared(
@@ -283,7 +283,7 @@ def _normalise(header: str) -> str:
 
 
 def _source(header: str | None) -> str | None:
-    return None if header is None else quote(header)
+    return None if header is None else quote_ident(header)
 
 
 def _present(name: str, fields: list[Field]) -> bool:

@@ -24,8 +24,8 @@ import duckdb
 
 from data.importers import encodings
 from data.importers.problems import MAX_PROBLEMS_PER_RULE, WARNING, ImportRejected, Problem, rejected
-from data.importers.staging import literal, quote
 from data.importers.text import UNSAFE_SQL, clean_sql, clean_text, has_unsafe_utf8, visible
+from data.sql import quote_ident
 
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 # Cells longer than DuckDB's default line limit (2 MB) are legal in a CSV; a few MB more is
@@ -60,17 +60,24 @@ def open_raw(con: duckdb.DuckDBPyConnection, path: Path, label: str, name: str) 
         names = _unique([clean_text(cell) for cell in header])
         # The dialect is given, not sniffed: on a ragged file the sniffer falls back to one
         # column, and the user would hear "missing columns" instead of "line 7 has 9 cells".
-        columns = "{" + ", ".join(f"{literal(c)}: 'VARCHAR'" for c in names) + "}"
         reader = (
-            f"read_csv({literal(str(csv_path))}, header = true, auto_detect = false,"
-            f" delim = {literal(delimiter)}, quote = '\"', escape = '\"', strict_mode = true,"
-            f" columns = {columns}, max_line_size = {MAX_LINE_BYTES})"
+            "read_csv($path, header = true, auto_detect = false, delim = $delimiter,"
+            " quote = '\"', escape = '\"', strict_mode = true, columns = $columns, max_line_size = $max_line)"
         )
+        params = {
+            "path": str(csv_path),
+            "delimiter": delimiter,
+            # Typed as a STRUCT: a plain dict whose keys are "key" and "value" would bind as a MAP.
+            "columns": duckdb.Value(
+                dict.fromkeys(names, "VARCHAR"), duckdb.struct_type(dict.fromkeys(names, "VARCHAR"))
+            ),
+            "max_line": MAX_LINE_BYTES,
+        }
         # Loaded in parallel, in file order (DuckDB keeps insertion order), so rowid gives the
         # row; row_number() OVER () on the reader would also, but runs on one thread. Blank
         # rows (Excel's formatted-but-empty rows, ",,," lines) carry nothing and are skipped.
         with _located_csv_errors(csv_path, label, names, delimiter):
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {name}_file AS SELECT * FROM {reader}")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {name}_file AS SELECT * FROM {reader}", params)
         problems = _unsafe_characters(con, f"{name}_file", names, label) if unsafe else []
         cleaned = {p.column for p in problems}
         problems[:0] = [
@@ -79,9 +86,10 @@ def open_raw(con: duckdb.DuckDBPyConnection, path: Path, label: str, name: str) 
             if clean_text(cell) != cell
         ]
         selected = ", ".join(
-            f"{clean_sql(quote(c))} AS {quote(c)}" if c in cleaned else quote(c) for c in names
+            f"{clean_sql(quote_ident(c))} AS {quote_ident(c)}" if c in cleaned else quote_ident(c)
+            for c in names
         )
-        not_blank = " OR ".join(f"{quote(c)} IS NOT NULL" for c in names)
+        not_blank = " OR ".join(f"{quote_ident(c)} IS NOT NULL" for c in names)
         con.execute(
             f"CREATE OR REPLACE TEMP VIEW {name} AS"
             f" SELECT rowid + 2 AS _row, {selected} FROM {name}_file WHERE {not_blank}"
@@ -105,9 +113,10 @@ def _unsafe_characters(
     problems = []
     for column in names:
         rows = con.execute(
-            f"SELECT rowid + 2, left({quote(column)}, {_SHOWN_CHARS}) FROM {table}"
-            f" WHERE regexp_matches({quote(column)}, {literal(UNSAFE_SQL)})"
-            f" ORDER BY rowid LIMIT {MAX_PROBLEMS_PER_RULE}"
+            f"SELECT rowid + 2, left({quote_ident(column)}, {_SHOWN_CHARS}) FROM {table}"
+            f" WHERE regexp_matches({quote_ident(column)}, $unsafe)"
+            f" ORDER BY rowid LIMIT {MAX_PROBLEMS_PER_RULE}",
+            {"unsafe": UNSAFE_SQL},
         ).fetchall()
         problems.extend(
             Problem(label, row, column, visible(value), "control_characters", severity=WARNING)
@@ -269,7 +278,7 @@ def column_values(path: Path, label: str, column: str, limit: int = 200) -> list
         with open_raw(con, path, label, "preview") as raw:
             if column not in raw.columns:
                 raise ValueError(f"no column {column!r} in {label}")
-            name = quote(column)
+            name = quote_ident(column)
             rows = con.execute(
                 f"SELECT {name} FROM preview WHERE {name} IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1"
                 " LIMIT ?",

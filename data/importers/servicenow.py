@@ -28,11 +28,10 @@ from data.importers.staging import (
     Field,
     Prepared,
     enum_sql,
-    literal,
     prepare_ticket_rows,
-    quote,
     stage,
 )
+from data.sql import quote_ident, text_literal
 
 DATE_FORMATS = (
     "%d-%m-%Y %H:%M",
@@ -136,13 +135,13 @@ def prepare(
 
     def source(ours: str) -> str | None:
         header = found[ours]
-        return None if header is None else f"NULLIF(trim({quote(header)}), '?')"
+        return None if header is None else f"NULLIF(trim({quote_ident(header)}), '?')"
 
     is_log = found["seq"] is not None
     fields = [
         Field("ticket_id", source=source("ticket_id"), required=True),
         Field("state", source=source("state")),
-        Field("kind", "enum", literal("incident"), choices={"incident": "incident"}),
+        Field("kind", "enum", text_literal("incident"), choices={"incident": "incident"}),
         Field("priority", "enum", source("priority"), required=True, choices=PRIORITIES),
         Field("created_at", "timestamp", source("created_at"), required=True, formats=DATE_FORMATS),
         Field("resolved_at", "timestamp", source("resolved_at"), formats=DATE_FORMATS),
@@ -161,7 +160,7 @@ def prepare(
         ]
     level_fields, level_columns, level_rules = tiers.staged(source("tier"), found["tier"] or "", level_map)
     fields += level_fields
-    status = enum_sql(quote("state"), STATES)
+    status = enum_sql(quote_ident("state"), STATES)
     extra = {"status": status, **level_columns}
     if level_columns and not is_log:  # one row per incident: its level is the row's
         extra["escalated"] = tiers.escalated_sql(level_columns["tier"])

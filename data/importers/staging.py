@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 
 from data.importers.problems import ERROR, MAX_PROBLEMS_PER_RULE, WARNING, Problem
+from data.sql import quote_ident, text_literal
 
 # Longer text is cut here and reported as a warning: a multi-megabyte "title" is a broken
 # export, and report tables and exports could not show it anyway.
@@ -79,16 +80,8 @@ class Rule:
     excludes: str | None = None
 
 
-def quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def src(name: str) -> str:
-    return quote(f"src:{name}")
+    return quote_ident(f"src:{name}")
 
 
 def stage(
@@ -110,8 +103,8 @@ def stage(
     """
     present = [f for f in fields if f.source is not None]
     texts = ", ".join(f"{_text_sql(f.source)} AS {src(f.name)}" for f in present)
-    parsed = ", ".join(f"{_parse_sql(f, timezone)} AS {quote(f.name)}" for f in present)
-    extras = "".join(f", {sql} AS {quote(name)}" for name, sql in (extra_columns or {}).items())
+    parsed = ", ".join(f"{_parse_sql(f, timezone)} AS {quote_ident(f.name)}" for f in present)
+    extras = "".join(f", {sql} AS {quote_ident(name)}" for name, sql in (extra_columns or {}).items())
     rules = [rule for f in fields for rule in _field_rules(f)] + list(extra_rules or [])
     if unique_keys:
         extras += ", false AS _dup"
@@ -135,9 +128,9 @@ def stage(
 def _mark_duplicates(con: duckdb.DuckDBPyConnection, table: str, keys: tuple[str, ...]) -> None:
     """Flag every row after the first with the same key (a GROUP BY, then an update of the few
     repeated rows: much cheaper than a window over the whole file)."""
-    cols = ", ".join(quote(k) for k in keys)
-    same = " AND ".join(f"t.{quote(k)} IS NOT DISTINCT FROM d.{quote(k)}" for k in keys)
-    all_missing = " AND ".join(f"{quote(k)} IS NULL" for k in keys)
+    cols = ", ".join(quote_ident(k) for k in keys)
+    same = " AND ".join(f"t.{quote_ident(k)} IS NOT DISTINCT FROM d.{quote_ident(k)}" for k in keys)
+    all_missing = " AND ".join(f"{quote_ident(k)} IS NULL" for k in keys)
     con.execute(
         f"UPDATE {table} AS t SET _dup = true, _ok = false"
         f" FROM (SELECT {cols}, min(_row) AS first FROM {table} WHERE NOT ({all_missing})"
@@ -179,8 +172,8 @@ def enum_sql(text: str, choices: dict[str, str]) -> str:
     for key, value in choices.items():
         for spelling in (key, key.upper(), key.title(), key.capitalize(), value):
             exact.setdefault(spelling, value)
-    as_is = " ".join(f"WHEN {literal(k)} THEN {literal(v)}" for k, v in exact.items())
-    folded = " ".join(f"WHEN {literal(k.lower())} THEN {literal(v)}" for k, v in choices.items())
+    as_is = " ".join(f"WHEN {text_literal(k)} THEN {text_literal(v)}" for k, v in exact.items())
+    folded = " ".join(f"WHEN {text_literal(k.lower())} THEN {text_literal(v)}" for k, v in choices.items())
     return f"CASE {text} {as_is} ELSE CASE lower({text}) {folded} END END"
 
 
@@ -208,7 +201,7 @@ def _parse_sql(f: Field, timezone: str) -> str:
     if f.kind == "float":
         return f"TRY_CAST({s} AS DOUBLE)"
     if f.kind == "date":
-        iso_day = literal(r"^\d{4}-\d{2}-\d{2}")
+        iso_day = text_literal(r"^\d{4}-\d{2}-\d{2}")
         return f"CASE WHEN regexp_matches({s}, {iso_day}) THEN TRY_CAST(left({s}, 10) AS DATE) END"
     if f.kind == "month":
         return (
@@ -221,9 +214,9 @@ def _parse_sql(f: Field, timezone: str) -> str:
 
 def _timestamp_sql(s: str, formats: tuple[str, ...], timezone: str) -> str:
     """UTC instant; text without an offset is wall-clock time in ``timezone``."""
-    tz = literal(timezone)
+    tz = text_literal(timezone)
     if formats:
-        listed = ", ".join(map(literal, formats))
+        listed = ", ".join(map(text_literal, formats))
         return f"timezone({tz}, try_strptime({s}, [{listed}]))"
     # String tests instead of regular expressions: this runs on every cell of a million rows.
     iso = f"substr({s}, 5, 1) = '-'"
@@ -238,7 +231,7 @@ def _timestamp_sql(s: str, formats: tuple[str, ...], timezone: str) -> str:
 
 
 def _field_rules(f: Field) -> list[Rule]:
-    s, parsed = src(f.name), quote(f.name)
+    s, parsed = src(f.name), quote_ident(f.name)
     if f.source is None:
         return []
     rules = []
@@ -257,7 +250,7 @@ def _field_rules(f: Field) -> list[Rule]:
             )
         )
     elif f.kind == "timestamp" and not f.formats:
-        ambiguous = f"regexp_matches({s}, {literal(DAY_MONTH_YEAR)})"
+        ambiguous = f"regexp_matches({s}, {text_literal(DAY_MONTH_YEAR)})"
         rules.append(
             Rule(
                 f"{bad} AND {ambiguous}",
@@ -353,16 +346,16 @@ class Prepared:
 
 
 def _duplicate_rule(keys: tuple[str, ...]) -> Rule:
-    shown = " || ' / ' || ".join(f"coalesce(CAST({quote(k)} AS VARCHAR), '')" for k in keys)
+    shown = " || ' / ' || ".join(f"coalesce(CAST({quote_ident(k)} AS VARCHAR), '')" for k in keys)
     return Rule("_dup", ", ".join(keys), shown, "duplicate", {"keys": ", ".join(keys)})
 
 
 def order_warning(later: str, earlier: str) -> Rule:
     """Storable but impossible (e.g. resolved before created): imported, and reported."""
     return Rule(
-        f"{quote(later)} < {quote(earlier)}",
+        f"{quote_ident(later)} < {quote_ident(earlier)}",
         later,
-        f"CAST({quote(later)} AS VARCHAR)",
+        f"CAST({quote_ident(later)} AS VARCHAR)",
         "impossible_order",
         {"later": later, "earlier": earlier},
         WARNING,
@@ -399,8 +392,8 @@ def prepare_ticket_rows(
     problems = collect_problems(con, "import_staged", rules, label)
     rejected = count_rejected(con, "import_staged")
     columns = [c for c in TICKET_COLUMNS if c in present]
-    selected = ", ".join(quote(c) for c in columns)
-    rows = f"SELECT {selected}, {literal(source)} AS source FROM import_staged WHERE _ok"
+    selected = ", ".join(quote_ident(c) for c in columns)
+    rows = f"SELECT {selected}, {text_literal(source)} AS source FROM import_staged WHERE _ok"
     return Prepared(
         "tickets", count_rows(con, "import_staged"), problems, rejected, [*columns, "source"], rows
     )

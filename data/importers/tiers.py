@@ -22,7 +22,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from data.importers.problems import ERROR, Problem, file_problem
-from data.importers.staging import Field, Rule, enum_sql, quote, src
+from data.importers.staging import Field, Rule, enum_sql, src
+from data.sql import quote_ident
 
 LEVELS = ("L1", "L2", "L3")
 NOT_A_LEVEL = ""  # a map's value for "this value is not a level": left out, never an error
@@ -77,7 +78,7 @@ def staged(
     in problems. An unknown value is an error of its row (the ticket is left out whole)."""
     if source is None:
         return [], {}, []
-    level = enum_sql(quote(STAGED), choices(tiers))
+    level = enum_sql(quote_ident(STAGED), choices(tiers))
     rule = Rule(
         f"{src(STAGED)} IS NOT NULL AND ({level}) IS NULL",
         column,

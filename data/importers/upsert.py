@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from data.importers.staging import literal, quote
+from data.sql import quote_ident
 
 # The natural key of each table within a project: a row with the same key is the same record.
 TABLE_KEYS = {
@@ -42,16 +42,17 @@ def upsert(
     """
     keys = TABLE_KEYS[table]
     values = [c for c in columns if c not in keys]
-    project = literal(project_id)
     same_key = " AND ".join(
-        _equal(f"t.{quote(k)}", f"i.{quote(k)}", nullable=k != "ticket_id" or table != "tickets")
+        _equal(f"t.{quote_ident(k)}", f"i.{quote_ident(k)}", nullable=k != "ticket_id" or table != "tickets")
         for k in keys
     )
-    cols = ", ".join(quote(c) for c in columns)
+    cols = ", ".join(quote_ident(c) for c in columns)
     incoming = (
         "SELECT "
         + ", ".join(
-            f"coalesce({quote(c)}, {DEFAULTS[c]}) AS {quote(c)}" if c in DEFAULTS else quote(c)
+            f"coalesce({quote_ident(c)}, {DEFAULTS[c]}) AS {quote_ident(c)}"
+            if c in DEFAULTS
+            else quote_ident(c)
             for c in columns
         )
         + f" FROM ({rows_sql})"
@@ -59,15 +60,17 @@ def upsert(
     total = cur.execute(f"SELECT count(*) FROM ({rows_sql})").fetchone()[0]
     updated = 0
     if values:
-        differs = " OR ".join(f"t.{quote(c)} IS DISTINCT FROM i.{quote(c)}" for c in values)
-        assignments = ", ".join(f"{quote(c)} = i.{quote(c)}" for c in values)
+        differs = " OR ".join(f"t.{quote_ident(c)} IS DISTINCT FROM i.{quote_ident(c)}" for c in values)
+        assignments = ", ".join(f"{quote_ident(c)} = i.{quote_ident(c)}" for c in values)
         updated = cur.execute(
             f"UPDATE {table} AS t SET {assignments} FROM ({incoming}) AS i"
-            f" WHERE t.project_id = {project} AND {same_key} AND ({differs})"
+            f" WHERE t.project_id = $project_id AND {same_key} AND ({differs})",
+            {"project_id": project_id},
         ).fetchone()[0]
     inserted = cur.execute(
-        f"INSERT INTO {table} (project_id, {cols}) SELECT {project}, {cols} FROM ({incoming}) AS i"
-        f" WHERE NOT EXISTS (SELECT 1 FROM {table} AS t WHERE t.project_id = {project} AND {same_key})"
+        f"INSERT INTO {table} (project_id, {cols}) SELECT $project_id, {cols} FROM ({incoming}) AS i"
+        f" WHERE NOT EXISTS (SELECT 1 FROM {table} AS t WHERE t.project_id = $project_id AND {same_key})",
+        {"project_id": project_id},
     ).fetchone()[0]
     return Counts(inserted, updated, total - inserted - updated)
 
@@ -83,7 +86,7 @@ def replace_history(cur: duckdb.DuckDBPyConnection, project_id: str, history_sql
     Counts are in history rows: rows of tickets without stored history are inserted, rows of
     tickets whose history changed are updated, the rest unchanged.
     """
-    project = literal(project_id)
+    project = {"project_id": project_id}
     fingerprint = (
         "md5(string_agg(concat_ws('|', status, started_at, ended_at), ';'"
         " ORDER BY started_at, status, ended_at))"
@@ -94,8 +97,9 @@ def replace_history(cur: duckdb.DuckDBPyConnection, project_id: str, history_sql
         f"SELECT n.ticket_id, n.rows, o.fp IS NULL AS fresh, o.fp IS NOT DISTINCT FROM n.fp AS same FROM"
         f" (SELECT ticket_id, count(*) AS rows, {fingerprint} AS fp FROM import_history GROUP BY ticket_id) n"
         f" LEFT JOIN (SELECT ticket_id, {fingerprint} AS fp FROM ticket_status_history"
-        f"  WHERE project_id = {project} AND ticket_id IN (SELECT ticket_id FROM import_history)"
-        f"  GROUP BY ticket_id) o USING (ticket_id)"
+        "  WHERE project_id = $project_id AND ticket_id IN (SELECT ticket_id FROM import_history)"
+        "  GROUP BY ticket_id) o USING (ticket_id)",
+        project,
     )
     inserted, updated, unchanged = cur.execute(
         "SELECT coalesce(sum(rows) FILTER (WHERE fresh), 0), coalesce(sum(rows) FILTER (WHERE NOT fresh"
@@ -103,12 +107,14 @@ def replace_history(cur: duckdb.DuckDBPyConnection, project_id: str, history_sql
     ).fetchone()
     changed = "SELECT ticket_id FROM import_history_diff WHERE NOT same"
     cur.execute(
-        f"DELETE FROM ticket_status_history WHERE project_id = {project} AND ticket_id IN ({changed})"
+        f"DELETE FROM ticket_status_history WHERE project_id = $project_id AND ticket_id IN ({changed})",
+        project,
     )
     cols = ", ".join(HISTORY_COLUMNS)
     cur.execute(
-        f"INSERT INTO ticket_status_history (project_id, {cols}) SELECT {project}, {cols}"
-        f" FROM import_history WHERE ticket_id IN ({changed})"
+        f"INSERT INTO ticket_status_history (project_id, {cols}) SELECT $project_id, {cols}"
+        f" FROM import_history WHERE ticket_id IN ({changed})",
+        project,
     )
     cur.execute("DROP TABLE import_history; DROP TABLE import_history_diff")
     return Counts(int(inserted), int(updated), int(unchanged))
