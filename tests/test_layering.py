@@ -150,3 +150,39 @@ def test_a_vocabulary_is_declared_once_in_domain():
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} is part of {' or '.join(part_of)}")
     assert len(files) > 50, "no modules found: the test would prove nothing"
     assert offenders == []
+
+
+def _escapes_quotes(node: ast.AST) -> bool:
+    """``text.replace("'", "''")`` or ``text.replace('"', '""')``: hand-rolled SQL quoting."""
+    if not (
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "replace"
+    ):
+        return False
+    args = [a.value for a in node.args if isinstance(a, ast.Constant)]
+    return args in (["'", "''"], ['"', '""'])
+
+
+def test_values_reach_sql_as_parameters_not_pasted_literals():
+    """DESIGN §2 rule 7: analytics/ and data/ bind values as parameters (``data.sql.Params``).
+    The old literal helpers (analytics ``lit``/``in_list``, the importers' ``quote``/``literal``)
+    stay gone; data/sql.py alone quotes (``quote_ident`` for names, and ``text_literal``, which
+    only the import presets' shared SQL fragments may use — its docstring says why)."""
+    offenders = []
+    files = [*python_files("analytics"), *python_files("data")]
+    for path in files:
+        where = path.relative_to(ROOT)
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef) and node.name in {"lit", "in_list", "literal", "quote"}:
+                offenders.append(f"{where}:{node.lineno} defines {node.name}()")
+            if _escapes_quotes(node) and where != Path("data/sql.py"):
+                offenders.append(f"{where}:{node.lineno} quotes SQL by hand")
+            if (
+                isinstance(node, ast.Name | ast.alias)
+                and getattr(node, "id", getattr(node, "name", None)) == "text_literal"
+                and where.parts[:2] != ("data", "importers")
+                and where != Path("data/sql.py")
+            ):
+                offenders.append(f"{where}:{node.lineno} pastes a value with text_literal")
+    assert len(files) > 20, "no modules found: the test would prove nothing"
+    assert offenders == []

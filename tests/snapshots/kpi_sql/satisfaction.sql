@@ -1,0 +1,11 @@
+WITH periods(period, start_utc, end_utc, start_date, end_date) AS (VALUES
+    (CAST($period_1 AS VARCHAR), CAST($start_utc_1 AS TIMESTAMPTZ), CAST($end_utc_1 AS TIMESTAMPTZ), CAST($start_date_1 AS DATE), CAST($end_date_1 AS DATE)),
+    (CAST($period_2 AS VARCHAR), CAST($start_utc_2 AS TIMESTAMPTZ), CAST($end_utc_2 AS TIMESTAMPTZ), CAST($start_date_2 AS DATE), CAST($end_date_2 AS DATE)),
+    (CAST($period_3 AS VARCHAR), CAST($start_utc_3 AS TIMESTAMPTZ), CAST($end_utc_3 AS TIMESTAMPTZ), CAST($start_date_3 AS DATE), CAST($end_date_3 AS DATE))
+)
+SELECT p.period, AVG(t.score) AS csat_avg,
+       ((1.0 * (COUNT(*) FILTER (WHERE t.score >= 4))) / NULLIF(COUNT(*), 0)) AS csat_satisfied_rate
+FROM satisfaction AS t JOIN periods AS p ON t.responded_at >= p.start_utc AND t.responded_at < p.end_utc
+WHERE t.project_id = $project_id AND t.kind = 'callback'
+  AND t.responded_at >= $range_start_1 AND t.responded_at < $range_end_2 AND ((t.responded_at >= $range_start_1 AND t.responded_at < $range_end_1) OR (t.responded_at >= $range_start_2 AND t.responded_at < $range_end_2))
+GROUP BY p.period
