@@ -24,13 +24,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import duckdb
 import pandas as pd
 
 from analytics.kpi_catalogue import CATALOGUE, SOURCES
 from analytics.quality import valid_sql
 from analytics.sla import TICKET_KINDS
 from analytics.sqltext import in_list, lit
+from data.db import Database
 from domain.periods import Period
 
 ALWAYS = "reports"  # sources whose own denominators decide (no span to check)
@@ -82,8 +82,9 @@ class Reaches:
         return frame
 
 
-def reaches(con: duckdb.DuckDBPyConnection, project_id: str, timezone: str, as_of: datetime) -> Reaches:
+def reaches(project_id: str, timezone: str, as_of: datetime, *, db: Database) -> Reaches:
     """Every source's span for the project, in one query."""
+    con = db.cursor()
     pid = lit(project_id)
     ticket_kind = f"t.kind IN {in_list(TICKET_KINDS)}"
     closed = "COALESCE(t.closed_at, t.resolved_at)"

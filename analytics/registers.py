@@ -4,28 +4,29 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import duckdb
 import pandas as pd
 
 from analytics.kpi_reach import reaches
 from analytics.kpi_sql import Scope, availability_sql
 from analytics.sla import ticket_where
 from analytics.sqltext import lit, minutes_between
+from data.db import Database
 from data.projects import get_project
 from domain.periods import Period
 
 
-def _bounds(con: duckdb.DuckDBPyConnection, project_id: str, period: Period) -> tuple[str, str, str]:
-    tz = get_project(con, project_id).timezone
+def _bounds(project_id: str, period: Period, *, db: Database) -> tuple[str, str, str]:
+    tz = get_project(project_id, db=db).timezone
     start, end = period.bounds_utc(tz)
     return lit(tz), lit(start), lit(end)
 
 
 def major_incidents(
-    con: duckdb.DuckDBPyConnection, project_id: str, period: Period, *, as_of: datetime | None = None
+    project_id: str, period: Period, *, db: Database, as_of: datetime | None = None
 ) -> pd.DataFrame:
     """Major incidents created in ``period`` (local times; duration null while unresolved)."""
-    tz, start, end = _bounds(con, project_id, period)
+    con = db.cursor()
+    tz, start, end = _bounds(project_id, period, db=db)
     where = ticket_where(project_id, as_of or datetime.now(UTC), ("incident",))
     sql = f"""
 SELECT t.ticket_id, t.title, t.priority, t.service,
@@ -39,11 +40,12 @@ ORDER BY t.created_at, t.ticket_id"""
 
 
 def major_changes(
-    con: duckdb.DuckDBPyConnection, project_id: str, period: Period, *, as_of: datetime | None = None
+    project_id: str, period: Period, *, db: Database, as_of: datetime | None = None
 ) -> pd.DataFrame:
     """Changes and releases closed in ``period`` that are normal or emergency (not standard)
     or that failed or were rolled back."""
-    tz, start, end = _bounds(con, project_id, period)
+    con = db.cursor()
+    tz, start, end = _bounds(project_id, period, db=db)
     where = ticket_where(project_id, as_of or datetime.now(UTC), ("change", "release"))
     closed = "COALESCE(t.closed_at, t.resolved_at)"
     sql = f"""
@@ -56,17 +58,18 @@ ORDER BY closed_at, t.ticket_id"""
 
 
 def availability_by_service(
-    con: duckdb.DuckDBPyConnection, project_id: str, period: Period, *, as_of: datetime | None = None
+    project_id: str, period: Period, *, db: Database, as_of: datetime | None = None
 ) -> pd.DataFrame:
     """Per service: target, availability_pct, unplanned_minutes, planned_minutes, met
     (null without a target or a value). Services with a target and no outage in the period are
     at 100 % — when the project records outages at all and its data reaches the period; else
     availability_pct is null (no data, as the availability_pct KPI)."""
+    con = db.cursor()
     as_of = as_of or datetime.now(UTC)
-    policy = get_project(con, project_id).policy
+    policy = get_project(project_id, db=db).policy
     scope = Scope(project_id, policy, (period,), as_of)
     frame = con.execute(availability_sql(scope) + " ORDER BY l.service").df()
-    frame = reaches(con, project_id, policy.timezone, as_of).mask(frame, (period,), ("availability_pct",))
+    frame = reaches(project_id, policy.timezone, as_of, db=db).mask(frame, (period,), ("availability_pct",))
     frame = frame.drop(columns="period")
     met = frame["availability_pct"] >= frame["target"]
     frame["met"] = met.astype("boolean").where(frame["target"].notna() & frame["availability_pct"].notna())
