@@ -12,14 +12,16 @@ import json
 import sys
 from pathlib import Path
 
-from data import db
+from data.db import DEFAULT_PATH, ENV_VAR, Database, DatabaseBusyError, resolve_path
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from data.demo import generate_demo
 
-    path = db.resolve_path(args.db)
-    summary = generate_demo(path, tickets=args.tickets, seed=args.seed, progress=_print_progress)
+    path = resolve_path(args.db)
+    summary = generate_demo(
+        tickets=args.tickets, seed=args.seed, progress=_print_progress, db=Database.open(path)
+    )
     print(f"demo database {path}: " + ", ".join(f"{k}={v}" for k, v in summary.items()))
     return 0
 
@@ -27,7 +29,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_projects_load(args: argparse.Namespace) -> int:
     from data.projects import load_project_file
 
-    project = load_project_file(db.connect(args.db), args.file)
+    project = load_project_file(args.file, db=Database.open(args.db))
     print(f"project {project.project_id} ({project.name}) saved")
     return 0
 
@@ -35,11 +37,10 @@ def cmd_projects_load(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from data.importers import ImportRejected, import_file, limit_memory
 
-    con = db.connect(args.db)
-    limit_memory(con)  # a one-shot process: a 200 MB file spills to disk instead of filling RAM
+    database = Database.open(args.db)
+    limit_memory(db=database)  # a one-shot process: a 200 MB file spills to disk instead of filling RAM
     try:
         result = import_file(
-            con,
             args.file,
             preset=args.preset,
             project_id=args.project,
@@ -50,6 +51,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             user="cli",
             progress=_print_progress,
             create_project=args.create_project,
+            db=database,
         )
     except ImportRejected as exc:
         for problem in exc.problems[:50]:
@@ -68,7 +70,7 @@ def cmd_kpis(args: argparse.Namespace) -> int:
     from domain.periods import Period
 
     period = Period.parse(args.period)
-    values = compute_kpis(db.cursor(args.db), args.project, period)
+    values = compute_kpis(args.project, period, db=Database.open(args.db))
     if args.json:
         payload = {
             "project": args.project,
@@ -101,7 +103,6 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     written = export_report(
-        db.cursor(args.db),
         project_id=args.project,
         period=Period.parse(args.period),
         kind=args.kind,
@@ -109,6 +110,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         out_dir=Path(args.out),
         lang=args.lang,
         progress=_print_progress,
+        db=Database.open(args.db),
     )
     for path in written:
         print(path)
@@ -120,12 +122,12 @@ def cmd_users_create_admin(args: argparse.Namespace) -> int:
 
     password = users.random_password()
     admin = users.create_user(
-        args.db,
         username=args.username,
         display_name=args.name or args.username,
         role="admin",
         password=password,
         email=args.email,
+        db=Database.open(args.db),
     )
     print(f"administrator {admin.username} created; password (shown once, change it after login): {password}")
     return 0
@@ -136,7 +138,6 @@ def cmd_users_add(args: argparse.Namespace) -> int:
 
     password = args.password or users.random_password()
     user = users.create_user(
-        args.db,
         username=args.username,
         display_name=args.name or args.username,
         role=args.role,
@@ -144,7 +145,8 @@ def cmd_users_add(args: argparse.Namespace) -> int:
         email=args.email,
         projects=args.project or (),
         is_customer=args.customer,
-        by=users.first_admin(args.db),
+        by=users.first_admin(db=Database.open(args.db)),
+        db=Database.open(args.db),
     )
     shown = "" if args.password else f"; password (shown once): {password}"
     print(f"user {user.username} ({user.role}) created{shown}")
@@ -155,10 +157,10 @@ def cmd_reports_draft(args: argparse.Namespace) -> int:
     from domain.periods import Period
     from reporting import escalation, users, workflow
 
-    author = users.project_author(args.db, args.project, args.author)
-    report = workflow.create_draft(args.db, author, args.project, args.period, args.kind)
+    author = users.project_author(args.project, args.author, db=Database.open(args.db))
+    report = workflow.create_draft(author, args.project, args.period, args.kind, db=Database.open(args.db))
     anomalies, delivery = escalation.escalate_anomalies(
-        args.db, args.project, Period.parse(report.period), report.id
+        args.project, Period.parse(report.period), report.id, db=Database.open(args.db)
     )
     for anomaly in anomalies:
         print(f"anomaly {anomaly.kind}: {anomaly.detail}", file=sys.stderr)
@@ -175,7 +177,7 @@ def cmd_reports_verify(args: argparse.Namespace) -> int:
     is missing or changed. The chain head printed is what to compare with a copy kept elsewhere."""
     from reporting import archive
 
-    result = archive.verify_report(args.db, args.id)
+    result = archive.verify_report(args.id, db=Database.open(args.db))
     if args.json:
         print(
             json.dumps(
@@ -222,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def with_db(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        p.add_argument("--db", help=f"database file (default: ${db.ENV_VAR} or {db.DEFAULT_PATH})")
+        p.add_argument("--db", help=f"database file (default: ${ENV_VAR} or {DEFAULT_PATH})")
         return p
 
     p = with_db(sub.add_parser("demo", help="create a seeded demo database"))
@@ -314,12 +316,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (db.DatabaseBusyError, KeyError, ValueError, FileNotFoundError) as exc:
+    except (DatabaseBusyError, KeyError, ValueError, FileNotFoundError) as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"error: {message}", file=sys.stderr)
         return 2
     finally:
-        db.close(getattr(args, "db", None))
+        Database.open(getattr(args, "db", None)).close()
 
 
 if __name__ == "__main__":

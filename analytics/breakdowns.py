@@ -10,12 +10,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import reduce
 
-import duckdb
 import pandas as pd
 
 from analytics.kpi_reach import reaches
 from analytics.kpi_sql import GROUP_COLUMNS, Scope, run_families
 from analytics.sla import TICKET_KINDS
+from data.db import Database
 from data.projects import get_project
 from domain.periods import Period
 from domain.policy import KINDS
@@ -36,20 +36,20 @@ _ORDERED = ("priority", "tier", "kind")  # natural order; the others by volume
 
 
 def breakdowns(
-    con: duckdb.DuckDBPyConnection,
     project_id: str,
     period: Period,
     by: Sequence[str],
     *,
+    db: Database,
     as_of: datetime | None = None,
 ) -> dict[str, pd.DataFrame]:
     """``{column: breakdown frame}`` for each of ``by``, computed together (see ``breakdown``)."""
     unknown = [b for b in by if b not in GROUP_COLUMNS]
     if unknown:
         raise ValueError(f"breakdown by {', '.join(map(repr, unknown))}: one of {', '.join(GROUP_COLUMNS)}")
-    policy = get_project(con, project_id).policy
+    policy = get_project(project_id, db=db).policy
     as_of = as_of or datetime.now(UTC)
-    reach = reaches(con, project_id, policy.timezone, as_of)  # no data is not zero
+    reach = reaches(project_id, policy.timezone, as_of, db=db)  # no data is not zero
     result = {}
     # "kind" looks at every ticket kind, the others at incidents and requests (DESIGN §4).
     for kinds, groups in (
@@ -59,7 +59,7 @@ def breakdowns(
         if not groups:
             continue
         scope = Scope(project_id, policy, (period,), as_of, groups=tuple(dict.fromkeys(groups)), kinds=kinds)
-        frames = run_families(con, scope, KPI_COLUMNS)
+        frames = run_families(scope, KPI_COLUMNS, db=db)
         merged = reduce(lambda a, b: a.merge(b, on=["period", "dimension", "grp"], how="outer"), frames)
         merged = reach.mask(merged, (period,), KPI_COLUMNS).drop(columns="period")
         for group in groups:
@@ -68,18 +68,18 @@ def breakdowns(
 
 
 def breakdown(
-    con: duckdb.DuckDBPyConnection,
     project_id: str,
     period: Period,
     by: str,
     *,
+    db: Database,
     as_of: datetime | None = None,
 ) -> pd.DataFrame:
     """One row per value of ``by`` (column ``group``; null = not filled in, which pages and
     documents label "未填写 / not set", "未指派 / unassigned") with the ticket KPIs of ``period``;
     a KPI whose source records do not reach the period is missing (no data), as in
     ``compute_kpis``. ``by='kind'`` covers every ticket kind, the others incidents and requests."""
-    return breakdowns(con, project_id, period, [by], as_of=as_of)[by]
+    return breakdowns(project_id, period, [by], as_of=as_of, db=db)[by]
 
 
 def _tidy(frame: pd.DataFrame, by: str) -> pd.DataFrame:
@@ -94,6 +94,6 @@ def _tidy(frame: pd.DataFrame, by: str) -> pd.DataFrame:
 
 
 def sla_by_priority(
-    con: duckdb.DuckDBPyConnection, project_id: str, period: Period, *, as_of: datetime | None = None
+    project_id: str, period: Period, *, db: Database, as_of: datetime | None = None
 ) -> pd.DataFrame:
-    return breakdown(con, project_id, period, "priority", as_of=as_of)
+    return breakdown(project_id, period, "priority", as_of=as_of, db=db)

@@ -25,10 +25,10 @@ import threading
 from datetime import date, timedelta
 from functools import lru_cache
 
-import duckdb
 from chinese_calendar import constants as cn_constants
 
 from analytics.sqltext import minutes_between
+from data.db import Database
 from data.sql import Params
 from domain.policy import CALENDAR_24X7, Calendar
 
@@ -134,9 +134,10 @@ FROM (SELECT CAST(g.d AS DATE) AS day, {working} AS working
       {join}) AS days"""
 
 
-def ensure_calendar(con: duckdb.DuckDBPyConnection, calendar: Calendar) -> None:
+def ensure_calendar(calendar: Calendar, *, db: Database) -> None:
     """Store ``calendar``'s day table once per database (a few ms to build; reused by every
     query after). Nothing to store for 24×7."""
+    con = db.cursor()
     if calendar.kind == CALENDAR_24X7:
         return
     key = calendar_key(calendar)

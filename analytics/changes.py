@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import duckdb
 import pandas as pd
 
 from analytics.quality import valid_sql
+from data.db import Database
 from data.projects import get_project
 from data.sql import Params
 from domain.periods import Period
@@ -21,17 +21,18 @@ CHANGE_KINDS = subset(KINDS, "change", "release")
 
 
 def closed_changes(
-    con: duckdb.DuckDBPyConnection,
     project_id: str,
     period: Period,
     kind: str = "change",
     *,
+    db: Database,
     as_of: datetime | None = None,
 ) -> pd.DataFrame:
     """Changes (or releases) closed in ``period``, newest first, local times."""
+    con = db.cursor()
     if kind not in CHANGE_KINDS:
         raise ValueError(f"kind {kind!r} must be one of {', '.join(CHANGE_KINDS)}")
-    tz = get_project(con, project_id).timezone
+    tz = get_project(project_id, db=db).timezone
     start, end = period.bounds_utc(tz)
     bind = Params(project_id=project_id, kind=kind, start=start, end=end, tz=tz)
     closed = "COALESCE(t.closed_at, t.resolved_at)"

@@ -7,13 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-import duckdb
-
+from data.db import Database
 from domain.periods import Period
 
 
-def last_ticket_day(con: duckdb.DuckDBPyConnection, project_id: str) -> date | None:
+def last_ticket_day(project_id: str, *, db: Database) -> date | None:
     """Local date of the project's newest ticket, or None when it has none."""
+    con = db.cursor()
     row = con.execute(
         """
         SELECT CAST(max(t.created_at AT TIME ZONE p.timezone) AS DATE)
@@ -66,7 +66,8 @@ class Coverage:
         return 0 < self.covered < self.total
 
 
-def data_span(con: duckdb.DuckDBPyConnection, project_id: str) -> DataSpan:
+def data_span(project_id: str, *, db: Database) -> DataSpan:
+    con = db.cursor()
     row = con.execute(
         """
         WITH events AS (

@@ -24,12 +24,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import duckdb
 import pandas as pd
 
 from analytics.kpi_catalogue import CATALOGUE, SOURCES
 from analytics.quality import valid_sql
 from analytics.sla import TICKET_KINDS
+from data.db import Database
 from data.sql import Params
 from domain.periods import Period
 
@@ -82,7 +82,7 @@ class Reaches:
         return frame
 
 
-def reaches(con: duckdb.DuckDBPyConnection, project_id: str, timezone: str, as_of: datetime) -> Reaches:
+def reaches(project_id: str, timezone: str, as_of: datetime, *, db: Database) -> Reaches:
     """Every source's span for the project, in one query."""
     bind = Params()
     pid, now = bind("project_id", project_id), bind("as_of", as_of)
@@ -121,7 +121,7 @@ worklog_spans AS (
     FROM worklogs AS t WHERE t.project_id = {pid}
 )
 SELECT * FROM ticket_spans, outage_spans, callback_spans, worklog_spans"""
-    result = con.execute(sql, bind.values)
+    result = db.execute(sql, bind.values)
     names = [d[0] for d in result.description]
     value = {k: _capped(v, as_of) for k, v in zip(names, result.fetchone(), strict=True)}
 

@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-import duckdb
 import pandas as pd
 
 from analytics.calendars import ensure_calendar
@@ -21,6 +20,7 @@ from analytics.kpi_catalogue import CATALOGUE
 from analytics.quality import valid_sql
 from analytics.sla import TICKET_KINDS, clock_ctes, sla_counted, sla_missed, ticket_where
 from analytics.sqltext import minutes_between, periods_cte, ranges_utc, ratio, span_utc, values_cte
+from data.db import Database
 from data.sql import Params
 from domain.periods import Period
 from domain.policy import Policy
@@ -360,10 +360,9 @@ if sorted(_DECLARED) != sorted(CATALOGUE):
     raise RuntimeError("every catalogue KPI must be computed by exactly one query family")
 
 
-def run_families(
-    con: duckdb.DuckDBPyConnection, scope: Scope, ids: Iterable[str] | None = None
-) -> list[pd.DataFrame]:
+def run_families(scope: Scope, ids: Iterable[str] | None = None, *, db: Database) -> list[pd.DataFrame]:
     """The result frames (period[, dimension, grp], KPI columns…) of the families needed for ``ids``."""
+    con = db.cursor()
     wanted = set(CATALOGUE if ids is None else ids)
     unknown = wanted - set(CATALOGUE)
     if unknown:
@@ -372,7 +371,7 @@ def run_families(
     if scope.groups:
         families = [f for f in families if f.groupable]
     scope = replace(scope, wanted=frozenset(wanted))
-    ensure_calendar(con, scope.policy.calendar)
+    ensure_calendar(scope.policy.calendar, db=db)
     # On the caller's cursor (other cursors would not see the rows of a transaction the caller
     # has open). Per-period families go out as one statement: one round trip, and DuckDB runs
     # their independent pipelines side by side.

@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import duckdb
 import pandas as pd
 
 from analytics.breakdowns import breakdown, breakdowns, sla_by_priority
@@ -24,6 +23,7 @@ from analytics.kpi_sql import Scope, run_families
 from analytics.quality import data_quality, data_quality_counts
 from analytics.registers import availability_by_service, major_changes, major_incidents
 from analytics.sla import breaches, ticket_timeline
+from data.db import Database
 from data.projects import get_project
 from domain.periods import Period
 from domain.policy import Policy
@@ -100,40 +100,36 @@ def _clean(kpi_id: str, value, reached: bool) -> float | None:
 
 
 def _values(
-    con: duckdb.DuckDBPyConnection,
-    project_id: str,
-    periods: Iterable[Period],
-    ids: list[str],
-    as_of: datetime,
+    project_id: str, periods: Iterable[Period], ids: list[str], as_of: datetime, *, db: Database
 ) -> dict[str, dict[str, float | None]]:
     """{period label: {kpi id: value}} for every period, in one pass per query family."""
     periods = tuple(dict.fromkeys(periods))
-    policy = get_project(con, project_id).policy
+    policy = get_project(project_id, db=db).policy
     scope = Scope(project_id, policy, periods, as_of)
     found: dict[str, dict] = {p.label: {} for p in periods}
-    for frame in run_families(con, scope, ids):
+    for frame in run_families(scope, ids, db=db):
         for row in frame.to_dict("records"):
             found[row["period"]].update({k: v for k, v in row.items() if k in CATALOGUE})
-    reach = reaches(con, project_id, policy.timezone, as_of)
+    reach = reaches(project_id, policy.timezone, as_of, db=db)
     return {
         p.label: {i: _clean(i, found[p.label].get(i), reach.has_value(i, p)) for i in ids} for p in periods
     }
 
 
 def compute_kpis(
-    con: duckdb.DuckDBPyConnection,
     project_id: str,
     period: Period,
     ids: Iterable[str] | None = None,
     *,
+    db: Database,
     as_of: datetime | None = None,
 ) -> dict[str, KpiValue]:
     """Every KPI (or ``ids``) of ``period`` in catalogue order, with target, met, previous and
     last-year values. ``as_of`` (default now) is when open clocks and open outages stop."""
     chosen = _ids(ids)
-    policy = get_project(con, project_id).policy
+    policy = get_project(project_id, db=db).policy
     previous, last_year = period.previous(), period.last_year()
-    values = _values(con, project_id, (period, previous, last_year), chosen, as_of or datetime.now(UTC))
+    values = _values(project_id, (period, previous, last_year), chosen, as_of or datetime.now(UTC), db=db)
     result = {}
     for kpi_id in chosen:
         value = values[period.label][kpi_id]
@@ -150,12 +146,12 @@ def compute_kpis(
 
 
 def kpi_series(
-    con: duckdb.DuckDBPyConnection,
     project_id: str,
     period: Period,
     count: int = 12,
     ids: Iterable[str] | None = None,
     *,
+    db: Database,
     as_of: datetime | None = None,
 ) -> pd.DataFrame:
     """The ``count`` periods ending with ``period`` (same kind), oldest first: columns period
@@ -163,9 +159,9 @@ def kpi_series(
     if count < 1:
         raise ValueError("count must be at least 1")
     chosen = _ids(ids)
-    policy = get_project(con, project_id).policy
+    policy = get_project(project_id, db=db).policy
     periods = period.recent(count)
-    values = _values(con, project_id, periods, chosen, as_of or datetime.now(UTC))
+    values = _values(project_id, periods, chosen, as_of or datetime.now(UTC), db=db)
     rows = [
         {
             "period": p.label,
@@ -181,17 +177,17 @@ def kpi_series(
 
 
 def unmet_kpis(
-    con: duckdb.DuckDBPyConnection, project_id: str, period: Period, *, as_of: datetime | None = None
+    project_id: str, period: Period, *, db: Database, as_of: datetime | None = None
 ) -> list[UnmetKpi]:
     """KPIs below target in ``period``, each with the breaching tickets behind it. A KPI
     without data (value None) is never unmet."""
     as_of = as_of or datetime.now(UTC)
     unmet = []
-    for kpi_id, value in compute_kpis(con, project_id, period, as_of=as_of).items():
+    for kpi_id, value in compute_kpis(project_id, period, as_of=as_of, db=db).items():
         if value.met is not False or value.value is None:
             continue
         clock = BREACH_CLOCK.get(kpi_id)
-        tickets = breaches(con, project_id, period, clock, as_of=as_of) if clock else pd.DataFrame()
+        tickets = breaches(project_id, period, clock, as_of=as_of, db=db) if clock else pd.DataFrame()
         unmet.append(UnmetKpi(value, CATALOGUE[kpi_id], tickets))
     return unmet
 

@@ -7,21 +7,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import duckdb
 import pandas as pd
 
 from analytics.quality import valid_sql
+from data.db import Database
 from data.projects import get_project
 from data.sql import Params
 from domain.periods import Period
 
 
 def problems_in_period(
-    con: duckdb.DuckDBPyConnection, project_id: str, period: Period, *, as_of: datetime | None = None
+    project_id: str, period: Period, *, db: Database, as_of: datetime | None = None
 ) -> pd.DataFrame:
     """Problems open at any moment of ``period`` (created before its end, not resolved before
     its start), with the number of incidents linked to each; open ones first, local times."""
-    tz = get_project(con, project_id).timezone
+    con = db.cursor()
+    tz = get_project(project_id, db=db).timezone
     start, end = period.bounds_utc(tz)
     bind = Params(project_id=project_id, start=start, end=end, tz=tz)
     return con.execute(

@@ -11,10 +11,10 @@ import string
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import duckdb
 import pandas as pd
 
 from analytics.calendars import FIRST_DAY
+from data.db import Database
 from data.projects import get_project
 from data.sql import Params
 from domain.periods import Period
@@ -132,15 +132,16 @@ def valid_sql(bind: Params, table: str, as_of: datetime) -> str:
 
 
 def data_quality(
-    con: duckdb.DuckDBPyConnection,
     project_id: str,
     period: Period | None = None,
     *,
+    db: Database,
     as_of: datetime | None = None,
 ) -> pd.DataFrame:
     """Every finding of the project (of tickets created or resolved in ``period``, outages
     starting in it): columns finding, ticket_id (service for outages), detail."""
-    tz = get_project(con, project_id).timezone
+    con = db.cursor()
+    tz = get_project(project_id, db=db).timezone
     as_of = as_of or datetime.now(UTC)
     bind = Params()
     parts = []
@@ -162,13 +163,13 @@ def data_quality(
 
 
 def data_quality_counts(
-    con: duckdb.DuckDBPyConnection,
     project_id: str,
     period: Period | None = None,
     *,
+    db: Database,
     as_of: datetime | None = None,
 ) -> dict[str, int]:
     """Number of findings per code, every code present (0 when clean)."""
-    found = data_quality(con, project_id, period, as_of=as_of)
+    found = data_quality(project_id, period, as_of=as_of, db=db)
     counts = found["finding"].value_counts().to_dict()
     return {code: int(counts.get(code, 0)) for code in FINDING_CODES}

@@ -4,30 +4,30 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import duckdb
 import pandas as pd
 
 from analytics.kpi_reach import reaches
 from analytics.kpi_sql import Scope, availability_sql
 from analytics.sla import ticket_where
 from analytics.sqltext import minutes_between
+from data.db import Database
 from data.projects import get_project
 from data.sql import Params
 from domain.periods import Period
 
 
-def _params(con: duckdb.DuckDBPyConnection, project_id: str, period: Period) -> Params:
+def _params(project_id: str, period: Period, *, db: Database) -> Params:
     """The project's time zone and the period's bounds, as $tz, $start and $end."""
-    tz = get_project(con, project_id).timezone
+    tz = get_project(project_id, db=db).timezone
     start, end = period.bounds_utc(tz)
     return Params(tz=tz, start=start, end=end)
 
 
 def major_incidents(
-    con: duckdb.DuckDBPyConnection, project_id: str, period: Period, *, as_of: datetime | None = None
+    project_id: str, period: Period, *, db: Database, as_of: datetime | None = None
 ) -> pd.DataFrame:
     """Major incidents created in ``period`` (local times; duration null while unresolved)."""
-    bind = _params(con, project_id, period)
+    bind = _params(project_id, period, db=db)
     where = ticket_where(bind, project_id, as_of or datetime.now(UTC), ("incident",))
     sql = f"""
 SELECT t.ticket_id, t.title, t.priority, t.service,
@@ -37,15 +37,15 @@ SELECT t.ticket_id, t.title, t.priority, t.service,
 FROM tickets AS t
 WHERE {where} AND t.major AND t.created_at >= $start AND t.created_at < $end
 ORDER BY t.created_at, t.ticket_id"""
-    return con.execute(sql, bind.values).df()
+    return db.execute(sql, bind.values).df()
 
 
 def major_changes(
-    con: duckdb.DuckDBPyConnection, project_id: str, period: Period, *, as_of: datetime | None = None
+    project_id: str, period: Period, *, db: Database, as_of: datetime | None = None
 ) -> pd.DataFrame:
     """Changes and releases closed in ``period`` that are normal or emergency (not standard)
     or that failed or were rolled back."""
-    bind = _params(con, project_id, period)
+    bind = _params(project_id, period, db=db)
     where = ticket_where(bind, project_id, as_of or datetime.now(UTC), ("change", "release"))
     closed = "COALESCE(t.closed_at, t.resolved_at)"
     sql = f"""
@@ -54,22 +54,23 @@ FROM tickets AS t
 WHERE {where} AND {closed} >= $start AND {closed} < $end
   AND (t.change_type IN ('normal', 'emergency') OR t.outcome IN ('failed', 'rolled_back'))
 ORDER BY closed_at, t.ticket_id"""
-    return con.execute(sql, bind.values).df()
+    return db.execute(sql, bind.values).df()
 
 
 def availability_by_service(
-    con: duckdb.DuckDBPyConnection, project_id: str, period: Period, *, as_of: datetime | None = None
+    project_id: str, period: Period, *, db: Database, as_of: datetime | None = None
 ) -> pd.DataFrame:
     """Per service: target, availability_pct, unplanned_minutes, planned_minutes, met
     (null without a target or a value). Services with a target and no outage in the period are
     at 100 % — when the project records outages at all and its data reaches the period; else
     availability_pct is null (no data, as the availability_pct KPI)."""
+    con = db.cursor()
     as_of = as_of or datetime.now(UTC)
-    policy = get_project(con, project_id).policy
+    policy = get_project(project_id, db=db).policy
     scope = Scope(project_id, policy, (period,), as_of)
     bind = Params()
     frame = con.execute(availability_sql(scope, bind) + " ORDER BY l.service", bind.values).df()
-    frame = reaches(con, project_id, policy.timezone, as_of).mask(frame, (period,), ("availability_pct",))
+    frame = reaches(project_id, policy.timezone, as_of, db=db).mask(frame, (period,), ("availability_pct",))
     frame = frame.drop(columns="period")
     met = frame["availability_pct"] >= frame["target"]
     frame["met"] = met.astype("boolean").where(frame["target"].notna() & frame["availability_pct"].notna())

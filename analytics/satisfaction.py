@@ -5,9 +5,9 @@ csat_avg, csat_satisfied_rate and callback_24h_rate themselves come from analyti
 
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
 
+from data.db import Database
 from data.projects import get_project
 from domain.periods import Period
 from domain.vocabulary import FEEDBACK_KINDS
@@ -16,9 +16,10 @@ SCORES = (1, 2, 3, 4, 5)
 SATISFIED_FROM = 4  # scores 4 and 5 count as satisfied (DESIGN §4, csat_satisfied_rate)
 
 
-def score_distribution(con: duckdb.DuckDBPyConnection, project_id: str, period: Period) -> pd.DataFrame:
+def score_distribution(project_id: str, period: Period, *, db: Database) -> pd.DataFrame:
     """Responses per kind (callback, survey) and score 1–5 in ``period``; absent scores are 0."""
-    tz = get_project(con, project_id).timezone
+    con = db.cursor()
+    tz = get_project(project_id, db=db).timezone
     start, end = period.bounds_utc(tz)
     counted = con.execute(
         """
@@ -38,9 +39,10 @@ def score_distribution(con: duckdb.DuckDBPyConnection, project_id: str, period: 
     )
 
 
-def survey_summary(con: duckdb.DuckDBPyConnection, project_id: str, period: Period) -> pd.DataFrame:
+def survey_summary(project_id: str, period: Period, *, db: Database) -> pd.DataFrame:
     """Periodic surveys answered in ``period`` by month: responses, mean score, satisfied share."""
-    tz = get_project(con, project_id).timezone
+    con = db.cursor()
+    tz = get_project(project_id, db=db).timezone
     start, end = period.bounds_utc(tz)
     return con.execute(
         """
@@ -56,14 +58,13 @@ def survey_summary(con: duckdb.DuckDBPyConnection, project_id: str, period: Peri
     ).df()
 
 
-def comments(
-    con: duckdb.DuckDBPyConnection, project_id: str, period: Period, *, limit: int = 500
-) -> pd.DataFrame:
+def comments(project_id: str, period: Period, *, db: Database, limit: int = 500) -> pd.DataFrame:
     """Written feedback of ``period``, lowest scores first (what needs a follow-up), local times.
 
     Callback comments carry their ticket's id and title; survey comments have none.
     """
-    tz = get_project(con, project_id).timezone
+    con = db.cursor()
+    tz = get_project(project_id, db=db).timezone
     start, end = period.bounds_utc(tz)
     return con.execute(
         """

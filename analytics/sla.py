@@ -20,12 +20,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-import duckdb
 import pandas as pd
 
 from analytics.calendars import Clock, ensure_calendar, target_minutes
 from analytics.quality import valid_sql
 from analytics.sqltext import minutes_between, values_cte
+from data.db import Database
 from data.projects import get_project
 from data.sql import Params
 from domain.periods import Period
@@ -181,11 +181,11 @@ def sla_missed(clock: str, row: str) -> str:
 
 
 def breaches(
-    con: duckdb.DuckDBPyConnection,
     project_id: str,
     period: Period,
     clock: str = "resolution",
     *,
+    db: Database,
     as_of: datetime | None = None,
 ) -> pd.DataFrame:
     """The tickets behind a missed response or resolution SLA in ``period``.
@@ -194,10 +194,11 @@ def breaches(
     (or has not come and the target has passed); resolution: tickets resolved in the period
     whose resolution time minus pauses exceeded the target. Times are local, worst first.
     """
+    con = db.cursor()
     if clock not in CLOCKS:
         raise ValueError(f"clock {clock!r} must be one of {', '.join(CLOCKS)}")
-    policy = get_project(con, project_id).policy
-    ensure_calendar(con, policy.calendar)
+    policy = get_project(project_id, db=db).policy
+    ensure_calendar(policy.calendar, db=db)
     as_of = as_of or datetime.now(UTC)
     bind = Params()
     start, end = period.bounds_utc(policy.timezone)
@@ -231,7 +232,7 @@ FINAL_STATUSES = subset(STATUSES, "closed", "cancelled")
 
 
 def ticket_timeline(
-    con: duckdb.DuckDBPyConnection, project_id: str, ticket_id: str, *, as_of: datetime | None = None
+    project_id: str, ticket_id: str, *, db: Database, as_of: datetime | None = None
 ) -> pd.DataFrame:
     """A ticket's status history: status, started, ended (local), paused (a pause status of
     the policy), counted (the time counts as service time) and business_minutes (service time
@@ -243,8 +244,9 @@ def ticket_timeline(
     - any other status without an end ends where the next one starts, or at the ticket's
       resolution; only the status a ticket is still in has no end (service time up to ``as_of``).
     """
-    policy = get_project(con, project_id).policy
-    ensure_calendar(con, policy.calendar)
+    con = db.cursor()
+    policy = get_project(project_id, db=db).policy
+    ensure_calendar(policy.calendar, db=db)
     as_of = as_of or datetime.now(UTC)
     bind = Params()
     clock = project_clock(policy, bind)

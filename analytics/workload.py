@@ -6,14 +6,15 @@ Capacity is kept per month, so a period takes the capacity of the months it cont
 
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
 
+from data.db import Database
 from domain.periods import Period
 
 
-def utilisation_by_person(con: duckdb.DuckDBPyConnection, project_id: str, period: Period) -> pd.DataFrame:
+def utilisation_by_person(project_id: str, period: Period, *, db: Database) -> pd.DataFrame:
     """person, hours_logged, hours_available, utilisation (null without capacity); busiest first."""
+    con = db.cursor()
     return con.execute(
         """
         WITH logged AS (

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from data import db
+from data.db import Database
 from domain.periods import Period
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -42,8 +42,8 @@ def demo_db(label: str) -> Path:
         path.unlink(missing_ok=True)
         path.with_suffix(".duckdb.wal").unlink(missing_ok=True)
         start = time.perf_counter()
-        generate_demo(path, tickets=SIZES[label], seed=SEED, end_month=END_MONTH)
-        db.close(path)
+        generate_demo(tickets=SIZES[label], seed=SEED, end_month=END_MONTH, db=Database.open(path))
+        Database.open(path).close()
         marker.write_text(f"generated in {time.perf_counter() - start:.0f} s\n")
     return path
 
@@ -53,7 +53,7 @@ def demo_copy(label: str, name: str) -> Path:
     it (a server adds calendar tables, sessions, users)."""
     path = RESULTS_DIR / f"{name}-{label}.duckdb"
     source = demo_db(label)
-    db.close(source)
+    Database.open(source).close()
     path.unlink(missing_ok=True)
     path.with_suffix(".duckdb.wal").unlink(missing_ok=True)
     shutil.copyfile(source, path)

@@ -13,7 +13,7 @@ import argparse
 import time
 
 from benchmarks.common import END_MONTH, best_of, demo_db
-from data import db
+from data.db import Database
 from reporting import chart_images
 from reporting.content import build_report
 from reporting.documents import export_documents
@@ -27,14 +27,14 @@ COLD_TARGET, WARM_TARGET = 15.0, 10.0
 
 def run(label: str) -> list[dict]:
     path = demo_db(label)
-    con = db.cursor(path)
+    con = Database.open(path).cursor()
 
     def export() -> None:
-        export_documents(con, project_id=BENCH_PROJECT, period=END_MONTH, kind="external", formats=FORMATS)
+        export_documents(project_id=BENCH_PROJECT, period=END_MONTH, kind="external", formats=FORMATS, db=con)
 
     # Cold means the chart server: this process has not started Chrome yet (benchmarks.run gives
     # each section its own process). The database is warmed first, as in a running app.
-    build_report(con, BENCH_PROJECT, END_MONTH, "external")
+    build_report(BENCH_PROJECT, END_MONTH, "external", db=con)
     wall, cpu = time.perf_counter(), time.process_time()
     export()
     cold = (time.perf_counter() - wall, time.process_time() - cpu)
@@ -44,13 +44,13 @@ def run(label: str) -> list[dict]:
         export()
 
     warm = best_of(warm_export, repeat=2)
-    content = build_report(con, BENCH_PROJECT, END_MONTH, "external")
+    content = build_report(BENCH_PROJECT, END_MONTH, "external", db=con)
     charts = len(content.charts)
     if charts < MIN_CHARTS:
         raise RuntimeError(f"the benchmark report has {charts} charts, fewer than {MIN_CHARTS}")
     parts = {
         "figures from analytics/ (build_report)": lambda: build_report(
-            con, BENCH_PROJECT, END_MONTH, "external"
+            BENCH_PROJECT, END_MONTH, "external", db=con
         ),
         f"{charts} charts as SVG + PNG": lambda: _draw(content),
         "PDF (weasyprint, images drawn)": lambda: render_all(content, ["pdf"]),

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from data import db
+from data.db import Database
 from data.importers import import_file
 from data.projects import save_project
 
@@ -103,12 +103,12 @@ def _floor(csv_path: Path, db_path: Path) -> tuple[float, float]:
 
 
 def _import(path: Path, db_path: Path, preset: str) -> tuple[float, float]:
-    con = db.connect(db_path)
-    save_project(con, PROJECT_TOML)
+    con = Database.open(db_path)
+    save_project(PROJECT_TOML, db=con)
     try:
-        return _timed(lambda: import_file(con, path, preset=preset, project_id=PROJECT, user="benchmark"))
+        return _timed(lambda: import_file(path, preset=preset, project_id=PROJECT, user="benchmark", db=con))
     finally:
-        db.close(db_path)
+        Database.open(db_path).close()
 
 
 def _best(runs: list[tuple[float, float]]) -> tuple[float, float]:

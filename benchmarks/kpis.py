@@ -15,7 +15,7 @@ from analytics.calendars import calendar_key, ensure_calendar, target_minutes
 from analytics.kpis import breakdowns, compute_kpis
 from analytics.sla import clock_ctes, ticket_where
 from benchmarks.common import END_MONTH, SIZES, best_of, demo_db
-from data import db
+from data.db import Database
 from data.projects import get_project, list_projects
 from data.sql import Params
 from domain.periods import Period
@@ -131,23 +131,23 @@ SELECT * FROM opened FULL JOIN resolved USING (period, dim, val) FULL JOIN backl
 
 def _project(con):
     """demo-erp: the hardest clock (business hours with a lunch break, China's holidays, pauses)."""
-    project = get_project(con, BENCH_PROJECT)
+    project = get_project(BENCH_PROJECT, db=con)
     assert project.policy.calendar.kind == "business", "the floor query is written for a business calendar"
     return project
 
 
 def run(label: str) -> list[dict]:
     path = demo_db(label)
-    con = db.connect(path)
+    con = Database.open(path)
     con.execute("SET enable_progress_bar = false")
     project = _project(con)
     pid, policy = project.project_id, project.policy
     period = END_MONTH
-    ensure_calendar(con, policy.calendar)
+    ensure_calendar(policy.calendar, db=con)
 
     def engine_all():
-        compute_kpis(con, pid, period, as_of=AS_OF)
-        breakdowns(con, pid, period, BREAKDOWNS, as_of=AS_OF)
+        compute_kpis(pid, period, as_of=AS_OF, db=con)
+        breakdowns(pid, period, BREAKDOWNS, as_of=AS_OF, db=con)
 
     three = [period, period.previous(), period.last_year()]
     floor_sql = _floor_sql(policy, pid, three, BREAKDOWNS)
@@ -172,14 +172,14 @@ def run(label: str) -> list[dict]:
         }
     ]
     rows.append(_business_time_row(con, label))
-    db.close(path)
+    Database.open(path).close()
     return rows
 
 
 def _check_agreement(con, policy, pid: str, period: Period, three: list[Period]) -> None:
     """The floor and the engine must agree, or the ratio would compare different work."""
     floor = con.execute(_floor_sql(policy, pid, three, ())).df().set_index("period")
-    engine = compute_kpis(con, pid, period, as_of=AS_OF)
+    engine = compute_kpis(pid, period, as_of=AS_OF, db=con)
     pairs = {
         "tickets_opened": floor.loc[period.label, "opened"],
         "response_sla_rate": floor.loc[period.label, "met"] / floor.loc[period.label, "due"],
@@ -197,7 +197,7 @@ def _check_agreement(con, policy, pid: str, period: Period, three: list[Period])
 def _business_time_row(con, label: str) -> dict:
     """Response and resolution business minutes (pauses subtracted) of every ticket of every
     project, aggregated so that no rows cross into Python; floor: no clock CTE layering."""
-    projects = list_projects(con)
+    projects = list_projects(db=con)
 
     def engine_sql(p) -> tuple[str, dict]:
         bind = Params()
@@ -209,7 +209,7 @@ SELECT count(*), sum(response_used), sum(resolution_used) FROM clocked"""
     statements = [engine_sql(p) for p in projects]
     total = con.execute("SELECT count(*) FROM tickets").fetchone()[0]
     for p in projects:
-        ensure_calendar(con, p.policy.calendar)
+        ensure_calendar(p.policy.calendar, db=con)
 
     def engine():
         for sql, params in statements:

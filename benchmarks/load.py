@@ -30,7 +30,7 @@ from pathlib import Path
 from benchmarks.common import END_MONTH, RESULTS_DIR, app_driver, demo_copy
 from benchmarks.pages import PAGES, PROJECT
 from benchmarks.streamlit_client import Run, StreamlitSession
-from data import db
+from data.db import Database
 from locales import translate
 from reporting import users, workflow
 
@@ -62,23 +62,31 @@ def prepare(label: str) -> Path:
     """A copy of the demo database with 50 accounts (viewers, approvers every fifth) and the
     month's report as a draft, so that approvers have something to act on."""
     path = demo_copy(label, "load")
-    admin = users.create_user(path, username="admin", display_name="管理员", role="admin", password=PASSWORD)
+    admin = users.create_user(
+        username="admin", display_name="管理员", role="admin", password=PASSWORD, db=Database.open(path)
+    )
     author = users.create_user(
-        path, username="pm", display_name="PM", role="author", password=PASSWORD, projects=[PROJECT], by=admin
+        username="pm",
+        display_name="PM",
+        role="author",
+        password=PASSWORD,
+        projects=[PROJECT],
+        by=admin,
+        db=Database.open(path),
     )
     for i in range(max(SESSIONS)):
         approver = i % 5 == 0
         users.create_user(
-            path,
             username=_username(i),
             display_name=f"Load {i}",
             role="approver" if approver else "viewer",
             password=PASSWORD,
             projects=[] if approver else [PROJECT],
             by=admin,
+            db=Database.open(path),
         )
-    workflow.create_draft(path, author, PROJECT, END_MONTH, "external")
-    db.close(path)  # the server must be the file's only opener
+    workflow.create_draft(author, PROJECT, END_MONTH, "external", db=Database.open(path))
+    Database.open(path).close()  # the server must be the file's only opener
     return path
 
 

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from benchmarks.common import END_MONTH, RESULTS_DIR, app_driver, demo_copy, peak_rss_mb
-from data import db
+from data.db import ENV_VAR, Database
 from domain.periods import Period
 from reporting import users
 
@@ -34,9 +34,13 @@ def _app_db(label: str) -> tuple[Path, str]:
     path = demo_copy(label, "pages")
     driver = app_driver()
     admin = users.create_user(
-        path, username=driver.ADMIN, display_name="管理员", role="admin", password=driver.PASSWORD
+        username=driver.ADMIN,
+        display_name="管理员",
+        role="admin",
+        password=driver.PASSWORD,
+        db=Database.open(path),
     )
-    return path, users.start_session(path, admin.user_id)
+    return path, users.start_session(admin.user_id, db=Database.open(path))
 
 
 def _timed(fn) -> float:
@@ -152,9 +156,9 @@ def browser_rows(label: str, path: Path, token: str, period: Period) -> list[dic
 
 def run(label: str, *, browser: bool = True) -> list[dict]:
     path, token = _app_db(label)
-    os.environ[db.ENV_VAR] = str(path)
+    os.environ[ENV_VAR] = str(path)
     rows = apptest_rows(label, END_MONTH)
-    db.close(path)  # the server process must be the file's only opener
+    Database.open(path).close()  # the server process must be the file's only opener
     if browser:
         rows += browser_rows(label, path, token, END_MONTH)
     return rows

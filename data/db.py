@@ -14,6 +14,9 @@ own, and a DuckDB connection object refuses (or breaks on) calls from two thread
   second with a raw conflict or duplicate-key error;
 - bulk writes (imports, the demo) run as one DuckDB transaction beside them (``transaction()``);
   they touch other tables, and a conflict between two of them is raised as ``WriteConflict``.
+
+Every other layer holds a ``Database`` (``Database.open(--db)``) and passes it keyword-only as
+``db=``; nothing outside this module opens, names or closes a connection.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext, suppress
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
@@ -64,68 +68,107 @@ def resolve_path(path: str | os.PathLike | None = None) -> Path:
     return Path(chosen).expanduser().resolve()
 
 
-def connect(path: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection:
+def _connect(path: Path) -> duckdb.DuckDBPyConnection:
     """The process-wide connection to ``path``, opened and migrated on first use."""
-    resolved = resolve_path(path)
     with _lock:
-        con = _connections.get(resolved)
+        con = _connections.get(path)
         if con is None:
-            con = _open(resolved)
+            con = _open(path)
             apply_migrations(con)
-            _connections[resolved] = con
+            _connections[path] = con
         return con
 
 
-def cursor(path: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection:
-    """A cursor for the calling thread: a connection object refuses concurrent calls."""
-    return connect(path).cursor()
+@dataclass(frozen=True)
+class Database:
+    """One database, and the only way in: cursors, sessions and transactions on it.
 
-
-@contextmanager
-def session(
-    path: str | os.PathLike | None = None, *, write: bool = False, expire_on_commit: bool = True
-) -> Iterator[Session]:
-    """A SQLModel session on a cursor of its own, closed with it.
-
-    ``write=True`` waits for the database's other writers in this process (module docstring);
-    use it for every session that commits. A DuckDB conflict is raised as ``WriteConflict``.
+    Inside ``transaction()`` the handle is *pinned* to that transaction's cursor, so the
+    functions called with it (the same ones as outside) read and write what it has not yet
+    committed.
     """
-    resolved = resolve_path(path)
-    with (
-        _write_lock(resolved) if write else nullcontext(),
-        Session(_engine(resolved), expire_on_commit=expire_on_commit) as s,
-    ):
+
+    path: Path
+    pinned: duckdb.DuckDBPyConnection | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def open(cls, location: str | os.PathLike | None = None) -> Database:
+        """``--db`` wins, then ``SERVICEREPORT_DB``, then the default. The file is opened (and
+        migrated) on first use, once per process."""
+        return cls(resolve_path(location))
+
+    def on(self, cursor: duckdb.DuckDBPyConnection) -> Database:
+        """This handle pinned to ``cursor``, for the steps of data/ whose temporary tables and
+        transaction live on one cursor (imports)."""
+        return replace(self, pinned=cursor)
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor for the calling thread (a connection object refuses concurrent calls), or
+        the pinned transaction's cursor."""
+        return self.pinned if self.pinned is not None else _connect(self.path).cursor()
+
+    def execute(self, sql: str, parameters: object = None) -> duckdb.DuckDBPyConnection:
+        """``cursor().execute``: the cursor holds the result to fetch."""
+        return self.cursor().execute(sql, parameters)
+
+    @contextmanager
+    def session(self, *, write: bool = False, expire_on_commit: bool = True) -> Iterator[Session]:
+        """A SQLModel session on a cursor of its own, closed with it.
+
+        ``write=True`` waits for the database's other writers in this process (module
+        docstring); use it for every session that commits. A DuckDB conflict is raised as
+        ``WriteConflict``.
+        """
+        if self.pinned is not None:
+            raise RuntimeError("a SQLModel session cannot join a pinned transaction")
+        with (
+            _write_lock(self.path) if write else nullcontext(),
+            Session(_engine(self.path), expire_on_commit=expire_on_commit) as s,
+        ):
+            try:
+                yield s
+            except (DBAPIError, duckdb.TransactionException) as exc:
+                if not _is_conflict(exc):
+                    raise
+                raise WriteConflict(str(exc)) from exc
+
+    @contextmanager
+    def transaction(self) -> Iterator[Database]:
+        """A handle pinned to one BEGIN … COMMIT; any exception rolls everything back.
+        Inside a pinned handle it joins the transaction already open."""
+        if self.pinned is not None:
+            yield self
+            return
+        cur = self.cursor()
+        cur.execute("BEGIN TRANSACTION")
         try:
-            yield s
-        except (DBAPIError, duckdb.TransactionException) as exc:
-            if not _is_conflict(exc):
-                raise
-            raise WriteConflict(str(exc)) from exc
+            yield self.on(cur)
+            cur.execute("COMMIT")
+        except BaseException as exc:
+            with suppress(duckdb.TransactionException):  # a failed COMMIT has ended it already
+                cur.execute("ROLLBACK")
+            if isinstance(exc, duckdb.TransactionException) and _is_conflict(exc):
+                raise WriteConflict(str(exc)) from exc
+            raise
+        finally:
+            cur.close()
 
-
-@contextmanager
-def transaction(path: str | os.PathLike | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A cursor inside BEGIN … COMMIT; any exception rolls everything back."""
-    cur = cursor(path)
-    cur.execute("BEGIN TRANSACTION")
-    try:
-        yield cur
-        cur.execute("COMMIT")
-    except BaseException as exc:
-        with suppress(duckdb.TransactionException):  # a failed COMMIT has ended it already
-            cur.execute("ROLLBACK")
-        if isinstance(exc, duckdb.TransactionException) and _is_conflict(exc):
-            raise WriteConflict(str(exc)) from exc
-        raise
-    finally:
-        cur.close()
+    def close(self) -> None:
+        """Close this process's connection to the file (tests, and the CLI before it exits)."""
+        with _lock:
+            eng = _engines.pop(self.path, None)
+            con = _connections.pop(self.path, None)
+        if eng is not None:
+            eng.dispose()
+        if con is not None:
+            con.close()
 
 
 def _engine(path: Path) -> Engine:
     with _lock:
         eng = _engines.get(path)
     if eng is None:
-        con = connect(path)
+        con = _connect(path)
         eng = create_engine(
             "duckdb:///:memory:",  # ignored: the creator hands out cursors of our connection
             creator=lambda: duckdb_engine.ConnectionWrapper(con.cursor()),
@@ -147,18 +190,6 @@ def _write_lock(path: Path) -> threading.RLock:
 
 def _is_conflict(exc: Exception) -> bool:
     return "conflict" in str(exc).lower()
-
-
-def close(path: str | os.PathLike | None = None) -> None:
-    """Close the connection to ``path`` (tests, and the CLI before it exits)."""
-    resolved = resolve_path(path)
-    with _lock:
-        eng = _engines.pop(resolved, None)
-        con = _connections.pop(resolved, None)
-    if eng is not None:
-        eng.dispose()
-    if con is not None:
-        con.close()
 
 
 def _open(path: Path) -> duckdb.DuckDBPyConnection:

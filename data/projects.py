@@ -8,14 +8,11 @@ the same transaction as the change itself.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import duckdb
-
+from data.db import Database
 from data.models import new_id, utcnow
 from domain.policy import Policy, minimal_policy_toml, parse_policy
 
@@ -31,8 +28,9 @@ class Project:
     policy: Policy
 
 
-def save_project(con: duckdb.DuckDBPyConnection, policy_toml: str) -> Project:
+def save_project(policy_toml: str, *, db: Database) -> Project:
     """Create or update a project from its policy TOML (refused whole if the policy is wrong)."""
+    con = db.cursor()
     policy = parse_policy(policy_toml)
     con.execute(
         """
@@ -47,25 +45,25 @@ def save_project(con: duckdb.DuckDBPyConnection, policy_toml: str) -> Project:
     return _project(policy)
 
 
-def load_project_file(con: duckdb.DuckDBPyConnection, path: str | Path) -> Project:
+def load_project_file(path: str | Path, *, db: Database) -> Project:
     """``manage.py projects load``: save the file's policy and, when it changes what is stored,
     record the change (source "file", the file's name as the comment) in the same transaction."""
     path = Path(path)
     text = path.read_text(encoding="utf-8")
     project_id = parse_policy(text).project_id  # refused here, before anything is written
-    with _atomic(con):
-        old = stored_policy_text(con, project_id)
-        project = save_project(con, text)
+    with db.transaction() as tx:
+        old = stored_policy_text(project_id, db=tx)
+        project = save_project(text, db=tx)
         if old != text:
             record_policy_change(
-                con, project_id=project_id, old_toml=old, new_toml=text, source="file", comment=path.name
+                project_id=project_id, old_toml=old, new_toml=text, source="file", comment=path.name, db=tx
             )
     return project
 
 
 def record_policy_change(
-    con: duckdb.DuckDBPyConnection,
     *,
+    db: Database,
     project_id: str,
     old_toml: str | None,
     new_toml: str,
@@ -76,6 +74,7 @@ def record_policy_change(
     changed_at: datetime | None = None,
 ) -> str:
     """Append one change to ``policy_changes``; its id. Call it inside the change's transaction."""
+    con = db.cursor()
     if source not in SOURCES:
         raise ValueError(f"source must be one of {', '.join(SOURCES)}")
     change_id = new_id()
@@ -106,28 +105,32 @@ def policy_sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def stored_policy_text(con: duckdb.DuckDBPyConnection, project_id: str) -> str | None:
+def stored_policy_text(project_id: str, *, db: Database) -> str | None:
     """The policy text as stored; None for a project that does not exist or has none."""
+    con = db.cursor()
     row = con.execute("SELECT policy_toml FROM projects WHERE project_id = ?", [project_id]).fetchone()
     return None if row is None else row[0]
 
 
-def get_project(con: duckdb.DuckDBPyConnection, project_id: str) -> Project:
+def get_project(project_id: str, *, db: Database) -> Project:
+    con = db.cursor()
     row = con.execute(f"SELECT {_COLUMNS} FROM projects WHERE project_id = ?", [project_id]).fetchone()
     if row is None:
         raise KeyError(f"unknown project {project_id!r}")
     return _project(parse_policy(_policy_text(*row), strict=False))
 
 
-def get_policy_toml(con: duckdb.DuckDBPyConnection, project_id: str) -> str:
+def get_policy_toml(project_id: str, *, db: Database) -> str:
     """The project's policy text (for a project stored without one, the minimal policy it reads as)."""
+    con = db.cursor()
     row = con.execute(f"SELECT {_COLUMNS} FROM projects WHERE project_id = ?", [project_id]).fetchone()
     if row is None:
         raise KeyError(f"unknown project {project_id!r}")
     return _policy_text(*row)
 
 
-def list_projects(con: duckdb.DuckDBPyConnection) -> list[Project]:
+def list_projects(*, db: Database) -> list[Project]:
+    con = db.cursor()
     rows = con.execute(f"SELECT {_COLUMNS} FROM projects ORDER BY project_id").fetchall()
     return [_project(parse_policy(_policy_text(*row), strict=False)) for row in rows]
 
@@ -145,22 +148,3 @@ def _policy_text(project_id: str, name: str, customer: str | None, timezone: str
 
 def _project(policy: Policy) -> Project:
     return Project(policy.project_id, policy.name, policy.customer, policy.timezone, policy)
-
-
-@contextmanager
-def _atomic(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """One transaction around the block, or the caller's when it has one open already."""
-    try:
-        con.execute("BEGIN TRANSACTION")
-        began = True
-    except duckdb.TransactionException:  # within the caller's transaction: it commits or rolls back
-        began = False
-    if not began:
-        yield
-        return
-    try:
-        yield
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")

@@ -8,6 +8,7 @@ import streamlit as st
 from reporting import escalation, workflow
 from ui import approval_panels, approval_queue
 from ui.auth import current_user
+from ui.database import database
 from ui.filters import current
 from ui.i18n import t
 from ui.workflow_ui import Viewer, show_write_done, smtp_config
@@ -22,10 +23,10 @@ st.title(t("workflow.title"))
 show_write_done()
 approval_queue.notifications_panel(viewer)
 approval_queue.new_draft_form(viewer, filters)
-visible = workflow.list_reports(None, user)
+visible = workflow.list_reports(user, db=database())
 # Overdue reminders once a day per session; repeats are deduplicated.
 if st.session_state.get("_overdue_checked") != viewer.today:
-    escalation.escalate_overdue(None, visible, viewer.today, smtp=smtp_config())
+    escalation.escalate_overdue(visible, viewer.today, smtp=smtp_config(), db=database())
     st.session_state["_overdue_checked"] = viewer.today
 approval_queue.queues(viewer, visible)
 if visible:

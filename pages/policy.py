@@ -13,6 +13,7 @@ import streamlit as st
 from reporting import policies
 from ui import policy_ui
 from ui.auth import current_user
+from ui.database import database
 from ui.filters import current
 from ui.i18n import current_language, t
 
@@ -27,7 +28,7 @@ st.caption(t("policy.scope", project=project.name, project_id=project.project_id
 st.caption(t("policy.applies"))
 policy_ui.show_saved()
 
-stored = policies.current(None, user, project.project_id)
+stored = policies.current(user, project.project_id, db=database())
 base = policy_ui.base_for(stored)
 if stored.sha256 != base.sha256:
     last = stored.last_change
@@ -57,7 +58,7 @@ with toml_tab:
     if typed is not None:
         policy_ui.propose(project.project_id, base, typed)
 with history_tab:
-    policy_ui.show_history(policies.history(None, user, project.project_id), project)
+    policy_ui.show_history(policies.history(user, project.project_id, db=database()), project)
 
 draft = policy_ui.draft_for(project.project_id, base)
 if draft is not None:

@@ -10,7 +10,7 @@ from domain.periods import Period
 from reporting import published
 from reporting.export import EXTENSIONS, MEDIA_TYPES
 from ui.auth import current_user
-from ui.database import projects
+from ui.database import database, projects
 from ui.errors import plain_message
 from ui.i18n import t, t_text
 from ui.workflow_ui import Viewer
@@ -23,7 +23,7 @@ names = {p.project_id: p.name for p in projects()}
 
 st.title(t("published.title"))
 st.caption(t("published.intro"))
-versions = published.published_versions(None, user)
+versions = published.published_versions(user, db=database())
 if not versions:
     st.info(t("published.none"))
     st.stop()
@@ -46,7 +46,7 @@ st.caption(
     )
 )
 try:
-    files = published.version_documents(None, user, chosen.report_id, chosen.version)
+    files = published.version_documents(user, chosen.report_id, chosen.version, db=database())
 except Exception as exc:  # tampered or missing: say so, never fall back to live data
     st.error(t("published.unavailable", error=plain_message(exc)))
     st.stop()

@@ -12,7 +12,7 @@ from domain.vocabulary import REPORT_KINDS, ROLES
 from reporting import definitions, users
 from reporting.roles import PermissionDenied
 from ui.auth import current_user
-from ui.database import projects
+from ui.database import database, projects
 from ui.i18n import plain, t
 
 user = current_user()
@@ -22,7 +22,7 @@ if user is None or user.role != "admin":
     st.stop()
 
 project_ids = [p.project_id for p in projects()]
-listed = users.list_users(None, user)
+listed = users.list_users(user, db=database())
 st.dataframe(
     pd.DataFrame(
         {
@@ -67,7 +67,6 @@ with left, st.form("add_user", clear_on_submit=True):
         _saved(
             t("workflow.users.added", username=username),
             lambda: users.create_user(
-                None,
                 username=username,
                 display_name=display_name,
                 role=role,
@@ -76,6 +75,7 @@ with left, st.form("add_user", clear_on_submit=True):
                 projects=chosen,
                 is_customer=customer,
                 by=user,
+                db=database(),
             ),
         )
 
@@ -102,7 +102,13 @@ with right:
             _saved(
                 t("workflow.users.saved"),
                 lambda: users.update_user(
-                    None, user, name, role=role, projects=chosen, active=active, password=password or None
+                    user,
+                    name,
+                    role=role,
+                    projects=chosen,
+                    active=active,
+                    password=password or None,
+                    db=database(),
                 ),
             )
 
@@ -117,7 +123,9 @@ def_kind = c2.selectbox(
 def_period = c3.selectbox(
     t("filters.period_kind"), PERIOD_KINDS, format_func=lambda k: t(f"period_kind.{k}"), key="def_period"
 )
-existing = definitions.get_definition(None, def_project, def_kind, def_period) if def_project else None
+existing = (
+    definitions.get_definition(def_project, def_kind, def_period, db=database()) if def_project else None
+)
 with st.form(f"definition_{def_project}_{def_kind}_{def_period}"):
     goal = st.text_area(t("workflow.definitions.goal"), existing.goal if existing else "")
     audience = st.text_input(t("workflow.definitions.audience"), existing.audience if existing else "")
@@ -130,7 +138,6 @@ with st.form(f"definition_{def_project}_{def_kind}_{def_period}"):
         _saved(
             t("workflow.users.saved"),
             lambda: definitions.save_definition(
-                None,
                 user,
                 project_id=def_project,
                 report_kind=def_kind,
@@ -139,5 +146,6 @@ with st.form(f"definition_{def_project}_{def_kind}_{def_period}"):
                 audience=audience,
                 data_sources=sources,
                 recipients=[r.strip() for r in recipients.split(",") if r.strip()],
+                db=database(),
             ),
         )

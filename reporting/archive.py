@@ -54,7 +54,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from data import db
+from data.db import Database
 from data.models import AuditEvent, Report, ReportVersion, ReportVersionDocument
 from locales import translate
 from reporting import audit_chain
@@ -296,13 +296,13 @@ def _unsealed_problems(
     return issues + _snapshot_problems(row, row.snapshot_sha256)
 
 
-def verify(db_path, report_id: str, version: int) -> Verification:
+def verify(report_id: str, version: int, *, db: Database) -> Verification:
     """Everything a frozen version consists of, checked against its seal and the audit chain.
 
     ``ok`` only when nothing is missing or changed; ``problems`` says what, in plain words
     ("PDF document missing", "narrative changed since approval", "audit event 3 of 7 altered").
     Raises KeyError when the report has no such version."""
-    with db.session(db_path) as s:
+    with db.session() as s:
         check = _check(s, report_id, version)
         if check is None:
             raise KeyError(f"report {report_id} has no frozen version {version}")
@@ -323,10 +323,10 @@ class ReportVerification:
         return not self.audit and all(v.ok for v in self.versions)
 
 
-def verify_report(db_path, report_id: str) -> ReportVerification:
+def verify_report(report_id: str, *, db: Database) -> ReportVerification:
     """``verify`` for each frozen version of a report, and its audit chain even without one.
     Raises KeyError when there is no such report."""
-    with db.session(db_path) as s:
+    with db.session() as s:
         report = s.get(Report, report_id)
         numbers = s.exec(
             select(ReportVersion.version)
@@ -345,10 +345,10 @@ def verify_report(db_path, report_id: str) -> ReportVerification:
         )
 
 
-def checked_version(db_path, report_id: str, version: int) -> CheckedVersion:
+def checked_version(report_id: str, version: int, *, db: Database) -> CheckedVersion:
     """The verification of a frozen version and, when it holds, its files (format → bytes).
     For a page that shows what failed; ``sealed_documents`` raises instead."""
-    with db.session(db_path) as s:
+    with db.session() as s:
         check = _check(s, report_id, version)
         if check is None:
             raise KeyError(f"report {report_id} has no frozen version {version}")
@@ -356,7 +356,7 @@ def checked_version(db_path, report_id: str, version: int) -> CheckedVersion:
         return CheckedVersion(check.verification(report_id, version), files)
 
 
-def sealed_documents(db_path, report_id: str, version: int) -> dict[str, bytes]:
+def sealed_documents(report_id: str, version: int, *, db: Database) -> dict[str, bytes]:
     """The frozen files of a version, format → bytes, verified on this read: the one call that
     hands out an approved document (approval tab, export, manage.py export, published reports).
 
@@ -367,7 +367,7 @@ def sealed_documents(db_path, report_id: str, version: int) -> dict[str, bytes]:
     approved before sealing (migration 0005) returns the files it froze, held to their own
     sha256; one approved before migration 0004 froze only its DOCX. Raises KeyError when the
     report has no such version. No permission check: callers decide who may read it."""
-    checked = checked_version(db_path, report_id, version)
+    checked = checked_version(report_id, version, db=db)
     if not checked.verification.ok:
         raise TamperedVersion(report_id, version, checked.verification.issues)
     return checked.documents
@@ -379,10 +379,10 @@ def integrity_problems(s: Session, report_id: str, version: int) -> list[Problem
     return [problem("no_version", version=version)] if check is None else list(check.issues)
 
 
-def documents(db_path, report_id: str, version: int) -> dict[str, ReportVersionDocument]:
+def documents(report_id: str, version: int, *, db: Database) -> dict[str, ReportVersionDocument]:
     """The frozen files of a version by format, as stored and NOT verified (for diagnosis and
     tests): hand a file out through ``sealed_documents``."""
-    with db.session(db_path) as s:
+    with db.session() as s:
         files = _documents(s, report_id, version)
         for file in files:
             s.expunge(file)
@@ -399,11 +399,11 @@ def _documents(s: Session, report_id: str, version: int) -> list[ReportVersionDo
     )
 
 
-def matches_file(db_path, report_id: str, data: bytes) -> int | None:
+def matches_file(report_id: str, data: bytes, *, db: Database) -> int | None:
     """The version that froze exactly ``data`` (a downloaded copy, any format), by the sha256
     its seal records (the document rows' own for a version approved before sealing)."""
     digest = sha256_hex(data)
-    with db.session(db_path) as s:
+    with db.session() as s:
         rows = s.exec(
             select(ReportVersion).where(ReportVersion.report_id == report_id).order_by(ReportVersion.version)
         ).all()
@@ -418,9 +418,9 @@ def matches_file(db_path, report_id: str, data: bytes) -> int | None:
     return None
 
 
-def versions(db_path, actor: Actor, report_id: str) -> list[ReportVersion]:
+def versions(actor: Actor, report_id: str, *, db: Database) -> list[ReportVersion]:
     """Frozen versions, newest first, for a user who may see the report."""
-    with db.session(db_path) as s:
+    with db.session() as s:
         report = s.get(Report, report_id)
         if report is None or not can_view(actor, report.project_id, report.report_kind, report.state):
             raise PermissionDenied(f"{actor.username} may not see report {report_id}")

@@ -19,15 +19,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import duckdb
 import pandas as pd
 
 from analytics.coverage import DataSpan, data_span
 from analytics.kpis import BREACH_CLOCK, CATALOGUE, breaches, breakdowns, compute_kpis, kpi_series
-from data import db
+from data.db import Database
 from data.projects import Project, get_project
 from domain.periods import Period
 from domain.vocabulary import REPORT_KINDS
@@ -52,7 +50,7 @@ class ReportContext:
     One ``as_of`` for the whole report, so every figure is evaluated at the same instant.
     """
 
-    con: duckdb.DuckDBPyConnection
+    db: Database
     project: Project
     period: Period
     kind: str
@@ -89,20 +87,21 @@ class ReportContext:
 
 
 def build_report(
-    con: duckdb.DuckDBPyConnection,
     project_id: str,
     period: Period,
     kind: str,
     lang: str = "zh_CN",
     narrative: dict | None = None,
     meta: dict | None = None,
+    *,
+    db: Database,
 ) -> ReportContent:
     if kind not in REPORT_KINDS:
         raise ValueError(f"report kind {kind!r} must be one of {', '.join(REPORT_KINDS)}")
-    project = get_project(con, project_id)
+    project = get_project(project_id, db=db)
     as_of = datetime.now(UTC)
     ctx = ReportContext(
-        con=con,
+        db=db,
         project=project,
         period=period,
         kind=kind,
@@ -110,22 +109,22 @@ def build_report(
         narrative=narrative or {},
         meta=meta or {},
         as_of=as_of,
-        kpis=compute_kpis(con, project_id, period, as_of=as_of),
+        kpis=compute_kpis(project_id, period, as_of=as_of, db=db),
         series=kpi_series(
-            con,
             project_id,
             period,
             count=TREND_PERIODS[period.kind],
             ids=report_sections.SERIES_KPIS,
             as_of=as_of,
+            db=db,
         ),
         breaches={
-            clock: breaches(con, project_id, period, clock, as_of=as_of)
+            clock: breaches(project_id, period, clock, as_of=as_of, db=db)
             for clock in ("response", "resolution")
         },
-        breakdowns=breakdowns(con, project_id, period, BREAKDOWNS[kind], as_of=as_of),
-        carried_actions=_carried_actions(con, project_id, period),
-        span=data_span(con, project_id),
+        breakdowns=breakdowns(project_id, period, BREAKDOWNS[kind], as_of=as_of, db=db),
+        carried_actions=carried_actions(project_id, period, db=db),
+        span=data_span(project_id, db=db),
     )
     title = ctx.t(
         "report.title",
@@ -155,20 +154,6 @@ def build_report(
             for kpi_id, v in ctx.kpis.items()
         },
     )
-
-
-def database_path(con: duckdb.DuckDBPyConnection) -> Path | None:
-    """The file behind ``con``: the workflow's SQLModel functions take a database path."""
-    row = con.execute(
-        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
-    ).fetchone()
-    return db.resolve_path(row[0]) if row and row[0] else None
-
-
-def _carried_actions(con: duckdb.DuckDBPyConnection, project_id: str, period: Period) -> list:
-    """Corrective actions of earlier reports, read through the workflow's own query."""
-    path = database_path(con)
-    return carried_actions(path, project_id, period) if path else []  # in memory: no workflow
 
 
 def _status(ctx: ReportContext) -> str:

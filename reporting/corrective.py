@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlmodel import or_, select
 
-from data import db
+from data.db import Database
 from data.models import CorrectiveAction, utcnow
 from domain.periods import Period
 from domain.vocabulary import ACTION_STATUSES, subset
@@ -17,9 +17,9 @@ from reporting.roles import Actor, require
 OPEN_STATUSES = subset(ACTION_STATUSES, "open", "in_progress")
 
 
-def carried_actions(db_path, project_id: str, period: Period) -> list[CorrectiveAction]:
+def carried_actions(project_id: str, period: Period, *, db: Database) -> list[CorrectiveAction]:
     previous = period.previous().label
-    with db.session(db_path) as s:
+    with db.session() as s:
         rows = s.exec(
             select(CorrectiveAction)
             .where(
@@ -36,10 +36,10 @@ def carried_actions(db_path, project_id: str, period: Period) -> list[Corrective
         return rows
 
 
-def set_status(db_path, actor: Actor, action_id: str, status: str) -> None:
+def set_status(actor: Actor, action_id: str, status: str, *, db: Database) -> None:
     if status not in ACTION_STATUSES:
         raise ValueError(f"status must be one of {', '.join(ACTION_STATUSES)}")
-    with db.session(db_path, write=True) as s:
+    with db.session(write=True) as s:
         row = s.get(CorrectiveAction, action_id)
         if row is None:
             raise KeyError(f"no corrective action {action_id}")

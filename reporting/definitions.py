@@ -11,14 +11,16 @@ from collections.abc import Sequence
 
 from sqlmodel import select
 
-from data import db
+from data.db import Database
 from data.models import ReportDefinition
 from domain.vocabulary import REPORT_KINDS
 from reporting.roles import Actor, require_admin
 
 
-def get_definition(db_path, project_id: str, report_kind: str, period_kind: str) -> ReportDefinition | None:
-    with db.session(db_path) as s:
+def get_definition(
+    project_id: str, report_kind: str, period_kind: str, *, db: Database
+) -> ReportDefinition | None:
+    with db.session() as s:
         row = s.exec(
             select(ReportDefinition).where(
                 ReportDefinition.project_id == project_id,
@@ -31,8 +33,8 @@ def get_definition(db_path, project_id: str, report_kind: str, period_kind: str)
         return row
 
 
-def list_definitions(db_path) -> list[ReportDefinition]:
-    with db.session(db_path) as s:
+def list_definitions(*, db: Database) -> list[ReportDefinition]:
+    with db.session() as s:
         rows = s.exec(select(ReportDefinition).order_by(ReportDefinition.project_id)).all()
         for row in rows:
             s.expunge(row)
@@ -40,9 +42,9 @@ def list_definitions(db_path) -> list[ReportDefinition]:
 
 
 def save_definition(
-    db_path,
     by: Actor,
     *,
+    db: Database,
     project_id: str,
     report_kind: str,
     period_kind: str,
@@ -56,7 +58,7 @@ def save_definition(
     require_admin(by)
     if report_kind not in REPORT_KINDS:
         raise ValueError(f"report kind must be one of {', '.join(REPORT_KINDS)}")
-    with db.session(db_path, write=True) as s:
+    with db.session(write=True) as s:
         row = s.exec(
             select(ReportDefinition).where(
                 ReportDefinition.project_id == project_id,

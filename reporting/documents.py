@@ -22,17 +22,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-import duckdb
 from sqlmodel import select
 
-from data import db
+from data.db import Database
 from data.models import Report, ReportVersion
 from domain.periods import Period
 from domain.vocabulary import REPORT_STATES, subset
 from locales import translate
 from reporting.archive import FROZEN_FORMATS, Rendition, TamperedVersion, checked_version
 from reporting.chart_images import ensure_server
-from reporting.content import build_report, database_path
+from reporting.content import build_report
 from reporting.definitions import get_definition
 from reporting.digests import problem
 from reporting.export import (
@@ -54,13 +53,13 @@ FROZEN_STATES = subset(REPORT_STATES, "approved", "published", "archived")
 COMMAND_LINE = make_actor("manage.py", "manage.py", "manage.py", "admin", False, ())
 
 
-def frozen_documents(db_path: Path, project_id: str, period: Period, kind: str) -> dict[str, bytes]:
+def frozen_documents(project_id: str, period: Period, kind: str, *, db: Database) -> dict[str, bytes]:
     """The newest frozen version of the approved report, format → bytes, verified against its
     seal; empty when there is no such report or it is not approved.
 
     Raises ``archive.TamperedVersion`` when the version fails verification, or when a sealed
     version lacks an export format (it was never frozen, so no approved copy of it exists)."""
-    with db.session(db_path) as s:
+    with db.session() as s:
         report = s.exec(
             select(Report).where(
                 Report.project_id == project_id, Report.period == period.label, Report.report_kind == kind
@@ -76,7 +75,7 @@ def frozen_documents(db_path: Path, project_id: str, period: Period, kind: str) 
         ).first()
     if version is None:
         return {}
-    checked = checked_version(db_path, report_id, version)
+    checked = checked_version(report_id, version, db=db)
     if not checked.verification.ok:
         raise TamperedVersion(report_id, version, checked.verification.issues)
     unfrozen = [fmt for fmt in FROZEN_FORMATS if fmt not in checked.documents]
@@ -88,25 +87,25 @@ def frozen_documents(db_path: Path, project_id: str, period: Period, kind: str) 
 
 
 def drafted_text(
-    db_path: Path | None, actor: Actor, project_id: str, period: Period, kind: str, lang: str
+    actor: Actor, project_id: str, period: Period, kind: str, lang: str, *, db: Database
 ) -> tuple[dict, dict] | None:
     """(narrative, meta) of the report as the workflow holds it, or None when never drafted
     (or not visible to ``actor``)."""
-    for report in list_reports(db_path, actor, project_id):
+    for report in list_reports(actor, project_id, db=db):
         if report.period == period.label and report.report_kind == kind:
-            return report.narrative, report_meta(db_path, report, lang)
+            return report.narrative, report_meta(report, lang, db=db)
     return None
 
 
-def report_meta(db_path, report: ReportView, lang: str, approver: Actor | None = None) -> dict:
+def report_meta(report: ReportView, lang: str, approver: Actor | None = None, *, db: Database) -> dict:
     """The meta dict build_report expects; ``approver`` is the user approving right now."""
     definition = get_definition(
-        db_path, report.project_id, report.report_kind, Period.parse(report.period).kind
+        report.project_id, report.report_kind, Period.parse(report.period).kind, db=db
     )
-    approver_name = approver.display_name if approver else _display_name(db_path, report.approver_id)
+    approver_name = approver.display_name if approver else _display_name(report.approver_id, db=db)
     status = "approved" if approver else report.state
     return {
-        "author": _display_name(db_path, report.author_id),
+        "author": _display_name(report.author_id, db=db),
         "approver": approver_name,
         "version": f"V{report.current_version}",
         "status": translate(f"workflow.state.{status}", lang),
@@ -124,39 +123,39 @@ def report_meta(db_path, report: ReportView, lang: str, approver: Actor | None =
     }
 
 
-def preview(db_path, actor: Actor, report_id: str, lang: str):
+def preview(actor: Actor, report_id: str, lang: str, *, db: Database):
     """The ReportContent of the report as it stands (for the approval tab's preview)."""
-    report = get_report(db_path, actor, report_id)
+    report = get_report(actor, report_id, db=db)
     return build_report(
-        db.cursor(db_path),
         report.project_id,
         Period.parse(report.period),
         report.report_kind,
         lang,
         narrative=report.narrative,
-        meta=report_meta(db_path, report, lang),
+        meta=report_meta(report, lang, db=db),
+        db=db,
     )
 
 
 def rendition(
-    report: ReportView, narrative: dict, meta: dict, lang: str = "zh_CN", db_path=None
+    report: ReportView, narrative: dict, meta: dict, lang: str = "zh_CN", *, db: Database
 ) -> Rendition:
     """What an approval freezes: the report rendered in every format, and its figures."""
     content = build_report(
-        db.cursor(db_path),
         report.project_id,
         Period.parse(report.period),
         report.report_kind,
         lang,
         narrative=narrative,
         meta=meta,
+        db=db,
     )
     return Rendition(render_all(content, FORMATS), content.snapshot())
 
 
 def export_documents(
-    con: duckdb.DuckDBPyConnection,
     *,
+    db: Database,
     project_id: str,
     period: Period,
     kind: str,
@@ -177,15 +176,14 @@ def export_documents(
         require_live_view(as_actor, project_id)  # before anything, frozen documents included
     report = progress or no_progress
     report(0.0, translate("export.progress.data", lang))
-    path = database_path(con)
-    if as_actor is not None and narrative is None and meta is None and path is not None:
-        narrative, meta = drafted_text(path, as_actor, project_id, period, kind, lang) or (None, None)
-    frozen = frozen_documents(path, project_id, period, kind) if path else {}
+    if as_actor is not None and narrative is None and meta is None:
+        narrative, meta = drafted_text(as_actor, project_id, period, kind, lang, db=db) or (None, None)
+    frozen = frozen_documents(project_id, period, kind, db=db)
     documents = {fmt: frozen[fmt] for fmt in formats if fmt in frozen}
     live = [f for f in formats if f not in documents]
     if set(CHART_FORMATS) & set(live):
         ensure_server()  # Chrome starts in the background while DuckDB computes the figures
-    content = build_report(con, project_id, period, kind, lang, narrative=narrative, meta=meta)
+    content = build_report(project_id, period, kind, lang, narrative=narrative, meta=meta, db=db)
     if documents:
         report(0.2, translate("export.progress.archived", lang))
 
@@ -199,8 +197,8 @@ def export_documents(
 
 
 def export_report(
-    con: duckdb.DuckDBPyConnection,
     *,
+    db: Database,
     project_id: str,
     period: Period,
     kind: str,
@@ -214,7 +212,6 @@ def export_report(
     """``export_documents`` written into ``out_dir`` (manage.py export). Without a narrative
     given, a report drafted in the workflow is exported with its own narrative and meta."""
     files = export_documents(
-        con,
         project_id=project_id,
         period=period,
         kind=kind,
@@ -224,6 +221,7 @@ def export_report(
         meta=meta,
         progress=progress,
         as_actor=COMMAND_LINE,
+        db=db,
     )
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -235,5 +233,5 @@ def export_report(
     return written
 
 
-def _display_name(db_path, user_id: str | None) -> str:
-    return display_names(db_path).get(user_id, user_id or "")
+def _display_name(user_id: str | None, *, db: Database) -> str:
+    return display_names(db=db).get(user_id, user_id or "")

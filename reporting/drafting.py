@@ -3,6 +3,7 @@ then frozen in the approve transition."""
 
 from __future__ import annotations
 
+from data.db import Database
 from reporting.archive import Rendition
 from reporting.documents import rendition, report_meta
 from reporting.roles import Actor, require
@@ -14,14 +15,14 @@ class RenderError(WorkflowError):
 
 
 def approve(
-    db_path, actor: Actor, report_id: str, expected_lock: int, lang: str, comment: str | None = None
+    actor: Actor, report_id: str, expected_lock: int, lang: str, comment: str | None = None, *, db: Database
 ) -> ReportView:
     """Render the document as approved by ``actor`` and freeze it in the approve transition."""
-    report = get_report(db_path, actor, report_id)
+    report = get_report(actor, report_id, db=db)
     require(actor, "approve", report.project_id)  # before the costly rendering
     try:
         frozen: Rendition = rendition(
-            report, report.narrative, report_meta(db_path, report, lang, actor), lang, db_path
+            report, report.narrative, report_meta(report, lang, actor, db=db), lang, db=db
         )
     except Exception as exc:  # any renderer failure: say so, and approve nothing
         raise RenderError(
@@ -29,11 +30,11 @@ def approve(
             f"{type(exc).__name__}: {exc}"
         ) from exc
     return transition(
-        db_path,
         report_id,
         "approve",
         actor,
         expected_lock=expected_lock,
         comment=comment,
         rendition=frozen,
+        db=db,
     )

@@ -15,7 +15,7 @@ import pandas as pd
 
 from analytics.kpi_catalogue import CATALOGUE
 from analytics.kpis import KpiValue, availability_by_service, compute_kpis, major_incidents
-from data import db
+from data.db import Database
 from data.projects import get_project
 from domain.periods import Period, last_full
 from locales import translate
@@ -37,23 +37,22 @@ class Anomaly:
 
 
 def find_anomalies(
-    db_path, project_id: str, period: Period, values: dict[str, KpiValue] | None = None
+    project_id: str, period: Period, values: dict[str, KpiValue] | None = None, *, db: Database
 ) -> list[Anomaly]:
     """Major incidents, unmet KPIs and availability breaches of one project and period.
 
     ``values``: the period's KPIs when the caller has them already (the overview page does)."""
-    con = db.cursor(db_path)
     found = []
-    incidents = major_incidents(con, project_id, period)
+    incidents = major_incidents(project_id, period, db=db)
     for row in incidents.itertuples(index=False):
         found.append(
             Anomaly("major_incident", str(row.ticket_id), f"{row.ticket_id} {row.title or ''}".strip())
         )
-    for kpi in (values or compute_kpis(con, project_id, period)).values():
+    for kpi in (values or compute_kpis(project_id, period, db=db)).values():
         if kpi.met is False and kpi.value is not None:  # no data is never an anomaly
             detail = f"{CATALOGUE[kpi.id].name_zh} ({kpi.id}): {kpi.value:.4g}, 目标 target {kpi.target:.4g}"
             found.append(Anomaly("kpi_below_target", kpi.id, detail))
-    services = availability_by_service(con, project_id, period)
+    services = availability_by_service(project_id, period, db=db)
     for row in services.itertuples(index=False):
         if pd.notna(row.met) and not row.met:
             found.append(
@@ -65,17 +64,21 @@ def find_anomalies(
 
 
 def escalate_anomalies(
-    db_path, project_id: str, period: Period, report_id: str | None = None, smtp: SmtpConfig | None = None
+    project_id: str,
+    period: Period,
+    report_id: str | None = None,
+    smtp: SmtpConfig | None = None,
+    *,
+    db: Database,
 ) -> tuple[list[Anomaly], Delivery]:
     """Tell the approvers about every anomaly not yet announced; returns all anomalies found."""
-    anomalies = find_anomalies(db_path, project_id, period)
+    anomalies = find_anomalies(project_id, period, db=db)
     if not anomalies:
         return anomalies, Delivery(0, 0, ())
     lines = [f"- {translate('workflow.anomaly.' + a.kind)}: {a.detail}" for a in anomalies]
     keys = ",".join(sorted(f"{a.kind}:{a.key}" for a in anomalies))
     delivery = notify(
-        db_path,
-        recipients(db_path, "approver", project_id),
+        recipients("approver", project_id, db=db),
         kind="anomaly",
         subject=translate("workflow.notify.anomaly_subject", project=project_id, period=period.label),
         body="\n".join(lines),
@@ -83,6 +86,7 @@ def escalate_anomalies(
         project_id=project_id,
         report_id=report_id,
         smtp=smtp,
+        db=db,
     )
     return anomalies, delivery
 
@@ -102,17 +106,19 @@ class MissingReport:
     due_date: date
 
 
-def missing_reports(db_path, actor: Actor, reports: list[ReportView], today: date) -> list[MissingReport]:
+def missing_reports(
+    actor: Actor, reports: list[ReportView], today: date, *, db: Database
+) -> list[MissingReport]:
     """For each definition the actor can see: the last ended period's report, if late and not started."""
     if actor.is_customer:
         return []
     existing = {(r.project_id, r.period, r.report_kind) for r in reports}
     missing = []
-    for definition in list_definitions(db_path):
+    for definition in list_definitions(db=db):
         if not actor.covers(definition.project_id):
             continue
         period = last_full(definition.period_kind, today)
-        calendar = get_project(db.cursor(db_path), definition.project_id).policy.calendar
+        calendar = get_project(definition.project_id, db=db).policy.calendar
         due = due_date(period, calendar).due
         key = (definition.project_id, period.label, definition.report_kind)
         if today > due and key not in existing:
@@ -121,15 +127,14 @@ def missing_reports(db_path, actor: Actor, reports: list[ReportView], today: dat
 
 
 def escalate_overdue(
-    db_path, reports: list[ReportView], today: date, smtp: SmtpConfig | None = None
+    reports: list[ReportView], today: date, smtp: SmtpConfig | None = None, *, db: Database
 ) -> list[Delivery]:
     """Tell approvers (once per report and due date) about each overdue report."""
     deliveries = []
     for report in overdue(reports, today):
         deliveries.append(
             notify(
-                db_path,
-                recipients(db_path, "approver", report.project_id),
+                recipients("approver", report.project_id, db=db),
                 kind="overdue",
                 subject=translate(
                     "workflow.notify.overdue_subject",
@@ -146,29 +151,29 @@ def escalate_overdue(
                 project_id=report.project_id,
                 report_id=report.id,
                 smtp=smtp,
+                db=db,
             )
         )
     return deliveries
 
 
 def announce(
-    db_path,
     report: ReportView,
     action: str,
     actor: Actor,
     comment: str | None = None,
     smtp: SmtpConfig | None = None,
+    *,
+    db: Database,
 ) -> Delivery | None:
     """After a transition: a submission goes to the approvers, a decision back to the author."""
     if action == "submit":
-        to = [
-            r for r in recipients(db_path, "approver", report.project_id) if r.actor.user_id != actor.user_id
-        ]
+        to = [r for r in recipients("approver", report.project_id, db=db) if r.actor.user_id != actor.user_id]
         subject = translate(
             "workflow.notify.submitted_subject", project=report.project_id, period=report.period
         )
     elif action in ("return", "approve"):
-        author = recipient(db_path, report.author_id)
+        author = recipient(report.author_id, db=db)
         to = [author] if author is not None else []
         state = translate("workflow.state." + ("returned" if action == "return" else "approved"))
         subject = translate(
@@ -177,7 +182,6 @@ def announce(
     else:
         return None
     return notify(
-        db_path,
         to,
         kind=action,
         subject=subject,
@@ -192,4 +196,5 @@ def announce(
         project_id=report.project_id,
         report_id=report.id,
         smtp=smtp,
+        db=db,
     )

@@ -17,7 +17,7 @@ from email.message import EmailMessage
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from data import db
+from data.db import Database
 from data.models import Notification, utcnow
 from reporting.roles import Actor
 
@@ -70,9 +70,9 @@ class Delivery:
 
 
 def notify(
-    db_path,
     recipients: Iterable[Recipient],
     *,
+    db: Database,
     kind: str,
     subject: str,
     body: str,
@@ -94,7 +94,7 @@ def notify(
             body=body,
             dedupe_key=f"{dedupe_key}:{recipient.actor.user_id}",
         )
-        if not _insert_once(db_path, row):
+        if not _insert_once(row, db=db):
             continue
         created += 1
         if smtp is None or not recipient.email:
@@ -104,7 +104,7 @@ def notify(
         except (OSError, smtplib.SMTPException) as exc:
             errors.append(f"mail to {recipient.email} failed: {exc}")
             continue
-        _mark(db_path, row.notification_id, "emailed_at")
+        _mark(row.notification_id, "emailed_at", db=db)
         emailed += 1
     return Delivery(created, emailed, tuple(errors))
 
@@ -121,8 +121,8 @@ def send_mail(smtp: SmtpConfig, to: str, subject: str, body: str) -> None:
         server.send_message(message)
 
 
-def inbox(db_path, actor: Actor, unread_only: bool = False) -> list[Notification]:
-    with db.session(db_path) as s:
+def inbox(actor: Actor, unread_only: bool = False, *, db: Database) -> list[Notification]:
+    with db.session() as s:
         query = select(Notification).where(Notification.user_id == actor.user_id)
         if unread_only:
             query = query.where(Notification.read_at.is_(None))
@@ -132,16 +132,16 @@ def inbox(db_path, actor: Actor, unread_only: bool = False) -> list[Notification
         return list(rows)
 
 
-def mark_read(db_path, actor: Actor, notification_id: str) -> None:
-    with db.session(db_path) as s:
+def mark_read(actor: Actor, notification_id: str, *, db: Database) -> None:
+    with db.session() as s:
         row = s.get(Notification, notification_id)
         if row is None or row.user_id != actor.user_id:
             raise KeyError(f"no notification {notification_id} for {actor.username}")
-    _mark(db_path, notification_id, "read_at")
+    _mark(notification_id, "read_at", db=db)
 
 
-def _insert_once(db_path, row: Notification) -> bool:
-    with db.session(db_path, write=True, expire_on_commit=False) as s:
+def _insert_once(row: Notification, *, db: Database) -> bool:
+    with db.session(write=True, expire_on_commit=False) as s:
         if s.exec(select(Notification).where(Notification.dedupe_key == row.dedupe_key)).first():
             return False
         s.add(row)
@@ -152,8 +152,8 @@ def _insert_once(db_path, row: Notification) -> bool:
         return True
 
 
-def _mark(db_path, notification_id: str, column: str) -> None:
-    with db.session(db_path, write=True) as s:
+def _mark(notification_id: str, column: str, *, db: Database) -> None:
+    with db.session(write=True) as s:
         row = s.get(Notification, notification_id)
         setattr(row, column, utcnow())
         s.add(row)

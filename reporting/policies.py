@@ -33,7 +33,7 @@ from sqlmodel import select
 
 from analytics import kpis
 from analytics.kpi_catalogue import CATALOGUE
-from data import db
+from data.db import Database, WriteConflict
 from data.models import PolicyChange
 from data.projects import (
     get_policy_toml,
@@ -347,25 +347,25 @@ def _ended(text: str) -> str:
 # --- reading -----------------------------------------------------------------------------
 
 
-def current(db_path, actor: Actor, project_id: str) -> StoredPolicy:
+def current(actor: Actor, project_id: str, *, db: Database) -> StoredPolicy:
     """The policy as stored now (uncached: the editor compares it with what it loaded)."""
     require_editor(actor, project_id)
     try:
-        text = get_policy_toml(db.cursor(db_path), project_id)
+        text = get_policy_toml(project_id, db=db)
     except KeyError:
         raise UnknownProject(f"unknown project {project_id!r}", project=project_id) from None
-    changes = _changes(db_path, project_id, limit=1)
+    changes = _changes(project_id, limit=1, db=db)
     return StoredPolicy(project_id, text, policy_sha256(text), changes[0] if changes else None)
 
 
-def history(db_path, actor: Actor, project_id: str) -> list[ChangeView]:
+def history(actor: Actor, project_id: str, *, db: Database) -> list[ChangeView]:
     """The project's recorded policy changes, newest first."""
     require_editor(actor, project_id)
-    return _changes(db_path, project_id)
+    return _changes(project_id, db=db)
 
 
-def _changes(db_path, project_id: str, limit: int | None = None) -> list[ChangeView]:
-    with db.session(db_path) as s:
+def _changes(project_id: str, limit: int | None = None, *, db: Database) -> list[ChangeView]:
+    with db.session() as s:
         query = (
             select(PolicyChange)
             .where(PolicyChange.project_id == project_id)
@@ -410,7 +410,7 @@ class _Discard(Exception):
 
 
 def preview(
-    db_path, actor: Actor, project_id: str, text: str, period: Period, *, as_of: datetime | None = None
+    actor: Actor, project_id: str, text: str, period: Period, *, db: Database, as_of: datetime | None = None
 ) -> Preview:
     """The KPIs of ``period`` that the change can move, with the stored policy and with ``text``.
 
@@ -420,24 +420,24 @@ def preview(
     proposed = check(text, project_id).policy
     as_of = as_of or datetime.now(UTC)
     try:
-        with suppress(_Discard), db.transaction(db_path) as cur:
-            stored = _stored_policy(cur, project_id)
+        with suppress(_Discard), db.transaction() as tx:
+            stored = _stored_policy(project_id, db=tx)
             ids = _preview_ids(stored, proposed)
-            before = kpis.compute_kpis(cur, project_id, period, ids, as_of=as_of)
-            before_priority = kpis.breakdown(cur, project_id, period, "priority", as_of=as_of)
-            save_project(cur, text)
-            after = kpis.compute_kpis(cur, project_id, period, ids, as_of=as_of)
-            after_priority = kpis.breakdown(cur, project_id, period, "priority", as_of=as_of)
+            before = kpis.compute_kpis(project_id, period, ids, as_of=as_of, db=tx)
+            before_priority = kpis.breakdown(project_id, period, "priority", as_of=as_of, db=tx)
+            save_project(text, db=tx)
+            after = kpis.compute_kpis(project_id, period, ids, as_of=as_of, db=tx)
+            after_priority = kpis.breakdown(project_id, period, "priority", as_of=as_of, db=tx)
             raise _Discard
-    except db.WriteConflict:  # a save of this project is under way: its row is being written
+    except WriteConflict:  # a save of this project is under way: its row is being written
         raise PolicyBusy("another change of this policy is being saved; try again") from None
     rows = tuple(PreviewRow(i, before[i], after[i]) for i in ids)
     return Preview(project_id, period, as_of, rows, _priorities(before_priority, after_priority))
 
 
-def _stored_policy(cur, project_id: str) -> Policy:
+def _stored_policy(project_id: str, *, db: Database) -> Policy:
     try:
-        return parse_policy(get_policy_toml(cur, project_id), strict=False)
+        return parse_policy(get_policy_toml(project_id, db=db), strict=False)
     except KeyError:
         raise UnknownProject(f"unknown project {project_id!r}", project=project_id) from None
 
@@ -463,11 +463,11 @@ def _priorities(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
 
 
 def save_policy(
-    db_path,
     actor: Actor,
     project_id: str,
     text: str,
     *,
+    db: Database,
     base_sha256: str,
     comment: str | None = None,
 ) -> ChangeView:
@@ -479,20 +479,19 @@ def save_policy(
     check(text, project_id)
     comment = (comment or "").strip() or None
     try:
-        with db.transaction(db_path) as cur:
-            stored = stored_policy_text(cur, project_id)
+        with db.transaction() as tx:
+            stored = stored_policy_text(project_id, db=tx)
             try:
-                shown = get_policy_toml(cur, project_id)  # what the editor showed for it
+                shown = get_policy_toml(project_id, db=tx)  # what the editor showed for it
             except KeyError:
                 raise UnknownProject(f"unknown project {project_id!r}", project=project_id) from None
             if policy_sha256(shown) != base_sha256:
-                last = _changes(db_path, project_id, limit=1)
+                last = _changes(project_id, limit=1, db=db)
                 raise PolicyChangedMeanwhile(last[0] if last else None)
             if shown == text:
                 raise PolicyUnchanged("the text is the policy already stored")
-            save_project(cur, text)
+            save_project(text, db=tx)
             change_id = record_policy_change(
-                cur,
                 project_id=project_id,
                 old_toml=stored,
                 new_toml=text,
@@ -500,11 +499,12 @@ def save_policy(
                 actor_id=actor.user_id,
                 actor_name=actor.display_name,
                 comment=comment,
+                db=tx,
             )
-    except db.WriteConflict:  # another save of this project committed while this one ran
-        last = _changes(db_path, project_id, limit=1)
+    except WriteConflict:  # another save of this project committed while this one ran
+        last = _changes(project_id, limit=1, db=db)
         raise PolicyChangedMeanwhile(last[0] if last else None) from None
-    with db.session(db_path) as s:
+    with db.session() as s:
         return _view(s.get(PolicyChange, change_id))
 
 

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlmodel import select
 
-from data import db
+from data.db import Database
 from data.models import AuditEvent, Report, ReportVersion
 from reporting import archive
 from reporting.roles import Actor, PermissionDenied, can_view
@@ -32,9 +32,9 @@ class PublishedVersion:
     approved_at: datetime
 
 
-def published_versions(db_path, actor: Actor) -> list[PublishedVersion]:
+def published_versions(actor: Actor, *, db: Database) -> list[PublishedVersion]:
     """Published versions of the external reports of the actor's projects, newest period first."""
-    with db.session(db_path) as s:
+    with db.session() as s:
         rows = s.exec(
             select(Report, ReportVersion, AuditEvent.occurred_at)
             .join(ReportVersion, ReportVersion.report_id == Report.id)
@@ -63,7 +63,7 @@ def published_versions(db_path, actor: Actor) -> list[PublishedVersion]:
     ]
 
 
-def version_documents(db_path, actor: Actor, report_id: str, version: int) -> dict[str, bytes]:
+def version_documents(actor: Actor, report_id: str, version: int, *, db: Database) -> dict[str, bytes]:
     """The sealed files of a frozen version, format → bytes: every download of one goes here.
 
     Staff read any version of the reports they may see; a customer only a published version
@@ -71,14 +71,14 @@ def version_documents(db_path, actor: Actor, report_id: str, version: int) -> di
     ``archive.TamperedVersion`` when the seal does not hold."""
     if actor.is_customer:
         allowed = any(
-            v.report_id == report_id and v.version == version for v in published_versions(db_path, actor)
+            v.report_id == report_id and v.version == version for v in published_versions(actor, db=db)
         )
     else:
-        with db.session(db_path) as s:
+        with db.session() as s:
             report = s.get(Report, report_id)
             allowed = report is not None and can_view(
                 actor, report.project_id, report.report_kind, report.state
             )
     if not allowed:
         raise PermissionDenied(f"{actor.username} may not read version {version} of report {report_id}")
-    return archive.sealed_documents(db_path, report_id, version)
+    return archive.sealed_documents(report_id, version, db=db)

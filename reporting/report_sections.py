@@ -200,7 +200,7 @@ def _sla(ctx):
     yield _kpi_table(ctx, "kpis", ctx.t("report.table.kpis"), ids)
     for kpi_id in TREND_KPIS:
         yield _trend_chart(ctx, kpi_id)
-    services = availability_by_service(ctx.con, ctx.project.project_id, ctx.period, as_of=ctx.as_of)
+    services = availability_by_service(ctx.project.project_id, ctx.period, as_of=ctx.as_of, db=ctx.db)
     yield Table(
         "availability",
         ctx.t("report.table.availability"),
@@ -335,7 +335,7 @@ def _progress(ctx):
 
 def _major_incidents(ctx):
     t = ctx.t
-    found = major_incidents(ctx.con, ctx.project.project_id, ctx.period, as_of=ctx.as_of)
+    found = major_incidents(ctx.project.project_id, ctx.period, as_of=ctx.as_of, db=ctx.db)
     columns = (
         Column(t("report.col.ticket")),
         Column(t("report.col.title")),
@@ -381,7 +381,7 @@ def _changes(ctx):
     yield _kpi_table(ctx, "change_kpis", t("report.table.change_kpis"), CHANGE_KPIS)
     closed = pd.concat(
         [
-            closed_changes(ctx.con, ctx.project.project_id, ctx.period, kind, as_of=ctx.as_of)
+            closed_changes(ctx.project.project_id, ctx.period, kind, as_of=ctx.as_of, db=ctx.db)
             for kind in ("change", "release")
         ],
         ignore_index=True,
@@ -396,7 +396,7 @@ def _changes(ctx):
             lang=ctx.lang,
         )
         yield Chart("change_outcomes", figure.layout.title.text, figure)
-    notable = major_changes(ctx.con, ctx.project.project_id, ctx.period, as_of=ctx.as_of)
+    notable = major_changes(ctx.project.project_id, ctx.period, as_of=ctx.as_of, db=ctx.db)
     columns = (
         Column(t("report.col.ticket")),
         Column(t("report.col.kind")),
@@ -427,7 +427,7 @@ def _workload(ctx):
     yield _trend_chart(ctx, "staff_utilisation")
     yield Paragraph(t("report.workload.definitions"))
     if ctx.internal:
-        people = utilisation_by_person(ctx.con, ctx.project.project_id, ctx.period)
+        people = utilisation_by_person(ctx.project.project_id, ctx.period, db=ctx.db)
         yield Table(
             "staff",
             t("report.table.staff"),
@@ -465,7 +465,7 @@ def _satisfaction(ctx):
     yield _kpi_table(ctx, "satisfaction_kpis", t("report.table.satisfaction_kpis"), SATISFACTION_KPIS)
     yield _trend_chart(ctx, "csat_avg")
     yield _trend_chart(ctx, "callback_24h_rate")
-    surveys = survey_summary(ctx.con, ctx.project.project_id, ctx.period)
+    surveys = survey_summary(ctx.project.project_id, ctx.period, db=ctx.db)
     if not surveys.empty:
         yield Table(
             "surveys",
@@ -479,7 +479,7 @@ def _satisfaction(ctx):
             tuple(tuple(r) for r in surveys.itertuples(index=False)),
         )
     if ctx.internal:
-        lowest = comments(ctx.con, ctx.project.project_id, ctx.period, limit=10)
+        lowest = comments(ctx.project.project_id, ctx.period, limit=10, db=ctx.db)
         yield Table(
             "comments",
             t("report.table.comments"),
@@ -592,7 +592,7 @@ def _plan(ctx):
 
 def _data_quality(ctx):
     t = ctx.t
-    found = data_quality_counts(ctx.con, ctx.project.project_id, ctx.period, as_of=ctx.as_of)
+    found = data_quality_counts(ctx.project.project_id, ctx.period, as_of=ctx.as_of, db=ctx.db)
     counts = {code: n for code, n in found.items() if n}
     if not counts:
         yield Paragraph(t("report.quality.clean"))

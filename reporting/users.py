@@ -18,7 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, select
 
-from data import db
+from data.db import Database
 from data.models import LoginSession, User, UserProject, utcnow
 from domain.vocabulary import ROLES
 from reporting import sign_in
@@ -50,14 +50,14 @@ def session_lifetime() -> timedelta:
     return timedelta(hours=float(os.environ.get(SESSION_HOURS_ENV, DEFAULT_SESSION_HOURS)))
 
 
-def has_users(db_path) -> bool:
-    with db.session(db_path) as s:
+def has_users(*, db: Database) -> bool:
+    with db.session() as s:
         return s.exec(select(func.count()).select_from(User)).one() > 0
 
 
 def create_user(
-    db_path,
     *,
+    db: Database,
     username: str,
     display_name: str,
     role: str,
@@ -83,7 +83,7 @@ def create_user(
     elif role != "admin":
         raise UserError("without an administrator acting, only the first administrator can be created")
     password_hash = hash_password(password) if password is not None else None  # slow: before the lock
-    with db.session(db_path, write=True) as s:
+    with db.session(write=True) as s:
         # Checked under the write lock: two first-run forms submitted at once make one admin.
         if by is None and s.exec(select(func.count()).select_from(User)).one() > 0:
             raise UserError("only an administrator can add users once the first administrator exists")
@@ -103,13 +103,13 @@ def create_user(
         return _actor(s, user)
 
 
-def authenticate(db_path, username: str, password: str, client: str = "unknown") -> Actor | None:
+def authenticate(username: str, password: str, client: str = "unknown", *, db: Database) -> Actor | None:
     """The user when the password matches an active account; None otherwise (no hint which).
 
     Raises ``sign_in.SignInLocked`` after too many failures for the username or the client
     (reporting/sign_in.py); the password is then not checked at all."""
     username = username.strip()
-    with db.session(db_path) as s:
+    with db.session() as s:
         sign_in.check(s, username, client, utcnow())
         user = s.exec(select(User).where(User.username == username)).first()
         if user is None or not user.active or not user.password_hash:
@@ -117,7 +117,7 @@ def authenticate(db_path, username: str, password: str, client: str = "unknown")
             actor = None
         else:
             actor = _actor(s, user) if _matches(user.password_hash, password) else None
-    with db.session(db_path, write=True) as s:
+    with db.session(write=True) as s:
         if actor is None:
             sign_in.record_failure(s, username, client, utcnow())
         else:
@@ -135,10 +135,10 @@ def _matches(password_hash: str, password: str) -> bool:
         return False
 
 
-def start_session(db_path, user_id: str, lifetime: timedelta | None = None) -> str:
+def start_session(user_id: str, lifetime: timedelta | None = None, *, db: Database) -> str:
     """A new random token for ``user_id``; keep it in a cookie, never in the URL."""
     token = secrets.token_urlsafe(32)
-    with db.session(db_path, write=True) as s:
+    with db.session(write=True) as s:
         s.add(
             LoginSession(
                 token_sha256=_digest(token),
@@ -150,10 +150,10 @@ def start_session(db_path, user_id: str, lifetime: timedelta | None = None) -> s
     return token
 
 
-def user_for_token(db_path, token: str | None) -> Actor | None:
+def user_for_token(token: str | None, *, db: Database) -> Actor | None:
     if not token:
         return None
-    with db.session(db_path) as s:
+    with db.session() as s:
         login = s.get(LoginSession, _digest(token))
         if login is None or login.revoked or login.expires_at <= utcnow():
             return None
@@ -163,10 +163,10 @@ def user_for_token(db_path, token: str | None) -> Actor | None:
         return _actor(s, user)
 
 
-def end_session(db_path, token: str | None) -> None:
+def end_session(token: str | None, *, db: Database) -> None:
     if not token:
         return
-    with db.session(db_path, write=True) as s:
+    with db.session(write=True) as s:
         login = s.get(LoginSession, _digest(token))
         if login is not None:
             login.revoked = True
@@ -174,24 +174,24 @@ def end_session(db_path, token: str | None) -> None:
             s.commit()
 
 
-def actor_by_username(db_path, username: str) -> Actor:
-    with db.session(db_path) as s:
+def actor_by_username(username: str, *, db: Database) -> Actor:
+    with db.session() as s:
         user = s.exec(select(User).where(User.username == username)).first()
         if user is None:
             raise KeyError(f"unknown user {username!r}")
         return _actor(s, user)
 
 
-def actor_by_email(db_path, email: str) -> Actor | None:
+def actor_by_email(email: str, *, db: Database) -> Actor | None:
     """For OIDC logins (st.login): the active account registered under that e-mail."""
-    with db.session(db_path) as s:
+    with db.session() as s:
         user = s.exec(select(User).where(func.lower(User.email) == email.strip().lower())).first()
         return _actor(s, user) if user is not None and user.active else None
 
 
-def list_users(db_path, by: Actor) -> list[dict]:
+def list_users(by: Actor, *, db: Database) -> list[dict]:
     require_admin(by)
-    with db.session(db_path) as s:
+    with db.session() as s:
         users = s.exec(select(User).order_by(User.username)).all()
         return [
             {
@@ -208,10 +208,10 @@ def list_users(db_path, by: Actor) -> list[dict]:
 
 
 def update_user(
-    db_path,
     by: Actor,
     username: str,
     *,
+    db: Database,
     role: str,
     projects: Iterable[str],
     active: bool,
@@ -225,7 +225,7 @@ def update_user(
     if role in ("author", "viewer") and not projects:
         raise UserError(f"a {role} needs at least one project")
     new_hash = hash_password(password) if password else None  # slow: before the lock
-    with db.session(db_path, write=True) as s:
+    with db.session(write=True) as s:
         user = s.exec(select(User).where(User.username == username)).first()
         if user is None:
             raise UserError(f"unknown user {username!r}")
@@ -245,23 +245,23 @@ def update_user(
         s.commit()
 
 
-def recipients(db_path, role: str, project_id: str | None = None) -> list[Recipient]:
+def recipients(role: str, project_id: str | None = None, *, db: Database) -> list[Recipient]:
     """Active users of ``role`` (covering ``project_id`` when given), with their e-mail."""
-    with db.session(db_path) as s:
+    with db.session() as s:
         users = s.exec(select(User).where(User.role == role, User.active)).all()
         found = [Recipient(_actor(s, u), u.email) for u in users]
     return [r for r in found if project_id is None or r.actor.covers(project_id)]
 
 
-def recipient(db_path, user_id: str) -> Recipient | None:
-    with db.session(db_path) as s:
+def recipient(user_id: str, *, db: Database) -> Recipient | None:
+    with db.session() as s:
         user = s.get(User, user_id)
         return Recipient(_actor(s, user), user.email) if user is not None and user.active else None
 
 
-def first_admin(db_path) -> Actor:
+def first_admin(*, db: Database) -> Actor:
     """The command line acts as the first active administrator (it has the database file anyway)."""
-    with db.session(db_path) as s:
+    with db.session() as s:
         admin = s.exec(
             select(User).where(User.role == "admin", User.active).order_by(User.created_at)
         ).first()
@@ -270,20 +270,20 @@ def first_admin(db_path) -> Actor:
         return _actor(s, admin)
 
 
-def project_author(db_path, project_id: str, username: str | None = None) -> Actor:
+def project_author(project_id: str, username: str | None = None, *, db: Database) -> Actor:
     """The named author, or the project's only author when no name is given."""
     if username:
-        return actor_by_username(db_path, username)
-    authors = [r.actor for r in recipients(db_path, "author", project_id)]
+        return actor_by_username(username, db=db)
+    authors = [r.actor for r in recipients("author", project_id, db=db)]
     if len(authors) != 1:
         names = ", ".join(a.username for a in authors) or "none"
         raise UserError(f"project {project_id} has {len(authors)} authors ({names}): name one with --author")
     return authors[0]
 
 
-def display_names(db_path) -> dict[str, str]:
+def display_names(*, db: Database) -> dict[str, str]:
     """user_id → display name, for audit trails and documents."""
-    with db.session(db_path) as s:
+    with db.session() as s:
         return dict(s.exec(select(User.user_id, User.display_name)).all())
 
 

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from data import db
+from data.db import Database, WriteConflict
 from data.models import (
     AuditEvent,
     CorrectiveAction,
@@ -128,15 +128,15 @@ class ReportView:
 
 
 def create_draft(
-    db_path, actor: Actor, project_id: str, period: str | Period, report_kind: str
+    actor: Actor, project_id: str, period: str | Period, report_kind: str, *, db: Database
 ) -> ReportView:
     """A new draft for a project × period × kind, due per DESIGN §1 on the project's calendar."""
     require(actor, "create", project_id)
     if report_kind not in REPORT_KINDS:
         raise WorkflowError(f"report kind must be one of {', '.join(REPORT_KINDS)}, not {report_kind!r}")
     period = period if isinstance(period, Period) else Period.parse(period)
-    calendar = get_project(db.cursor(db_path), project_id).policy.calendar
-    with db.session(db_path, write=True) as s:
+    calendar = get_project(project_id, db=db).policy.calendar
+    with db.session(write=True) as s:
         existing = s.exec(
             select(Report).where(
                 Report.project_id == project_id,
@@ -167,11 +167,11 @@ def create_draft(
 
 
 def transition(
-    db_path,
     report_id: str,
     action: str,
     actor: Actor,
     *,
+    db: Database,
     expected_lock: int,
     comment: str | None = None,
     narrative: dict | None = None,
@@ -186,7 +186,7 @@ def transition(
         raise WorkflowError(f"unknown action {action!r}; one of {', '.join(ACTIONS)}")
     comment = (comment or "").strip() or None
     try:
-        with db.session(db_path, write=True) as s:
+        with db.session(write=True) as s:
             report = _load(s, report_id)
             require(actor, action, report.project_id)
             if report.lock_version != expected_lock:  # before the state: "someone changed it" explains best
@@ -206,10 +206,10 @@ def transition(
                 raise ConcurrentEditError(*_latest_change(s, report))
             head = _event(s, report, actor, action, from_state, target, comment, changes, sealed)
             s.commit()
-    except db.WriteConflict as exc:
+    except WriteConflict as exc:
         raise ConcurrentEditError() from exc
     log_chain_head(*head)
-    return get_report(db_path, actor, report_id)
+    return get_report(actor, report_id, db=db)
 
 
 def _apply(
@@ -365,17 +365,17 @@ def _load(s: Session, report_id: str) -> Report:
     return report
 
 
-def get_report(db_path, actor: Actor, report_id: str) -> ReportView:
-    with db.session(db_path) as s:
+def get_report(actor: Actor, report_id: str, *, db: Database) -> ReportView:
+    with db.session() as s:
         report = _load(s, report_id)
         if not can_view(actor, report.project_id, report.report_kind, report.state):
             raise PermissionDenied(f"{actor.username} may not see report {report_id}")
         return _view(report)
 
 
-def list_reports(db_path, actor: Actor, project_id: str | None = None) -> list[ReportView]:
+def list_reports(actor: Actor, project_id: str | None = None, *, db: Database) -> list[ReportView]:
     """Reports the actor may see, newest period first."""
-    with db.session(db_path) as s:
+    with db.session() as s:
         query = select(Report)
         if project_id is not None:
             query = query.where(Report.project_id == project_id)
@@ -383,12 +383,12 @@ def list_reports(db_path, actor: Actor, project_id: str | None = None) -> list[R
         return [_view(r) for r in rows if can_view(actor, r.project_id, r.report_kind, r.state)]
 
 
-def audit_trail(db_path, actor: Actor, report_id: str) -> list[AuditEvent]:
+def audit_trail(actor: Actor, report_id: str, *, db: Database) -> list[AuditEvent]:
     """Every event of the report, oldest first: internal, so never shown to customer accounts."""
-    get_report(db_path, actor, report_id)  # visibility check
+    get_report(actor, report_id, db=db)  # visibility check
     if actor.is_customer:
         raise PermissionDenied("the audit trail and review comments are internal")
-    with db.session(db_path) as s:
+    with db.session() as s:
         rows = s.exec(
             select(AuditEvent).where(AuditEvent.report_id == report_id).order_by(AuditEvent.occurred_at)
         ).all()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest, app_test
 
-from data import db
+from data.db import ENV_VAR
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"
@@ -114,7 +114,7 @@ def streamlit_process(
         server = subprocess.Popen(
             [sys.executable, "-m", "ui.server", *SERVER_OPTIONS, *extra, "--server.port", str(port)],
             cwd=ROOT,
-            env={**os.environ, db.ENV_VAR: str(path)},
+            env={**os.environ, ENV_VAR: str(path)},
             stdout=log,
             stderr=subprocess.STDOUT,
         )

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from data.db import Database
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from data import db  # noqa: E402
 
 SHARED_DATA = ROOT.parent / "shared" / "data"
 SERVICENOW_SAMPLE = SHARED_DATA / "servicenow-sample" / "incident_event_log.csv"
@@ -23,14 +24,14 @@ DEMO_TEST_SEED = 7
 def db_path(tmp_path: Path):
     """A fresh, migrated database file for one test."""
     path = tmp_path / "test.duckdb"
-    db.connect(path)
+    Database.open(path)
     yield path
-    db.close(path)
+    Database.open(path).close()
 
 
 @pytest.fixture
 def con(db_path: Path):
-    return db.connect(db_path)
+    return Database.open(db_path)
 
 
 @pytest.fixture(scope="session")
@@ -39,7 +40,7 @@ def demo_db_path(tmp_path_factory) -> Path:
     from data.demo import generate_demo
 
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    generate_demo(path, tickets=DEMO_TEST_TICKETS, seed=DEMO_TEST_SEED)
+    generate_demo(tickets=DEMO_TEST_TICKETS, seed=DEMO_TEST_SEED, db=Database.open(path))
     return path
 
 

@@ -13,7 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from analytics.coverage import last_ticket_day
-from data import db
+from data.db import Database
 from domain.periods import Period
 
 PROJECT = "demo-erp"
@@ -38,10 +38,10 @@ EVIL_NARRATIVE = {
 
 def make_report_db(demo_db_path: Path, target: Path) -> Period:
     """Copy the demo database to ``target``, add the hostile incidents; the report period."""
-    db.connect(demo_db_path).execute("CHECKPOINT")  # the copy must hold every committed row
+    Database.open(demo_db_path).execute("CHECKPOINT")  # the copy must hold every committed row
     shutil.copyfile(demo_db_path, target)
-    con = db.connect(target)
-    last_day = last_ticket_day(con, PROJECT)
+    con = Database.open(target)
+    last_day = last_ticket_day(PROJECT, db=con)
     period = Period.containing(last_day, "month")
     start, _ = period.bounds_utc("Asia/Shanghai")
     for number, title in enumerate((EVIL_FORMULA, EVIL_SCRIPT), start=1):

@@ -174,28 +174,34 @@ EXPECTED_2025_10 = {
 
 
 def load(con) -> None:
-    save_project(con, POLICY)
+    save_project(POLICY, db=con)
     rows = [
         (PROJECT, *t[:3], at(t[3]), at(t[4]), at(t[5]), at(t[6]), *t[7:]) for t in TICKETS
     ]  # ids, then timestamps converted from Shanghai wall time
     marks = ", ".join("?" * (len(TICKET_COLUMNS) + 1))
-    con.executemany(f"INSERT INTO tickets (project_id, {', '.join(TICKET_COLUMNS)}) VALUES ({marks})", rows)
-    con.executemany(
+    con.cursor().executemany(
+        f"INSERT INTO tickets (project_id, {', '.join(TICKET_COLUMNS)}) VALUES ({marks})", rows
+    )
+    con.cursor().executemany(
         "INSERT INTO ticket_status_history VALUES (?, ?, ?, ?, ?)",
         [(PROJECT, t, s, at(a), at(b)) for t, s, a, b in HISTORY],
     )
     scores = "INSERT INTO satisfaction (project_id, ticket_id, kind, responded_at, score) VALUES "
-    con.executemany(scores + "(?, ?, 'callback', ?, ?)", [(PROJECT, t, at(r), s) for t, r, s in CALLBACKS])
+    con.cursor().executemany(
+        scores + "(?, ?, 'callback', ?, ?)", [(PROJECT, t, at(r), s) for t, r, s in CALLBACKS]
+    )
     # A survey score: not a callback, so in none of the callback KPIs.
     con.execute(scores + "(?, NULL, 'survey', ?, 1)", [PROJECT, at("2025-10-20 10:00")])
-    con.executemany(
+    con.cursor().executemany(
         "INSERT INTO outages VALUES (?, ?, ?, ?, ?)",
         [(PROJECT, s, at(a), at(b), p) for s, a, b, p in OUTAGES],
     )
-    con.executemany("INSERT INTO worklogs (project_id, person, day, hours) VALUES (?, ?, ?, ?)",
+    con.cursor().executemany("INSERT INTO worklogs (project_id, person, day, hours) VALUES (?, ?, ?, ?)",
                     [(PROJECT, *w) for w in WORKLOGS])  # fmt: skip
-    con.executemany("INSERT INTO staff_capacity VALUES (?, ?, ?, ?)", [(PROJECT, *c) for c in CAPACITY])
-    con.executemany(
+    con.cursor().executemany(
+        "INSERT INTO staff_capacity VALUES (?, ?, ?, ?)", [(PROJECT, *c) for c in CAPACITY]
+    )
+    con.cursor().executemany(
         "INSERT INTO reports (id, project_id, period, period_kind, report_kind, due_date, author_id,"
         " approved_at) VALUES (?, ?, ?, ?, ?, ?, 'pm', ?)",
         [

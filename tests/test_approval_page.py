@@ -7,7 +7,7 @@ from app_driver import steady_navigation
 from streamlit.testing.v1 import AppTest
 from workflow_helpers import PASSWORD, PROJECT, act, report_in_state, seed
 
-from data import db
+from data.db import ENV_VAR, Database
 from data.demo import generate_demo
 from domain.periods import Period
 from reporting import users, workflow
@@ -19,16 +19,16 @@ PERIOD = Period.parse("2026-10")
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     path = tmp_path_factory.mktemp("approval") / "app.duckdb"
-    generate_demo(path, tickets=2000, seed=11, end_month=PERIOD)
+    generate_demo(tickets=2000, seed=11, end_month=PERIOD, db=Database.open(path))
     cast = seed(path)  # loads the projects again (idempotent) and adds one user per role
     yield path, cast
-    db.close(path)
+    Database.open(path).close()
 
 
 @pytest.fixture
 def app(world, monkeypatch):
     path, _ = world
-    monkeypatch.setenv(db.ENV_VAR, str(path))
+    monkeypatch.setenv(ENV_VAR, str(path))
     with steady_navigation():  # reruns keep the sidebar and page, as on the server
         yield _starter
 
@@ -51,7 +51,7 @@ def _starter(username: str, page: str = "approval") -> AppTest:
 
 def test_login_is_required_and_wrong_password_refused(world, monkeypatch):
     path, _ = world
-    monkeypatch.setenv(db.ENV_VAR, str(path))
+    monkeypatch.setenv(ENV_VAR, str(path))
     at = AppTest.from_file("../app.py", default_timeout=120).run()
     assert not at.exception
     assert len(at.text_input) == 2 and not at.tabs, "nothing but the login form before login"
@@ -69,14 +69,14 @@ def test_author_creates_and_submits_and_approver_sees_it_waiting(world, app):
     at.button(key="FormSubmitter:new_draft-创建草稿").click()
     at.run()
     assert not at.exception, at.exception
-    [report] = workflow.list_reports(path, cast.author)
+    [report] = workflow.list_reports(cast.author, db=Database.open(path))
     assert (report.state, report.period, report.report_kind) == ("draft", PERIOD.label, "external")
     assert "服务报告" in at.selectbox(key="approval_report").format_func(report.id)
 
     at.button(key="do_submit").click()
     at.run()
     assert not at.exception, at.exception
-    assert workflow.get_report(path, cast.author, report.id).state == "submitted"
+    assert workflow.get_report(cast.author, report.id, db=Database.open(path)).state == "submitted"
     assert at.success and "提交审批" in at.success[0].value
 
     boss = app("boss")
@@ -85,12 +85,12 @@ def test_author_creates_and_submits_and_approver_sees_it_waiting(world, app):
     boss.button(key="do_return").click()  # without a comment: refused, nothing changes
     boss.run()
     assert any("必须填写意见" in e.value for e in boss.error)
-    assert workflow.get_report(path, cast.approver, report.id).state == "submitted"
+    assert workflow.get_report(cast.approver, report.id, db=Database.open(path)).state == "submitted"
     boss.text_area(key=f"comment_{report.id}").input("请补充数据库平台可用性分析")
     boss.button(key="do_return").click()
     boss.run()
     assert not boss.exception, boss.exception
-    assert workflow.get_report(path, cast.approver, report.id).state == "returned"
+    assert workflow.get_report(cast.approver, report.id, db=Database.open(path)).state == "returned"
     # The author is told in the app.
     assert any("审批结果" in n for n in _notification_subjects(path, cast.author))
 
@@ -98,12 +98,12 @@ def test_author_creates_and_submits_and_approver_sees_it_waiting(world, app):
 def _notification_subjects(path, actor):
     from reporting import notify
 
-    return [n.subject for n in notify.inbox(path, actor)]
+    return [n.subject for n in notify.inbox(actor, db=Database.open(path))]
 
 
 def test_stale_page_gets_a_clear_message(world, app):
     path, cast = world
-    report = workflow.create_draft(path, cast.author, PROJECT, "2026-09", "internal")
+    report = workflow.create_draft(cast.author, PROJECT, "2026-09", "internal", db=Database.open(path))
     at = app("pm")
     at.selectbox(key="approval_report").select(report.id)
     at.run()
@@ -111,7 +111,7 @@ def test_stale_page_gets_a_clear_message(world, app):
     at.button(key="do_submit").click()
     at.run()
     assert any("刷新" in e.value for e in at.error)
-    assert workflow.get_report(path, cast.author, report.id).state == "draft"
+    assert workflow.get_report(cast.author, report.id, db=Database.open(path)).state == "draft"
 
 
 def test_a_customer_has_no_approval_tab_but_its_published_reports(world, app):
@@ -130,7 +130,7 @@ def test_a_customer_has_no_approval_tab_but_its_published_reports(world, app):
 
 def test_preview_shows_the_report_with_charts(world, app):
     path, cast = world
-    report = workflow.create_draft(path, cast.author, PROJECT, "2026-08", "external")
+    report = workflow.create_draft(cast.author, PROJECT, "2026-08", "external", db=Database.open(path))
     at = app("pm")
     at.selectbox(key="approval_report").select(report.id)
     at.run()
@@ -146,12 +146,12 @@ def test_logout_ends_the_session(world, app):
     path, _ = world
     at = app("pm")
     token = at.session_state["_auth_token"]
-    assert users.user_for_token(path, token).username == "pm"
+    assert users.user_for_token(token, db=Database.open(path)).username == "pm"
     at.sidebar.button(key="logout").click()
     at.run()
     assert not at.exception, at.exception
     assert len(at.text_input) == 2, "back to the login form"
-    assert users.user_for_token(path, token) is None, "the session is revoked server-side"
+    assert users.user_for_token(token, db=Database.open(path)) is None, "the session is revoked server-side"
 
 
 def test_users_page_is_for_admins_only(world, app):
@@ -162,6 +162,8 @@ def test_users_page_is_for_admins_only(world, app):
     at.button(key="FormSubmitter:definition_demo-erp_external_month-保存").click()
     at.run()
     assert not at.exception, at.exception
-    assert get_definition(path, PROJECT, "external", "month").goal == "向客户通报本月SLA达成"
+    assert (
+        get_definition(PROJECT, "external", "month", db=Database.open(path)).goal == "向客户通报本月SLA达成"
+    )
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         app("pm", page="users_admin")  # not registered for an author at all

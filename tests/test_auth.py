@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from workflow_helpers import PASSWORD, PROJECT, seed
 
-from data import db
+from data.db import Database
 from reporting import users
 from reporting.roles import PermissionDenied
 
@@ -15,23 +15,32 @@ from reporting.roles import PermissionDenied
 def test_first_user_must_be_an_admin_created_without_an_actor(db_path):
     with pytest.raises(users.UserError, match="first administrator"):
         users.create_user(
-            db_path, username="pm", display_name="PM", role="author", password=PASSWORD, projects=[PROJECT]
+            username="pm",
+            display_name="PM",
+            role="author",
+            password=PASSWORD,
+            projects=[PROJECT],
+            db=Database.open(db_path),
         )
-    admin = users.create_user(db_path, username="root", display_name="Root", role="admin", password=PASSWORD)
-    assert admin.role == "admin" and users.has_users(db_path)
+    admin = users.create_user(
+        username="root", display_name="Root", role="admin", password=PASSWORD, db=Database.open(db_path)
+    )
+    assert admin.role == "admin" and users.has_users(db=Database.open(db_path))
     with pytest.raises(users.UserError, match="only an administrator"):
-        users.create_user(db_path, username="root2", display_name="R", role="admin", password=PASSWORD)
+        users.create_user(
+            username="root2", display_name="R", role="admin", password=PASSWORD, db=Database.open(db_path)
+        )
 
 
 def test_passwords_are_stored_as_argon2_hashes(db_path):
     seed(db_path)
     stored = (
-        db.connect(db_path).execute("SELECT password_hash FROM users WHERE username = 'pm'").fetchone()[0]
+        Database.open(db_path).execute("SELECT password_hash FROM users WHERE username = 'pm'").fetchone()[0]
     )
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
-    assert users.authenticate(db_path, "pm", PASSWORD).role == "author"
-    assert users.authenticate(db_path, "pm", PASSWORD + "x") is None
-    assert users.authenticate(db_path, "nobody", PASSWORD) is None
+    assert users.authenticate("pm", PASSWORD, db=Database.open(db_path)).role == "author"
+    assert users.authenticate("pm", PASSWORD + "x", db=Database.open(db_path)) is None
+    assert users.authenticate("nobody", PASSWORD, db=Database.open(db_path)) is None
     with pytest.raises(users.UserError, match="at least"):
         users.hash_password("short")
 
@@ -43,43 +52,49 @@ def test_random_admin_passwords_differ():
 
 def test_sessions_survive_until_they_expire_or_are_ended(db_path):
     cast = seed(db_path)
-    token = users.start_session(db_path, cast.author.user_id)
-    assert users.user_for_token(db_path, token).username == "pm"
-    assert users.user_for_token(db_path, token + "x") is None
-    stored = db.connect(db_path).execute("SELECT token_sha256 FROM sessions").fetchall()
+    token = users.start_session(cast.author.user_id, db=Database.open(db_path))
+    assert users.user_for_token(token, db=Database.open(db_path)).username == "pm"
+    assert users.user_for_token(token + "x", db=Database.open(db_path)) is None
+    stored = Database.open(db_path).execute("SELECT token_sha256 FROM sessions").fetchall()
     assert all(token not in row[0] for row in stored), "the token itself must not be stored"
-    users.end_session(db_path, token)
-    assert users.user_for_token(db_path, token) is None
-    expired = users.start_session(db_path, cast.author.user_id, lifetime=timedelta(seconds=-1))
-    assert users.user_for_token(db_path, expired) is None
+    users.end_session(token, db=Database.open(db_path))
+    assert users.user_for_token(token, db=Database.open(db_path)) is None
+    expired = users.start_session(
+        cast.author.user_id, lifetime=timedelta(seconds=-1), db=Database.open(db_path)
+    )
+    assert users.user_for_token(expired, db=Database.open(db_path)) is None
 
 
 def test_deactivated_user_loses_login_and_session(db_path):
     cast = seed(db_path)
-    token = users.start_session(db_path, cast.viewer.user_id)
-    users.update_user(db_path, cast.admin, "ops", role="viewer", projects=[PROJECT], active=False)
-    assert users.user_for_token(db_path, token) is None
-    assert users.authenticate(db_path, "ops", PASSWORD) is None
+    token = users.start_session(cast.viewer.user_id, db=Database.open(db_path))
+    users.update_user(
+        cast.admin, "ops", role="viewer", projects=[PROJECT], active=False, db=Database.open(db_path)
+    )
+    assert users.user_for_token(token, db=Database.open(db_path)) is None
+    assert users.authenticate("ops", PASSWORD, db=Database.open(db_path)) is None
 
 
 def test_only_admins_manage_users(db_path):
     cast = seed(db_path)
     for actor in (cast.author, cast.approver, cast.viewer):
         with pytest.raises(PermissionDenied):
-            users.list_users(db_path, actor)
+            users.list_users(actor, db=Database.open(db_path))
         with pytest.raises(PermissionDenied):
             users.create_user(
-                db_path,
                 username="x",
                 display_name="X",
                 role="viewer",
                 password=PASSWORD,
                 projects=[PROJECT],
                 by=actor,
+                db=Database.open(db_path),
             )
         with pytest.raises(PermissionDenied):
-            users.update_user(db_path, actor, "pm", role="approver", projects=[], active=True)
-    listed = {u["username"]: u for u in users.list_users(db_path, cast.admin)}
+            users.update_user(
+                actor, "pm", role="approver", projects=[], active=True, db=Database.open(db_path)
+            )
+    listed = {u["username"]: u for u in users.list_users(cast.admin, db=Database.open(db_path))}
     assert listed["pm"]["projects"] == [PROJECT] and listed["client"]["is_customer"]
 
 
@@ -96,10 +111,12 @@ def test_invalid_users_are_refused(db_path, kwargs, message):
     cast = seed(db_path)
     fields = {"username": "new", "display_name": "New", "password": PASSWORD, "by": cast.admin} | kwargs
     with pytest.raises(users.UserError, match=message):
-        users.create_user(db_path, **fields)
+        users.create_user(**fields, db=Database.open(db_path))
 
 
 def test_admin_cannot_demote_themselves(db_path):
     cast = seed(db_path)
     with pytest.raises(users.UserError, match="own administrator"):
-        users.update_user(db_path, cast.admin, "admin", role="viewer", projects=[PROJECT], active=True)
+        users.update_user(
+            cast.admin, "admin", role="viewer", projects=[PROJECT], active=True, db=Database.open(db_path)
+        )

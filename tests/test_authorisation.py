@@ -13,7 +13,7 @@ import itertools
 import pytest
 from workflow_helpers import PATHS, PROJECT, act, report_in_state, seed
 
-from data import db
+from data.db import Database
 from domain.periods import Period
 from reporting import archive, published, workflow
 from reporting.documents import export_documents
@@ -49,7 +49,7 @@ def world(tmp_path_factory):
     for index, (state, kind) in enumerate(itertools.product(STATES, KINDS)):
         reports[state, kind] = report_in_state(path, cast, state, Period.parse("2021-01").shift(index), kind)
     yield path, cast, reports
-    db.close(path)
+    Database.open(path).close()
 
 
 CASES = list(itertools.product(STATES, KINDS, ROLES))
@@ -59,21 +59,21 @@ CASES = list(itertools.product(STATES, KINDS, ROLES))
 def test_reading_a_report(world, state, kind, role):
     path, cast, reports = world
     report, actor = reports[state, kind], cast.by_role(role)
-    listed = report.id in [r.id for r in workflow.list_reports(path, actor)]
+    listed = report.id in [r.id for r in workflow.list_reports(actor, db=Database.open(path))]
     assert listed is sees_report(role, state, kind)
     if sees_report(role, state, kind):
-        assert workflow.get_report(path, actor, report.id).id == report.id
-        assert archive.versions(path, actor, report.id) is not None
+        assert workflow.get_report(actor, report.id, db=Database.open(path)).id == report.id
+        assert archive.versions(actor, report.id, db=Database.open(path)) is not None
     else:
         with pytest.raises(PermissionDenied):
-            workflow.get_report(path, actor, report.id)
+            workflow.get_report(actor, report.id, db=Database.open(path))
         with pytest.raises(PermissionDenied):
-            archive.versions(path, actor, report.id)
+            archive.versions(actor, report.id, db=Database.open(path))
     if sees_report(role, state, kind) and role != "customer":
-        workflow.audit_trail(path, actor, report.id)
+        workflow.audit_trail(actor, report.id, db=Database.open(path))
     else:  # review comments and the trail are internal
         with pytest.raises(PermissionDenied):
-            workflow.audit_trail(path, actor, report.id)
+            workflow.audit_trail(actor, report.id, db=Database.open(path))
 
 
 @pytest.mark.parametrize(("state", "kind", "role"), [c for c in CASES if c[0] in FROZEN])
@@ -81,12 +81,14 @@ def test_downloading_a_frozen_version(world, state, kind, role):
     path, cast, reports = world
     report, actor = reports[state, kind], cast.by_role(role)
     if reads_version(role, state, kind):
-        files = published.version_documents(path, actor, report.id, 1)
+        files = published.version_documents(actor, report.id, 1, db=Database.open(path))
         assert files["docx"].startswith(b"PK")
     else:
         with pytest.raises(PermissionDenied):
-            published.version_documents(path, actor, report.id, 1)
-    customer_list = [(v.report_id, v.version) for v in published.published_versions(path, cast.customer)]
+            published.version_documents(actor, report.id, 1, db=Database.open(path))
+    customer_list = [
+        (v.report_id, v.version) for v in published.published_versions(cast.customer, db=Database.open(path))
+    ]
     assert ((report.id, 1) in customer_list) is reads_version("customer", state, kind)
 
 
@@ -107,10 +109,13 @@ def test_exporting(world, state, kind, role):
     }
     if not exports_live(role):
         with pytest.raises(PermissionDenied):
-            export_documents(db.cursor(path), **request)
+            export_documents(**request, db=Database.open(path))
     else:  # approved: the frozen bytes come back, nothing is rendered
-        (file,) = export_documents(db.cursor(path), **request)
-        assert file.data == published.version_documents(path, actor, reports[state, kind].id, 1)["docx"]
+        (file,) = export_documents(**request, db=Database.open(path))
+        assert (
+            file.data
+            == published.version_documents(actor, reports[state, kind].id, 1, db=Database.open(path))["docx"]
+        )
 
 
 def test_a_customer_keeps_the_published_version_while_the_next_is_written(world):
@@ -119,11 +124,15 @@ def test_a_customer_keeps_the_published_version_while_the_next_is_written(world)
     report = act(path, cast, report, "edit", "author")  # V2 starts: the report is a draft again
     report = act(path, cast, report, "submit", "author")
     report = act(path, cast, report, "approve", "approver")  # V2 approved, not yet published
-    readable = [(v.report_id, v.version) for v in published.published_versions(path, cast.customer)]
+    readable = [
+        (v.report_id, v.version) for v in published.published_versions(cast.customer, db=Database.open(path))
+    ]
     assert (report.id, 1) in readable and (report.id, 2) not in readable
-    assert published.version_documents(path, cast.customer, report.id, 1)
+    assert published.version_documents(cast.customer, report.id, 1, db=Database.open(path))
     with pytest.raises(PermissionDenied):
-        published.version_documents(path, cast.customer, report.id, 2)
+        published.version_documents(cast.customer, report.id, 2, db=Database.open(path))
     act(path, cast, report, "publish", "author")
-    readable = [(v.report_id, v.version) for v in published.published_versions(path, cast.customer)]
+    readable = [
+        (v.report_id, v.version) for v in published.published_versions(cast.customer, db=Database.open(path))
+    ]
     assert (report.id, 2) in readable

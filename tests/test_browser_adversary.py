@@ -18,7 +18,7 @@ from app_driver import SESSION_COOKIE, screenshot, streamlit_server, wait_until_
 from export_fixture import PROJECT, make_report_db
 from workflow_helpers import DOCUMENT
 
-from data import db
+from data.db import Database
 from reporting import drafting, users, workflow
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -39,41 +39,62 @@ def world(demo_db_path, tmp_path_factory):
     path = tmp_path_factory.mktemp("adversary") / "app.duckdb"
     period = make_report_db(demo_db_path, path)
     start, _ = period.bounds_utc("Asia/Shanghai")
-    db.connect(path).execute(
+    Database.open(path).execute(
         "INSERT INTO tickets (project_id, ticket_id, kind, title, priority, status, major, created_at,"
         " resolved_at, source) VALUES (?, 'EVIL-MD', 'incident', ?, 'P1', 'closed', true, ?, ?, 'test')",
         [PROJECT, LINK, start + timedelta(days=3), start + timedelta(days=3, hours=5)],
     )
-    admin = users.create_user(path, username="admin", display_name="管理员", role="admin", password=PASSWORD)
+    admin = users.create_user(
+        username="admin", display_name="管理员", role="admin", password=PASSWORD, db=Database.open(path)
+    )
 
     def add(username, role, display_name=None, **extra):
         return users.create_user(
-            path,
             username=username,
             display_name=display_name or username,
             role=role,
             password=PASSWORD,
             by=admin,
             **extra,
+            db=Database.open(path),
         )
 
     author = add("pm", "author", projects=[PROJECT])
     approver = add("boss", "approver", display_name=LINK)
     customer = add("client", "viewer", projects=[PROJECT], is_customer=True)
-    report = workflow.create_draft(path, author, PROJECT, period, "external")
-    report = workflow.transition(path, report.id, "submit", author, expected_lock=report.lock_version)
-    report = drafting.approve(path, approver, report.id, report.lock_version, "zh_CN")
-    report = workflow.transition(path, report.id, "publish", author, expected_lock=report.lock_version)
-    workflow.transition(path, report.id, "comment", approver, expected_lock=report.lock_version, comment=LINK)
-    hidden = workflow.create_draft(path, author, PROJECT, period.previous(), "external")
-    hidden = workflow.transition(path, hidden.id, "submit", author, expected_lock=hidden.lock_version)
+    report = workflow.create_draft(author, PROJECT, period, "external", db=Database.open(path))
+    report = workflow.transition(
+        report.id, "submit", author, expected_lock=report.lock_version, db=Database.open(path)
+    )
+    report = drafting.approve(approver, report.id, report.lock_version, "zh_CN", db=Database.open(path))
+    report = workflow.transition(
+        report.id, "publish", author, expected_lock=report.lock_version, db=Database.open(path)
+    )
     workflow.transition(
-        path, hidden.id, "approve", approver, expected_lock=hidden.lock_version, rendition=DOCUMENT
+        report.id,
+        "comment",
+        approver,
+        expected_lock=report.lock_version,
+        comment=LINK,
+        db=Database.open(path),
+    )
+    hidden = workflow.create_draft(author, PROJECT, period.previous(), "external", db=Database.open(path))
+    hidden = workflow.transition(
+        hidden.id, "submit", author, expected_lock=hidden.lock_version, db=Database.open(path)
+    )
+    workflow.transition(
+        hidden.id,
+        "approve",
+        approver,
+        expected_lock=hidden.lock_version,
+        rendition=DOCUMENT,
+        db=Database.open(path),
     )
     tokens = {
-        actor.username: users.start_session(path, actor.user_id) for actor in (author, approver, customer)
+        actor.username: users.start_session(actor.user_id, db=Database.open(path))
+        for actor in (author, approver, customer)
     }
-    db.close(path)  # the server process must be the file's only opener
+    Database.open(path).close()  # the server process must be the file's only opener
     return path, period, tokens
 
 

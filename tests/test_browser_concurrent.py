@@ -11,7 +11,7 @@ import pytest
 from app_driver import CHART, screenshot, streamlit_server, wait_for_session_cookie, wait_until_idle
 from export_fixture import PROJECT, make_report_db
 
-from data import db
+from data.db import Database
 from domain.periods import Period
 from reporting import users, workflow
 
@@ -30,11 +30,19 @@ def app_db(demo_db_path, tmp_path_factory):
     submitted report; each test starts its own server on it."""
     path = tmp_path_factory.mktemp("concurrent") / "app.duckdb"
     make_report_db(demo_db_path, path)
-    admin = users.create_user(path, username="admin", display_name="管理员", role="admin", password=PASSWORD)
+    admin = users.create_user(
+        username="admin", display_name="管理员", role="admin", password=PASSWORD, db=Database.open(path)
+    )
 
     def add(name, role, projects=()):
         return users.create_user(
-            path, username=name, display_name=name, role=role, password=PASSWORD, projects=projects, by=admin
+            username=name,
+            display_name=name,
+            role=role,
+            password=PASSWORD,
+            projects=projects,
+            by=admin,
+            db=Database.open(path),
         )
 
     for i in range(PEOPLE):
@@ -42,9 +50,11 @@ def app_db(demo_db_path, tmp_path_factory):
     author = add("pm", "author", [PROJECT])
     add("boss1", "approver")
     add("boss2", "approver")
-    report = workflow.create_draft(path, author, PROJECT, PERIOD, "external")
-    workflow.transition(path, report.id, "submit", author, expected_lock=report.lock_version)
-    db.close(path)  # the server must be the file's only opener
+    report = workflow.create_draft(author, PROJECT, PERIOD, "external", db=Database.open(path))
+    workflow.transition(
+        report.id, "submit", author, expected_lock=report.lock_version, db=Database.open(path)
+    )
+    Database.open(path).close()  # the server must be the file's only opener
     return path, report.id
 
 
@@ -113,10 +123,10 @@ def test_two_managers_approve_the_same_report_at_once(browser, app_db, tmp_path)
             tab.context.close()
     assert sorted(said) == ["approved", "told"]
     assert "Traceback" not in log.read_text()
-    con = db.cursor(path)
+    con = Database.open(path)
     versions = con.execute("SELECT count(*) FROM report_versions WHERE report_id = ?", [report_id]).fetchone()
     approvals = con.execute(
         "SELECT count(*) FROM audit_events WHERE report_id = ? AND action = 'approve'", [report_id]
     ).fetchone()
-    db.close(path)
+    Database.open(path).close()
     assert versions == approvals == (1,)

@@ -21,7 +21,7 @@ from app_driver import (
 )
 from export_fixture import PROJECT, make_report_db
 
-from data import db
+from data.db import Database
 from data.projects import list_projects
 from domain.periods import Period
 from reporting import users
@@ -37,10 +37,12 @@ def app_db(demo_db_path, tmp_path_factory):
     """A copy of the demo database with an admin; the admin's session token and project names."""
     path = tmp_path_factory.mktemp("browser") / "app.duckdb"
     make_report_db(demo_db_path, path)
-    admin = users.create_user(path, username=ADMIN, display_name="管理员", role="admin", password=PASSWORD)
-    token = users.start_session(path, admin.user_id)
-    names = {p.project_id: p.name for p in list_projects(db.cursor(path))}
-    db.close(path)  # the server process must be the file's only opener
+    admin = users.create_user(
+        username=ADMIN, display_name="管理员", role="admin", password=PASSWORD, db=Database.open(path)
+    )
+    token = users.start_session(admin.user_id, db=Database.open(path))
+    names = {p.project_id: p.name for p in list_projects(db=Database.open(path))}
+    Database.open(path).close()  # the server process must be the file's only opener
     return path, token, names
 
 
@@ -176,8 +178,10 @@ def test_deep_link_on_a_fresh_server_goes_through_the_login_gate(browser, demo_d
     """A fresh server's first request must run app.py (login gate), never pages/<name>.py alone."""
     path = tmp_path / "fresh.duckdb"  # its own file: the module's server holds app_db's
     make_report_db(demo_db_path, path)
-    users.create_user(path, username=ADMIN, display_name="管理员", role="admin", password=PASSWORD)
-    db.close(path)
+    users.create_user(
+        username=ADMIN, display_name="管理员", role="admin", password=PASSWORD, db=Database.open(path)
+    )
+    Database.open(path).close()
     with streamlit_server(path, tmp_path / "fresh.log") as base:
         tab = browser.new_page()  # no session cookie: app.py must show the login form
         tab.goto(f"{base}/{deep_link}?project={PROJECT}")

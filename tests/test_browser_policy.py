@@ -12,7 +12,7 @@ from app_driver import ADMIN, PASSWORD, SESSION_COOKIE, screenshot, streamlit_se
 from export_fixture import PROJECT
 
 from analytics.coverage import last_ticket_day
-from data import db
+from data.db import Database
 from data.projects import get_policy_toml
 from domain.periods import Period
 from reporting import users
@@ -27,13 +27,15 @@ _TABLES_DRAWN = """() => [...document.querySelectorAll('[data-testid="stDataFram
 
 def test_an_admin_edits_previews_and_saves_a_policy_in_the_browser(demo_db_path, browser, tmp_path):
     path = tmp_path / "app.duckdb"
-    db.connect(demo_db_path).execute("CHECKPOINT")
+    Database.open(demo_db_path).execute("CHECKPOINT")
     shutil.copyfile(demo_db_path, path)
-    admin = users.create_user(path, username=ADMIN, display_name="管理员", role="admin", password=PASSWORD)
-    token = users.start_session(path, admin.user_id)
-    period = Period.containing(last_ticket_day(db.cursor(path), PROJECT), "month").label
-    old = get_policy_toml(db.cursor(path), PROJECT)
-    db.close(path)  # the server must be the file's only opener
+    admin = users.create_user(
+        username=ADMIN, display_name="管理员", role="admin", password=PASSWORD, db=Database.open(path)
+    )
+    token = users.start_session(admin.user_id, db=Database.open(path))
+    period = Period.containing(last_ticket_day(PROJECT, db=Database.open(path)), "month").label
+    old = get_policy_toml(PROJECT, db=Database.open(path))
+    Database.open(path).close()  # the server must be the file's only opener
 
     with streamlit_server(path, tmp_path / "streamlit.log") as base:
         context = browser.new_context(viewport={"width": 1500, "height": 1100}, locale="zh-CN")
@@ -77,9 +79,9 @@ def test_an_admin_edits_previews_and_saves_a_policy_in_the_browser(demo_db_path,
         finally:
             context.close()
 
-    con = db.connect(path)
+    con = Database.open(path)
     try:
-        saved = get_policy_toml(con, PROJECT)
+        saved = get_policy_toml(PROJECT, db=con)
         assert saved == old.replace(
             '[sla.incident.P3]\nresponse = "2h"\nresolution = "2d"',
             '[sla.incident.P3]\nresponse = "2h"\nresolution = "4h"',
@@ -88,4 +90,4 @@ def test_an_admin_edits_previews_and_saves_a_policy_in_the_browser(demo_db_path,
             ("管理员", "app", "按合同补充协议收紧 P3")
         ]
     finally:
-        db.close(path)
+        Database.open(path).close()

@@ -8,7 +8,7 @@ import pytest
 from app_driver import SESSION_COOKIE, streamlit_server, wait_for_session_cookie, wait_until_idle
 from workflow_helpers import PASSWORD, seed
 
-from data import db
+from data.db import Database
 from ui.session_cookie import PATH
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -20,7 +20,7 @@ TIMEOUT_MS = 120_000
 def server(tmp_path_factory):
     path = tmp_path_factory.mktemp("cookie") / "app.duckdb"
     seed(path)
-    db.close(path)  # the server must be the file's only opener
+    Database.open(path).close()  # the server must be the file's only opener
     with streamlit_server(path, tmp_path_factory.getbasetemp() / "cookie.log") as base:
         yield base
 

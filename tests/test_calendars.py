@@ -19,7 +19,7 @@ from analytics.calendars import (
     uncovered_years,
 )
 from analytics.sqltext import values_cte
-from data import db
+from data.db import Database
 from data.sql import Params
 from domain.policy import Calendar
 
@@ -36,15 +36,15 @@ def local(text: str, tz: str = SHANGHAI) -> datetime:
 @pytest.fixture(scope="module")
 def mcon(tmp_path_factory):
     path = tmp_path_factory.mktemp("cal") / "cal.duckdb"
-    yield db.connect(path)
-    db.close(path)
+    yield Database.open(path)
+    Database.open(path).close()
 
 
 def business_minutes(con, calendar: Calendar, spans, tz: str = SHANGHAI) -> list[float]:
     """Minutes of each (a, b) span on ``calendar``, through the production SQL fragments."""
     bind = Params()
     clock = Clock(calendar, tz, "cal", bind)
-    ensure_calendar(con, calendar)
+    ensure_calendar(calendar, db=con)
     ctes = [values_cte(bind, "spans", ("n", "a", "b"), ("INTEGER", "TIMESTAMPTZ", "TIMESTAMPTZ"),
                        [(i, a, b) for i, (a, b) in enumerate(spans)])]  # fmt: skip
     if clock.cte():

@@ -12,7 +12,7 @@ from export_fixture import PROJECT, make_report_db
 from workflow_helpers import ROOT
 
 from analytics import coverage
-from data import db
+from data.db import ENV_VAR, Database
 from data.importers import import_file
 from data.projects import load_project_file
 from domain.periods import Period
@@ -30,10 +30,10 @@ def _tickets(con, *days: str) -> None:
 
 
 def test_a_year_against_a_year_of_two_months_is_flagged(db_path):
-    con = db.connect(db_path)
-    load_project_file(con, ROOT / "data" / "demo_projects" / f"{PROJECT}.toml")
+    con = Database.open(db_path)
+    load_project_file(ROOT / "data" / "demo_projects" / f"{PROJECT}.toml", db=con)
     _tickets(con, "2024-11-05", "2025-06-10", "2026-01-03")
-    span = coverage.data_span(con, PROJECT)
+    span = coverage.data_span(PROJECT, db=con)
     assert (span.first_day, span.last_day) == (date(2024, 11, 5), date(2026, 1, 3))
     assert span.coverage(Period.parse("2024")) == coverage.Coverage(Period.parse("2024"), 57, 366)
     assert not span.coverage(Period.parse("2025")).partial
@@ -46,16 +46,16 @@ def test_a_year_against_a_year_of_two_months_is_flagged(db_path):
 
 
 def test_data_as_of_names_the_newest_event_and_the_last_import(db_path, tmp_path):
-    con = db.connect(db_path)
-    load_project_file(con, ROOT / "data" / "demo_projects" / f"{PROJECT}.toml")
-    assert coverage.data_span(con, PROJECT).newest_event is None
+    con = Database.open(db_path)
+    load_project_file(ROOT / "data" / "demo_projects" / f"{PROJECT}.toml", db=con)
+    assert coverage.data_span(PROJECT, db=con).newest_event is None
     export = tmp_path / "tickets.csv"
     export.write_text(
         "ticket_id,kind,priority,created_at,resolved_at\nA-1,incident,P2,2026-03-01 09:00,2026-03-04 17:30\n",
         encoding="utf-8",
     )
-    import_file(con, export, preset="native", project_id=PROJECT, user="pm")
-    span = coverage.data_span(con, PROJECT)
+    import_file(export, preset="native", project_id=PROJECT, user="pm", db=con)
+    span = coverage.data_span(PROJECT, db=con)
     assert span.newest_event.isoformat().startswith("2026-03-04T09:30"), "the resolution, in UTC"
     assert span.last_import is not None
 
@@ -64,15 +64,17 @@ def test_data_as_of_names_the_newest_event_and_the_last_import(db_path, tmp_path
 def demo_world(demo_db_path, tmp_path_factory):
     path = tmp_path_factory.mktemp("coverage") / "app.duckdb"
     make_report_db(demo_db_path, path)
-    users.create_user(path, username=ADMIN, display_name="管理员", role="admin", password=PASSWORD)
-    yield path, coverage.data_span(db.cursor(path), PROJECT)
-    db.close(path)
+    users.create_user(
+        username=ADMIN, display_name="管理员", role="admin", password=PASSWORD, db=Database.open(path)
+    )
+    yield path, coverage.data_span(PROJECT, db=Database.open(path))
+    Database.open(path).close()
 
 
 def test_pages_say_how_fresh_the_data_is_and_which_period_is_partial(demo_world, monkeypatch):
     path, span = demo_world
     period = Period.containing(span.first_day, "month").shift(1)  # its previous month starts mid-way
-    monkeypatch.setenv(db.ENV_VAR, str(path))
+    monkeypatch.setenv(ENV_VAR, str(path))
     with steady_navigation():
         at = open_app("overview", {"project": PROJECT, "kind": "month", "period": period.label})
     assert not at.exception
@@ -86,7 +88,7 @@ def test_pages_say_how_fresh_the_data_is_and_which_period_is_partial(demo_world,
 
 def test_the_running_period_is_offered_to_date_but_not_chosen(demo_world, monkeypatch):
     path, span = demo_world
-    monkeypatch.setenv(db.ENV_VAR, str(path))
+    monkeypatch.setenv(ENV_VAR, str(path))
     with steady_navigation():
         at = open_app("overview", {"project": PROJECT, "kind": "year"})
     choices = at.selectbox(key="period")
@@ -99,7 +101,7 @@ def test_the_running_period_is_offered_to_date_but_not_chosen(demo_world, monkey
 def test_documents_carry_the_data_date_and_the_coverage_note(demo_world):
     path, span = demo_world
     period = Period.containing(span.first_day, "month").shift(1)
-    content = build_report(db.cursor(path), PROJECT, period, "external", "zh_CN")
+    content = build_report(PROJECT, period, "external", "zh_CN", db=Database.open(path))
     control = dict(content.control)
     assert control["数据截至"] == span.newest_event.astimezone(ZoneInfo("Asia/Shanghai")).strftime(
         "%Y-%m-%d %H:%M"

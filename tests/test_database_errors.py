@@ -10,7 +10,7 @@ import streamlit as st
 from app_driver import ADMIN, PASSWORD, open_app, steady_navigation
 from export_fixture import PROJECT, make_report_db
 
-from data import db
+from data.db import ENV_VAR, Database
 from locales import translate
 from reporting import users
 
@@ -19,17 +19,19 @@ from reporting import users
 def broken_db(demo_db_path, tmp_path, monkeypatch):
     path = tmp_path / "app.duckdb"
     make_report_db(demo_db_path, path)
-    users.create_user(path, username=ADMIN, display_name="管理员", role="admin", password=PASSWORD)
-    monkeypatch.setenv(db.ENV_VAR, str(path))
+    users.create_user(
+        username=ADMIN, display_name="管理员", role="admin", password=PASSWORD, db=Database.open(path)
+    )
+    monkeypatch.setenv(ENV_VAR, str(path))
     yield path
-    db.close(path)
+    Database.open(path).close()
 
 
 @pytest.mark.parametrize("lang", ["zh_CN", "en"])
 def test_a_failing_query_shows_a_plain_message_and_logs_the_traceback(broken_db, lang, caplog):
     with steady_navigation():
         at = open_app("overview", {"project": PROJECT})
-        db.cursor(broken_db).execute("ALTER TABLE tickets RENAME TO tickets_gone")  # every figure fails
+        Database.open(broken_db).execute("ALTER TABLE tickets RENAME TO tickets_gone")  # every figure fails
         st.cache_data.clear()  # the figures must come from the database again
         with caplog.at_level(logging.ERROR, logger="servicereport"):
             at.radio(key="lang").set_value(lang).run()

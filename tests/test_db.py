@@ -4,42 +4,50 @@ import textwrap
 
 import pytest
 
-from data import db
+from data.db import (
+    DEFAULT_PATH,
+    ENV_VAR,
+    Database,
+    WriteConflict,
+    resolve_path,
+)
 
-ROOT = db.DEFAULT_PATH.parents[1]
+ROOT = DEFAULT_PATH.parents[1]
 
 
 def test_path_comes_from_argument_then_environment_then_default(monkeypatch, tmp_path):
-    monkeypatch.delenv(db.ENV_VAR, raising=False)
-    assert db.resolve_path() == db.DEFAULT_PATH
-    monkeypatch.setenv(db.ENV_VAR, str(tmp_path / "env.duckdb"))
-    assert db.resolve_path() == tmp_path / "env.duckdb"
-    assert db.resolve_path(tmp_path / "arg.duckdb") == tmp_path / "arg.duckdb"
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    assert resolve_path() == DEFAULT_PATH
+    monkeypatch.setenv(ENV_VAR, str(tmp_path / "env.duckdb"))
+    assert resolve_path() == tmp_path / "env.duckdb"
+    assert resolve_path(tmp_path / "arg.duckdb") == tmp_path / "arg.duckdb"
 
 
 def test_one_connection_per_file_and_utc_session(db_path):
-    assert db.connect(db_path) is db.connect(db_path)
-    assert db.cursor(db_path).execute("SELECT current_setting('TimeZone')").fetchone()[0] in (
+    assert Database.open(db_path) == Database.open(str(db_path))
+    Database.open(db_path).execute("CREATE TABLE shared AS SELECT 1 AS one")  # seen by every handle
+    assert Database.open(db_path).execute("SELECT one FROM shared").fetchone() == (1,)
+    assert Database.open(db_path).execute("SELECT current_setting('TimeZone')").fetchone()[0] in (
         "UTC",
         "Etc/UTC",
     )
 
 
 def test_transaction_rolls_back_everything_on_error(db_path):
-    with db.transaction(db_path) as cur:
+    with Database.open(db_path).transaction() as cur:
         cur.execute("INSERT INTO projects (project_id, name) VALUES ('a', 'A')")
-    with pytest.raises(RuntimeError), db.transaction(db_path) as cur:
+    with pytest.raises(RuntimeError), Database.open(db_path).transaction() as cur:
         cur.execute("INSERT INTO projects (project_id, name) VALUES ('b', 'B')")
         raise RuntimeError("boom")
-    names = db.cursor(db_path).execute("SELECT project_id FROM projects ORDER BY 1").fetchall()
+    names = Database.open(db_path).execute("SELECT project_id FROM projects ORDER BY 1").fetchall()
     assert names == [("a",)]
 
 
 def test_sqlmodel_sessions_share_the_open_database_on_cursors_of_their_own(db_path):
     from sqlalchemy import text
 
-    db.connect(db_path).execute("INSERT INTO projects (project_id, name) VALUES ('x', 'X')")
-    with db.session(db_path) as one, db.session(db_path) as two:
+    Database.open(db_path).execute("INSERT INTO projects (project_id, name) VALUES ('x', 'X')")
+    with Database.open(db_path).session() as one, Database.open(db_path).session() as two:
         assert (
             one.connection().connection.dbapi_connection is not two.connection().connection.dbapi_connection
         )
@@ -47,20 +55,20 @@ def test_sqlmodel_sessions_share_the_open_database_on_cursors_of_their_own(db_pa
 
 
 def test_a_write_conflict_rolls_back_whole_and_says_so(db_path):
-    db.connect(db_path).execute("INSERT INTO projects (project_id, name) VALUES ('x', 'X')")
-    first = db.cursor(db_path)
+    Database.open(db_path).execute("INSERT INTO projects (project_id, name) VALUES ('x', 'X')")
+    first = Database.open(db_path).cursor()
     first.execute("BEGIN TRANSACTION")
     first.execute("UPDATE projects SET name = 'first' WHERE project_id = 'x'")
-    with pytest.raises(db.WriteConflict), db.transaction(db_path) as second:
+    with pytest.raises(WriteConflict), Database.open(db_path).transaction() as second:
         second.execute("INSERT INTO projects (project_id, name) VALUES ('y', 'Y')")
         second.execute("UPDATE projects SET name = 'second' WHERE project_id = 'x'")
     first.execute("COMMIT")
-    rows = db.cursor(db_path).execute("SELECT project_id, name FROM projects ORDER BY 1").fetchall()
+    rows = Database.open(db_path).execute("SELECT project_id, name FROM projects ORDER BY 1").fetchall()
     assert rows == [("x", "first")]
 
 
 def test_a_second_process_is_told_clearly_that_the_file_is_busy(db_path, monkeypatch):
-    db.close(db_path)
+    Database.open(db_path).close()
     holder = subprocess.Popen(
         [
             sys.executable,
@@ -79,7 +87,7 @@ def test_a_second_process_is_told_clearly_that_the_file_is_busy(db_path, monkeyp
             from data import db
             db.LOCK_RETRY_SECONDS = 1
             try:
-                db.connect({str(db_path)!r})
+                db.Database.open({str(db_path)!r}).cursor()
             except db.DatabaseBusyError as exc:
                 print(exc)
             """

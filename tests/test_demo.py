@@ -10,7 +10,7 @@ import chinese_calendar
 import pytest
 
 from analytics.quality import data_quality_counts
-from data import db
+from data.db import Database
 from data.demo import DATA_TABLES, generate_demo
 from data.projects import get_project
 from domain.periods import Period, last_full
@@ -30,7 +30,7 @@ def local(con):
 
 @pytest.fixture(scope="module")
 def demo(demo_db_path):
-    con = local(db.connect(demo_db_path).cursor())
+    con = local(Database.open(demo_db_path).cursor())
     yield con
     con.close()
 
@@ -45,31 +45,31 @@ def digest(con, table: str) -> str:
 
 
 def fingerprints(path) -> dict[str, str]:
-    con = db.connect(path)
+    con = Database.open(path)
     return {table: digest(con, table) for table in ("projects", *DATA_TABLES)}
 
 
 def test_same_seed_and_month_give_identical_rows_and_another_seed_differs(tmp_path):
     paths = [tmp_path / f"{name}.duckdb" for name in ("a", "b", "c")]
     for path, seed in zip(paths, (3, 3, 4), strict=True):
-        generate_demo(path, tickets=1500, seed=seed, end_month=END)
+        generate_demo(tickets=1500, seed=seed, end_month=END, db=Database.open(path))
     first, again, other = (fingerprints(p) for p in paths)
     assert first == again
     assert first["tickets"] != other["tickets"]
     assert first["ticket_status_history"] != other["ticket_status_history"]
     for path in paths:
-        db.close(path)
+        Database.open(path).close()
 
 
 def test_rerun_replaces_only_the_demo_projects_and_a_failure_changes_nothing(db_path):
-    con = db.connect(db_path)
+    con = Database.open(db_path)
     con.execute("INSERT INTO projects (project_id, name) VALUES ('customer-x', '客户项目')")
     con.execute(
         "INSERT INTO tickets (project_id, ticket_id, kind, priority, created_at)"
         " VALUES ('customer-x', 'INC-1', 'incident', 'P2', TIMESTAMPTZ '2026-01-05 10:00:00+08')"
     )
-    first = generate_demo(db_path, tickets=900, seed=1, end_month=END)
-    second = generate_demo(db_path, tickets=600, seed=2, end_month=END)
+    first = generate_demo(tickets=900, seed=1, end_month=END, db=Database.open(db_path))
+    second = generate_demo(tickets=600, seed=2, end_month=END, db=Database.open(db_path))
     assert con.execute("SELECT count(*) FROM tickets WHERE project_id LIKE 'demo-%'").fetchone() == (600,)
     assert first["tickets"] == 900 and second["tickets"] == 600
     for table in DATA_TABLES:
@@ -86,15 +86,17 @@ def test_rerun_replaces_only_the_demo_projects_and_a_failure_changes_nothing(db_
             raise KeyboardInterrupt(f"stopped at {message}")
 
     with pytest.raises(KeyboardInterrupt):
-        generate_demo(db_path, tickets=600, seed=9, end_month=END, progress=interrupt)
+        generate_demo(tickets=600, seed=9, end_month=END, progress=interrupt, db=Database.open(db_path))
     assert fingerprints(db_path) == before
 
 
 def test_progress_runs_from_zero_to_one_and_summary_counts_rows(db_path):
     seen = []
-    summary = generate_demo(db_path, tickets=300, seed=5, end_month=END, progress=lambda f, m: seen.append(f))
+    summary = generate_demo(
+        tickets=300, seed=5, end_month=END, progress=lambda f, m: seen.append(f), db=Database.open(db_path)
+    )
     assert seen == sorted(seen) and seen[-1] == 1.0 and len(seen) > 24
-    con = db.connect(db_path)
+    con = Database.open(db_path)
     assert summary["tickets"] == 300 and summary["last_month"] == "2026-10"
     assert summary["first_month"] == "2024-11"
     assert (
@@ -114,7 +116,7 @@ def test_progress_runs_from_zero_to_one_and_summary_counts_rows(db_path):
 def test_bad_arguments_are_refused_before_touching_the_database(tmp_path, kwargs, message):
     path = tmp_path / "never.duckdb"
     with pytest.raises(ValueError, match=message):
-        generate_demo(path, **kwargs)
+        generate_demo(**kwargs, db=Database.open(path))
     assert not path.exists()
 
 
@@ -126,9 +128,9 @@ def test_command_line_creates_the_demo_database(tmp_path, capsys):
     out, err = capsys.readouterr()
     assert "tickets=400" in out and "projects=3" in out
     assert "[100%] done" in err
-    con = db.connect(path)
+    con = Database.open(path)
     assert con.execute("SELECT count(*) FROM tickets").fetchone() == (400,)
-    db.close(path)
+    Database.open(path).close()
 
 
 def test_a_broken_demo_policy_is_named_and_nothing_is_written(tmp_path, monkeypatch):
@@ -144,7 +146,7 @@ def test_a_broken_demo_policy_is_named_and_nothing_is_written(tmp_path, monkeypa
     monkeypatch.setattr(data.demo, "DEMO_PROJECTS_DIR", folder)
     path = tmp_path / "never.duckdb"
     with pytest.raises(PolicyError, match=r"demo-zzz\.toml: sla\.incident\.P1\.response"):
-        generate_demo(path, tickets=100, end_month=END)
+        generate_demo(tickets=100, end_month=END, db=Database.open(path))
     assert not path.exists()
 
 
@@ -162,7 +164,7 @@ def test_every_demo_project_has_24_months_ending_with_the_end_month(demo):
         assert months == 24, project_id
         assert earliest.date() >= first and earliest.date() < first + timedelta(days=3)
         assert SESSION_END.start <= latest.date() < SESSION_END.end
-        assert get_project(demo, project_id).policy.services  # the policy was stored
+        assert get_project(project_id, db=demo).policy.services  # the policy was stored
 
 
 def test_ids_priorities_and_kinds_are_realistic(demo):
@@ -194,7 +196,7 @@ def test_ids_priorities_and_kinds_are_realistic(demo):
                 "SELECT DISTINCT service FROM tickets WHERE project_id = ?", [project_id]
             ).fetchall()
         }
-        assert services == set(get_project(demo, project_id).policy.services)
+        assert services == set(get_project(project_id, db=demo).policy.services)
 
 
 def arrivals_per_day(demo, project_id: str) -> dict[date, int]:
@@ -246,7 +248,7 @@ def test_round_the_clock_shop_is_busy_evenings_and_holidays_but_still_less_than_
 
 def test_the_data_quality_checks_find_nothing_wrong(demo):
     for project_id in DEMO_IDS:
-        findings = {code: n for code, n in data_quality_counts(demo, project_id).items() if n}
+        findings = {code: n for code, n in data_quality_counts(project_id, db=demo).items() if n}
         assert findings == {}, project_id
 
 
@@ -338,7 +340,7 @@ def test_some_months_resolve_much_slower_but_most_do_not(demo):
 
 def test_round_the_clock_resolution_attainment_is_mostly_met_with_a_few_misses(demo):
     """On a 24×7 calendar SLA time is wall time minus pending, so attainment is exact in SQL."""
-    policy = get_project(demo, "demo-mall").policy
+    policy = get_project("demo-mall", db=demo).policy
     values = ", ".join(
         f"('{kind}', '{priority}', {t.resolution.minutes or t.resolution.amount * 1440})"
         for (kind, priority), t in policy.targets.items()
@@ -427,7 +429,7 @@ def test_changes_fail_sometimes_and_major_incidents_link_to_problems(demo):
 
 def test_outages_are_short_mostly_with_maintenance_windows_and_an_availability_breach(demo):
     for project_id in DEMO_IDS:
-        services = get_project(demo, project_id).policy.services
+        services = get_project(project_id, db=demo).policy.services
         rows = demo.execute(
             """
             SELECT service, date_trunc('month', started_at), sum(epoch(ended_at - started_at)) / 60,

@@ -15,7 +15,7 @@ import pytest
 from app_driver import CHROMIUM, screenshot, streamlit_server, wait_for_session_cookie, wait_until_idle
 from workflow_helpers import PASSWORD, PROJECT, seed
 
-from data import db
+from data.db import Database
 from data.demo import generate_demo
 from domain.periods import Period
 
@@ -31,9 +31,9 @@ def demo_path(tmp_path_factory) -> Path:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} not installed")
     path = tmp_path_factory.mktemp("e2e") / "e2e.duckdb"
-    generate_demo(path, tickets=2000, seed=5, end_month=PERIOD)
+    generate_demo(tickets=2000, seed=5, end_month=PERIOD, db=Database.open(path))
     seed(path)
-    db.close(path)  # the app's process must own the file
+    Database.open(path).close()  # the app's process must own the file
     return path
 
 
@@ -137,14 +137,14 @@ def _approval_round_trip(browser, url: str, pages_to_capture: dict) -> None:
 
 def _check_database(path: Path) -> None:
     """After the browser run: the audit trail holds every step, in order, by the right people."""
-    con = db.connect(path)
+    con = Database.open(path)
     try:
         rows = con.execute(
             "SELECT u.username, e.action, e.from_state, e.to_state FROM audit_events e "
             "JOIN users u ON u.user_id = e.actor_id ORDER BY e.occurred_at"
         ).fetchall()
     finally:
-        db.close(path)
+        Database.open(path).close()
     assert rows == [
         ("pm", "create", None, "draft"),
         ("pm", "submit", "draft", "submitted"),

@@ -12,7 +12,7 @@ from export_fixture import PROJECT, make_report_db
 from openpyxl import load_workbook
 from workflow_helpers import seed
 
-from data import db
+from data.db import Database
 from reporting import archive, drafting, workflow
 from reporting.content import build_report
 from reporting.documents import export_report
@@ -36,30 +36,40 @@ def test_an_approved_report_exports_its_frozen_documents_whatever_the_data_does(
     period = make_report_db(demo_db_path, path)
     cast = seed(path)
     try:
-        report = workflow.create_draft(path, cast.author, PROJECT, period, "external")
+        report = workflow.create_draft(cast.author, PROJECT, period, "external", db=Database.open(path))
         report = workflow.transition(
-            path, report.id, "edit", cast.author, expected_lock=report.lock_version, narrative=NARRATIVE
+            report.id,
+            "edit",
+            cast.author,
+            expected_lock=report.lock_version,
+            narrative=NARRATIVE,
+            db=Database.open(path),
         )
         report = workflow.transition(
-            path, report.id, "submit", cast.author, expected_lock=report.lock_version
+            report.id, "submit", cast.author, expected_lock=report.lock_version, db=Database.open(path)
         )
-        report = drafting.approve(path, cast.approver, report.id, report.lock_version, "zh_CN")
+        report = drafting.approve(
+            cast.approver, report.id, report.lock_version, "zh_CN", db=Database.open(path)
+        )
         assert report.state == "approved"
-        (version,) = archive.versions(path, cast.approver, report.id)
+        (version,) = archive.versions(cast.approver, report.id, db=Database.open(path))
         frozen = {
-            fmt: file.document for fmt, file in archive.documents(path, report.id, version.version).items()
+            fmt: file.document
+            for fmt, file in archive.documents(report.id, version.version, db=Database.open(path)).items()
         }
         assert sorted(frozen) == ["docx", "pdf", "xlsx", "zip"]
-        assert archive.verify(path, report.id, version.version).ok
+        assert archive.verify(report.id, version.version, db=Database.open(path)).ok
 
-        con = db.cursor(path)
+        con = Database.open(path)
         _late_import(con, period)
         downloads = [_export(con, period, tmp_path / name) for name in ("first", "second")]
         assert downloads[0] == downloads[1] == {fmt: frozen[fmt] for fmt in FORMATS}
         for fmt in FORMATS:
-            assert archive.matches_file(path, report.id, downloads[0][fmt]) == version.version
+            assert (
+                archive.matches_file(report.id, downloads[0][fmt], db=Database.open(path)) == version.version
+            )
 
-        content = build_report(con, PROJECT, period, "external", "zh_CN", narrative=NARRATIVE)
+        content = build_report(PROJECT, period, "external", "zh_CN", narrative=NARRATIVE, db=con)
         fresh = render_all(content, FORMATS)  # what a draft of the same period shows now
         assert all(fresh[fmt] != frozen[fmt] for fmt in FORMATS)
         assert LATE_TITLE in _cells(fresh["xlsx"]) and LATE_TITLE not in _cells(frozen["xlsx"])
@@ -69,21 +79,21 @@ def test_an_approved_report_exports_its_frozen_documents_whatever_the_data_does(
         assert "灾备切换演练未完成" in pdf_text and "存储故障" in pdf_text
         assert cast.approver.display_name in pdf_text, "the approver named in the document control"
 
-        db.connect(path).execute(
+        Database.open(path).execute(
             "UPDATE report_version_documents SET document = ? WHERE report_id = ? AND format = 'pdf'",
             [frozen["pdf"] + b"\n", report.id],
         )
-        check = archive.verify(path, report.id, version.version)
+        check = archive.verify(report.id, version.version, db=Database.open(path))
         assert not check.ok and check.problems == (
             "PDF document bytes differ from the sha256 recorded at approval",
         )
     finally:
-        db.close(path)
+        Database.open(path).close()
 
 
 def _export(con, period, out_dir) -> dict[str, bytes]:
     written = export_report(
-        con, project_id=PROJECT, period=period, kind="external", formats=FORMATS, out_dir=out_dir
+        project_id=PROJECT, period=period, kind="external", formats=FORMATS, out_dir=out_dir, db=con
     )
     return {file.suffix[1:]: file.read_bytes() for file in written}
 

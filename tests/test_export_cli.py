@@ -15,7 +15,7 @@ from export_fixture import PROJECT, make_report_db
 from openpyxl import Workbook, load_workbook
 from workflow_helpers import act, seed
 
-from data import db
+from data.db import Database
 from reporting import workflow
 from reporting.archive import Rendition
 
@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def database(demo_db_path, tmp_path_factory):
     path = tmp_path_factory.mktemp("cli") / "report.duckdb"
     period = make_report_db(demo_db_path, path)
-    db.close(path)  # the CLI opens the file in another process
+    Database.open(path).close()  # the CLI opens the file in another process
     return path, period
 
 
@@ -114,9 +114,9 @@ def _approve(path: Path, period, documents: dict[str, bytes]) -> None:
     written into the tables by hand has no seal and is refused, rightly)."""
     try:
         cast = seed(path)
-        report = workflow.create_draft(path, cast.author, PROJECT, period, "external")
+        report = workflow.create_draft(cast.author, PROJECT, period, "external", db=Database.open(path))
         report = act(path, cast, report, "submit", "author")
         charts = {"zip": b"PK\x03\x04 charts frozen at approval"}  # approval freezes every format
         act(path, cast, report, "approve", "approver", rendition=Rendition(documents | charts, {}))
     finally:
-        db.close(path)
+        Database.open(path).close()

@@ -19,7 +19,7 @@ from export_fixture import PROJECT, make_report_db
 from openpyxl import load_workbook
 
 from analytics.coverage import last_ticket_day
-from data import db
+from data.db import Database
 from domain.periods import Period
 from reporting.export.docx import render_docx
 from reporting.export.pdf import render_pdf
@@ -87,8 +87,8 @@ def dirty_database(demo_db_path, tmp_path_factory):
     control characters, inserted directly (an import would have cleaned them)."""
     path = tmp_path_factory.mktemp("dirty") / "report.duckdb"
     make_report_db(demo_db_path, path)
-    con = db.connect(path)
-    period = Period.containing(last_ticket_day(con, PROJECT), "month")
+    con = Database.open(path)
+    period = Period.containing(last_ticket_day(PROJECT, db=con), "month")
     start, _ = period.bounds_utc("Asia/Shanghai")
     created = start + timedelta(days=12)
     con.execute(
@@ -112,7 +112,7 @@ def dirty_database(demo_db_path, tmp_path_factory):
         ],
     )
     assert con.execute("SELECT title FROM tickets WHERE ticket_id = 'DIRTY-1'").fetchone() == (DIRTY_TITLE,)
-    db.close(path)  # the CLI opens the file in another process
+    Database.open(path).close()  # the CLI opens the file in another process
     return path, period
 
 

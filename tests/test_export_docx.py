@@ -14,7 +14,7 @@ from PIL import Image
 
 from analytics.kpis import CATALOGUE, compute_kpis
 from analytics.units import format_value
-from data import db
+from data.db import Database
 from data.models import CorrectiveAction
 from locales import translate
 from reporting.branding import ENV_VAR, load_branding
@@ -29,12 +29,12 @@ SLA_ROWS = ("response_sla_rate", "resolution_sla_rate", "availability_pct")
 def report(demo_db_path, tmp_path_factory):
     path = tmp_path_factory.mktemp("docx") / "report.duckdb"
     period = make_report_db(demo_db_path, path)
-    con = db.cursor(path)
+    con = Database.open(path)
     meta = {"author": "李编制", "approver": "王审批", "version": "V2", "status": "已批准"}
-    content = build_report(con, PROJECT, period, "external", "zh_CN", narrative=EVIL_NARRATIVE, meta=meta)
+    content = build_report(PROJECT, period, "external", "zh_CN", narrative=EVIL_NARRATIVE, meta=meta, db=con)
     document = Document(io.BytesIO(render(content, "docx")))
-    yield content, document, compute_kpis(con, PROJECT, period)
-    db.close(path)
+    yield content, document, compute_kpis(PROJECT, period, db=con)
+    Database.open(path).close()
 
 
 def _headings(document, level: int) -> list[str]:
@@ -139,7 +139,7 @@ def test_last_periods_corrective_actions_are_followed_up(demo_db_path, tmp_path)
     path = tmp_path / "actions.duckdb"
     period = make_report_db(demo_db_path, path)
     earlier = period.previous()
-    with db.session(path, write=True) as s:
+    with Database.open(path).session(write=True) as s:
         s.add(
             CorrectiveAction(
                 project_id=PROJECT,
@@ -154,9 +154,9 @@ def test_last_periods_corrective_actions_are_followed_up(demo_db_path, tmp_path)
         )
         s.commit()
     try:
-        content = build_report(db.cursor(path), PROJECT, period, "internal", "zh_CN")
+        content = build_report(PROJECT, period, "internal", "zh_CN", db=Database.open(path))
     finally:
-        db.close(path)
+        Database.open(path).close()
     (table,) = [t for t in content.tables if t.key == "carried_actions"]
     assert table.rows == (
         (earlier.label, "解决及时率", "夜间值班增加二线工程师", "赵工", "2026-11-30", "进行中"),

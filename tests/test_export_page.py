@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 from workflow_helpers import PASSWORD, PROJECT, seed
 
-from data import db
+from data.db import ENV_VAR, Database
 from data.demo import generate_demo
 from domain.periods import Period
 
@@ -19,14 +19,14 @@ PERIOD = Period.parse("2026-10")
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     path = tmp_path_factory.mktemp("export_page") / "app.duckdb"
-    generate_demo(path, tickets=2000, seed=11, end_month=PERIOD)
+    generate_demo(tickets=2000, seed=11, end_month=PERIOD, db=Database.open(path))
     seed(path)
     yield path
-    db.close(path)
+    Database.open(path).close()
 
 
 def _open_export_page(path, monkeypatch, username: str) -> AppTest:
-    monkeypatch.setenv(db.ENV_VAR, str(path))
+    monkeypatch.setenv(ENV_VAR, str(path))
     at = AppTest.from_file("../app.py", default_timeout=300)
     at.query_params.update({"project": PROJECT, "kind": "month", "period": PERIOD.label})
     at.run()

@@ -13,7 +13,7 @@ from PIL import Image, ImageStat
 
 from analytics.kpis import CATALOGUE, compute_kpis
 from analytics.units import format_value
-from data import db
+from data.db import Database
 from locales import translate
 from reporting.branding import load_branding
 from reporting.content import build_report
@@ -26,13 +26,13 @@ def report(demo_db_path, tmp_path_factory):
     folder = tmp_path_factory.mktemp("pdf")
     path = folder / "report.duckdb"
     period = make_report_db(demo_db_path, path)
-    con = db.cursor(path)
-    content = build_report(con, PROJECT, period, "internal", "zh_CN", narrative=EVIL_NARRATIVE)
+    con = Database.open(path)
+    content = build_report(PROJECT, period, "internal", "zh_CN", narrative=EVIL_NARRATIVE, db=con)
     pdf = folder / "report.pdf"
     pdf.write_bytes(render(content, "pdf"))
     text = _pdftotext(pdf)
-    yield content, pdf, text, compute_kpis(con, PROJECT, period)
-    db.close(path)
+    yield content, pdf, text, compute_kpis(PROJECT, period, db=con)
+    Database.open(path).close()
 
 
 def _squeezed(text: str) -> str:

@@ -9,7 +9,7 @@ from export_fixture import EVIL_FORMULA, EVIL_NARRATIVE, EVIL_SCRIPT, PROJECT, m
 from openpyxl import load_workbook
 
 from analytics.kpis import breaches, compute_kpis
-from data import db
+from data.db import Database
 from locales import translate
 from reporting.content import build_report
 from reporting.export import render
@@ -20,11 +20,11 @@ from reporting.export.xlsx import neutralise
 def workbook(demo_db_path, tmp_path_factory):
     path = tmp_path_factory.mktemp("xlsx") / "report.duckdb"
     period = make_report_db(demo_db_path, path)
-    con = db.cursor(path)
-    content = build_report(con, PROJECT, period, "external", "zh_CN", narrative=EVIL_NARRATIVE)
+    con = Database.open(path)
+    content = build_report(PROJECT, period, "external", "zh_CN", narrative=EVIL_NARRATIVE, db=con)
     book = load_workbook(io.BytesIO(render(content, "xlsx")))
-    yield book, compute_kpis(con, PROJECT, period), breaches(con, PROJECT, period, "resolution")
-    db.close(path)
+    yield book, compute_kpis(PROJECT, period, db=con), breaches(PROJECT, period, "resolution", db=con)
+    Database.open(path).close()
 
 
 def _sheet(book, title_key: str):

@@ -121,7 +121,7 @@ def test_control_character_warnings_reach_the_import_page_in_both_languages(tmp_
     path = write_csv(
         tmp_path / "ctrl.csv", [TICKET_HEADER, ["C-1", "incident", "P2", "", "a\x0bb", "2026-10-01", ""]]
     )
-    result = import_file(con, path, preset="native", project_id=PROJECT, user="t")
+    result = import_file(path, preset="native", project_id=PROJECT, user="t", db=con)
     [warning] = result.warnings
     assert (warning.row, warning.column, warning.value) == (2, "title", "a␋b")
     assert warning.reason_in("zh_CN").startswith("含有控制字符")

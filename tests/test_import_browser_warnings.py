@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from app_driver import ADMIN, CHROMIUM, CHROMIUM_ARGS, PASSWORD, SESSION_COOKIE, streamlit_server
 
-from data import db
+from data.db import Database
 from data.projects import load_project_file
 from reporting import users
 
@@ -28,10 +28,12 @@ def tab(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("import-warnings")
     path = folder / "app.duckdb"
-    load_project_file(db.connect(path), ROOT / "data" / "demo_projects" / "demo-erp.toml")
-    admin = users.create_user(path, username=ADMIN, display_name="管理员", role="admin", password=PASSWORD)
-    token = users.start_session(path, admin.user_id)
-    db.close(path)  # the server must be the file's only opener
+    load_project_file(ROOT / "data" / "demo_projects" / "demo-erp.toml", db=Database.open(path))
+    admin = users.create_user(
+        username=ADMIN, display_name="管理员", role="admin", password=PASSWORD, db=Database.open(path)
+    )
+    token = users.start_session(admin.user_id, db=Database.open(path))
+    Database.open(path).close()  # the server must be the file's only opener
     with streamlit_server(path, folder / "streamlit.log") as base, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1400, "height": 2400}, locale="zh-CN")

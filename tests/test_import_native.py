@@ -136,7 +136,7 @@ def test_every_import_is_recorded_with_user_hash_and_counts(con, project, tmp_pa
     )
     run_import(con, path)
     run_import(con, path)
-    batches = list_batches(con, PROJECT)
+    batches = list_batches(PROJECT, db=con)
     assert [(b["inserted"], b["unchanged"], b["status"]) for b in batches] == [
         (0, 1, "complete"),
         (1, 0, "complete"),
@@ -168,7 +168,7 @@ def test_valid_rows_only_imports_the_rest_and_records_a_partial_batch(con, proje
     result = run_import(con, path, valid_rows_only=True)
     assert (result.counts.inserted, result.rejected) == (2, 1)
     assert [t for (t,) in tickets(con, "ticket_id")] == ["A", "C"]
-    assert list_batches(con, PROJECT)[0]["status"] == "partial"
+    assert list_batches(PROJECT, db=con)[0]["status"] == "partial"
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import pytest
 from fixtures_import import PROJECT, TICKET_HEADER, make_project, write_csv
 from streamlit.testing.v1 import AppTest
 
-from data import db
+from data.db import ENV_VAR, Database
 from data.importers import ImportRejected, Problem, list_batches, problems_csv
 from data.importers.problems import REASON_CODES
 from locales import LANGUAGES, catalogue
@@ -32,10 +32,10 @@ class Upload:
 @pytest.fixture
 def app_db(tmp_path, monkeypatch):
     path = tmp_path / "app.duckdb"
-    make_project(db.connect(path))
-    monkeypatch.setenv(db.ENV_VAR, str(path))
+    make_project(Database.open(path))
+    monkeypatch.setenv(ENV_VAR, str(path))
     yield path
-    db.close(path)
+    Database.open(path).close()
 
 
 def page_as(role: str, projects=(PROJECT,)) -> AppTest:
@@ -85,7 +85,7 @@ def test_run_import_from_an_upload_reports_problems_and_records_the_user(app_db,
         import_actions.run_import(upload, lambda f, m: None, preset="native", project_id=PROJECT, user="pm")
     [problem] = rejected.value.problems
     assert (problem.file, problem.row, problem.column, problem.value) == ("上传.xlsx", 2, "priority", "P7")
-    assert list_batches(db.connect(app_db), PROJECT) == []
+    assert list_batches(PROJECT, db=Database.open(app_db)) == []
 
 
 def test_mapping_helpers_and_progress_of_an_event_log_upload(app_db, tmp_path):
@@ -116,7 +116,7 @@ def test_mapping_helpers_and_progress_of_an_event_log_upload(app_db, tmp_path):
     )
     assert (result.counts.inserted, seen[-1]) == (2, 1.0)
     assert seen == sorted(seen)
-    assert list_batches(db.connect(app_db), PROJECT)[0]["user_name"] == "pm"
+    assert list_batches(PROJECT, db=Database.open(app_db))[0]["user_name"] == "pm"
 
 
 def test_every_problem_code_is_worded_in_both_languages_with_the_same_parameters():

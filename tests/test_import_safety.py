@@ -21,7 +21,7 @@ from fixtures_import import (
 )
 
 from benchmarks.imports import write_native_tickets_csv
-from data import db
+from data.db import LOCK_RETRY_SECONDS, Database
 from data.importers import ImportRejected, list_batches
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,7 +71,7 @@ def test_a_concurrent_write_to_the_same_tickets_is_a_clear_conflict_and_changes_
         other.execute("ROLLBACK")
     assert "import again" in rejected.value.problems[0].reason
     assert con.execute("SELECT title FROM tickets WHERE ticket_id = 'OLD-1'").fetchone() == ("旧工单",)
-    assert list_batches(con, PROJECT)[0]["file_name"] == "seed.csv"
+    assert list_batches(PROJECT, db=con)[0]["file_name"] == "seed.csv"
     assert run_import(con, path).counts.updated == 1
 
 
@@ -125,15 +125,15 @@ def test_killing_the_import_mid_write_leaves_the_database_as_before(tmp_path):
 
 def _checksum_of(db_file: Path) -> dict:
     try:
-        return checksum(db.connect(db_file))
+        return checksum(Database.open(db_file))
     finally:
-        db.close(db_file)
+        Database.open(db_file).close()
 
 
 def test_a_held_database_gets_a_clear_message_after_a_brief_retry(tmp_path):
     db_file = tmp_path / "held.duckdb"
-    db.connect(db_file)
-    db.close(db_file)
+    Database.open(db_file)
+    Database.open(db_file).close()
     holder = subprocess.Popen(
         [
             sys.executable,
@@ -161,7 +161,7 @@ def test_a_held_database_gets_a_clear_message_after_a_brief_retry(tmp_path):
         holder.wait()
     assert done.returncode == 2
     assert "held by another process" in done.stderr and "--db" in done.stderr
-    assert waited >= db.LOCK_RETRY_SECONDS
+    assert waited >= LOCK_RETRY_SECONDS
 
 
 @pytest.mark.slow

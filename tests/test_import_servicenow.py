@@ -99,7 +99,7 @@ def test_servicenow_sample_matches_an_independent_pandas_computation(con, servic
 
     # The same figures through the KPI engine (DESIGN §4), for March 2016 in the project zone.
     ids = ["tickets_opened", "tickets_resolved", "mttr_hours_median"]
-    march = compute_kpis(con, PROJECT, Period.parse("2016-03"), ids)
+    march = compute_kpis(PROJECT, Period.parse("2016-03"), ids, db=con)
     in_march = expected["resolved"].dt.strftime("%Y-%m") == "2016-03"
     assert march["tickets_opened"].value == (expected["opened_at"].dt.strftime("%Y-%m") == "2016-03").sum()
     assert march["tickets_resolved"].value == in_march.sum()

@@ -14,7 +14,7 @@ import pytest
 from fixtures_import import PROJECT, checksum, make_project, run_import, tickets, write_csv
 from streamlit.testing.v1 import AppTest
 
-from data import db
+from data.db import ENV_VAR, Database
 from data.importers import ImportRejected, servicenow
 from reporting.roles import make_actor
 
@@ -104,13 +104,13 @@ def test_cli_event_log_with_a_tier_column_gives_highest_level_escalation_and_the
     assert done.returncode == 0, done.stderr
     assert "7 inserted" in done.stdout and "0 rejected" in done.stdout
 
-    con = db.connect(db_file)
+    con = Database.open(db_file)
     try:
         stored = con.execute(
             "SELECT ticket_id, tier, escalated FROM tickets WHERE project_id = 'tiers' ORDER BY 1"
         ).fetchall()
     finally:
-        db.close(db_file)
+        Database.open(db_file).close()
     assert {t: (tier, esc) for t, tier, esc in stored} == expected_tickets()
     assert dict((t, tier) for t, tier, _ in stored)["B"] == "L3"  # "L2/L3" through the map
     assert dict((t, tier) for t, tier, _ in stored)["C"] == "L2"  # back down to 1: still L2
@@ -139,11 +139,11 @@ def test_cli_reports_an_unknown_tier_value_with_row_and_column(tmp_path):
     assert partial.returncode == 0, partial.stderr
     assert "6 inserted" in partial.stdout and "4 rejected" in partial.stdout  # B's four events
     assert "bad.csv:5 [Level] 'L4'" in partial.stdout
-    con = db.connect(db_file)
+    con = Database.open(db_file)
     try:
         ids = [t for (t,) in con.execute("SELECT ticket_id FROM tickets ORDER BY 1").fetchall()]
     finally:
-        db.close(db_file)
+        Database.open(db_file).close()
     assert ids == ["A", "C", "D", "E", "F", "G"]  # B is left out whole, never imported at a guessed level
 
 
@@ -269,10 +269,10 @@ def test_the_sample_has_no_support_level_column(servicenow_sample):
 @pytest.fixture
 def app_db(tmp_path, monkeypatch):
     path = tmp_path / "app.duckdb"
-    make_project(db.connect(path))
-    monkeypatch.setenv(db.ENV_VAR, str(path))
+    make_project(Database.open(path))
+    monkeypatch.setenv(ENV_VAR, str(path))
     yield path
-    db.close(path)
+    Database.open(path).close()
 
 
 def open_page() -> AppTest:
@@ -321,7 +321,7 @@ def test_page_tier_column_and_value_map(app_db):
 
     refused = click_import(at)  # unmapped values are reported per row, nothing written
     assert refused.error and "L2/L3" in refused.dataframe[0].value["值"].tolist()
-    assert tickets(db.connect(app_db)) == []
+    assert tickets(Database.open(app_db)) == []
 
     at.selectbox(key="tier_L2/L3").set_value("L3")
     at.selectbox(key="tier_Service Desk").set_value("L1")
@@ -331,7 +331,7 @@ def test_page_tier_column_and_value_map(app_db):
     assert mapping["tiers"]["L2/L3"] == "L3" and mapping["tiers"]["n/a"] is None
     done = click_import(at)
     assert not done.exception and done.success, [e.value for e in done.error]
-    stored = tickets(db.connect(app_db), "ticket_id, tier, escalated")
+    stored = tickets(Database.open(app_db), "ticket_id, tier, escalated")
     assert {t: (tier, esc) for t, tier, esc in stored} == expected_tickets()
 
 
@@ -346,7 +346,7 @@ def test_page_servicenow_support_level_column(app_db):
         at.selectbox(key=f"tier_{group}").set_value(level)
     done = click_import(at.run())
     assert not done.exception and done.success, [e.value for e in done.error]
-    assert tickets(db.connect(app_db), "ticket_id, tier, escalated") == [
+    assert tickets(Database.open(app_db), "ticket_id, tier, escalated") == [
         ("INC1", "L1", False),
         ("INC2", "L2", True),
     ]

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from analytics.kpis import CATALOGUE, compute_kpis
-from data import db
+from data.db import Database
 from data.projects import get_project
 from domain.periods import Period
 
@@ -177,13 +177,13 @@ def oracle_views(con, policy, project_id: str, s: datetime, e: datetime) -> None
 
 @pytest.fixture(scope="module")
 def demo_con(demo_db_path):
-    return db.connect(demo_db_path).cursor()
+    return Database.open(demo_db_path).cursor()
 
 
 @pytest.mark.parametrize(("project_id", "label"), CASES)
 def test_every_kpi_matches_its_hand_written_query(demo_con, project_id, label):
     period = Period.parse(label)
-    policy = get_project(demo_con.cursor(), project_id).policy  # own cursor: its result stays open
+    policy = get_project(project_id, db=demo_con).policy  # own cursor: its result stays open
     s, e = period.bounds_utc(policy.timezone)
     oracle_views(demo_con, policy, project_id, s, e)
     params = {
@@ -195,7 +195,7 @@ def test_every_kpi_matches_its_hand_written_query(demo_con, project_id, label):
         "as_of": AS_OF,
         "tz": policy.timezone,
     }
-    engine = compute_kpis(demo_con, project_id, period, as_of=AS_OF)
+    engine = compute_kpis(project_id, period, as_of=AS_OF, db=demo_con)
     assert set(HAND_WRITTEN) == set(CATALOGUE)
     assert engine["tickets_opened"].value > 100, "the demo month should have data to compare"
     for kpi_id, sql in HAND_WRITTEN.items():

@@ -8,7 +8,8 @@ import shutil
 import duckdb
 import pytest
 
-from data import db, migrations
+from data import migrations
+from data.db import Database
 from reporting import archive, digests
 
 # DESIGN §3: the analytics tables and the columns the KPIs and importers rely on
@@ -36,7 +37,7 @@ def columns(con, table: str) -> dict[str, str]:
 
 
 def test_new_database_gets_every_section_3_table_and_records_each_version(db_path):
-    con = db.connect(db_path)
+    con = Database.open(db_path)
     for table, expected in SECTION_3.items():
         found = columns(con, table)
         assert expected <= set(found), f"{table} lacks {expected - set(found)}"
@@ -50,12 +51,12 @@ def test_new_database_gets_every_section_3_table_and_records_each_version(db_pat
 
 
 def test_reopening_applies_nothing_twice_and_keeps_the_data(db_path):
-    con = db.connect(db_path)
+    con = Database.open(db_path)
     con.execute("INSERT INTO projects (project_id, name) VALUES ('p1', '项目一')")
     before = con.execute("SELECT version, applied_at FROM schema_version ORDER BY version").fetchall()
-    db.close(db_path)
+    Database.open(db_path).close()
 
-    con = db.connect(db_path)
+    con = Database.open(db_path)
     assert migrations.apply_migrations(con) == []
     assert con.execute("SELECT version, applied_at FROM schema_version ORDER BY version").fetchall() == before
     assert con.execute("SELECT name FROM projects WHERE project_id = 'p1'").fetchone() == ("项目一",)
@@ -140,10 +141,12 @@ def test_frozen_docx_of_an_older_database_moves_to_the_documents_table(tmp_path,
     assert "document" not in columns(con, "report_versions"), "one place holds frozen documents"
     con.close()
     try:
-        assert {fmt: f.document for fmt, f in archive.documents(path, "r1", 1).items()} == {"docx": docx}
-        check = archive.verify(path, "r1", 1)
+        assert {fmt: f.document for fmt, f in archive.documents("r1", 1, db=Database.open(path)).items()} == {
+            "docx": docx
+        }
+        check = archive.verify("r1", 1, db=Database.open(path))
         assert check.ok and not check.sealed, "0005: approved before sealing, held to its own sha256"
-        assert archive.sealed_documents(path, "r1", 1) == {"docx": docx}
-        assert archive.matches_file(path, "r1", docx) == 1
+        assert archive.sealed_documents("r1", 1, db=Database.open(path)) == {"docx": docx}
+        assert archive.matches_file("r1", docx, db=Database.open(path)) == 1
     finally:
-        db.close(path)
+        Database.open(path).close()

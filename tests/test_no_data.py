@@ -29,7 +29,7 @@ from analytics.kpis import (
     unmet_kpis,
 )
 from analytics.workload import utilisation_by_person
-from data import db
+from data.db import Database
 from domain.periods import Period
 from locales import translate
 from reporting.content import build_report
@@ -83,14 +83,14 @@ def test_every_source_has_a_way_to_take_it_away():
 @pytest.mark.parametrize("kpi_id", list(CATALOGUE))
 def test_a_kpi_is_a_number_with_its_source_and_none_without_it(kcon, kpi_id):
     source = CATALOGUE[kpi_id].source
-    present = compute_kpis(kcon, fx.PROJECT, OCT, as_of=fx.AS_OF)
+    present = compute_kpis(fx.PROJECT, OCT, as_of=fx.AS_OF, db=kcon)
     assert present[kpi_id].value is not None, "the fixture has every source"
     _strip(kcon, source)
-    absent = compute_kpis(kcon, fx.PROJECT, OCT, as_of=fx.AS_OF)
+    absent = compute_kpis(fx.PROJECT, OCT, as_of=fx.AS_OF, db=kcon)
     value = absent[kpi_id]
     assert value.value is None, f"{kpi_id} without {source} records: no data, not {value.value}"
     assert value.met is None and value.previous is None and value.last_year is None
-    assert kpi_id not in {u.value.id for u in unmet_kpis(kcon, fx.PROJECT, OCT, as_of=fx.AS_OF)}
+    assert kpi_id not in {u.value.id for u in unmet_kpis(fx.PROJECT, OCT, as_of=fx.AS_OF, db=kcon)}
     # KPIs of the other sources are untouched: the rule is per source, not "something is missing".
     for other, v in absent.items():
         if not _gone(source, other):
@@ -100,7 +100,7 @@ def test_a_kpi_is_a_number_with_its_source_and_none_without_it(kcon, kpi_id):
 @pytest.mark.parametrize("source", list(SOURCES))
 def test_the_cli_prints_null_for_a_kpi_without_its_source(kcon, db_path, capsys, source):
     _strip(kcon, source)
-    db.close(db_path)  # the CLI opens (and closes) the file itself
+    Database.open(db_path).close()  # the CLI opens (and closes) the file itself
     args = ["kpis", "--project", fx.PROJECT, "--period", "2025-10", "--json", "--db", str(db_path)]
     assert manage.main(args) == 0
     payload = json.loads(capsys.readouterr().out)["kpis"]
@@ -115,23 +115,27 @@ def test_the_cli_prints_null_for_a_kpi_without_its_source(kcon, db_path, capsys,
 
 def test_no_capacity_means_no_utilisation(kcon):
     kcon.execute("DELETE FROM staff_capacity")
-    assert compute_kpis(kcon, fx.PROJECT, OCT, ["staff_utilisation"])["staff_utilisation"].value is None
-    people = utilisation_by_person(kcon, fx.PROJECT, OCT)
+    assert compute_kpis(fx.PROJECT, OCT, ["staff_utilisation"], db=kcon)["staff_utilisation"].value is None
+    people = utilisation_by_person(fx.PROJECT, OCT, db=kcon)
     assert people["utilisation"].isna().all() and people["hours_logged"].sum() == 14
 
 
 def test_no_data_is_never_a_major_anomaly(kcon, db_path):
-    before = {a.key for a in find_anomalies(db_path, fx.PROJECT, OCT) if a.kind != "major_incident"}
+    before = {
+        a.key
+        for a in find_anomalies(fx.PROJECT, OCT, db=Database.open(db_path))
+        if a.kind != "major_incident"
+    }
     assert {"callback_24h_rate", "csat_avg", "availability_pct", "change_success_rate", "Mail"} <= before
     for source in ("callbacks", "outages", "change_outcomes"):
         _strip(kcon, source)
-    after = {(a.kind, a.key) for a in find_anomalies(db_path, fx.PROJECT, OCT)}
+    after = {(a.kind, a.key) for a in find_anomalies(fx.PROJECT, OCT, db=Database.open(db_path))}
     assert not any(kind == "availability_breach" for kind, _ in after)
     flagged = {key for kind, key in after if kind == "kpi_below_target"}
     assert not flagged & {"callback_24h_rate", "csat_avg", "csat_satisfied_rate", "availability_pct"}
     assert "change_success_rate" not in flagged
     assert "response_sla_rate" in flagged, "a KPI with data that misses its target still is one"
-    services = availability_by_service(kcon, fx.PROJECT, OCT, as_of=fx.AS_OF)
+    services = availability_by_service(fx.PROJECT, OCT, as_of=fx.AS_OF, db=kcon)
     assert services["availability_pct"].isna().all() and services["met"].isna().all()
 
 
@@ -143,14 +147,14 @@ def test_a_period_with_no_record_of_a_source_is_a_gap_in_its_trend(kcon):
         " VALUES (?, 'T6', 'callback', ?, 2)",
         [fx.PROJECT, fx.at("2025-12-02 10:00")],
     )
-    series = kpi_series(kcon, fx.PROJECT, Period.parse("2025-12"), count=5, as_of=fx.AS_OF)
+    series = kpi_series(fx.PROJECT, Period.parse("2025-12"), count=5, as_of=fx.AS_OF, db=kcon)
     csat = series[series["kpi_id"] == "csat_avg"].set_index("period")["value"]
     assert csat.isna().tolist() == [True, True, False, True, False]  # Aug, Sep, Oct, Nov, Dec
     rate = series[series["kpi_id"] == "callback_24h_rate"].set_index("period")["value"]
     assert rate["2025-11"] == 0.0 and pd.isna(rate["2025-09"])
     opened = series[series["kpi_id"] == "tickets_opened"].set_index("period")["value"]
     assert opened["2025-08"] == 0 and opened["2025-12"] == 0  # inside the data: true zeros
-    before_data = kpi_series(kcon, fx.PROJECT, Period.parse("2025-08"), count=3, ids=["tickets_opened"])
+    before_data = kpi_series(fx.PROJECT, Period.parse("2025-08"), count=3, ids=["tickets_opened"], db=kcon)
     assert before_data["value"].isna().tolist() == [True, True, False], "June, July: before any record"
     (line, *_) = charts.catalogue_trend(series, "csat_avg", "en").data
     assert list(line.y) == [pytest.approx(4.0), None, 2.0], "plotly breaks the line at None"
@@ -159,17 +163,17 @@ def test_a_period_with_no_record_of_a_source_is_a_gap_in_its_trend(kcon):
 
 def test_a_trend_without_any_value_says_no_data(kcon):
     _strip(kcon, "callbacks")
-    series = kpi_series(kcon, fx.PROJECT, OCT, count=3, ids=["csat_avg"], as_of=fx.AS_OF)
+    series = kpi_series(fx.PROJECT, OCT, count=3, ids=["csat_avg"], as_of=fx.AS_OF, db=kcon)
     figure = charts.catalogue_trend(series, "csat_avg", "zh_CN")
     assert [a.text for a in figure.layout.annotations] == ["无数据"]
 
 
 def test_breakdowns_have_no_rates_without_their_source(kcon):
     _strip(kcon, "tiers")
-    by_priority = breakdown(kcon, fx.PROJECT, OCT, "priority", as_of=fx.AS_OF)
+    by_priority = breakdown(fx.PROJECT, OCT, "priority", as_of=fx.AS_OF, db=kcon)
     assert by_priority["escalation_rate"].isna().all()
     assert by_priority["tickets_opened"].sum() == 6  # the counts stay
-    assert breakdown(kcon, fx.PROJECT, Period.parse("2024-10"), "priority", as_of=fx.AS_OF).empty
+    assert breakdown(fx.PROJECT, Period.parse("2024-10"), "priority", as_of=fx.AS_OF, db=kcon).empty
 
 
 # ── documents ────────────────────────────────────────────────────────────────────────────────
@@ -182,7 +186,7 @@ def stripped_report(kcon):
     for source in ("callbacks", "outages"):
         _strip(kcon, source)
     narrative = {"unmet_analysis": [{"kpi_id": "callback_24h_rate", "analysis": ANALYSIS, "action": "增派"}]}
-    return build_report(kcon, fx.PROJECT, OCT, "internal", "zh_CN", narrative=narrative)
+    return build_report(fx.PROJECT, OCT, "internal", "zh_CN", narrative=narrative, db=kcon)
 
 
 def _row(table, name: str) -> list[str]:
@@ -226,7 +230,7 @@ def test_documents_say_no_data_and_leave_it_out_of_the_analysis(stripped_report,
 
 
 def test_the_english_document_says_no_data(stripped_report, kcon):
-    content = build_report(kcon, fx.PROJECT, OCT, "external", "en")
+    content = build_report(fx.PROJECT, OCT, "external", "en", db=kcon)
     sheet = next(t for t in content.appendix if t.key == "kpi_values")
     row = next(r for r in sheet.display_rows("en") if r[0] == "csat_avg")
     assert row[3] == "no data" and row[4] == "no data"
@@ -242,11 +246,11 @@ def test_a_closed_ticket_timeline_ends_at_closing_and_counts_no_service_time(kco
         ("T7", "resolved", "2025-10-15 12:00", None),  # until the ticket was closed
         ("T7", "closed", "2025-10-17 12:00", None),  # the event log's last row: no end
     ]
-    kcon.executemany(
+    kcon.cursor().executemany(
         "INSERT INTO ticket_status_history VALUES (?, ?, ?, ?, ?)",
         [(fx.PROJECT, t, s, fx.at(a), fx.at(b)) for t, s, a, b in history],
     )
-    timeline = ticket_timeline(kcon, fx.PROJECT, "T7", as_of=fx.AS_OF)
+    timeline = ticket_timeline(fx.PROJECT, "T7", as_of=fx.AS_OF, db=kcon)
     assert timeline["status"].tolist() == ["new", "in_progress", "resolved", "closed"]
     ended = [str(v) for v in timeline["ended"]]
     assert ended == [
@@ -265,7 +269,7 @@ def test_the_status_a_ticket_is_still_in_runs_to_now(kcon):
         "INSERT INTO ticket_status_history VALUES (?, 'T5', 'new', ?, NULL)",
         [fx.PROJECT, fx.at("2025-10-30 16:00")],
     )
-    timeline = ticket_timeline(kcon, fx.PROJECT, "T5", as_of=fx.AS_OF)
+    timeline = ticket_timeline(fx.PROJECT, "T5", as_of=fx.AS_OF, db=kcon)
     assert pd.isna(timeline["ended"].iloc[0]) and timeline["business_minutes"].iloc[0] > 0
 
 
@@ -273,7 +277,7 @@ def test_empty_groups_and_people_are_named_never_blank(kcon):
     from ui.widgets import readable
 
     kcon.execute("UPDATE tickets SET assignee = 'alice' WHERE ticket_id IN ('T1', 'T2')")
-    by_person = breakdown(kcon, fx.PROJECT, OCT, "assignee", as_of=fx.AS_OF).rename(
+    by_person = breakdown(fx.PROJECT, OCT, "assignee", as_of=fx.AS_OF, db=kcon).rename(
         columns={"group": "assignee"}
     )
     assert by_person["assignee"].isna().sum() == 1  # T3 T4 T5 T6 T7 have no assignee
@@ -285,9 +289,9 @@ def test_empty_groups_and_people_are_named_never_blank(kcon):
         "INSERT INTO worklogs (project_id, person, day, hours) VALUES (?, '', DATE '2025-10-20', 3)",
         [fx.PROJECT],
     )
-    people = readable(utilisation_by_person(kcon, fx.PROJECT, OCT), "zh_CN")
+    people = readable(utilisation_by_person(fx.PROJECT, OCT, db=kcon), "zh_CN")
     assert "未填写" in people.iloc[:, 0].tolist()
-    content = build_report(kcon, fx.PROJECT, OCT, "internal", "zh_CN")
+    content = build_report(fx.PROJECT, OCT, "internal", "zh_CN", db=kcon)
     staff = next(t for t in content.document_tables if t.key == "staff")
     assert all(row[0] for row in staff.rows) and "未填写" in [row[0] for row in staff.rows]
     assert "无数据" in [row[3] for row in staff.display_rows("zh_CN")], "'' has hours but no capacity"

@@ -11,7 +11,7 @@ from app_driver import ADMIN, PASSWORD, open_app, steady_navigation
 from export_fixture import PROJECT, make_report_db
 
 from analytics.charts import kpi_name
-from data import db
+from data.db import ENV_VAR, Database
 from domain.periods import Period
 from reporting import users
 from ui.widgets import column_label
@@ -24,7 +24,7 @@ OUTSOURCED = "外包-无容量"  # logs hours, has no capacity row: utilisation 
 def app_db(demo_db_path, tmp_path_factory):
     path = tmp_path_factory.mktemp("no-data") / "app.duckdb"
     period = make_report_db(demo_db_path, path)
-    con = db.connect(path)
+    con = Database.open(path)
     con.execute("DELETE FROM satisfaction WHERE project_id = ? AND kind = 'callback'", [PROJECT])
     con.execute("DELETE FROM outages WHERE project_id = ?", [PROJECT])
     con.execute("UPDATE tickets SET assignee = NULL WHERE project_id = ? AND priority = 'P4'", [PROJECT])
@@ -34,14 +34,16 @@ def app_db(demo_db_path, tmp_path_factory):
             "INSERT INTO worklogs (project_id, person, day, hours) VALUES (?, ?, ?, 6)",
             [PROJECT, OUTSOURCED, day],
         )
-    users.create_user(path, username=ADMIN, display_name="管理员", role="admin", password=PASSWORD)
+    users.create_user(
+        username=ADMIN, display_name="管理员", role="admin", password=PASSWORD, db=Database.open(path)
+    )
     yield path
-    db.close(path)
+    Database.open(path).close()
 
 
 @pytest.fixture
 def open_page(app_db, monkeypatch):
-    monkeypatch.setenv(db.ENV_VAR, str(app_db))
+    monkeypatch.setenv(ENV_VAR, str(app_db))
     with steady_navigation():
         yield lambda page, **params: open_app(page, {"project": PROJECT, "kind": "month", **params})
 

@@ -11,7 +11,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from workflow_helpers import report_in_state, seed
 
-from data import db
+from data.db import Database
 from domain.periods import Period
 from reporting import escalation, notify, workflow
 
@@ -49,28 +49,32 @@ def test_overdue_report_is_mailed_to_the_approver_once(db_path, smtp_server):
     cast = seed(db_path)
     late = report_in_state(db_path, cast, "draft", Period.parse("2026-09"))  # due 2026-10-10
     report_in_state(db_path, cast, "approved", Period.parse("2026-08"))  # approved: not overdue
-    reports = workflow.list_reports(db_path, cast.approver)
+    reports = workflow.list_reports(cast.approver, db=Database.open(db_path))
 
     assert [r.id for r in escalation.overdue(reports, date(2026, 10, 12))] == [late.id]
     assert escalation.overdue(reports, date(2026, 10, 10)) == []  # due today is not late
 
-    [delivery] = escalation.escalate_overdue(db_path, reports, date(2026, 10, 12), smtp=smtp)
+    [delivery] = escalation.escalate_overdue(
+        reports, date(2026, 10, 12), smtp=smtp, db=Database.open(db_path)
+    )
     assert (delivery.created, delivery.emailed, delivery.errors) == (1, 1, ())
     [(to, message)] = collector.messages
     assert to == ["boss@example.com"]
     assert "demo-erp" in _subject(message) and "2026-09" in _subject(message)
 
-    [again] = escalation.escalate_overdue(db_path, reports, date(2026, 10, 13), smtp=smtp)
+    [again] = escalation.escalate_overdue(reports, date(2026, 10, 13), smtp=smtp, db=Database.open(db_path))
     assert (again.created, again.emailed) == (0, 0)
     assert len(collector.messages) == 1
 
-    [note] = notify.inbox(db_path, cast.approver, unread_only=True)
+    [note] = notify.inbox(cast.approver, unread_only=True, db=Database.open(db_path))
     assert note.kind == "overdue" and note.emailed_at is not None
-    notify.mark_read(db_path, cast.approver, note.notification_id)
-    assert notify.inbox(db_path, cast.approver, unread_only=True) == []
-    assert notify.inbox(db_path, cast.author) == []  # escalation goes to the department manager
+    notify.mark_read(cast.approver, note.notification_id, db=Database.open(db_path))
+    assert notify.inbox(cast.approver, unread_only=True, db=Database.open(db_path)) == []
+    assert (
+        notify.inbox(cast.author, db=Database.open(db_path)) == []
+    )  # escalation goes to the department manager
     with pytest.raises(KeyError):
-        notify.mark_read(db_path, cast.author, note.notification_id)
+        notify.mark_read(cast.author, note.notification_id, db=Database.open(db_path))
 
 
 def test_mail_failure_keeps_the_in_app_notification(db_path):
@@ -78,11 +82,17 @@ def test_mail_failure_keeps_the_in_app_notification(db_path):
     unreachable = notify.SmtpConfig(host="127.0.0.1", port=_free_port(), timeout=2)
     recipients = [notify.Recipient(cast.approver, "boss@example.com")]
     delivery = notify.notify(
-        db_path, recipients, kind="anomaly", subject="重大事件", body="P1", dedupe_key="t", smtp=unreachable
+        recipients,
+        kind="anomaly",
+        subject="重大事件",
+        body="P1",
+        dedupe_key="t",
+        smtp=unreachable,
+        db=Database.open(db_path),
     )
     assert (delivery.created, delivery.emailed) == (1, 0)
     assert "boss@example.com" in delivery.errors[0]
-    [note] = notify.inbox(db_path, cast.approver)
+    [note] = notify.inbox(cast.approver, db=Database.open(db_path))
     assert note.emailed_at is None
 
 
@@ -101,22 +111,29 @@ def test_anomalies_of_a_demo_month_are_escalated_once(tmp_path, smtp_server):
 
     smtp, collector = smtp_server
     path = tmp_path / "demo.duckdb"
-    generate_demo(path, tickets=2000, seed=5, end_month=Period.parse("2026-10"))
+    generate_demo(tickets=2000, seed=5, end_month=Period.parse("2026-10"), db=Database.open(path))
     cast = seed(path)
     try:
         # The demo is realistic: within a year some month has a KPI below target or a major incident.
         periods = Period.parse("2026-10").recent(12)
-        period, found = next((p, f) for p in periods if (f := escalation.find_anomalies(path, "demo-erp", p)))
+        period, found = next(
+            (p, f) for p in periods if (f := escalation.find_anomalies("demo-erp", p, db=Database.open(path)))
+        )
         assert {a.kind for a in found} <= set(escalation.ANOMALY_KINDS)
 
-        anomalies, delivery = escalation.escalate_anomalies(path, "demo-erp", period, smtp=smtp)
+        anomalies, delivery = escalation.escalate_anomalies(
+            "demo-erp", period, smtp=smtp, db=Database.open(path)
+        )
         assert anomalies == found
         assert (delivery.created, delivery.emailed) == (1, 1)
         [(to, message)] = collector.messages
         assert to == ["boss@example.com"] and period.label in _subject(message)
         body = message.get_content()
         assert all(a.detail in body for a in found)
-        assert escalation.escalate_anomalies(path, "demo-erp", period, smtp=smtp)[1].created == 0
-        assert notify.inbox(path, cast.author) == []
+        assert (
+            escalation.escalate_anomalies("demo-erp", period, smtp=smtp, db=Database.open(path))[1].created
+            == 0
+        )
+        assert notify.inbox(cast.author, db=Database.open(path)) == []
     finally:
-        db.close(path)
+        Database.open(path).close()

@@ -24,7 +24,7 @@ from app_driver import (
 )
 from export_fixture import make_report_db
 
-from data import db
+from data.db import Database
 from reporting import users
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -58,17 +58,19 @@ def app_server(demo_db_path, provider, tmp_path_factory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("oidc")
     path = folder / "app.duckdb"
     make_report_db(demo_db_path, path)
-    admin = users.create_user(path, username=ADMIN, display_name="管理员", role="admin", password=PASSWORD)
+    admin = users.create_user(
+        username=ADMIN, display_name="管理员", role="admin", password=PASSWORD, db=Database.open(path)
+    )
     users.create_user(
-        path,
         username="lina",
         display_name=SSO_NAME,
         role="approver",
         password=None,  # an SSO-only account: no password to sign in with
         email="li.na@example.com",
         by=admin,
+        db=Database.open(path),
     )
-    db.close(path)  # the server process must be the file's only opener
+    Database.open(path).close()  # the server process must be the file's only opener
     secrets = folder / "secrets.toml"
 
     def secrets_option(port: int) -> list[str]:

@@ -9,7 +9,7 @@ from app_driver import steady_navigation
 from streamlit.testing.v1 import AppTest
 from workflow_helpers import PASSWORD, PROJECT, seed
 
-from data import db
+from data.db import ENV_VAR, Database
 from data.demo import generate_demo
 from domain.periods import Period
 
@@ -32,15 +32,15 @@ USERNAMES = {"admin": "admin", "author": "pm", "approver": "boss", "viewer": "op
 @pytest.fixture(scope="module")
 def app_db(tmp_path_factory):
     path = tmp_path_factory.mktemp("page_roles") / "app.duckdb"
-    generate_demo(path, tickets=1500, seed=5, end_month=PERIOD)
+    generate_demo(tickets=1500, seed=5, end_month=PERIOD, db=Database.open(path))
     seed(path)
     yield path
-    db.close(path)
+    Database.open(path).close()
 
 
 @pytest.mark.parametrize("role", list(USERNAMES))
 def test_each_role_reaches_exactly_its_pages(app_db, monkeypatch, role):
-    monkeypatch.setenv(db.ENV_VAR, str(app_db))
+    monkeypatch.setenv(ENV_VAR, str(app_db))
     with steady_navigation():
         at = AppTest.from_file("../app.py", default_timeout=180)
         at.query_params.update({"project": PROJECT, "kind": "month", "period": PERIOD.label})

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from analytics import changes, kpis, units
 from analytics.charts import kpi_name
 from analytics.kpi_catalogue import CATALOGUE, HEADLINE
-from data import db
+from data.db import ENV_VAR, Database
 from domain.periods import KINDS, Period
 from locales import translate
 from reporting import users
@@ -38,14 +38,16 @@ TITLES = {
 def app_db(demo_db_path, tmp_path_factory):
     path = tmp_path_factory.mktemp("dashboard") / "app.duckdb"
     make_report_db(demo_db_path, path)
-    users.create_user(path, username=ADMIN, display_name="管理员", role="admin", password=PASSWORD)
+    users.create_user(
+        username=ADMIN, display_name="管理员", role="admin", password=PASSWORD, db=Database.open(path)
+    )
     yield path
-    db.close(path)
+    Database.open(path).close()
 
 
 @pytest.fixture
 def open_page(app_db, monkeypatch):
-    monkeypatch.setenv(db.ENV_VAR, str(app_db))
+    monkeypatch.setenv(ENV_VAR, str(app_db))
     return lambda page, **params: open_app(page, {"project": PROJECT, **params})
 
 
@@ -84,9 +86,9 @@ def _table(at: AppTest, column: str, lang: str):
 
 def _check_figures(at: AppTest, page: str, period: Period, lang: str, path) -> None:
     """The page shows the engine's figures for the chosen project and period."""
-    con = db.cursor(path)
+    con = Database.open(path)
     if page == "overview":
-        values = kpis.compute_kpis(con, PROJECT, period, HEADLINE)
+        values = kpis.compute_kpis(PROJECT, period, HEADLINE, db=con)
         shown = {m.label: m.value for m in at.metric}
         for kpi_id in HEADLINE:
             value = values[kpi_id]
@@ -94,20 +96,20 @@ def _check_figures(at: AppTest, page: str, period: Period, lang: str, path) -> N
             assert shown[kpi_name(kpi_id, lang)] == expected, kpi_id
         assert values["tickets_opened"].value > 0
     elif page == "sla":
-        expected = kpis.breaches(con, PROJECT, period, "resolution")
+        expected = kpis.breaches(PROJECT, period, "resolution", db=con)
         assert len(_table(at, "over_minutes", lang)) == len(expected)
         by_priority = _table(at, "response_sla_rate", lang)
-        opened = kpis.compute_kpis(con, PROJECT, period, ["tickets_opened"])["tickets_opened"].value
+        opened = kpis.compute_kpis(PROJECT, period, ["tickets_opened"], db=con)["tickets_opened"].value
         assert by_priority[kpi_name("tickets_opened", lang)].sum() == opened > 0
     elif page == "incidents":
         by_kind = _table(at, "kind", lang)
-        opened = kpis.compute_kpis(con, PROJECT, period, ["tickets_opened"])["tickets_opened"].value
+        opened = kpis.compute_kpis(PROJECT, period, ["tickets_opened"], db=con)["tickets_opened"].value
         ticket_kinds = by_kind[column_label("kind", lang)].isin(
             ["事件", "服务请求"] if lang == "zh_CN" else ["Incident", "Service request"]
         )
         assert by_kind.loc[ticket_kinds, kpi_name("tickets_opened", lang)].sum() == opened > 0
     elif page == "changes":
-        closed = changes.closed_changes(con, PROJECT, period, "change")
+        closed = changes.closed_changes(PROJECT, period, "change", db=con)
         assert len(_table(at, "change_type", lang)) == len(closed) > 0
     elif page == "workload":
         people = _table(at, "hours_logged", lang)
@@ -158,7 +160,7 @@ def test_breach_list_and_drilldown_come_from_the_url(open_page, app_db):
     at = open_page("sla", kind="month", clock="response")
     period = Period.parse(at.query_params["period"])
     breaches = _table(at, "over_minutes", "zh_CN")
-    expected = kpis.breaches(db.cursor(app_db), PROJECT, period, "response")
+    expected = kpis.breaches(PROJECT, period, "response", db=Database.open(app_db))
     assert list(breaches[column_label("ticket_id", "zh_CN")]) == list(expected["ticket_id"])
     ticket = breaches[column_label("ticket_id", "zh_CN")].iloc[0]
     at.query_params["ticket"] = ticket
@@ -227,16 +229,16 @@ def test_a_period_before_the_data_renders_without_errors(open_page, page):
 def test_a_customer_gets_the_published_reports_page_and_nothing_live(app_db, monkeypatch):
     """No sidebar filters, no dashboard, export or approval page: a link naming one fails."""
     users.create_user(
-        app_db,
         username="customer-erp",
         display_name="示例集团",
         role="viewer",
         password="customer-pw",
         projects=[PROJECT],
         is_customer=True,
-        by=users.authenticate(app_db, ADMIN, PASSWORD),
+        by=users.authenticate(ADMIN, PASSWORD, db=Database.open(app_db)),
+        db=Database.open(app_db),
     )
-    monkeypatch.setenv(db.ENV_VAR, str(app_db))
+    monkeypatch.setenv(ENV_VAR, str(app_db))
     at = open_app("overview", {"project": PROJECT}, username="customer-erp", password="customer-pw")
     assert at.title[0].value == "已发布的服务报告"
     assert not [s for s in at.sidebar.selectbox if s.key == "project"] and not at.get("plotly_chart")

@@ -72,18 +72,18 @@ def test_broken_toml_is_refused():
 
 def test_projects_are_stored_with_their_policy_and_updated_in_place(con):
     for path in sorted(DEMO_PROJECTS.glob("*.toml")):
-        load_project_file(con, path)
-    assert [p.project_id for p in list_projects(con)] == ["demo-erp", "demo-gov", "demo-mall"]
-    save_project(con, MINIMAL)
-    save_project(con, MINIMAL.replace('name = "测试项目"', 'name = "改名后"'))
-    assert get_project(con, "p1").name == "改名后"
-    assert len(list_projects(con)) == 4
+        load_project_file(path, db=con)
+    assert [p.project_id for p in list_projects(db=con)] == ["demo-erp", "demo-gov", "demo-mall"]
+    save_project(MINIMAL, db=con)
+    save_project(MINIMAL.replace('name = "测试项目"', 'name = "改名后"'), db=con)
+    assert get_project("p1", db=con).name == "改名后"
+    assert len(list_projects(db=con)) == 4
     with pytest.raises(KeyError):
-        get_project(con, "nope")
+        get_project("nope", db=con)
 
 
 def test_refused_policy_leaves_the_stored_one(con):
-    save_project(con, MINIMAL)
+    save_project(MINIMAL, db=con)
     with pytest.raises(PolicyError):
-        save_project(con, MINIMAL.replace('name = "测试项目"', 'name = "x"').replace('"4h"', '"4 hours"'))
-    assert get_project(con, "p1").name == "测试项目"
+        save_project(MINIMAL.replace('name = "测试项目"', 'name = "x"').replace('"4h"', '"4 hours"'), db=con)
+    assert get_project("p1", db=con).name == "测试项目"

@@ -15,7 +15,7 @@ from workflow_helpers import OTHER_PROJECT, PASSWORD, seed, seeded_demo_copy
 
 from analytics.coverage import last_ticket_day
 from analytics.kpis import compute_kpis
-from data import db
+from data.db import Database
 from data.projects import get_policy_toml, get_project, policy_sha256
 from domain.periods import Period
 from reporting import archive, drafting, policies, users, workflow
@@ -39,16 +39,16 @@ def app_db(source_db, tmp_path):
     path = tmp_path / "policy.duckdb"
     shutil.copyfile(source_db, path)
     yield path
-    db.close(path)
+    Database.open(path).close()
 
 
 def _actor(path, username):
-    return users.authenticate(path, username, PASSWORD)
+    return users.authenticate(username, PASSWORD, db=Database.open(path))
 
 
 def _state(path) -> tuple:
     """Everything a policy change may write."""
-    con = db.cursor(path)
+    con = Database.open(path)
     return (
         con.execute("SELECT * FROM projects ORDER BY project_id").fetchall(),
         con.execute("SELECT * FROM policy_changes ORDER BY changed_at").fetchall(),
@@ -56,14 +56,14 @@ def _state(path) -> tuple:
 
 
 def _tighter(path) -> tuple[str, str]:
-    old = get_policy_toml(db.cursor(path), PROJECT)
+    old = get_policy_toml(PROJECT, db=Database.open(path))
     new = old.replace(*TIGHTER)
     assert new != old
     return old, new
 
 
 def _period(path) -> Period:
-    return Period.containing(last_ticket_day(db.cursor(path), PROJECT), "month")
+    return Period.containing(last_ticket_day(PROJECT, db=Database.open(path)), "month")
 
 
 def test_a_saved_change_is_audited_with_who_when_why_and_both_texts(app_db):
@@ -71,11 +71,14 @@ def test_a_saved_change_is_audited_with_who_when_why_and_both_texts(app_db):
     old, new = _tighter(app_db)
     started = datetime.now(UTC)
     change = policies.save_policy(
-        app_db, admin, PROJECT, new, base_sha256=policy_sha256(old), comment="合同变更"
+        admin, PROJECT, new, base_sha256=policy_sha256(old), comment="合同变更", db=Database.open(app_db)
     )
-    assert get_policy_toml(db.cursor(app_db), PROJECT) == new
-    assert get_project(db.cursor(app_db), PROJECT).policy.target_for("incident", "P3").resolution.text == "4h"
-    (recorded,) = policies.history(app_db, admin, PROJECT)
+    assert get_policy_toml(PROJECT, db=Database.open(app_db)) == new
+    assert (
+        get_project(PROJECT, db=Database.open(app_db)).policy.target_for("incident", "P3").resolution.text
+        == "4h"
+    )
+    (recorded,) = policies.history(admin, PROJECT, db=Database.open(app_db))
     assert recorded == change
     assert (recorded.actor_id, recorded.actor_name, recorded.source, recorded.comment) == (
         admin.user_id,
@@ -91,8 +94,8 @@ def test_a_saved_change_is_audited_with_who_when_why_and_both_texts(app_db):
 
     author = _actor(app_db, "pm")  # the project's author, from the policy the admin left
     newer = new.replace("csat_avg = 4.5", "csat_avg = 4.6")
-    policies.save_policy(app_db, author, PROJECT, newer, base_sha256=policy_sha256(new))
-    latest, first = policies.history(app_db, author, PROJECT)
+    policies.save_policy(author, PROJECT, newer, base_sha256=policy_sha256(new), db=Database.open(app_db))
+    latest, first = policies.history(author, PROJECT, db=Database.open(app_db))
     assert (latest.actor_name, first.actor_name) == ("Pm", admin.display_name)
     assert latest.old_sha256 == first.new_sha256 and not latest.unrecorded_before
 
@@ -104,10 +107,12 @@ def test_only_admins_and_the_projects_authors_may_change_it(app_db, username):
     before = _state(app_db)
     assert not policies.may_edit(actor, PROJECT)
     for call in (
-        lambda: policies.save_policy(app_db, actor, PROJECT, new, base_sha256=policy_sha256(old)),
-        lambda: policies.preview(app_db, actor, PROJECT, new, _period(app_db)),
-        lambda: policies.history(app_db, actor, PROJECT),
-        lambda: policies.current(app_db, actor, PROJECT),
+        lambda: policies.save_policy(
+            actor, PROJECT, new, base_sha256=policy_sha256(old), db=Database.open(app_db)
+        ),
+        lambda: policies.preview(actor, PROJECT, new, _period(app_db), db=Database.open(app_db)),
+        lambda: policies.history(actor, PROJECT, db=Database.open(app_db)),
+        lambda: policies.current(actor, PROJECT, db=Database.open(app_db)),
     ):
         with pytest.raises(PermissionDenied):
             call()
@@ -125,7 +130,7 @@ def test_only_admins_and_the_projects_authors_may_change_it(app_db, username):
 )
 def test_a_refused_change_leaves_the_database_as_it_was(app_db, change, refusal, said):
     admin = _actor(app_db, "admin")
-    old = get_policy_toml(db.cursor(app_db), PROJECT)
+    old = get_policy_toml(PROJECT, db=Database.open(app_db))
     text = (
         old.replace(TIGHTER[0], change)
         if change.startswith("[sla")
@@ -133,7 +138,7 @@ def test_a_refused_change_leaves_the_database_as_it_was(app_db, change, refusal,
     )
     before = _state(app_db)
     with pytest.raises(refusal) as caught:
-        policies.save_policy(app_db, admin, PROJECT, text, base_sha256=policy_sha256(old))
+        policies.save_policy(admin, PROJECT, text, base_sha256=policy_sha256(old), db=Database.open(app_db))
     assert said in caught.value.message("en")
     assert _state(app_db) == before
 
@@ -141,11 +146,11 @@ def test_a_refused_change_leaves_the_database_as_it_was(app_db, change, refusal,
 def test_a_save_over_someone_elses_newer_policy_is_refused_naming_them(app_db):
     admin, author = _actor(app_db, "admin"), _actor(app_db, "pm")
     old, new = _tighter(app_db)
-    policies.save_policy(app_db, author, PROJECT, new, base_sha256=policy_sha256(old))
+    policies.save_policy(author, PROJECT, new, base_sha256=policy_sha256(old), db=Database.open(app_db))
     before = _state(app_db)
     mine = old.replace("csat_avg = 4.5", "csat_avg = 4.8")
     with pytest.raises(policies.PolicyChangedMeanwhile) as caught:
-        policies.save_policy(app_db, admin, PROJECT, mine, base_sha256=policy_sha256(old))
+        policies.save_policy(admin, PROJECT, mine, base_sha256=policy_sha256(old), db=Database.open(app_db))
     assert "Pm" in caught.value.message("en") and "Pm" in caught.value.message("zh_CN")
     assert _state(app_db) == before
 
@@ -156,9 +161,9 @@ def test_the_preview_is_what_the_pages_show_after_saving_and_saves_nothing(app_d
     period = _period(app_db)
     as_of = datetime.now(UTC)
     before_state = _state(app_db)
-    shown = policies.preview(app_db, admin, PROJECT, new, period, as_of=as_of)
+    shown = policies.preview(admin, PROJECT, new, period, as_of=as_of, db=Database.open(app_db))
     assert _state(app_db) == before_state, "a preview writes nothing"
-    live = compute_kpis(db.cursor(app_db), PROJECT, period, as_of=as_of)
+    live = compute_kpis(PROJECT, period, as_of=as_of, db=Database.open(app_db))
     row = shown.row("resolution_sla_rate")
     assert row.before == live["resolution_sla_rate"]
     assert row.after.value < row.before.value and row.changed
@@ -166,16 +171,16 @@ def test_the_preview_is_what_the_pages_show_after_saving_and_saves_nothing(app_d
     p3 = shown.by_priority.set_index("priority").loc["P3"]
     assert p3["resolution_sla_rate_after"] < p3["resolution_sla_rate_before"]
 
-    policies.save_policy(app_db, admin, PROJECT, new, base_sha256=policy_sha256(old))
-    after = compute_kpis(db.cursor(app_db), PROJECT, period, as_of=as_of)
+    policies.save_policy(admin, PROJECT, new, base_sha256=policy_sha256(old), db=Database.open(app_db))
+    after = compute_kpis(PROJECT, period, as_of=as_of, db=Database.open(app_db))
     assert after["resolution_sla_rate"] == row.after
 
 
 def test_a_target_change_is_previewed_as_met_or_missed(app_db):
     admin = _actor(app_db, "admin")
-    old = get_policy_toml(db.cursor(app_db), PROJECT)
+    old = get_policy_toml(PROJECT, db=Database.open(app_db))
     new = old.replace("csat_avg = 4.5", "csat_avg = 5")
-    shown = policies.preview(app_db, admin, PROJECT, new, _period(app_db))
+    shown = policies.preview(admin, PROJECT, new, _period(app_db), db=Database.open(app_db))
     row = shown.row("csat_avg")
     assert (row.before.target, row.after.target) == (4.5, 5.0)
     assert row.after.met is False or row.after.value is None
@@ -188,33 +193,43 @@ def test_an_approved_report_keeps_its_frozen_figures_after_a_policy_change(demo_
     period = make_report_db(demo_db_path, path)
     cast = seed(path)
     try:
-        report = workflow.create_draft(path, cast.author, PROJECT, period, "external")
+        report = workflow.create_draft(cast.author, PROJECT, period, "external", db=Database.open(path))
         report = workflow.transition(
-            path, report.id, "submit", cast.author, expected_lock=report.lock_version
+            report.id, "submit", cast.author, expected_lock=report.lock_version, db=Database.open(path)
         )
-        report = drafting.approve(path, cast.approver, report.id, report.lock_version, "zh_CN")
-        (version,) = archive.versions(path, cast.approver, report.id)
-        frozen = {f: d.document for f, d in archive.documents(path, report.id, version.version).items()}
+        report = drafting.approve(
+            cast.approver, report.id, report.lock_version, "zh_CN", db=Database.open(path)
+        )
+        (version,) = archive.versions(cast.approver, report.id, db=Database.open(path))
+        frozen = {
+            f: d.document
+            for f, d in archive.documents(report.id, version.version, db=Database.open(path)).items()
+        }
         snapshot = version.snapshot
-        live_before = compute_kpis(db.cursor(path), PROJECT, period)["resolution_sla_rate"]
+        live_before = compute_kpis(PROJECT, period, db=Database.open(path))["resolution_sla_rate"]
 
         old, new = _tighter(path)
-        policies.save_policy(path, cast.admin, PROJECT, new, base_sha256=policy_sha256(old), comment="收紧")
-        live_after = compute_kpis(db.cursor(path), PROJECT, period)["resolution_sla_rate"]
+        policies.save_policy(
+            cast.admin, PROJECT, new, base_sha256=policy_sha256(old), comment="收紧", db=Database.open(path)
+        )
+        live_after = compute_kpis(PROJECT, period, db=Database.open(path))["resolution_sla_rate"]
         assert live_after.value < live_before.value, "the change does move the live figure"
 
-        assert archive.verify(path, report.id, version.version).ok
-        (kept,) = archive.versions(path, cast.approver, report.id)
+        assert archive.verify(report.id, version.version, db=Database.open(path)).ok
+        (kept,) = archive.versions(cast.approver, report.id, db=Database.open(path))
         assert kept.snapshot == snapshot and kept.seal_sha256 == version.seal_sha256
-        now = {f: d.document for f, d in archive.documents(path, report.id, version.version).items()}
+        now = {
+            f: d.document
+            for f, d in archive.documents(report.id, version.version, db=Database.open(path)).items()
+        }
         assert now == frozen
         written = export_report(
-            db.cursor(path),
             project_id=PROJECT,
             period=period,
             kind="external",
             formats=["docx", "pdf", "xlsx"],
             out_dir=tmp_path / "out",
+            db=Database.open(path),
         )
         assert {f.suffix[1:]: f.read_bytes() for f in written} == {
             k: frozen[k] for k in ("docx", "pdf", "xlsx")
@@ -224,4 +239,4 @@ def test_an_approved_report_keeps_its_frozen_figures_after_a_policy_change(demo_
         approved = json.loads(kept.snapshot)["kpis"]["resolution_sla_rate"]
         assert approved["value"] == pytest.approx(live_before.value) != pytest.approx(live_after.value)
     finally:
-        db.close(path)
+        Database.open(path).close()

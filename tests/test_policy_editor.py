@@ -17,7 +17,7 @@ from workflow_helpers import OTHER_PROJECT, PASSWORD, seeded_demo_copy
 from analytics.coverage import last_ticket_day
 from analytics.kpis import compute_kpis
 from analytics.units import format_value
-from data import db
+from data.db import ENV_VAR, Database
 from data.projects import get_policy_toml, policy_sha256, save_project
 from domain.periods import Period
 from locales import translate
@@ -33,11 +33,11 @@ def source_db(demo_db_path, tmp_path_factory):
 def app_db(source_db, tmp_path, monkeypatch):
     path = tmp_path / "app.duckdb"
     shutil.copyfile(source_db, path)
-    monkeypatch.setenv(db.ENV_VAR, str(path))
+    monkeypatch.setenv(ENV_VAR, str(path))
     st.cache_data.clear()  # the process-wide caches still hold an earlier test's projects and figures
     yield path
     st.cache_data.clear()  # … and must not hand this test's to a later one
-    db.close(path)
+    Database.open(path).close()
 
 
 @pytest.fixture(autouse=True)
@@ -47,7 +47,7 @@ def navigation_mode():
 
 
 def _period(path) -> str:
-    return Period.containing(last_ticket_day(db.cursor(path), PROJECT), "month").label
+    return Period.containing(last_ticket_day(PROJECT, db=Database.open(path)), "month").label
 
 
 def _open(path, username: str, project: str = PROJECT, page: str = "policy"):
@@ -56,7 +56,7 @@ def _open(path, username: str, project: str = PROJECT, page: str = "policy"):
 
 def _key(path, project: str = PROJECT) -> str:
     """The editor's widget keys carry the first 12 hex digits of the policy it loaded."""
-    return policy_sha256(get_policy_toml(db.cursor(path), project))[:12]
+    return policy_sha256(get_policy_toml(project, db=Database.open(path)))[:12]
 
 
 def _texts(at, *kinds) -> list[str]:
@@ -70,7 +70,7 @@ def _frame(at, column: str):
 
 
 def _state(path) -> tuple:
-    con = db.cursor(path)
+    con = Database.open(path)
     return (
         con.execute("SELECT * FROM projects ORDER BY project_id").fetchall(),
         con.execute("SELECT * FROM policy_changes").fetchall(),
@@ -81,7 +81,7 @@ def test_an_admin_changes_a_target_sees_the_preview_saves_and_finds_it_in_the_hi
     at = _open(app_db, "admin")
     assert at.title[0].value == "SLA 策略"
     key = _key(app_db)
-    old = get_policy_toml(db.cursor(app_db), PROJECT)
+    old = get_policy_toml(PROJECT, db=Database.open(app_db))
     field = at.text_input(key=f"pf_{key}_incident_P3_resolution")
     assert field.value == "2d"
     field.set_value("4h")
@@ -94,24 +94,29 @@ def test_an_admin_changes_a_target_sees_the_preview_saves_and_finds_it_in_the_hi
     assert changed == ['-resolution = "2d"', '+resolution = "4h"'], "the form rewrites only that line"
 
     period = Period.parse(_period(app_db))
-    now = compute_kpis(db.cursor(app_db), PROJECT, period, ["resolution_sla_rate"])["resolution_sla_rate"]
+    now = compute_kpis(PROJECT, period, ["resolution_sla_rate"], db=Database.open(app_db))[
+        "resolution_sla_rate"
+    ]
     kpis = _frame(at, "指标")
     row = kpis.set_index("指标").loc["解决及时率"]
     assert row["现在"] == format_value(now.value, "ratio", "zh_CN")
     assert row["修改后"] != row["现在"] and row["有变化"] == "●"
-    assert get_policy_toml(db.cursor(app_db), PROJECT) == old, "nothing saved by the preview"
+    assert get_policy_toml(PROJECT, db=Database.open(app_db)) == old, "nothing saved by the preview"
 
     at.text_input(key=f"policy_comment_{key}").input("按合同补充协议收紧 P3").run()
     at.button(key=f"policy_save_{key}").click().run()
     assert not at.exception, at.exception
     assert any("策略已保存" in s for s in _texts(at, "success"))
-    saved = get_policy_toml(db.cursor(app_db), PROJECT)
+    saved = get_policy_toml(PROJECT, db=Database.open(app_db))
     assert saved == old.replace('response = "2h"\nresolution = "2d"', 'response = "2h"\nresolution = "4h"', 1)
-    after = compute_kpis(db.cursor(app_db), PROJECT, period, ["resolution_sla_rate"])["resolution_sla_rate"]
+    after = compute_kpis(PROJECT, period, ["resolution_sla_rate"], db=Database.open(app_db))[
+        "resolution_sla_rate"
+    ]
     assert format_value(after.value, "ratio", "zh_CN") == row["修改后"], "the preview told the truth"
 
     (change,) = (
-        db.cursor(app_db)
+        Database.open(app_db)
+        .cursor()
         .execute("SELECT actor_name, source, comment, old_toml, new_toml FROM policy_changes")
         .fetchall()
     )
@@ -135,7 +140,7 @@ def test_an_invalid_value_is_refused_with_its_key_and_line_and_nothing_changes(a
     assert _state(app_db) == before
 
     at.text_area(key=f"pt_{key}_text").set_value(
-        get_policy_toml(db.cursor(app_db), PROJECT).replace("[sla]", "[sla")
+        get_policy_toml(PROJECT, db=Database.open(app_db)).replace("[sla]", "[sla")
     )
     at.button(key=f"pt_{key}_check").click().run()
     (error,) = _texts(at, "error")
@@ -147,7 +152,7 @@ def test_the_toml_text_keeps_the_project_id(app_db):
     at = _open(app_db, "admin")
     key = _key(app_db)
     before = _state(app_db)
-    text = get_policy_toml(db.cursor(app_db), PROJECT).replace('id = "demo-erp"', 'id = "demo-gov"')
+    text = get_policy_toml(PROJECT, db=Database.open(app_db)).replace('id = "demo-erp"', 'id = "demo-gov"')
     at.text_area(key=f"pt_{key}_text").set_value(text)
     at.button(key=f"pt_{key}_check").click().run()
     (error,) = _texts(at, "error")
@@ -163,7 +168,7 @@ def test_an_author_edits_only_their_own_project(app_db):
     at.button(key=f"pf_{key}_check").click().run()
     at.button(key=f"policy_save_{key}").click().run()
     assert not at.exception and any("策略已保存" in s for s in _texts(at, "success"))
-    assert db.cursor(app_db).execute("SELECT actor_name FROM policy_changes").fetchall() == [("Pm",)]
+    assert Database.open(app_db).execute("SELECT actor_name FROM policy_changes").fetchall() == [("Pm",)]
 
     other = _open(app_db, "pm2", project=PROJECT)  # asks for demo-erp by URL: gets their own project
     assert any("（demo\\-gov）" in c for c in _texts(other, "caption"))
@@ -178,9 +183,9 @@ def test_viewers_approvers_and_customers_have_no_policy_page(app_db, username):
 
 
 def test_a_project_without_sla_targets_says_so_on_the_sla_page_with_a_link(app_db):
-    text = get_policy_toml(db.cursor(app_db), PROJECT)
+    text = get_policy_toml(PROJECT, db=Database.open(app_db))
     bare = text.split("[sla]")[0] + '[sla]\npause_statuses = ["pending"]\n'
-    save_project(db.cursor(app_db), bare)
+    save_project(bare, db=Database.open(app_db))
     hint = translate("policy.hint.no_targets", "zh_CN")
     at = _open(app_db, "admin", page="sla")
     assert not at.exception, at.exception

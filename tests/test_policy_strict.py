@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from data import db
+from data.db import Database
 from data.projects import get_project, list_projects, load_project_file, policy_sha256
 from domain.policy import PolicyError, edit_toml, minimal_policy_toml, parse_policy, toml_text
 from reporting.policies import PolicyInvalid, check, error_message, locate
@@ -109,10 +109,10 @@ def test_the_writer_quotes_what_toml_needs_quoted():
 def test_projects_load_records_each_change_once_and_a_refused_file_nothing(db_path, tmp_path, con):
     file = tmp_path / "demo-erp.toml"
     file.write_text(ERP, encoding="utf-8")
-    load_project_file(con, file)
-    load_project_file(con, file)  # the same text: no second record
+    load_project_file(file, db=con)
+    load_project_file(file, db=con)  # the same text: no second record
     file.write_text(ERP.replace('resolution = "8h"', 'resolution = "6h"'), encoding="utf-8")
-    load_project_file(con, file)
+    load_project_file(file, db=con)
     rows = con.execute(
         "SELECT source, actor_id, comment, old_toml IS NULL, old_sha256, new_sha256 FROM policy_changes"
         " ORDER BY changed_at"
@@ -126,7 +126,7 @@ def test_projects_load_records_each_change_once_and_a_refused_file_nothing(db_pa
     file.write_text(ERP.replace('resolution = "8h"', 'resolution = "6x"'), encoding="utf-8")
     before = con.execute("SELECT policy_toml, updated_at FROM projects").fetchall()
     with pytest.raises(PolicyError, match=r"sla\.incident\.P2\.resolution"):
-        load_project_file(con, file)
+        load_project_file(file, db=con)
     assert con.execute("SELECT policy_toml, updated_at FROM projects").fetchall() == before
     assert con.execute("SELECT count(*) FROM policy_changes").fetchone() == (2,)
 
@@ -143,19 +143,19 @@ def test_projects_load_on_the_command_line_refuses_with_the_key_and_records_noth
     )
     assert done.returncode != 0 and "Traceback" not in done.stderr
     assert "sla.incident.P1.resolutoin" in done.stderr
-    con = db.connect(path)
+    con = Database.open(path)
     try:
         assert con.execute("SELECT count(*) FROM projects").fetchone() == (0,)
         assert con.execute("SELECT count(*) FROM policy_changes").fetchone() == (0,)
     finally:
-        db.close(path)
+        Database.open(path).close()
 
 
 def test_a_project_stored_without_a_policy_reads_as_one_without_targets(con):
     con.execute("INSERT INTO projects (project_id, name, timezone) VALUES ('bare', '空项目', 'UTC')")
-    project = get_project(con, "bare")
+    project = get_project("bare", db=con)
     assert (project.name, project.timezone, project.policy.has_sla_targets) == ("空项目", "UTC", False)
-    assert [p.project_id for p in list_projects(con)] == ["bare"]
+    assert [p.project_id for p in list_projects(db=con)] == ["bare"]
 
 
 def _edited(text: str, change) -> tuple[str, dict]:

@@ -64,10 +64,11 @@ def expected_by_month(frame: pd.DataFrame) -> pd.DataFrame:
 def test_monthly_counts_and_median_resolution_time(con, servicenow_sample):
     frame = incidents(servicenow_sample)
     assert len(frame) == 890
-    save_project(con, POLICY)
-    con.register("sample", frame)
+    save_project(POLICY, db=con)
+    cur = con.cursor()
+    cur.register("sample", frame)
     columns = "ticket_id, priority, status, created_at, resolved_at"
-    con.execute(
+    cur.execute(
         f"INSERT INTO tickets (project_id, kind, {columns})"
         f" SELECT '{PROJECT}', 'incident', {columns} FROM sample"
     )
@@ -75,7 +76,7 @@ def test_monthly_counts_and_median_resolution_time(con, servicenow_sample):
     first, last = Period.parse(expected.index.min()), Period.parse(expected.index.max())
     months = (last.year - first.year) * 12 + last.index - first.index + 1
     series = kpi_series(
-        con, PROJECT, last, months, ["tickets_opened", "tickets_resolved", "mttr_hours_median"]
+        PROJECT, last, months, ["tickets_opened", "tickets_resolved", "mttr_hours_median"], db=con
     )
     got = series.pivot(index="period", columns="kpi_id", values="value")
     got = got[got[["tickets_opened", "tickets_resolved"]].sum(axis=1) > 0]

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from analytics.calendars import ensure_calendar
 from analytics.kpis import compute_kpis
 from analytics.sla import clock_ctes, ticket_where
-from data import db
+from data.db import Database
 from data.projects import save_project
 from data.sql import Params
 from domain.periods import Period
@@ -58,7 +58,7 @@ def insert(con, ticket_id, priority, created, response=None, resolved=None, hist
 def measured(con, policy_text: str, as_of: datetime) -> dict[str, tuple[float, float]]:
     """ticket_id → (response_used, resolution_used) through the production clock CTEs."""
     policy = parse_policy(policy_text)
-    ensure_calendar(con, policy.calendar)
+    ensure_calendar(policy.calendar, db=con)
     bind = Params()
     where = ticket_where(bind, "clock", as_of, ("incident",))
     sql = f"""WITH source AS (SELECT t.* FROM tickets AS t WHERE {where}),
@@ -69,7 +69,7 @@ SELECT ticket_id, response_used, resolution_used FROM clocked"""
 
 @pytest.fixture
 def ccon(con):
-    save_project(con, PAUSING)
+    save_project(PAUSING, db=con)
     return con
 
 
@@ -80,7 +80,7 @@ def test_day_targets_follow_their_calendar(ccon):
     )  # exactly one working day
     insert(ccon, "W", "P1", at("2025-10-09 09:00"), resolved=at("2025-10-10 09:01"))  # a minute over 24 h
     values = compute_kpis(
-        ccon, "clock", Period.parse("2025-10"), ["resolution_sla_rate"], as_of=at("2026-01-01 00:00")
+        "clock", Period.parse("2025-10"), ["resolution_sla_rate"], as_of=at("2026-01-01 00:00"), db=ccon
     )
     assert values["resolution_sla_rate"].value == 0.5
     assert measured(ccon, PAUSING, at("2026-01-01 00:00"))["W"][1] == 1441
@@ -105,8 +105,8 @@ def test_unanswered_ticket_counts_once_its_target_has_passed(ccon):
     insert(ccon, "A", "P3", at("2025-09-15 10:00"), at("2025-09-15 10:30"))
     insert(ccon, "U", "P3", at("2025-10-31 17:30"))  # 2h target: 30 min on Friday + 90 on Monday
     october = Period.parse("2025-10")
-    before = compute_kpis(ccon, "clock", october, ["response_sla_rate"], as_of=at("2025-11-03 10:29"))
-    after = compute_kpis(ccon, "clock", october, ["response_sla_rate"], as_of=at("2025-11-03 10:31"))
+    before = compute_kpis("clock", october, ["response_sla_rate"], as_of=at("2025-11-03 10:29"), db=ccon)
+    after = compute_kpis("clock", october, ["response_sla_rate"], as_of=at("2025-11-03 10:31"), db=ccon)
     assert before["response_sla_rate"].value is None  # still within target: not decided yet
     assert after["response_sla_rate"].value == 0.0
 
@@ -122,10 +122,10 @@ minutes = st.integers(min_value=0, max_value=20 * 24 * 60)
 @pytest.fixture(scope="module")
 def pcon(tmp_path_factory):
     path = tmp_path_factory.mktemp("pause") / "pause.duckdb"
-    con = db.connect(path)
-    save_project(con, PAUSING)
+    con = Database.open(path)
+    save_project(PAUSING, db=con)
     yield con
-    db.close(path)
+    Database.open(path).close()
 
 
 @settings(max_examples=40, deadline=None)

@@ -17,7 +17,8 @@ import duckdb
 import pytest
 from workflow_helpers import PROJECT, act, report_in_state, seed
 
-from data import db, migrations
+from data import migrations
+from data.db import Database
 from domain.periods import Period
 from reporting import archive, audit_chain, digests, workflow
 from reporting.archive import Rendition, TamperedVersion
@@ -44,7 +45,7 @@ TABLES = ("reports", "report_versions", "report_version_documents", "audit_event
 
 def approve_with_comment(path, cast, period: Period, kind: str, state: str):
     """create, submit, comment, approve (with every format) and, for "published", publish."""
-    report = workflow.create_draft(path, cast.author, PROJECT, period, kind)
+    report = workflow.create_draft(cast.author, PROJECT, period, kind, db=Database.open(path))
     report = act(path, cast, report, "submit", "author")
     report = act(path, cast, report, "comment", "approver", comment="数据已核对")
     report = act(path, cast, report, "approve", "approver", rendition=FULL)
@@ -64,7 +65,7 @@ def world(db_path):
 
 def dump(path: Path) -> dict[str, list]:
     """Every row of the workflow tables: what "nothing written" is compared with."""
-    con = db.connect(path)
+    con = Database.open(path)
     return {t: sorted(map(repr, con.execute(f"SELECT * FROM {t}").fetchall())) for t in TABLES}
 
 
@@ -73,13 +74,13 @@ def dump(path: Path) -> dict[str, list]:
 
 def _sql(statement: str):
     def run(path, report_id):
-        db.connect(path).execute(statement, [report_id])
+        Database.open(path).execute(statement, [report_id])
 
     return run
 
 
 def _replace_document(path, report_id):
-    con = db.connect(path)
+    con = Database.open(path)
     forged = b"%PDF-1.7 forged, with its own sha256"
     con.execute(
         "UPDATE report_version_documents SET document = ?, sha256 = ? WHERE report_id = ? AND format = 'pdf'",
@@ -88,7 +89,7 @@ def _replace_document(path, report_id):
 
 
 def _replace_snapshot(path, report_id):
-    con = db.connect(path)
+    con = Database.open(path)
     (snapshot,) = con.execute(
         "SELECT snapshot FROM report_versions WHERE report_id = ?", [report_id]
     ).fetchone()
@@ -101,7 +102,7 @@ def _replace_snapshot(path, report_id):
 
 def _reseal_after_narrative_change(path, report_id):
     """Change the narrative and recompute the manifest and the seal on the version row."""
-    con = db.connect(path)
+    con = Database.open(path)
     (manifest,) = con.execute(
         "SELECT seal_manifest FROM report_versions WHERE report_id = ?", [report_id]
     ).fetchone()
@@ -116,11 +117,11 @@ def _reseal_after_narrative_change(path, report_id):
 
 def _rehash_altered_comment(path, report_id):
     """Alter the comment and recompute that event's own hash: the next event's link breaks."""
-    con = db.connect(path)
+    con = Database.open(path)
     con.execute(
         "UPDATE audit_events SET comment = '无异议' WHERE report_id = ? AND action = 'comment'", [report_id]
     )
-    with db.session(path) as s:
+    with Database.open(path).session() as s:
         event = next(e for e in audit_chain.report_events(s, report_id) if e.action == "comment")
         event_id, digest = event.event_id, audit_chain.event_digest(event)
     con.execute("UPDATE audit_events SET event_hash = ? WHERE event_id = ?", [digest, event_id])
@@ -218,19 +219,19 @@ def test_each_tampering_is_named_and_blocks_download_export_publish_and_archive(
         tamper(path, report.id)
     for report, total in ((approved, 4), (published, 5)):
         wanted = expected.format(total=total)
-        check = archive.verify(path, report.id, 1)
+        check = archive.verify(report.id, 1, db=Database.open(path))
         assert not check.ok and wanted in check.problems, check.problems
         assert check.sealed, "a sealed version never passes for one approved before sealing"
         with pytest.raises(TamperedVersion) as refused:
-            archive.sealed_documents(path, report.id, 1)
+            archive.sealed_documents(report.id, 1, db=Database.open(path))
         assert wanted in refused.value.problems
         assert "未通过完整性校验" in str(refused.value) and wanted in str(refused.value)
-        assert not archive.checked_version(path, report.id, 1).documents
-        assert not archive.verify_report(path, report.id).ok
+        assert not archive.checked_version(report.id, 1, db=Database.open(path)).documents
+        assert not archive.verify_report(report.id, db=Database.open(path)).ok
 
     if name != "period changed":  # the export looks the report up by its (changed) period
         with pytest.raises(TamperedVersion, match="failed verification"):
-            frozen_documents(path, PROJECT, OCT, "external")
+            frozen_documents(PROJECT, OCT, "external", db=Database.open(path))
 
     before = dump(path)
     with pytest.raises(TamperedReport, match="not published") as refused:
@@ -247,7 +248,7 @@ def wanted_in(expected: str, total: int, error: TamperedVersion) -> bool:
 
 def test_a_second_row_for_a_sealed_format_is_refused_by_the_key_and_a_new_format_is_named(world):
     path, _, approved, _ = world
-    con = db.connect(path)
+    con = Database.open(path)
     with pytest.raises(duckdb.ConstraintException):
         TAMPERINGS["document added"][0](path, approved.id)
     con.execute("DELETE FROM report_version_documents WHERE report_id = ? AND format = 'zip'", [approved.id])
@@ -255,7 +256,7 @@ def test_a_second_row_for_a_sealed_format_is_refused_by_the_key_and_a_new_format
         "UPDATE report_version_documents SET format = 'zip' WHERE report_id = ? AND format = 'xlsx'",
         [approved.id],
     )
-    problems = archive.verify(path, approved.id, 1).problems
+    problems = archive.verify(approved.id, 1, db=Database.open(path)).problems
     assert "XLSX document missing" in problems
     assert (
         "ZIP document replaced since approval (the document and its sha256 were changed together)" in problems
@@ -264,10 +265,10 @@ def test_a_second_row_for_a_sealed_format_is_refused_by_the_key_and_a_new_format
 
 def test_an_untampered_version_verifies_downloads_exports_publishes_and_archives(world, caplog):
     path, cast, approved, published = world
-    check = archive.verify(path, approved.id, 1)
+    check = archive.verify(approved.id, 1, db=Database.open(path))
     assert check.ok and check.problems == () and check.sealed
     assert check.status("en") == f"Sealed at approval; seal SHA-256 {check.seal_sha256}"
-    con = db.connect(path)
+    con = Database.open(path)
     rows = con.execute(
         "SELECT seq, action, seal_sha256, prev_hash, event_hash FROM audit_events"
         " WHERE report_id = ? ORDER BY seq",
@@ -290,19 +291,19 @@ def test_an_untampered_version_verifies_downloads_exports_publishes_and_archives
     assert (sealed["project_id"], sealed["period"], sealed["report_kind"]) == (PROJECT, "2026-10", "external")
     assert sealed["approver_id"] == cast.approver.user_id and sealed["author_id"] == cast.author.user_id
 
-    assert archive.sealed_documents(path, approved.id, 1) == FULL.documents
-    assert frozen_documents(path, PROJECT, OCT, "external") == FULL.documents
+    assert archive.sealed_documents(approved.id, 1, db=Database.open(path)) == FULL.documents
+    assert frozen_documents(PROJECT, OCT, "external", db=Database.open(path)) == FULL.documents
     for data in FULL.documents.values():
-        assert archive.matches_file(path, approved.id, data) == 1
+        assert archive.matches_file(approved.id, data, db=Database.open(path)) == 1
 
     with caplog.at_level(logging.INFO, logger="servicereport.audit"):
         after = act(path, cast, approved, "publish", "approver")
         act(path, cast, after, "archive", "approver")
     heads = [r.getMessage() for r in caplog.records if r.name == "servicereport.audit"]
     assert len(heads) == 2 and "(publish, V1)" in heads[0] and "(archive, V1)" in heads[1]
-    final = archive.verify_report(path, approved.id)
+    final = archive.verify_report(approved.id, db=Database.open(path))
     assert final.ok and final.chain_head in heads[1], "the logged head is the chain's head"
-    assert archive.verify_report(path, published.id).ok
+    assert archive.verify_report(published.id, db=Database.open(path)).ok
 
 
 def test_a_new_version_is_sealed_and_the_earlier_one_stays_verified(world):
@@ -310,7 +311,10 @@ def test_a_new_version_is_sealed_and_the_earlier_one_stays_verified(world):
     report = act(path, cast, approved, "edit", "author", narrative={"next_plan": "第二版"})
     report = act(path, cast, report, "submit", "author")
     report = act(path, cast, report, "approve", "approver", rendition=FULL)
-    first, second = archive.verify(path, report.id, 1), archive.verify(path, report.id, 2)
+    first, second = (
+        archive.verify(report.id, 1, db=Database.open(path)),
+        archive.verify(report.id, 2, db=Database.open(path)),
+    )
     assert first.ok and second.ok and first.seal_sha256 != second.seal_sha256
     assert second.chain_head == first.chain_head, "one chain per report"
 
@@ -321,10 +325,10 @@ def test_a_sealed_version_without_every_format_is_not_exported_from_live_data(db
     partial = Rendition({"docx": FULL.documents["docx"]}, FULL.snapshot)
     report = report_in_state(db_path, cast, "submitted", OCT)
     act(db_path, cast, report, "approve", "approver", rendition=partial)
-    assert archive.verify(db_path, report.id, 1).ok
-    assert archive.sealed_documents(db_path, report.id, 1) == partial.documents
+    assert archive.verify(report.id, 1, db=Database.open(db_path)).ok
+    assert archive.sealed_documents(report.id, 1, db=Database.open(db_path)) == partial.documents
     with pytest.raises(TamperedVersion, match="PDF was not frozen at approval"):
-        frozen_documents(db_path, PROJECT, OCT, "external")
+        frozen_documents(PROJECT, OCT, "external", db=Database.open(db_path))
 
 
 def test_the_formats_approval_freezes_are_the_export_formats():
@@ -333,10 +337,10 @@ def test_the_formats_approval_freezes_are_the_export_formats():
 
 def test_problems_read_in_chinese_too(world):
     path, cast, approved, _ = world
-    db.connect(path).execute(
+    Database.open(path).execute(
         "DELETE FROM report_version_documents WHERE report_id = ? AND format = 'pdf'", [approved.id]
     )
-    check = archive.verify(path, approved.id, 1)
+    check = archive.verify(approved.id, 1, db=Database.open(path))
     assert digests.problems_text(check.issues, "zh_CN") == "PDF 文件缺失"
     with pytest.raises(TamperedReport) as refused:
         act(path, cast, approved, "publish", "approver")
@@ -354,10 +358,10 @@ def _manage(*args: str) -> subprocess.CompletedProcess:
 
 def test_reports_verify_and_export_on_the_command_line(world, tmp_path):
     path, _, approved, _ = world
-    db.connect(path).execute(
+    Database.open(path).execute(
         "UPDATE audit_events SET comment = '无异议' WHERE action = 'comment' AND report_id = ?", [approved.id]
     )
-    db.close(path)  # the command opens the file in another process
+    Database.open(path).close()  # the command opens the file in another process
     done = _manage("reports", "verify", approved.id, "--db", str(path))
     assert done.returncode == 1, done.stderr
     assert "audit event 3 of 4 altered" in done.stdout and "FAILED" in done.stdout
@@ -437,33 +441,33 @@ def test_an_older_database_keeps_its_versions_unsealed_and_chains_their_events_f
     assert migrations.apply_migrations(con)[0] == 5
     con.close()
     try:
-        check = archive.verify(path, "old", 1)
+        check = archive.verify("old", 1, db=Database.open(path))
         assert check.ok and not check.sealed and check.seal_sha256 is None
         assert check.status("en").startswith("Sealed: no (approved before sealing)")
         assert check.status("zh_CN").startswith("封存：否")
-        assert archive.sealed_documents(path, "old", 1) == FULL.documents
+        assert archive.sealed_documents("old", 1, db=Database.open(path)) == FULL.documents
         # frozen at approval but gone now: missing, not rendered again
-        assert archive.verify(path, "gap", 1).problems == ("PDF document missing",)
+        assert archive.verify("gap", 1, db=Database.open(path)).problems == ("PDF document missing",)
 
         boss = make_actor("boss", "boss", "Boss", "approver", False, ())
-        workflow.transition(path, "old", "publish", boss, expected_lock=2)
-        published = archive.verify(path, "old", 1)
+        workflow.transition("old", "publish", boss, expected_lock=2, db=Database.open(path))
+        published = archive.verify("old", 1, db=Database.open(path))
         assert published.ok and not published.sealed and published.chain_head
         (seq, prev) = (
-            db.connect(path)
+            Database.open(path)
             .execute("SELECT seq, prev_hash FROM audit_events WHERE report_id = 'old' AND action = 'publish'")
             .fetchone()
         )
         assert seq == 4 and len(prev) == 64, "the first chained event links to the events before sealing"
 
-        db.connect(path).execute("DELETE FROM audit_events WHERE event_id = 'old-submit'")
-        assert archive.verify(path, "old", 1).problems == (
+        Database.open(path).execute("DELETE FROM audit_events WHERE event_id = 'old-submit'")
+        assert archive.verify("old", 1, db=Database.open(path)).problems == (
             "audit events 1 to 3 of 4 (recorded before sealing) missing or altered",
         )
         with pytest.raises(TamperedVersion):
-            archive.sealed_documents(path, "old", 1)
+            archive.sealed_documents("old", 1, db=Database.open(path))
     finally:
-        db.close(path)
+        Database.open(path).close()
 
 
 def test_a_version_from_before_0004_still_has_its_other_formats_rendered(tmp_path, monkeypatch):
@@ -486,17 +490,19 @@ def test_a_version_from_before_0004_still_has_its_other_formats_rendered(tmp_pat
     migrations.apply_migrations(con)
     con.close()
     try:
-        assert archive.verify(path, "r0", 1).ok
-        assert frozen_documents(path, PROJECT, Period.parse("2026-09"), "external") == {"docx": docx}
+        assert archive.verify("r0", 1, db=Database.open(path)).ok
+        assert frozen_documents(PROJECT, Period.parse("2026-09"), "external", db=Database.open(path)) == {
+            "docx": docx
+        }
     finally:
-        db.close(path)
+        Database.open(path).close()
 
 
 def test_a_version_unsealed_after_sealing_began_is_refused(db_path):
     """A version row written without the workflow (no seal, no approve event in the chain)."""
     cast = seed(db_path)
     report = report_in_state(db_path, cast, "submitted", OCT)
-    con = db.connect(db_path)
+    con = Database.open(db_path)
     con.execute(
         "INSERT INTO report_versions (report_id, version, narrative, snapshot, snapshot_sha256, author_id,"
         " approver_id, approved_at) VALUES (?, 1, '{}', '{}', ?, 'pm', 'boss', now())",
@@ -506,5 +512,5 @@ def test_a_version_unsealed_after_sealing_began_is_refused(db_path):
         "INSERT INTO report_version_documents VALUES (?, 1, 'docx', 'x'::BLOB, ?)",
         [report.id, sha256_hex(b"x")],
     )
-    problems = archive.verify(db_path, report.id, 1).problems
+    problems = archive.verify(report.id, 1, db=Database.open(db_path)).problems
     assert "V1 has no seal although it was approved after sealing began" in problems

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from test_tamper_evidence import FULL, OCT, approve_with_comment
 from workflow_helpers import PASSWORD, PROJECT, seed
 
-from data import db
+from data.db import ENV_VAR, Database
 from reporting import archive
 
 
@@ -18,7 +18,7 @@ from reporting import archive
 def world(db_path, monkeypatch):
     cast = seed(db_path)
     report = approve_with_comment(db_path, cast, OCT, "external", "approved")
-    monkeypatch.setenv(db.ENV_VAR, str(db_path))
+    monkeypatch.setenv(ENV_VAR, str(db_path))
     with steady_navigation():
         yield db_path, report
 
@@ -46,7 +46,7 @@ def _downloads(at: AppTest) -> list:
 def test_an_intact_version_shows_its_seal_and_offers_every_file(world):
     path, report = world
     at = _versions_tab(report.id)
-    seal = archive.verify(path, report.id, 1).seal_sha256
+    seal = archive.verify(report.id, 1, db=Database.open(path)).seal_sha256
     assert any(seal in c.value and "封存" in c.value for c in at.caption)
     assert len(_downloads(at)) == len(FULL.documents)
     assert not [e for e in at.error if "校验" in e.value]
@@ -54,7 +54,7 @@ def test_an_intact_version_shows_its_seal_and_offers_every_file(world):
 
 def test_a_tampered_version_says_what_and_offers_no_download(world):
     path, report = world
-    db.connect(path).execute(
+    Database.open(path).execute(
         "DELETE FROM report_version_documents WHERE report_id = ? AND format = 'pdf'", [report.id]
     )
     at = _versions_tab(report.id)

@@ -11,7 +11,7 @@ import streamlit as st
 from workflow_helpers import PROJECT, act, report_in_state, seed
 
 from analytics import kpis
-from data import db
+from data.db import ENV_VAR, Database
 from domain.periods import Period
 from ui import cached, warmup
 from ui.filters import latest_period
@@ -19,19 +19,19 @@ from ui.filters import latest_period
 
 @pytest.fixture
 def app_db(demo_db_path, tmp_path, monkeypatch):
-    db.connect(demo_db_path).execute("CHECKPOINT")
+    Database.open(demo_db_path).execute("CHECKPOINT")
     path = tmp_path / "app.duckdb"
     shutil.copyfile(demo_db_path, path)
-    monkeypatch.setenv(db.ENV_VAR, str(path))
+    monkeypatch.setenv(ENV_VAR, str(path))
     st.cache_data.clear()
     yield path
     st.cache_data.clear()
-    db.close(path)
+    Database.open(path).close()
 
 
 def test_warm_up_fills_the_cache_the_overview_reads(app_db):
     views = warmup.warm()
-    projects = [row[0] for row in db.cursor(app_db).execute("SELECT project_id FROM projects").fetchall()]
+    projects = [row[0] for row in Database.open(app_db).execute("SELECT project_id FROM projects").fetchall()]
     periods = {pid: latest_period(pid, warmup.DEFAULT_KIND).label for pid in projects}
     assert sorted(views) == sorted(f"{pid} {period}" for pid, period in periods.items())
 
@@ -39,11 +39,13 @@ def test_warm_up_fills_the_cache_the_overview_reads(app_db):
     project, period = projects[0], periods[projects[0]]
 
     def opened() -> float:
-        return kpis.compute_kpis(db.cursor(app_db), project, Period.parse(period))["tickets_opened"].value
+        return kpis.compute_kpis(project, Period.parse(period), db=Database.open(app_db))[
+            "tickets_opened"
+        ].value
 
     before = opened()
     assert before > 0
-    with db.transaction(app_db) as con:
+    with Database.open(app_db).transaction() as con:
         con.execute("DELETE FROM tickets WHERE project_id = ?", [project])
     assert opened() is None  # no ticket left at all: no data, not 0 (DESIGN §4)
     values, series, _ = cached.overview(project, period)
@@ -64,7 +66,7 @@ def test_an_approval_refreshes_report_dates_and_nothing_else(app_db):
     before = cached.kpi_values(PROJECT, due_in)["report_on_time_rate"].value
     report = report_in_state(app_db, cast, "submitted", Period.parse("2026-11"))
     act(app_db, cast, report, "approve", "approver")
-    with db.transaction(app_db) as con:
+    with Database.open(app_db).transaction() as con:
         con.execute("DELETE FROM tickets WHERE project_id = ?", [PROJECT])
 
     cached.clear_report_dates()  # what the approval tab calls after 批准 and 创建草稿

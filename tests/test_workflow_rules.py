@@ -7,7 +7,7 @@ import threading
 import pytest
 from workflow_helpers import DOCUMENT, PROJECT, act, report_in_state, report_row, seed, table_counts
 
-from data import db
+from data.db import Database
 from domain.periods import Period
 from reporting import archive, corrective, users, workflow
 from reporting.roles import PermissionDenied
@@ -25,31 +25,35 @@ def test_draft_due_date_follows_the_calendar(world):
     path, cast = world
     # 2026-10-10 is a Saturday but an adjusted working day after National Day.
     assert (
-        workflow.create_draft(path, cast.author, PROJECT, "2026-09", "external").due_date.isoformat()
+        workflow.create_draft(
+            cast.author, PROJECT, "2026-09", "external", db=Database.open(path)
+        ).due_date.isoformat()
         == "2026-10-10"
     )
     # 2026-05-10 is a Sunday: due the next Monday.
     assert (
-        workflow.create_draft(path, cast.author, PROJECT, "2026-04", "internal").due_date.isoformat()
+        workflow.create_draft(
+            cast.author, PROJECT, "2026-04", "internal", db=Database.open(path)
+        ).due_date.isoformat()
         == "2026-05-11"
     )
 
 
 def test_one_report_per_project_period_kind(world):
     path, cast = world
-    workflow.create_draft(path, cast.author, PROJECT, OCT, "external")
+    workflow.create_draft(cast.author, PROJECT, OCT, "external", db=Database.open(path))
     with pytest.raises(WorkflowError, match="already exists"):
-        workflow.create_draft(path, cast.author, PROJECT, OCT, "external")
+        workflow.create_draft(cast.author, PROJECT, OCT, "external", db=Database.open(path))
 
 
 def test_author_of_another_project_cannot_create_or_see(world):
     path, cast = world
     with pytest.raises(PermissionDenied):
-        workflow.create_draft(path, cast.other_author, PROJECT, OCT, "external")
-    report = workflow.create_draft(path, cast.author, PROJECT, OCT, "external")
+        workflow.create_draft(cast.other_author, PROJECT, OCT, "external", db=Database.open(path))
+    report = workflow.create_draft(cast.author, PROJECT, OCT, "external", db=Database.open(path))
     with pytest.raises(PermissionDenied):
-        workflow.get_report(path, cast.other_author, report.id)
-    assert workflow.list_reports(path, cast.other_author) == []
+        workflow.get_report(cast.other_author, report.id, db=Database.open(path))
+    assert workflow.list_reports(cast.other_author, db=Database.open(path)) == []
 
 
 def test_customer_sees_only_published_external_reports(world):
@@ -57,12 +61,15 @@ def test_customer_sees_only_published_external_reports(world):
     external = report_in_state(path, cast, "published", OCT, "external")
     report_in_state(path, cast, "published", OCT, "internal")
     report_in_state(path, cast, "approved", OCT.previous(), "external")
-    assert [r.id for r in workflow.list_reports(path, cast.customer)] == [external.id]
-    assert len(workflow.list_reports(path, cast.viewer)) == 3
+    assert [r.id for r in workflow.list_reports(cast.customer, db=Database.open(path))] == [external.id]
+    assert len(workflow.list_reports(cast.viewer, db=Database.open(path))) == 3
     with pytest.raises(PermissionDenied, match="internal"):
-        workflow.audit_trail(path, cast.customer, external.id)
-    (frozen,) = archive.versions(path, cast.customer, external.id)
-    assert archive.documents(path, external.id, frozen.version)["pdf"].document == DOCUMENT.documents["pdf"]
+        workflow.audit_trail(cast.customer, external.id, db=Database.open(path))
+    (frozen,) = archive.versions(cast.customer, external.id, db=Database.open(path))
+    assert (
+        archive.documents(external.id, frozen.version, db=Database.open(path))["pdf"].document
+        == DOCUMENT.documents["pdf"]
+    )
 
 
 def test_return_needs_a_comment(world):
@@ -75,11 +82,18 @@ def test_return_needs_a_comment(world):
 def test_author_promoted_to_approver_still_cannot_approve_own_report(world):
     path, cast = world
     report = report_in_state(path, cast, "submitted", OCT)
-    users.update_user(path, cast.admin, "pm", role="approver", projects=[PROJECT], active=True)
-    promoted = users.actor_by_username(path, "pm")
+    users.update_user(
+        cast.admin, "pm", role="approver", projects=[PROJECT], active=True, db=Database.open(path)
+    )
+    promoted = users.actor_by_username("pm", db=Database.open(path))
     with pytest.raises(PermissionDenied, match="never approve"):
         workflow.transition(
-            path, report.id, "approve", promoted, expected_lock=report.lock_version, rendition=DOCUMENT
+            report.id,
+            "approve",
+            promoted,
+            expected_lock=report.lock_version,
+            rendition=DOCUMENT,
+            db=Database.open(path),
         )
 
 
@@ -97,7 +111,12 @@ def test_two_actors_at_once_one_wins(world):
     """Approver approves while a second approver returns, both from the same loaded version."""
     path, cast = world
     second = users.create_user(
-        path, username="boss2", display_name="Boss2", role="approver", password="x" * 12, by=cast.admin
+        username="boss2",
+        display_name="Boss2",
+        role="approver",
+        password="x" * 12,
+        by=cast.admin,
+        db=Database.open(path),
     )
     report = report_in_state(path, cast, "submitted", OCT)
     barrier, outcomes = threading.Barrier(2), {}
@@ -106,7 +125,7 @@ def test_two_actors_at_once_one_wins(world):
         barrier.wait()
         try:
             outcomes[name] = workflow.transition(
-                path, report.id, action, actor, expected_lock=report.lock_version, **extra
+                report.id, action, actor, expected_lock=report.lock_version, **extra, db=Database.open(path)
             ).state
         except ConcurrentEditError as exc:
             outcomes[name] = exc
@@ -122,12 +141,12 @@ def test_two_actors_at_once_one_wins(world):
     winners = [k for k, v in outcomes.items() if isinstance(v, str)]
     losers = [k for k, v in outcomes.items() if isinstance(v, ConcurrentEditError)]
     assert len(winners) == 1 and len(losers) == 1, outcomes
-    final = workflow.get_report(path, cast.approver, report.id)
+    final = workflow.get_report(cast.approver, report.id, db=Database.open(path))
     assert final.state == outcomes[winners[0]]
     assert final.lock_version == report.lock_version + 1
-    actions = [e.action for e in workflow.audit_trail(path, cast.approver, report.id)]
+    actions = [e.action for e in workflow.audit_trail(cast.approver, report.id, db=Database.open(path))]
     assert actions == ["create", "submit", winners[0]]
-    con = db.connect(path)
+    con = Database.open(path)
     versions = con.execute("SELECT count(*) FROM report_versions").fetchone()[0]
     files = con.execute("SELECT count(*) FROM report_version_documents").fetchone()[0]
     assert (versions, files) == ((1, len(DOCUMENT.documents)) if winners[0] == "approve" else (0, 0))
@@ -151,7 +170,7 @@ def test_failed_approval_leaves_the_database_as_it_was(world):
     }
     report = act(path, cast, report, "edit", "author", narrative=narrative)
     report = act(path, cast, report, "submit", "author")
-    con = db.connect(path)
+    con = Database.open(path)
     con.execute(
         "INSERT INTO report_versions (report_id, version, narrative, snapshot, snapshot_sha256,"
         " author_id, approver_id, approved_at) VALUES (?, 1, '{}', '{}', 'b', 'u', 'u', now())",
@@ -167,19 +186,21 @@ def test_failed_approval_leaves_the_database_as_it_was(world):
 def test_archive_freezes_and_verification_detects_tampering(world):
     path, cast = world
     report = report_in_state(path, cast, "published", OCT)
-    assert archive.verify(path, report.id, 1).ok
-    files = archive.documents(path, report.id, 1)
+    assert archive.verify(report.id, 1, db=Database.open(path)).ok
+    files = archive.documents(report.id, 1, db=Database.open(path))
     assert {fmt: f.document for fmt, f in files.items()} == DOCUMENT.documents
     for data in DOCUMENT.documents.values():
-        assert archive.matches_file(path, report.id, data) == 1, "a downloaded copy of any format"
-    assert archive.matches_file(path, report.id, DOCUMENT.documents["pdf"] + b" ") is None
+        assert archive.matches_file(report.id, data, db=Database.open(path)) == 1, (
+            "a downloaded copy of any format"
+        )
+    assert archive.matches_file(report.id, DOCUMENT.documents["pdf"] + b" ", db=Database.open(path)) is None
 
-    con = db.connect(path)
+    con = Database.open(path)
     con.execute(
         "UPDATE report_versions SET snapshot = replace(snapshot, '4.2', '4.9') WHERE report_id = ?",
         [report.id],
     )
-    check = archive.verify(path, report.id, 1)
+    check = archive.verify(report.id, 1, db=Database.open(path))
     assert not check.ok and "snapshot" in check.problems[0]
     before = report_row(path, report.id)
     with pytest.raises(WorkflowError, match="sha256"):
@@ -190,7 +211,7 @@ def test_archive_freezes_and_verification_detects_tampering(world):
         " WHERE report_id = ? AND format = 'pdf'",
         [report.id],
     )
-    assert any("PDF document" in p for p in archive.verify(path, report.id, 1).problems)
+    assert any("PDF document" in p for p in archive.verify(report.id, 1, db=Database.open(path)).problems)
     before = report_row(path, report.id)
     with pytest.raises(WorkflowError, match="sha256"):
         act(path, cast, report, "archive", "approver")
@@ -206,7 +227,7 @@ def test_edit_after_approval_makes_a_new_version_with_a_diff(world):
     report = act(path, cast, report, "submit", "author")
     report = act(path, cast, report, "approve", "approver")
     assert report.approved_at == first_approved_at, "on-time rate counts the first approval"
-    versions = archive.versions(path, cast.approver, report.id)
+    versions = archive.versions(cast.approver, report.id, db=Database.open(path))
     assert [v.version for v in versions] == [2, 1]
     import json
 
@@ -234,19 +255,19 @@ def test_corrective_actions_carry_over_to_the_next_report(world):
     }
     report = act(path, cast, report, "edit", "author", narrative=narrative)
     report = act(path, cast, act(path, cast, report, "submit", "author"), "approve", "approver")
-    carried = corrective.carried_actions(path, PROJECT, OCT)
+    carried = corrective.carried_actions(PROJECT, OCT, db=Database.open(path))
     assert [(a.kpi_id, a.action, a.status) for a in carried] == [("csat_avg", "增加回访人手", "open")]
-    corrective.set_status(path, cast.author, carried[0].action_id, "done")
-    assert corrective.carried_actions(path, PROJECT, OCT)[0].status == "done"
+    corrective.set_status(cast.author, carried[0].action_id, "done", db=Database.open(path))
+    assert corrective.carried_actions(PROJECT, OCT, db=Database.open(path))[0].status == "done"
     # Two months on, a done action no longer carries; an open one would.
-    assert corrective.carried_actions(path, PROJECT, Period.parse("2026-11")) == []
+    assert corrective.carried_actions(PROJECT, Period.parse("2026-11"), db=Database.open(path)) == []
     with pytest.raises(PermissionDenied):
-        corrective.set_status(path, cast.viewer, carried[0].action_id, "open")
+        corrective.set_status(cast.viewer, carried[0].action_id, "open", db=Database.open(path))
 
 
 def test_bad_narrative_is_refused(world):
     path, cast = world
-    report = workflow.create_draft(path, cast.author, PROJECT, OCT, "external")
+    report = workflow.create_draft(cast.author, PROJECT, OCT, "external", db=Database.open(path))
     with pytest.raises(WorkflowError, match="YYYY-MM-DD"):
         act(
             path,
@@ -264,20 +285,20 @@ def test_report_definition_feeds_the_document_meta(world):
     from reporting import definitions, documents
 
     path, cast = world
-    report = workflow.create_draft(path, cast.author, PROJECT, OCT, "external")
-    default = documents.report_meta(path, report, "zh_CN")
+    report = workflow.create_draft(cast.author, PROJECT, OCT, "external", db=Database.open(path))
+    default = documents.report_meta(report, "zh_CN", db=Database.open(path))
     assert default["author"] == "Pm" and default["version"] == "V1" and default["goal"]
     with pytest.raises(PermissionDenied):
         definitions.save_definition(
-            path, cast.author, project_id=PROJECT, report_kind="external", period_kind="month",
-            goal="x", audience="x", data_sources="x",
+            cast.author, project_id=PROJECT, report_kind="external", period_kind="month",
+            goal="x", audience="x", data_sources="x", db=Database.open(path),
         )  # fmt: skip
     definitions.save_definition(
-        path, cast.admin, project_id=PROJECT, report_kind="external", period_kind="month",
+        cast.admin, project_id=PROJECT, report_kind="external", period_kind="month",
         goal="向示例集团通报ERP运维SLA", audience="示例集团信息中心", data_sources="ITSM",
-        recipients=["cio@example.com"],
+        recipients=["cio@example.com"], db=Database.open(path),
     )  # fmt: skip
-    meta = documents.report_meta(path, report, "zh_CN", approver=cast.approver)
+    meta = documents.report_meta(report, "zh_CN", approver=cast.approver, db=Database.open(path))
     assert (meta["goal"], meta["audience"], meta["data_sources"]) == (
         "向示例集团通报ERP运维SLA",
         "示例集团信息中心",
@@ -293,16 +314,18 @@ def test_reports_a_definition_expects_but_nobody_started_are_listed(world):
 
     path, cast = world
     definitions.save_definition(
-        path, cast.admin, project_id=PROJECT, report_kind="internal", period_kind="month",
-        goal="g", audience="a", data_sources="s",
+        cast.admin, project_id=PROJECT, report_kind="internal", period_kind="month",
+        goal="g", audience="a", data_sources="s", db=Database.open(path),
     )  # fmt: skip
     # 2026-10's report is due 2026-11-10: listed from the 11th, until someone drafts it.
-    assert escalation.missing_reports(path, cast.approver, [], date(2026, 11, 10)) == []
-    [late] = escalation.missing_reports(path, cast.approver, [], date(2026, 11, 11))
+    assert escalation.missing_reports(cast.approver, [], date(2026, 11, 10), db=Database.open(path)) == []
+    [late] = escalation.missing_reports(cast.approver, [], date(2026, 11, 11), db=Database.open(path))
     assert (late.project_id, late.period, late.report_kind, late.due_date.isoformat()) == (
         PROJECT, "2026-10", "internal", "2026-11-10",
     )  # fmt: skip
-    assert escalation.missing_reports(path, cast.other_author, [], date(2026, 11, 11)) == []
-    assert escalation.missing_reports(path, cast.customer, [], date(2026, 11, 11)) == []
-    drafted = workflow.create_draft(path, cast.author, PROJECT, OCT, "internal")
-    assert escalation.missing_reports(path, cast.approver, [drafted], date(2026, 11, 11)) == []
+    assert escalation.missing_reports(cast.other_author, [], date(2026, 11, 11), db=Database.open(path)) == []
+    assert escalation.missing_reports(cast.customer, [], date(2026, 11, 11), db=Database.open(path)) == []
+    drafted = workflow.create_draft(cast.author, PROJECT, OCT, "internal", db=Database.open(path))
+    assert (
+        escalation.missing_reports(cast.approver, [drafted], date(2026, 11, 11), db=Database.open(path)) == []
+    )

@@ -7,7 +7,7 @@ import itertools
 import pytest
 from workflow_helpers import act, report_in_state, report_row, seed, table_counts
 
-from data import db
+from data.db import Database
 from domain.periods import Period
 from reporting.roles import PermissionDenied
 from reporting.workflow import ACTIONS, InvalidTransition
@@ -38,7 +38,7 @@ def world(tmp_path_factory):
     path = tmp_path_factory.mktemp("states") / "wf.duckdb"
     cast = seed(path)
     yield path, cast
-    db.close(path)
+    Database.open(path).close()
 
 
 def test_every_action_is_covered():
@@ -61,7 +61,7 @@ def test_state_action_role(world, state, action, role):
         )
         assert after.current_version == expected_version
         event = (
-            db.connect(path)
+            Database.open(path)
             .execute(
                 "SELECT action, from_state, to_state, actor_id FROM audit_events WHERE report_id = ? "
                 "ORDER BY occurred_at DESC LIMIT 1",

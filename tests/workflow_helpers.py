@@ -6,7 +6,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from data import db
+from data.db import Database
 from data.projects import load_project_file
 from domain.periods import Period
 from reporting import users, workflow
@@ -44,14 +44,15 @@ class Cast:
 
 
 def seed(path: Path) -> Cast:
-    con = db.connect(path)
+    con = Database.open(path)
     for project in (PROJECT, OTHER_PROJECT):
-        load_project_file(con, ROOT / "data" / "demo_projects" / f"{project}.toml")
-    admin = users.create_user(path, username="admin", display_name="管理员", role="admin", password=PASSWORD)
+        load_project_file(ROOT / "data" / "demo_projects" / f"{project}.toml", db=con)
+    admin = users.create_user(
+        username="admin", display_name="管理员", role="admin", password=PASSWORD, db=Database.open(path)
+    )
 
     def add(username, role, projects=(), **extra):
         return users.create_user(
-            path,
             username=username,
             display_name=username.title(),
             role=role,
@@ -59,6 +60,7 @@ def seed(path: Path) -> Cast:
             projects=projects,
             by=admin,
             **extra,
+            db=Database.open(path),
         )
 
     return Cast(
@@ -94,12 +96,17 @@ def act(path: Path, cast: Cast, report: workflow.ReportView, action: str, role: 
     if action == "approve":
         extra.setdefault("rendition", DOCUMENT)
     return workflow.transition(
-        path, report.id, action, cast.by_role(role), expected_lock=report.lock_version, **extra
+        report.id,
+        action,
+        cast.by_role(role),
+        expected_lock=report.lock_version,
+        **extra,
+        db=Database.open(path),
     )
 
 
 def report_in_state(path: Path, cast: Cast, state: str, period: Period, kind: str = "external"):
-    report = workflow.create_draft(path, cast.author, PROJECT, period, kind)
+    report = workflow.create_draft(cast.author, PROJECT, period, kind, db=Database.open(path))
     for action, role in PATHS[state]:
         report = act(path, cast, report, action, role)
     assert report.state == state
@@ -107,7 +114,7 @@ def report_in_state(path: Path, cast: Cast, state: str, period: Period, kind: st
 
 
 def table_counts(path: Path) -> dict[str, int]:
-    con = db.connect(path)
+    con = Database.open(path)
     tables = (
         "reports",
         "report_versions",
@@ -120,14 +127,14 @@ def table_counts(path: Path) -> dict[str, int]:
 
 
 def report_row(path: Path, report_id: str) -> tuple:
-    return db.connect(path).execute("SELECT * FROM reports WHERE id = ?", [report_id]).fetchone()
+    return Database.open(path).execute("SELECT * FROM reports WHERE id = ?", [report_id]).fetchone()
 
 
 def seeded_demo_copy(demo_db_path: Path, target: Path) -> Path:
     """A closed copy of the session's demo database with the cast of ``seed``, to copy per test."""
-    db.connect(demo_db_path).execute("CHECKPOINT")  # the copy must hold every committed row
+    Database.open(demo_db_path).execute("CHECKPOINT")  # the copy must hold every committed row
     shutil.copyfile(demo_db_path, target)
     seed(target)
-    db.connect(target).execute("CHECKPOINT")
-    db.close(target)
+    Database.open(target).execute("CHECKPOINT")
+    Database.open(target).close()
     return target

@@ -19,6 +19,7 @@ from reporting.deadlines import due_date
 from reporting.export import EXTENSIONS, MEDIA_TYPES
 from reporting.roles import may
 from ui import cached
+from ui.database import database
 from ui.errors import plain_message
 from ui.i18n import plain, t
 from ui.workflow_ui import Viewer, run_write, show_content, smtp_config
@@ -97,7 +98,7 @@ def anomalies_panel(report: workflow.ReportView) -> None:
 def actions_panel(viewer: Viewer, report: workflow.ReportView) -> None:
     """The comments that led to the current state, then the buttons this user may press."""
     user = viewer.user
-    events = [] if user.is_customer else workflow.audit_trail(None, user, report.id)
+    events = [] if user.is_customer else workflow.audit_trail(user, report.id, db=database())
     for event in _comments_in_current_state(events):
         st.info(
             t(
@@ -137,12 +138,14 @@ def _do(viewer: Viewer, report: workflow.ReportView, action: str, comment: str) 
     def call():
         if action == "approve":
             with st.spinner(t("workflow.approving")):
-                after = drafting.approve(None, user, report.id, report.lock_version, viewer.lang, comment)
+                after = drafting.approve(
+                    user, report.id, report.lock_version, viewer.lang, comment, db=database()
+                )
         else:
             after = workflow.transition(
-                None, report.id, action, user, expected_lock=report.lock_version, comment=comment
+                report.id, action, user, expected_lock=report.lock_version, comment=comment, db=database()
             )
-        escalation.announce(None, after, action, user, comment, smtp=smtp_config())
+        escalation.announce(after, action, user, comment, smtp=smtp_config(), db=database())
 
     run_write(t(f"workflow.action.{action}"), call, changes_report_dates=action == "approve")
 
@@ -225,7 +228,7 @@ def narrative_panel(viewer: Viewer, report: workflow.ReportView) -> None:
         run_write(
             t("workflow.narrative.save"),
             lambda: workflow.transition(
-                None, report.id, "edit", user, expected_lock=report.lock_version, narrative=new
+                report.id, "edit", user, expected_lock=report.lock_version, narrative=new, db=database()
             ),
         )
     carried_panel(viewer, report)
@@ -235,7 +238,7 @@ def carried_panel(viewer: Viewer, report: workflow.ReportView) -> None:
     """Earlier periods' corrective actions still open, with their status to update."""
     user = viewer.user
     st.markdown(f"#### {t('workflow.carried')}")
-    carried = corrective.carried_actions(None, report.project_id, Period.parse(report.period))
+    carried = corrective.carried_actions(report.project_id, Period.parse(report.period), db=database())
     if not carried:
         st.caption(t("workflow.carried.none"))
         return
@@ -256,7 +259,7 @@ def carried_panel(viewer: Viewer, report: workflow.ReportView) -> None:
         if status != item.status:
             run_write(
                 t("workflow.carried.status"),
-                lambda i=item, s=status: corrective.set_status(None, user, i.action_id, s),
+                lambda i=item, s=status: corrective.set_status(user, i.action_id, s, db=database()),
             )
 
 
@@ -266,7 +269,7 @@ def preview_panel(viewer: Viewer, report: workflow.ReportView) -> None:
         return
     try:
         with st.spinner():
-            content = documents.preview(None, viewer.user, report.id, viewer.lang)
+            content = documents.preview(viewer.user, report.id, viewer.lang, db=database())
     except Exception as exc:  # show the reason; the rest of the tab keeps working
         st.error(t("workflow.preview.unavailable", error=plain_message(exc)))
         return
@@ -277,7 +280,7 @@ def versions_panel(viewer: Viewer, report: workflow.ReportView) -> None:
     """The frozen versions with their documents and checksums, a check of any file against
     them, and what changed between versions (and in the version being written). Each version
     is verified against its seal on every run; one that fails offers no download."""
-    frozen = archive.versions(None, viewer.user, report.id)
+    frozen = archive.versions(viewer.user, report.id, db=database())
     if not frozen:
         st.caption(t("workflow.versions.none"))
         return
@@ -291,7 +294,7 @@ def versions_panel(viewer: Viewer, report: workflow.ReportView) -> None:
             )
             st.code(diff or "—", language="diff")
     for version in frozen:
-        checked = archive.checked_version(None, report.id, version.version)
+        checked = archive.checked_version(report.id, version.version, db=database())
         check, files = checked.verification, checked.documents
         st.markdown(
             "**"
@@ -329,7 +332,7 @@ def versions_panel(viewer: Viewer, report: workflow.ReportView) -> None:
                 st.caption(t("workflow.versions.chain_head", head=check.chain_head))
     uploaded = st.file_uploader(t("workflow.versions.check_file"), key=f"check_{report.id}")
     if uploaded is not None:
-        match = archive.matches_file(None, report.id, uploaded.getvalue())
+        match = archive.matches_file(report.id, uploaded.getvalue(), db=database())
         if match is None:
             st.error(t("workflow.versions.file_unknown"))
         else:
@@ -343,7 +346,7 @@ def versions_panel(viewer: Viewer, report: workflow.ReportView) -> None:
 
 
 def audit_panel(viewer: Viewer, report: workflow.ReportView) -> None:
-    events = workflow.audit_trail(None, viewer.user, report.id)
+    events = workflow.audit_trail(viewer.user, report.id, db=database())
     st.dataframe(
         pd.DataFrame(
             {

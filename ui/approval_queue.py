@@ -9,6 +9,7 @@ import streamlit as st
 from domain.vocabulary import REPORT_KINDS
 from reporting import escalation, notify, workflow
 from reporting.roles import may
+from ui.database import database
 from ui.filters import Filters
 from ui.i18n import plain, t, t_text
 from ui.workflow_ui import Viewer, run_write, smtp_config
@@ -18,7 +19,7 @@ SELECTED = "approval_report"  # widget key of the chosen report's id; a new draf
 
 def notifications_panel(viewer: Viewer) -> None:
     """Unread notifications first, so that a returned report or a pending approval is seen."""
-    unread = notify.inbox(None, viewer.user, unread_only=True)
+    unread = notify.inbox(viewer.user, unread_only=True, db=database())
     if not unread:
         return
     with st.expander(t("workflow.notifications", count=len(unread)), expanded=True):
@@ -27,7 +28,7 @@ def notifications_panel(viewer: Viewer) -> None:
             cols[0].markdown(f"**{plain(note.subject)}**")
             cols[0].text(note.body)
             if cols[1].button(t("workflow.mark_read"), key=f"read_{note.notification_id}"):
-                notify.mark_read(None, viewer.user, note.notification_id)
+                notify.mark_read(viewer.user, note.notification_id, db=database())
                 st.rerun()
 
 
@@ -45,9 +46,11 @@ def new_draft_form(viewer: Viewer, filters: Filters | None) -> None:
             project_id, period = filters.project.project_id, filters.period
 
             def create():
-                report = workflow.create_draft(None, user, project_id, period, kind)
+                report = workflow.create_draft(user, project_id, period, kind, db=database())
                 st.session_state[SELECTED] = report.id
-                escalation.escalate_anomalies(None, project_id, period, report.id, smtp=smtp_config())
+                escalation.escalate_anomalies(
+                    project_id, period, report.id, smtp=smtp_config(), db=database()
+                )
 
             run_write(t("workflow.new_draft.create"), create, changes_report_dates=True)
 
@@ -58,7 +61,7 @@ def queues(viewer: Viewer, reports: list[workflow.ReportView]) -> None:
     mine = [r for r in reports if r.state in ("draft", "returned") and r.author_id == user.user_id]
     waiting = [r for r in reports if r.state == "submitted" and may(user, "approve", r.project_id)]
     late = escalation.overdue(reports, today)
-    not_started = escalation.missing_reports(None, user, reports, today)
+    not_started = escalation.missing_reports(user, reports, today, db=database())
     labels = [
         f"{t('workflow.queue.my_drafts')} ({len(mine)})",
         f"{t('workflow.queue.waiting')} ({len(waiting)})",

@@ -22,6 +22,7 @@ from reporting import users
 from reporting.roles import Actor
 from reporting.sign_in import SignInLocked
 from ui import session_cookie
+from ui.database import database
 from ui.i18n import plain, t
 
 _USER, _TOKEN, _PENDING_COOKIE = "_auth_user", "_auth_token", "_auth_cookie_script"
@@ -34,7 +35,7 @@ def current_user() -> Actor | None:
 def require_login() -> Actor | None:
     """The logged-in user, or None after drawing the login (or first-run) form."""
     token = st.session_state.get(_TOKEN) or _cookie()
-    user = users.user_for_token(None, token)  # re-checked every run: revoked/expired = logged out
+    user = users.user_for_token(token, db=database())  # re-checked every run: revoked/expired = logged out
     if user is None:
         user = _oidc_user()
         if user is not None:
@@ -45,7 +46,7 @@ def require_login() -> Actor | None:
         return user
     st.session_state.pop(_USER, None)
     # The only page before login: without st.navigation Streamlit would list pages/ itself.
-    form = _login_form if users.has_users(None) else _first_run_form
+    form = _login_form if users.has_users(db=database()) else _first_run_form
     st.navigation(
         [st.Page(form, title=t("workflow.auth.login_title"), url_path="login")], position="hidden"
     ).run()
@@ -60,7 +61,7 @@ def logout_button() -> None:
         t("workflow.auth.signed_in_as", name=user.display_name, role=t(f"workflow.role.{user.role}"))
     )
     if st.sidebar.button(t("workflow.auth.logout"), key="logout"):
-        users.end_session(None, st.session_state.pop(_TOKEN, None) or _cookie())
+        users.end_session(st.session_state.pop(_TOKEN, None) or _cookie(), db=database())
         st.session_state.pop(_USER, None)
         st.session_state[_PENDING_COOKIE] = session_cookie.clear_script()
         if _oidc_configured() and st.user.get("is_logged_in"):
@@ -78,7 +79,7 @@ def _login_form() -> None:
         submitted = st.form_submit_button(t("workflow.auth.login"), type="primary")
     if submitted:
         try:
-            user = users.authenticate(None, username, password, client=_client())
+            user = users.authenticate(username, password, client=_client(), db=database())
         except SignInLocked as locked:
             st.error(t(f"sign_in.locked.{locked.scope}", minutes=locked.minutes_left()))
         else:
@@ -108,7 +109,7 @@ def _first_run_form() -> None:
         return
     try:
         admin = users.create_user(
-            None, username=username, display_name=display_name, role="admin", password=password
+            username=username, display_name=display_name, role="admin", password=password, db=database()
         )
     except users.UserError as exc:
         st.error(plain(str(exc)))
@@ -118,7 +119,7 @@ def _first_run_form() -> None:
 
 
 def _start(user: Actor) -> None:
-    token = users.start_session(None, user.user_id)
+    token = users.start_session(user.user_id, db=database())
     st.session_state[_USER], st.session_state[_TOKEN] = user, token
     lifetime = int(users.session_lifetime().total_seconds())
     st.session_state[_PENDING_COOKIE] = session_cookie.set_script(session_cookie.handoff(token, lifetime))
@@ -152,7 +153,7 @@ def _oidc_user() -> Actor | None:
     if not _oidc_configured() or not st.user.get("is_logged_in"):
         return None
     email = st.user.get("email") or ""
-    user = users.actor_by_email(None, email)
+    user = users.actor_by_email(email, db=database())
     if user is None:
         st.warning(t("workflow.auth.sso_no_account", email=email))
     return user

@@ -1,18 +1,18 @@
-"""The app's handle on storage: the database path from the environment, cursors per rerun."""
+"""The app's handle on storage: the database ``SERVICEREPORT_DB`` names (DESIGN §2)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from data import db
+from data.db import Database
 from data.projects import Project, list_projects
 
 
-def cursor():
-    """A cursor of the process-wide connection; Streamlit runs each session in its own thread."""
-    return db.cursor()
+def database() -> Database:
+    """The app's database, opened and migrated on first use; every call hands out the same one."""
+    return Database.open()
 
 
 @st.cache_data(ttl=600, show_spinner=False)
 def projects() -> list[Project]:
-    return list_projects(cursor())
+    return list_projects(db=database())

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from data import db
+from data.db import ERRORS, WriteConflict
 from ui.i18n import t
 
 log = logging.getLogger("servicereport")
@@ -18,10 +18,10 @@ log = logging.getLogger("servicereport")
 
 def plain_message(exc: BaseException) -> str:
     """The words a user may read about ``exc``: its own, unless the database raised it."""
-    if not isinstance(exc, db.ERRORS):
+    if not isinstance(exc, ERRORS):
         return str(exc)
     log.error("database error in a page run", exc_info=exc)
-    return t("common.write_conflict" if isinstance(exc, db.WriteConflict) else "common.database_error")
+    return t("common.write_conflict" if isinstance(exc, WriteConflict) else "common.database_error")
 
 
 @contextmanager
@@ -29,5 +29,5 @@ def database_errors_shown_plainly() -> Iterator[None]:
     """Around a whole page run (app.py): a database error ends the page with the message."""
     try:
         yield
-    except db.ERRORS as exc:
+    except ERRORS as exc:
         st.error(plain_message(exc))

@@ -15,7 +15,7 @@ from reporting.chart_images import ChartExportError, ensure_server
 from reporting.documents import export_documents
 from reporting.export import ExportedFile
 from reporting.roles import Actor
-from ui.database import cursor
+from ui.database import database
 
 
 def warm_up() -> None:
@@ -35,12 +35,12 @@ def generate(
     progress: Callable[[float, str], None],
 ) -> list[ExportedFile]:
     return export_documents(
-        cursor(),
         project_id=project_id,
         period=Period.parse(period_label),
         kind=kind,
         formats=formats,
         lang=lang,
         progress=progress,
-        as_actor=user,  # the workflow's text for this report, as this user may see it
+        as_actor=user,
+        db=database(),  # the workflow's text for this report, as this user may see it
     )

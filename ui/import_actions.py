@@ -13,7 +13,7 @@ from domain.vocabulary import ROLES, subset
 from reporting.roles import Actor
 from ui import cached
 from ui.auth import current_user
-from ui.database import cursor
+from ui.database import database
 
 # Admins and project managers (报告编制人, role "author") bring data into their projects.
 IMPORT_ROLES = frozenset(subset(ROLES, "admin", "author"))
@@ -28,7 +28,9 @@ def importing_user() -> Actor | None:
 def run_import(upload, progress, **options) -> importers.ImportResult:
     """Import an ``st.file_uploader`` file; raises ``ImportRejected`` (nothing changed)."""
     with _saved(upload) as path:
-        result = importers.import_file(cursor(), path, file_name=upload.name, progress=progress, **options)
+        result = importers.import_file(
+            path, file_name=upload.name, progress=progress, **options, db=database()
+        )
     cached.clear()  # every figure may have changed
     return result
 
@@ -44,7 +46,7 @@ def column_values(upload, column: str) -> list[str]:
 
 
 def batches(project_id: str) -> list[dict]:
-    return importers.list_batches(cursor(), project_id)
+    return importers.list_batches(project_id, db=database())
 
 
 @contextmanager

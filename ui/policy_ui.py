@@ -32,7 +32,7 @@ from reporting import policies
 from reporting.roles import Actor, PermissionDenied
 from ui import cached
 from ui.auth import current_user
-from ui.database import projects
+from ui.database import database, projects
 from ui.i18n import current_language, plain, t, t_text
 
 POLICY_PAGE = "pages/policy.py"
@@ -448,7 +448,7 @@ def show_draft(user: Actor, project: Project, period: Period, base: Base, draft:
     if left.button(t("policy.save"), type="primary", key=f"policy_save_{base.key}"):
         try:
             change = policies.save_policy(
-                None, user, pid, draft.text, base_sha256=base.sha256, comment=comment
+                user, pid, draft.text, base_sha256=base.sha256, comment=comment, db=database()
             )
         except (policies.PolicyRefused, PermissionDenied) as exc:
             message = exc.message(lang) if isinstance(exc, policies.PolicyRefused) else str(exc)
@@ -487,7 +487,7 @@ def _preview(user: Actor, project_id: str, draft: Draft, period: Period) -> poli
         return held[1]
     try:
         with st.spinner(t("policy.preview.computing"), show_time=True):
-            computed = policies.preview(None, user, project_id, draft.text, period)
+            computed = policies.preview(user, project_id, draft.text, period, db=database())
     except policies.PolicyRefused as exc:
         st.warning(plain(exc.message(current_language())))
         return None

@@ -17,7 +17,7 @@ from reporting.notify import SmtpConfig
 from reporting.report_model import Chart, Paragraph, ReportContent, Subheading, Table
 from reporting.roles import Actor, PermissionDenied
 from ui import cached
-from ui.database import cursor, projects
+from ui.database import database, projects
 from ui.i18n import current_language, plain, t
 
 _DONE = "_workflow_done"  # the message of the write that caused the rerun
@@ -60,7 +60,7 @@ class Viewer:
     @classmethod
     def read(cls, user: Actor) -> Viewer:
         zones = {p.project_id: ZoneInfo(p.timezone) for p in projects()}
-        return cls(user, current_language(), date.today(), users.display_names(None), zones)
+        return cls(user, current_language(), date.today(), users.display_names(db=database()), zones)
 
     def local(self, moment: datetime, project_id: str) -> str:
         """Timestamps are stored in UTC; people read them in the project's timezone."""
@@ -102,7 +102,7 @@ def show_write_done() -> None:
 @st.cache_data(ttl=3600, show_spinner=False)
 def unmet(project_id: str, period: str) -> list[tuple[str, str, str]]:
     """(kpi id, zh name, en name) of the KPIs below target: the narrative's analysis rows."""
-    found = unmet_kpis(cursor(), project_id, Period.parse(period))
+    found = unmet_kpis(project_id, Period.parse(period), db=database())
     return [(u.value.id, u.definition.name_zh, u.definition.name_en) for u in found]
 
 

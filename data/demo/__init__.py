@@ -7,14 +7,13 @@ failure leaves the database as it was and memory stays bounded at millions of ti
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
 
-from data import db
+from data.db import Database
 from data.demo.extras import outages, staff_time, surveys
 from data.demo.project import prepare_project, project_volumes
 from data.demo.tickets import TicketState, generate_month
@@ -32,14 +31,14 @@ Progress = Callable[[float, str], None]
 
 
 def generate_demo(
-    path: str | os.PathLike | None = None,
     tickets: int | None = None,
     seed: int = 20261121,
     progress: Progress | None = None,
     *,
+    db: Database,
     end_month: Period | None = None,
 ) -> dict[str, int | str]:
-    """Replace the demo projects' data in the database at ``path``; return row counts."""
+    """Replace the demo projects' data in ``db``; return row counts."""
     total = DEFAULT_TICKETS if tickets is None else tickets
     if not 1 <= total <= MAX_TICKETS:
         raise ValueError(f"tickets (--tickets) must be between 1 and {MAX_TICKETS:,}, got {total:,}")
@@ -56,13 +55,14 @@ def generate_demo(
         for i, (policy, text, volume) in enumerate(zip(policies, texts, volumes, strict=True))
     ]
     done = 0
-    with db.transaction(path) as con:
+    with db.transaction() as tx:
+        con = tx.cursor()
         ids = [p.policy.project_id for p in projects]
         for table in DATA_TABLES:
             con.execute(f"DELETE FROM {table} WHERE project_id IN ({', '.join('?' * len(ids))})", ids)
         rows = _Appender(con)
         for project in projects:
-            save_project(con, project.policy_toml)
+            save_project(project.policy_toml, db=tx)
             state = TicketState()
             for m, period in enumerate(project.months):
                 month = generate_month(project, m, int(project.counts[m]), state, seed)

@@ -49,6 +49,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 
+from data.db import Database
 from data.importers import event_log, jira, native, servicenow
 from data.importers.problems import ERROR, WARNING, ImportRejected, Problem, problems_csv, rejected
 from data.importers.readers import column_values, file_columns, open_raw
@@ -115,9 +116,9 @@ class ImportResult:
 
 
 def import_file(
-    con: duckdb.DuckDBPyConnection,
     path: str | os.PathLike,
     *,
+    db: Database,
     preset: str,
     project_id: str,
     timezone: str | None = None,
@@ -143,11 +144,11 @@ def import_file(
         raise ValueError(f"unknown preset {preset!r}; one of {', '.join(PRESETS)}")
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")
-    cur = con.cursor()  # temp tables belong to this cursor; the caller's connection stays clean
+    cur = db.cursor()  # temp tables belong to this cursor; the caller's connection stays clean
     try:
         new_project_toml = None
         try:  # looked up even when a timezone is given: an unknown project must never pass
-            project_zone = get_project(cur, project_id).timezone
+            project_zone = get_project(project_id, db=db.on(cur)).timezone
         except KeyError:
             if not create_project:
                 raise KeyError(
@@ -178,7 +179,7 @@ def import_file(
             cur.execute("BEGIN TRANSACTION")
             try:
                 if new_project_toml is not None:
-                    save_project(cur, new_project_toml)
+                    save_project(new_project_toml, db=db.on(cur))
                 counts, history = _write(cur, prepared, project_id, report)
                 batch_id = _record_batch(
                     cur, prepared, counts, project_id, preset, label, sha256, user, started_at
@@ -206,15 +207,15 @@ def import_file(
         cur.close()
 
 
-def limit_memory(con: duckdb.DuckDBPyConnection, limit: str = CLI_MEMORY_LIMIT) -> None:
+def limit_memory(limit: str = CLI_MEMORY_LIMIT, *, db: Database) -> None:
     """Bound DuckDB's memory (it spills to disk beyond): for one-shot import processes such as
     the CLI. The app keeps DuckDB's default, so that an import does not slow other users."""
-    con.execute("SET memory_limit = $limit", {"limit": limit})
+    db.execute("SET memory_limit = $limit", {"limit": limit})
 
 
-def list_batches(con: duckdb.DuckDBPyConnection, project_id: str, limit: int = 100) -> list[dict]:
+def list_batches(project_id: str, limit: int = 100, *, db: Database) -> list[dict]:
     """The latest imports of a project, newest first (the Import page's history)."""
-    cur = con.cursor()
+    cur = db.cursor()
     try:
         result = cur.execute(
             "SELECT id, started_at, finished_at, user_name, preset, target_table, file_name, sha256,"

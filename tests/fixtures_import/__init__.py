@@ -30,7 +30,7 @@ TICKET_HEADER = ["ticket_id", "kind", "priority", "status", "title", "created_at
 
 
 def make_project(con: duckdb.DuckDBPyConnection) -> str:
-    save_project(con, PROJECT_TOML)
+    save_project(PROJECT_TOML, db=con)
     return PROJECT
 
 
@@ -42,7 +42,7 @@ def write_csv(path: Path, rows: list[list], encoding: str = "utf-8") -> Path:
 
 
 def run_import(con: duckdb.DuckDBPyConnection, path: Path, preset: str = "native", **options):
-    return import_file(con, path, preset=preset, project_id=PROJECT, user="tester", **options)
+    return import_file(path, preset=preset, project_id=PROJECT, user="tester", **options, db=con)
 
 
 def checksum(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, str]]:
