@@ -24,6 +24,7 @@ from export_fixture import PROJECT, make_report_db
 from data.db import Database
 from data.projects import list_projects
 from domain.periods import Period
+from locales import translate
 from reporting import users
 from ui.meeting import SCREENS
 
@@ -158,7 +159,8 @@ def test_meeting_mode_moves_by_keyboard_without_sidebar(page, app_server):
 
 @pytest.mark.parametrize("screen", range(len(SCREENS)))
 def test_each_meeting_screen_fits_a_projector(browser, app_server, screen):
-    """At 1920×1080 every section fits the screen: no scrolling in front of the room."""
+    """At 1920×1080 every section shows its own heading and figures, without an error, and fits
+    the screen: no scrolling in front of the room."""
     base, token, _ = app_server
     context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
     context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": base}])
@@ -169,7 +171,15 @@ def test_each_meeting_screen_fits_a_projector(browser, app_server, screen):
     wait_until_drawn(tab, LOAD_MS)
     screenshot(tab, f"meeting-{screen + 1:02d}-{SCREENS[screen]}")
     height = tab.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    headings = tab.locator('[data-testid="stMain"] h3').all_inner_texts()
+    shown = tab.locator(
+        '[data-testid="stMain"] :is([data-testid="stPlotlyChart"], [data-testid="stMetric"], '
+        '[data-testid="stDataFrame"], [data-testid="stTable"])'
+    ).count()
+    errors = tab.locator('[data-testid="stException"], [data-testid="stAlertContentError"]').count()
     context.close()
+    assert translate(SCREENS[screen], "zh_CN") in " ".join(headings), headings
+    assert shown > 0 and errors == 0, f"{SCREENS[screen]}: {shown} figures, {errors} errors"
     assert height <= 1080, f"{SCREENS[screen]} is {height}px high"
 
 

@@ -186,3 +186,44 @@ def test_values_reach_sql_as_parameters_not_pasted_literals():
                 offenders.append(f"{where}:{node.lineno} pastes a value with text_literal")
     assert len(files) > 20, "no modules found: the test would prove nothing"
     assert offenders == []
+
+
+HANDLE_NAMES = {"con", "cur", "conn", "connection", "db_path", "database_path"}
+
+
+def test_one_database_handle_passed_keyword_only():
+    """DESIGN §2 rule 7: every public function of analytics/, data/ and reporting/ that touches
+    the database takes ``data.db.Database`` as the keyword-only ``db``, never a connection,
+    a cursor or a path. (The import steps inside one transaction, in data/importers/ and
+    data/migrations/, work on that transaction's cursor: data/ alone knows the backend.)"""
+    offenders, with_db = [], 0
+    for layer in ("analytics", "data", "reporting"):
+        for path in python_files(layer):
+            where = path.relative_to(ROOT)
+            if where.parts[:2] in {("data", "migrations")} or where == Path("data/db.py"):
+                continue
+            for node in ast.parse(path.read_text(encoding="utf-8")).body:
+                if not isinstance(node, ast.FunctionDef) or node.name.startswith("_"):
+                    continue
+                positional = {a.arg for a in [*node.args.posonlyargs, *node.args.args]}
+                keyword = {a.arg for a in node.args.kwonlyargs}
+                with_db += "db" in keyword
+                if "db" in positional:
+                    offenders.append(f"{where}:{node.lineno} {node.name}() takes db positionally")
+                if where.parts[:2] != ("data", "importers") and (positional | keyword) & HANDLE_NAMES:
+                    offenders.append(f"{where}:{node.lineno} {node.name}() takes a connection or a path")
+    assert with_db > 50, "no functions take db: the test would prove nothing"
+    assert offenders == []
+
+
+def test_streamlit_caches_live_in_ui_only():
+    """DESIGN §2 rule 5: pages and the layers below hold no Streamlit cache, so that clearing
+    the caches after a write (ui/) is complete. functools caches of pure functions of constant
+    inputs (calendars, catalogues) are not Streamlit caches and are allowed below ui/."""
+    offenders = []
+    layers = ("pages", "analytics", "data", "domain", "reporting")
+    for path in [ROOT / "app.py", *(p for layer in layers for p in python_files(layer))]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in {"cache_data", "cache_resource"}:
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} uses st.{node.attr}")
+    assert offenders == []
