@@ -1,5 +1,5 @@
-"""Streamlit helpers of the Import page: who may import, running an import from an upload,
-and clearing every cached figure afterwards (DESIGN §2 rule 5)."""
+"""Streamlit helpers of the Import page: who may import, running an import from an upload
+(under a progress bar), and clearing every cached figure afterwards (DESIGN §2 rule 5)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import streamlit as st
+
 from data import importers
 from domain.vocabulary import ROLES, subset
 from reporting.roles import Actor
 from ui import cached
 from ui.auth import current_user
 from ui.database import database
+from ui.i18n import t
 
 # Admins and project managers (报告编制人, role "author") bring data into their projects.
 IMPORT_ROLES = frozenset(subset(ROLES, "admin", "author"))
@@ -33,6 +36,26 @@ def run_import(upload, progress, **options) -> importers.ImportResult:
         )
     cached.clear()  # every figure may have changed
     return result
+
+
+def run_with_progress(upload, **options) -> importers.ImportResult | Exception:
+    """``run_import`` under a progress bar and a status box that collapses when it ends. Returns
+    the result, or the refusal or error to show (below the box, which then is closed)."""
+    bar = st.progress(0.0)
+    with st.status(t("import.running"), expanded=True) as status:
+
+        def progress(fraction: float, message: str) -> None:
+            bar.progress(min(max(fraction, 0.0), 1.0))
+            status.write(message)
+
+        try:
+            result = run_import(upload, progress, **options)
+        except (importers.ImportRejected, KeyError, ValueError) as error:
+            failed = "import.rejected" if isinstance(error, importers.ImportRejected) else "import.failed"
+            status.update(label=t(failed), state="error", expanded=False)
+            return error
+        status.update(label=t("import.done"), state="complete", expanded=False)
+        return result
 
 
 def file_columns(upload) -> list[str]:

@@ -24,9 +24,11 @@ Lifecycle rules (documented for users in the Import page help):
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import duckdb
 
-from data.importers import tiers
+from data.importers import native, tiers
 from data.importers.problems import ImportRejected, file_problem
 from data.importers.readers import RawTable
 from data.importers.staging import (
@@ -40,7 +42,7 @@ from data.importers.staging import (
     stage,
 )
 from data.sql import quote_ident, text_literal
-from domain.vocabulary import STATUSES
+from domain import vocabulary
 
 OPEN = "('new', 'in_progress', 'pending')"
 DONE = "('resolved', 'closed')"
@@ -58,6 +60,14 @@ CARRIED_COLUMNS = (  # ticket columns whose final value is the last event's
     "problem_id",
 )
 SOURCE_LIFECYCLE = ("created_at", "resolved_at", "closed_at", "reopen_count")
+# The fields a mapping's "columns" may name (in the Import page's order), those it must name,
+# and those a file may lack when "defaults" gives their value: the suggested one is the
+# commonest kind and a middle priority, so that a forgotten priority column does not fill the
+# P1 figures.
+MAPPED_FIELDS = ("ticket_id", "timestamp", "status", "priority", "kind", "title", "created_at", "tier")
+REQUIRED_FIELDS = ("ticket_id", "timestamp", "status")
+DEFAULT_CHOICES = {"kind": vocabulary.KINDS, "priority": vocabulary.PRIORITIES}
+SUGGESTED_DEFAULTS = {"kind": "incident", "priority": "P3"}
 
 
 def unknown_status_rule(state_column: str) -> Rule:
@@ -201,8 +211,6 @@ def prepare_mapped(
 
     A ``tier`` column gives each ticket its highest level and ``escalated`` (``tiers`` module).
     """
-    from data.importers.native import KINDS, PRIORITIES
-
     columns = {k: v for k, v in (mapping.get("columns") or {}).items() if v}  # "" / null = not mapped
     statuses = {str(k).lower(): v for k, v in (mapping.get("statuses") or {}).items()}
     defaults = mapping.get("defaults") or {}
@@ -211,7 +219,8 @@ def prepare_mapped(
     if problems:
         raise ImportRejected("mapping does not fit the file", problems)
     formats = tuple(mapping.get("timestamp_formats") or ())
-    priorities = {**PRIORITIES, **{str(k).lower(): v for k, v in (mapping.get("priorities") or {}).items()}}
+    mapped_priorities = {str(k).lower(): v for k, v in (mapping.get("priorities") or {}).items()}
+    priorities = {**native.PRIORITIES, **mapped_priorities}
 
     def source(name: str) -> str | None:
         if name in columns:
@@ -222,7 +231,7 @@ def prepare_mapped(
         Field("ticket_id", source=source("ticket_id"), required=True),
         Field("event_at", "timestamp", source("timestamp"), required=True, formats=formats),
         Field("state", source=source("status"), required=True),
-        Field("kind", "enum", source("kind"), required=True, choices=KINDS),
+        Field("kind", "enum", source("kind"), required=True, choices=native.KINDS),
         Field("priority", "enum", source("priority"), required=True, choices=priorities),
         *[
             Field(c, source=source(c))
@@ -252,14 +261,59 @@ def _mapping_problems(label, raw, columns, statuses, defaults) -> list:
     for ours, theirs in columns.items():
         if theirs not in raw.columns:
             problems.append(file_problem(label, "mapped_column_missing", theirs, name=theirs, field=ours))
-    for needed in ("ticket_id", "timestamp", "status"):
+    for needed in REQUIRED_FIELDS:
         if needed not in columns:
             problems.append(file_problem(label, "mapping_missing_field", needed, field=needed))
-    for needed in ("kind", "priority"):
+    for needed in DEFAULT_CHOICES:
         if needed not in columns and needed not in defaults:
             problems.append(file_problem(label, "mapping_no_default", needed, field=needed))
-    wrong = sorted({v for v in statuses.values() if v not in STATUSES})
+    wrong = sorted({v for v in statuses.values() if v not in vocabulary.STATUSES})
     if wrong:
-        ours = ", ".join(STATUSES)
+        ours = ", ".join(vocabulary.STATUSES)
         problems.append(file_problem(label, "mapping_bad_status", values=", ".join(wrong), ours=ours))
     return problems
+
+
+# --- the mapping the Import page builds from the user's choices -----------------------------
+
+
+def suggested_columns(file_columns: Sequence[str]) -> dict[str, str]:
+    """A first choice of file column per mapped field, for the user to correct: logs usually
+    start with id, time, status; every other field starts unmapped ("")."""
+    last = len(file_columns) - 1
+    return {
+        name: file_columns[min(position, last)] if name in REQUIRED_FIELDS and file_columns else ""
+        for position, name in enumerate(MAPPED_FIELDS)
+    }
+
+
+def known_status(value: str) -> str:
+    """Our status when a log's value is one of our own names (English or Chinese), else ""."""
+    return native.STATUSES.get(value.strip().lower(), "")
+
+
+def build_mapping(
+    columns: Mapping[str, str],
+    *,
+    defaults: Mapping[str, str] | None = None,
+    statuses: Mapping[str, str] | None = None,
+    timestamp_formats: str = "",
+    tier_map: Mapping[str, str | None] | None = None,
+) -> dict:
+    """The ``event-log`` mapping (``prepare_mapped``) from a form's choices: ``columns`` our
+    field → the file's column ("" = not in the file); ``defaults`` the value of a field that is
+    not mapped (kept only for those); ``statuses`` the file's value → ours ("" = left unmapped:
+    the import reports it); ``timestamp_formats`` as typed, separated by ";"; ``tier_map`` the
+    support-level value map, its "tiers" (kept only when a tier column is mapped). Whether it
+    fits the file is ``prepare_mapped``'s check: this only leaves out what was not chosen."""
+    mapping: dict = {
+        "columns": {name: column for name, column in columns.items() if column},
+        "defaults": {name: value for name, value in (defaults or {}).items() if not columns.get(name)},
+        "statuses": {value: ours for value, ours in (statuses or {}).items() if ours},
+    }
+    formats = [f.strip() for f in timestamp_formats.split(";") if f.strip()]
+    if formats:
+        mapping["timestamp_formats"] = formats
+    if columns.get("tier"):
+        mapping["tiers"] = dict(tier_map or {})
+    return mapping
