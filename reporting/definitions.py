@@ -41,6 +41,16 @@ def list_definitions(*, db: Database) -> list[ReportDefinition]:
         return list(rows)
 
 
+def recipients_text(definition: ReportDefinition | None) -> str:
+    """A definition's recipients as a form shows them: comma-separated, "" without a definition."""
+    return ", ".join(json.loads(definition.recipients or "[]")) if definition else ""
+
+
+def parse_recipients(text: str) -> list[str]:
+    """The recipients typed in a form, separated by commas; blanks and spaces around are dropped."""
+    return [r.strip() for r in text.split(",") if r.strip()]
+
+
 def save_definition(
     by: Actor,
     *,

@@ -1,0 +1,160 @@
+"""The widgets of the user management page (pages/users_admin.py): the user table, the forms
+that add and edit a user, and the report definition form. Every write goes through
+reporting/users.py or reporting/definitions.py, which check again that the actor is an admin."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import pandas as pd
+import streamlit as st
+
+from domain.periods import KINDS as PERIOD_KINDS
+from domain.vocabulary import REPORT_KINDS, ROLES
+from reporting import definitions, users
+from reporting.roles import Actor, PermissionDenied
+from ui.database import database
+from ui.i18n import plain, t
+
+_SAVED = "_users_saved"  # the message of the write that caused the rerun
+
+
+def users_table(listed: list[dict]) -> None:
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("workflow.auth.username"): [u["username"] for u in listed],
+                t("workflow.users.display_name"): [u["display_name"] for u in listed],
+                t("workflow.users.role"): [t(f"workflow.role.{u['role']}") for u in listed],
+                t("workflow.users.projects"): [", ".join(u["projects"]) for u in listed],
+                t("workflow.users.email"): [u["email"] or "" for u in listed],
+                t("workflow.users.customer"): [u["is_customer"] for u in listed],
+                t("workflow.users.active"): [u["active"] for u in listed],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def show_saved() -> None:
+    """The confirmation of the write that caused this rerun."""
+    if _SAVED in st.session_state:
+        st.success(st.session_state.pop(_SAVED))
+
+
+def add_user_form(admin: Actor, project_ids: Sequence[str]) -> None:
+    with st.form("add_user", clear_on_submit=True):
+        st.subheader(t("workflow.users.add"))
+        username = st.text_input(t("workflow.auth.username"))
+        display_name = st.text_input(t("workflow.users.display_name"))
+        email = st.text_input(t("workflow.users.email"))
+        role = st.selectbox(t("workflow.users.role"), ROLES, format_func=_role_name)
+        chosen = st.multiselect(t("workflow.users.projects"), project_ids)
+        customer = st.checkbox(t("workflow.users.customer"))
+        password = st.text_input(t("workflow.auth.password"), type="password")
+        if st.form_submit_button(t("workflow.users.add"), type="primary"):
+            _save(
+                t("workflow.users.added", username=username),
+                lambda: users.create_user(
+                    username=username,
+                    display_name=display_name,
+                    role=role,
+                    password=password,
+                    email=email,  # "" = none
+                    projects=chosen,
+                    is_customer=customer,
+                    by=admin,
+                    db=database(),
+                ),
+            )
+
+
+def edit_user_form(admin: Actor, listed: list[dict], project_ids: Sequence[str]) -> None:
+    st.subheader(t("workflow.users.edit"))
+    by_name = {u["username"]: u for u in listed}
+    name = st.selectbox(t("workflow.auth.username"), list(by_name), key="edit_username")
+    current = by_name[name]
+    with st.form("edit_user"):
+        role = st.selectbox(
+            t("workflow.users.role"), ROLES, index=ROLES.index(current["role"]), format_func=_role_name
+        )
+        chosen = st.multiselect(
+            t("workflow.users.projects"),
+            project_ids,
+            default=[p for p in current["projects"] if p in project_ids],
+        )
+        active = st.checkbox(t("workflow.users.active"), value=current["active"])
+        password = st.text_input(t("workflow.users.new_password"), type="password")
+        if st.form_submit_button(t("workflow.users.save")):
+            _save(
+                t("workflow.users.saved"),
+                lambda: users.update_user(
+                    admin,
+                    name,
+                    role=role,
+                    projects=chosen,
+                    active=active,
+                    password=password,  # "" = unchanged
+                    db=database(),
+                ),
+            )
+
+
+def definition_form(admin: Actor, project_ids: Sequence[str]) -> None:
+    """Goal, audience, data sources and recipients of one project × report kind × period kind."""
+    st.subheader(t("workflow.definitions.title"))
+    st.caption(t("workflow.definitions.help"))
+    c1, c2, c3 = st.columns(3)
+    project_id = c1.selectbox(t("workflow.users.projects"), project_ids, key="def_project")
+    report_kind = c2.selectbox(
+        t("workflow.new_draft.kind"),
+        REPORT_KINDS,
+        format_func=lambda k: t(f"workflow.kind.{k}"),
+        key="def_kind",
+    )
+    period_kind = c3.selectbox(
+        t("filters.period_kind"), PERIOD_KINDS, format_func=lambda k: t(f"period_kind.{k}"), key="def_period"
+    )
+    existing = None  # no project yet: nothing to define
+    if project_id:
+        existing = definitions.get_definition(project_id, report_kind, period_kind, db=database())
+    with st.form(f"definition_{project_id}_{report_kind}_{period_kind}"):
+        goal = st.text_area(t("workflow.definitions.goal"), existing.goal if existing else "")
+        audience = st.text_input(t("workflow.definitions.audience"), existing.audience if existing else "")
+        sources = st.text_area(
+            t("workflow.definitions.data_sources"), existing.data_sources if existing else ""
+        )
+        recipients = st.text_input(
+            t("workflow.definitions.recipients"), definitions.recipients_text(existing)
+        )
+        if st.form_submit_button(t("workflow.users.save")) and project_id:
+            _save(
+                t("workflow.users.saved"),
+                lambda: definitions.save_definition(
+                    admin,
+                    project_id=project_id,
+                    report_kind=report_kind,
+                    period_kind=period_kind,
+                    goal=goal,
+                    audience=audience,
+                    data_sources=sources,
+                    recipients=definitions.parse_recipients(recipients),
+                    db=database(),
+                ),
+            )
+
+
+def _role_name(role: str) -> str:
+    return t(f"workflow.role.{role}")
+
+
+def _save(message: str, call: Callable[[], object]) -> None:
+    """Run the write; rerun to show ``message`` above the forms, or say why nothing changed."""
+    try:
+        call()
+    except (users.UserError, PermissionDenied, ValueError) as exc:
+        st.error(plain(str(exc)))
+        return
+    st.session_state[_SAVED] = message
+    st.rerun()
