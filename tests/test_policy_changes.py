@@ -1,6 +1,7 @@
-"""Issue 13 item 5, server side (reporting/policies.py): who may change a project's SLA policy,
-the audit record of each change, refusals that leave the database as it was, the preview that
-saves nothing, and an approved report that keeps the figures it was approved with."""
+"""Issue 13 item 5, server side (reporting/policies.py, policy_check.py, policy_preview.py): who
+may change a project's SLA policy, the audit record of each change, refusals that leave the
+database as it was, the preview that saves nothing, and an approved report that keeps the
+figures it was approved with."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from analytics.kpis import compute_kpis
 from data.db import Database
 from data.projects import get_policy_toml, get_project, policy_sha256
 from domain.periods import Period
-from reporting import archive, drafting, policies, users, workflow
+from reporting import archive, drafting, policies, policy_check, policy_preview, users, workflow
 from reporting.documents import export_report
 from reporting.roles import PermissionDenied
 
@@ -110,7 +111,7 @@ def test_only_admins_and_the_projects_authors_may_change_it(app_db, username):
         lambda: policies.save_policy(
             actor, PROJECT, new, base_sha256=policy_sha256(old), db=Database.open(app_db)
         ),
-        lambda: policies.preview(actor, PROJECT, new, _period(app_db), db=Database.open(app_db)),
+        lambda: policy_preview.preview(actor, PROJECT, new, _period(app_db), db=Database.open(app_db)),
         lambda: policies.history(actor, PROJECT, db=Database.open(app_db)),
         lambda: policies.current(actor, PROJECT, db=Database.open(app_db)),
     ):
@@ -123,9 +124,9 @@ def test_only_admins_and_the_projects_authors_may_change_it(app_db, username):
 @pytest.mark.parametrize(
     ("change", "refusal", "said"),
     [
-        (TIGHTER[1].replace('"4h"', '"4x"'), policies.PolicyInvalid, "sla.incident.P3.resolution"),
-        ('id = "demo-gov"', policies.WrongProject, "demo-gov"),
-        (TIGHTER[0], policies.PolicyUnchanged, "nothing to save"),
+        (TIGHTER[1].replace('"4h"', '"4x"'), policy_check.PolicyInvalid, "sla.incident.P3.resolution"),
+        ('id = "demo-gov"', policy_check.WrongProject, "demo-gov"),
+        (TIGHTER[0], policy_check.PolicyUnchanged, "nothing to save"),
     ],
 )
 def test_a_refused_change_leaves_the_database_as_it_was(app_db, change, refusal, said):
@@ -161,7 +162,7 @@ def test_the_preview_is_what_the_pages_show_after_saving_and_saves_nothing(app_d
     period = _period(app_db)
     as_of = datetime.now(UTC)
     before_state = _state(app_db)
-    shown = policies.preview(admin, PROJECT, new, period, as_of=as_of, db=Database.open(app_db))
+    shown = policy_preview.preview(admin, PROJECT, new, period, as_of=as_of, db=Database.open(app_db))
     assert _state(app_db) == before_state, "a preview writes nothing"
     live = compute_kpis(PROJECT, period, as_of=as_of, db=Database.open(app_db))
     row = shown.row("resolution_sla_rate")
@@ -180,7 +181,7 @@ def test_a_target_change_is_previewed_as_met_or_missed(app_db):
     admin = _actor(app_db, "admin")
     old = get_policy_toml(PROJECT, db=Database.open(app_db))
     new = old.replace("csat_avg = 4.5", "csat_avg = 5")
-    shown = policies.preview(admin, PROJECT, new, _period(app_db), db=Database.open(app_db))
+    shown = policy_preview.preview(admin, PROJECT, new, _period(app_db), db=Database.open(app_db))
     row = shown.row("csat_avg")
     assert (row.before.target, row.after.target) == (4.5, 5.0)
     assert row.after.met is False or row.after.value is None

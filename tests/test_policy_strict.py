@@ -15,7 +15,7 @@ import pytest
 from data.db import Database
 from data.projects import get_project, list_projects, load_project_file, policy_sha256
 from domain.policy import PolicyError, edit_toml, minimal_policy_toml, parse_policy, toml_text
-from reporting.policies import PolicyInvalid, check, error_message, locate
+from reporting.policy_check import PolicyInvalid, check, error_message, locate
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_PROJECTS = sorted((ROOT / "data" / "demo_projects").glob("*.toml"))

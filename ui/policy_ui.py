@@ -28,7 +28,7 @@ from domain.policy import (
     edit_toml,
     parse_policy,
 )
-from reporting import policies
+from reporting import policies, policy_check, policy_preview
 from reporting.roles import Actor, PermissionDenied
 from ui import cached
 from ui.auth import current_user
@@ -424,14 +424,14 @@ def show_draft(user: Actor, project: Project, period: Period, base: Base, draft:
     pid = project.project_id
     st.subheader(t("policy.check.title"))
     try:
-        checked = policies.check(draft.text, pid)
-    except policies.PolicyRefused as exc:
+        checked = policy_check.check(draft.text, pid)
+    except policy_check.PolicyRefused as exc:
         st.error(plain(exc.message(lang)), icon=":material/block:")
         st.caption(t("policy.check.nothing_saved"))
         _discard_button(pid)
         return
     for finding in checked.warnings:
-        st.warning(plain(finding.message(lang, policies.locate(draft.text, finding.field))))
+        st.warning(plain(finding.message(lang, policy_check.locate(draft.text, finding.field))))
     diff = policies.diff_text(
         base.text, draft.text, t_text("policy.diff.before"), t_text("policy.diff.after")
     )
@@ -450,8 +450,8 @@ def show_draft(user: Actor, project: Project, period: Period, base: Base, draft:
             change = policies.save_policy(
                 user, pid, draft.text, base_sha256=base.sha256, comment=comment, db=database()
             )
-        except (policies.PolicyRefused, PermissionDenied) as exc:
-            message = exc.message(lang) if isinstance(exc, policies.PolicyRefused) else str(exc)
+        except (policy_check.PolicyRefused, PermissionDenied) as exc:
+            message = exc.message(lang) if isinstance(exc, policy_check.PolicyRefused) else str(exc)
             st.error(plain(message))
             return
         after_saved(pid)
@@ -478,7 +478,7 @@ def _discard_button(project_id: str) -> None:
         st.rerun()
 
 
-def _preview(user: Actor, project_id: str, draft: Draft, period: Period) -> policies.Preview | None:
+def _preview(user: Actor, project_id: str, draft: Draft, period: Period) -> policy_preview.Preview | None:
     """Computed once per proposed text and period, kept for the reruns that follow (typing
     the comment must not compute it again)."""
     wanted = (project_id, draft.base_sha256, draft.text, period.label)
@@ -487,15 +487,15 @@ def _preview(user: Actor, project_id: str, draft: Draft, period: Period) -> poli
         return held[1]
     try:
         with st.spinner(t("policy.preview.computing"), show_time=True):
-            computed = policies.preview(user, project_id, draft.text, period, db=database())
-    except policies.PolicyRefused as exc:
+            computed = policy_preview.preview(user, project_id, draft.text, period, db=database())
+    except policy_check.PolicyRefused as exc:
         st.warning(plain(exc.message(current_language())))
         return None
     st.session_state[_PREVIEW] = (wanted, computed)
     return computed
 
 
-def _show_preview(preview: policies.Preview, period: Period, lang: str) -> None:
+def _show_preview(preview: policy_preview.Preview, period: Period, lang: str) -> None:
     st.markdown(f"**{t('policy.preview.title', period=period.display(lang))}**")
     st.caption(t("policy.preview.help"))
     rows = []
@@ -517,7 +517,7 @@ def _show_preview(preview: policies.Preview, period: Period, lang: str) -> None:
     st.caption(t("policy.preview.by_priority"))
     frame = preview.by_priority.copy()
     labels = {"priority": t_text("policy.preview.priority")}
-    for kpi_id in policies.PRIORITY_KPIS:
+    for kpi_id in policy_preview.PRIORITY_KPIS:
         name = charts.kpi_name(kpi_id, lang)
         labels[f"{kpi_id}_before"] = f"{name} · {t_text('policy.preview.before')}"
         labels[f"{kpi_id}_after"] = f"{name} · {t_text('policy.preview.after')}"
