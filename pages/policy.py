@@ -6,16 +6,14 @@ changes. reporting/policies.py checks the role again on every call."""
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 import streamlit as st
 
 from reporting import policies
-from ui import policy_ui
+from ui import policy_draft, policy_form, policy_history, policy_session
 from ui.auth import current_user
 from ui.database import database
 from ui.filters import current
-from ui.i18n import current_language, t
+from ui.i18n import t
 
 filters = current()  # stops a customer account
 user = current_user()
@@ -26,40 +24,26 @@ if not policies.may_edit(user, project.project_id):
     st.stop()
 st.caption(t("policy.scope", project=project.name, project_id=project.project_id))
 st.caption(t("policy.applies"))
-policy_ui.show_saved()
+policy_session.show_saved()
 
 stored = policies.current(user, project.project_id, db=database())
-base = policy_ui.base_for(stored)
-if stored.sha256 != base.sha256:
-    last = stored.last_change
-    st.warning(
-        t(
-            "policy.changed_meanwhile",
-            who=last.who(current_language()),
-            at=last.changed_at.astimezone(ZoneInfo(project.timezone)).strftime("%Y-%m-%d %H:%M"),
-        )
-        if last
-        else t("policy.changed_meanwhile_unknown"),
-        icon=":material/sync_problem:",
-    )
-    if st.button(t("policy.reload"), key="policy_reload"):
-        policy_ui.reload(project.project_id)
-        st.rerun()
+base = policy_session.base_for(stored)
+policy_session.offer_reload(stored, base, project)  # when someone saved another version meanwhile
 
 form_tab, toml_tab, history_tab = st.tabs(
     [t("policy.tab.form"), t("policy.tab.toml"), t("policy.tab.history")]
 )
 with form_tab:
-    proposed = policy_ui.policy_form(base)
+    proposed = policy_form.policy_form(base)
     if proposed is not None:
-        policy_ui.propose(project.project_id, base, proposed)
+        policy_session.propose(project.project_id, base, proposed)
 with toml_tab:
-    typed = policy_ui.toml_form(base)
+    typed = policy_form.toml_form(base)
     if typed is not None:
-        policy_ui.propose(project.project_id, base, typed)
+        policy_session.propose(project.project_id, base, typed)
 with history_tab:
-    policy_ui.show_history(policies.history(user, project.project_id, db=database()), project)
+    policy_history.show_history(policies.history(user, project.project_id, db=database()), project)
 
-draft = policy_ui.draft_for(project.project_id, base)
+draft = policy_session.draft_for(project.project_id, base)
 if draft is not None:
-    policy_ui.show_draft(user, project, filters.period, base, draft)
+    policy_draft.show_draft(user, project, filters.period, base, draft)
