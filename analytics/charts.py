@@ -103,8 +103,7 @@ def value_name(column: str, value, lang: str) -> str:
 
 
 def kpi_name(kpi_id: str, lang: str) -> str:
-    kpi = CATALOGUE[kpi_id]
-    return kpi.name_zh if lang.startswith("zh") else kpi.name_en
+    return CATALOGUE[kpi_id].name(lang)
 
 
 def catalogue_trend(

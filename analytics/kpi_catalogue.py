@@ -19,6 +19,11 @@ DIRECTIONS = ("higher", "lower", "none")
 GROUPS = ("volume", "sla", "quality", "change", "availability", "satisfaction", "workload", "report")
 
 
+def _in_language(lang: str, zh: str, en: str) -> str:
+    """The Chinese or the English text of a declaration, as ``lang`` (zh_CN, en) asks."""
+    return zh if lang.startswith("zh") else en
+
+
 @dataclass(frozen=True)
 class Source:
     """The records a KPI is computed from, and when a period has none (then the KPI is None)."""
@@ -26,6 +31,9 @@ class Source:
     id: str
     rule_zh: str
     rule_en: str
+
+    def rule(self, lang: str) -> str:
+        return _in_language(lang, self.rule_zh, self.rule_en)
 
 
 # A period is "reached" by a source when it overlaps the span from the source's first record
@@ -89,6 +97,12 @@ class KpiDef:
     default_target: float | None
     group: str
     source: str  # the records it needs (SOURCES): without them in a period, the KPI has no value
+
+    def name(self, lang: str) -> str:
+        return _in_language(lang, self.name_zh, self.name_en)
+
+    def formula(self, lang: str) -> str:
+        return _in_language(lang, self.formula_zh, self.formula_en)
 
     def is_met(self, value: float | None, target: float | None) -> bool | None:
         if value is None or target is None or self.direction == "none":

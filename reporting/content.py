@@ -73,8 +73,7 @@ class ReportContext:
         return translate(key, self.lang, **values)
 
     def kpi_name(self, kpi_id: str) -> str:
-        definition = CATALOGUE[kpi_id]
-        return definition.name_zh if self.lang.startswith("zh") else definition.name_en
+        return CATALOGUE[kpi_id].name(self.lang)
 
     def breach_count(self, kpi_id: str) -> int | None:
         clock = BREACH_CLOCK.get(kpi_id)

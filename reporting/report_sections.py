@@ -183,8 +183,7 @@ def _summary(ctx):
     )
     missed = [ctx.kpi_name(i) for i, v in k.items() if v.met is False and v.value is not None]
     if missed:
-        separator = "、" if ctx.lang.startswith("zh") else ", "
-        yield Paragraph(ctx.t("report.summary.unmet", names=separator.join(missed)))
+        yield Paragraph(ctx.t("report.summary.unmet", names=ctx.t("report.summary.separator").join(missed)))
     uncovered = calendar_coverage(ctx.project.policy, ctx.period)
     if uncovered:
         yield Paragraph(ctx.t("report.summary.calendar_uncovered", years=", ".join(map(str, uncovered))))
@@ -623,7 +622,6 @@ def _kpi_sheet(ctx) -> Table:
     rows = []
     for kpi_id, v in ctx.kpis.items():
         d = CATALOGUE[kpi_id]
-        formula = d.formula_zh if ctx.lang.startswith("zh") else d.formula_en
         rows.append(
             (
                 kpi_id,
@@ -633,7 +631,7 @@ def _kpi_sheet(ctx) -> Table:
                 _met_text(ctx, v.met, v.value),
                 _kpi(v.previous, d.unit),
                 _kpi(v.last_year, d.unit),
-                formula,
+                d.formula(ctx.lang),
             )
         )
     return Table("kpi_values", t("report.table.kpis_all"), columns, tuple(rows))

@@ -7,11 +7,13 @@ from app_driver import steady_navigation
 from streamlit.testing.v1 import AppTest
 from workflow_helpers import PASSWORD, PROJECT, act, report_in_state, seed
 
+from analytics.kpis import unmet_kpis
 from data.db import ENV_VAR, Database
 from data.demo import generate_demo
 from domain.periods import Period
 from reporting import users, workflow
 from reporting.definitions import get_definition
+from ui.i18n import plain
 
 PERIOD = Period.parse("2026-10")
 
@@ -72,6 +74,11 @@ def test_author_creates_and_submits_and_approver_sees_it_waiting(world, app):
     [report] = workflow.list_reports(cast.author, db=Database.open(path))
     assert (report.state, report.period, report.report_kind) == ("draft", PERIOD.label, "external")
     assert "服务报告" in at.selectbox(key="approval_report").format_func(report.id)
+    unmet = unmet_kpis(PROJECT, PERIOD, db=Database.open(path))
+    headings = " ".join(m.value for m in at.markdown)
+    assert unmet, "the demo month misses some KPI"
+    for kpi in unmet:  # the narrative's analysis rows, named in the author's language
+        assert f"**{plain(kpi.definition.name('zh_CN'))}** (`{kpi.value.id}`)" in headings
 
     at.button(key="do_submit").click()
     at.run()

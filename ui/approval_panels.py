@@ -11,6 +11,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from analytics.kpi_catalogue import CATALOGUE
 from domain.narrative import NARRATIVE_TEXT_FIELDS
 from domain.periods import Period
 from domain.vocabulary import ACTION_STATUSES
@@ -23,7 +24,7 @@ from ui.database import database
 from ui.errors import plain_message
 from ui.i18n import plain, t
 from ui.workflow_ui import Viewer, run_write, show_content, smtp_config
-from ui.workflow_ui import unmet as unmet_names
+from ui.workflow_ui import unmet as unmet_ids
 
 # The states the state machine lets an author edit (an approved or published one as a new version).
 EDITABLE_STATES = tuple(state for state, action in workflow.TRANSITIONS if action == "edit")
@@ -162,10 +163,10 @@ def narrative_panel(viewer: Viewer, report: workflow.ReportView) -> None:
     narrative = report.narrative
     existing = {e["kpi_id"]: e for e in narrative.get("unmet_analysis", [])}
     try:
-        unmet = {kpi_id: (zh, en) for kpi_id, zh, en in unmet_names(report.project_id, report.period)}
+        unmet = unmet_ids(report.project_id, report.period)
     except Exception as exc:  # the figures may be missing; the narrative stays editable
         st.caption(t("workflow.anomalies_unavailable", error=plain_message(exc)))
-        unmet = {}
+        unmet = []
     kpi_ids = list(dict.fromkeys([*unmet, *existing]))
     with st.form(f"narrative_{report.id}"):
         st.markdown(f"#### {t('workflow.narrative.unmet')}")
@@ -174,8 +175,7 @@ def narrative_panel(viewer: Viewer, report: workflow.ReportView) -> None:
         entries = []
         for kpi_id in kpi_ids:
             old = existing.get(kpi_id, {})
-            zh, en = unmet.get(kpi_id, (kpi_id, kpi_id))
-            title = zh if viewer.lang == "zh_CN" else en
+            title = CATALOGUE[kpi_id].name(viewer.lang) if kpi_id in unmet else kpi_id
             st.markdown(f"**{plain(title)}** (`{kpi_id}`)")
             analysis = st.text_area(
                 t("workflow.narrative.analysis"), old.get("analysis", ""), key=f"an_{report.id}_{kpi_id}"

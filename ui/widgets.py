@@ -313,10 +313,8 @@ def _spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _kpi_help(kpi, lang: str) -> str:
     """A tile's help: the KPI's formula and when it has no data (its source rule)."""
-    source = SOURCES[kpi.source]
-    if lang.startswith("zh"):
-        return f"{kpi.formula_zh}\n\n{translate('kpi.no_data', lang)}：{source.rule_zh}"
-    return f"{kpi.formula_en}\n\n{translate('kpi.no_data', lang).capitalize()}: {source.rule_en}"
+    no_data = translate("kpi.no_data_rule", lang, rule=SOURCES[kpi.source].rule(lang))
+    return f"{kpi.formula(lang)}\n\n{no_data}"
 
 
 def _kpi_unit(column: str) -> str | None:

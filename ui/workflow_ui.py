@@ -100,10 +100,9 @@ def show_write_done() -> None:
 
 
 @st.cache_data(ttl=3600, show_spinner=False)
-def unmet(project_id: str, period: str) -> list[tuple[str, str, str]]:
-    """(kpi id, zh name, en name) of the KPIs below target: the narrative's analysis rows."""
-    found = unmet_kpis(project_id, Period.parse(period), db=database())
-    return [(u.value.id, u.definition.name_zh, u.definition.name_en) for u in found]
+def unmet(project_id: str, period: str) -> list[str]:
+    """The ids of the KPIs below target: the narrative's analysis rows."""
+    return [u.value.id for u in unmet_kpis(project_id, Period.parse(period), db=database())]
 
 
 def show_content(content: ReportContent) -> None:
