@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from analytics import units
-from analytics.kpi_catalogue import CATALOGUE
+from analytics.kpi_catalogue import CATALOGUE, VOLUME_KPIS
 from domain.periods import Period, PeriodError
 from locales import catalogue, translate
 
@@ -162,6 +162,22 @@ def kpi_trend(
     if not present.any():
         _say_no_data(fig, lang)
     return _finish(fig, title=title, unit=unit, lang=lang, height=height)
+
+
+def volume_trend(series: pd.DataFrame, *, title: str, lang: str, height: int = DEFAULT_HEIGHT) -> go.Figure:
+    """Tickets opened, resolved and backlog at period end over the periods of a ``kpi_series``
+    frame (other KPIs in it are left out): one figure for the overview, the incidents page and
+    the report."""
+    return grouped_trend(
+        series[series["kpi_id"].isin(VOLUME_KPIS)],
+        x="period",
+        y="value",
+        group="kpi_id",
+        title=title,
+        unit="count",
+        lang=lang,
+        height=height,
+    )
 
 
 def grouped_trend(

@@ -6,11 +6,11 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import charts
+from analytics.kpi_catalogue import VOLUME_KPIS
 from ui import cached, widgets
 from ui.filters import current
 from ui.i18n import current_language, t
 
-VOLUME_KPIS = ("tickets_opened", "tickets_resolved", "backlog_end")
 QUALITY_KPIS = ("fcr_rate", "escalation_rate", "reopen_rate", "problem_resolution_rate")
 TREND_KPIS = VOLUME_KPIS + QUALITY_KPIS  # one cached series for both sections that chart them
 BREAKDOWNS = ("kind", "category", "tier")  # computed in one pass, shared by three sections
@@ -29,16 +29,7 @@ if widgets.section("incidents.volumes"):
     left, right = st.columns(2)
     with left:
         widgets.chart(
-            widgets.figure(
-                charts.grouped_trend,
-                series[series["kpi_id"].isin(VOLUME_KPIS)],
-                x="period",
-                y="value",
-                group="kpi_id",
-                title=t("incidents.volume_trend"),
-                unit="count",
-                lang=lang,
-            )
+            widgets.figure(charts.volume_trend, series, title=t("incidents.volume_trend"), lang=lang)
         )
     with right:
         widgets.chart(

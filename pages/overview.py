@@ -11,7 +11,6 @@ from ui.filters import current
 from ui.i18n import current_language, t
 
 TILES_PER_ROW = 5
-VOLUME_KPIS = ("tickets_opened", "tickets_resolved", "backlog_end")
 
 filters = current()
 lang = current_language()
@@ -36,18 +35,8 @@ if widgets.section("overview.anomalies"):
 if widgets.section("overview.trends"):
     left, right = st.columns(2)
     with left:
-        volumes = series[series["kpi_id"].isin(VOLUME_KPIS)]
         widgets.chart(
-            widgets.figure(
-                charts.grouped_trend,
-                volumes,
-                x="period",
-                y="value",
-                group="kpi_id",
-                title=t("overview.volume_trend"),
-                unit="count",
-                lang=lang,
-            ),
+            widgets.figure(charts.volume_trend, series, title=t("overview.volume_trend"), lang=lang),
             key="overview-volumes",
         )
     with right:

@@ -10,6 +10,7 @@ import pandas as pd
 
 from analytics import charts
 from analytics.changes import closed_changes, outcome_counts
+from analytics.kpi_catalogue import VOLUME_KPIS
 from analytics.kpis import (
     CATALOGUE,
     HEADLINE,
@@ -39,7 +40,6 @@ TREND_KPIS = ("response_sla_rate", "resolution_sla_rate", "mttr_hours", "availab
 SLA_TABLE_GROUPS = ("sla", "quality", "availability")
 CHANGE_KPIS = ("change_success_rate", "emergency_change_ratio")
 SATISFACTION_KPIS = ("csat_avg", "csat_satisfied_rate", "callback_24h_rate")
-VOLUME_KPIS = ("tickets_opened", "tickets_resolved", "backlog_end")
 # The KPIs whose series the charts draw: only these are computed over the trend periods.
 SERIES_KPIS = (*TREND_KPIS, *VOLUME_KPIS, "staff_utilisation", "csat_avg", "callback_24h_rate")
 
@@ -272,16 +272,7 @@ def _progress(ctx):
             for r in by_kind.itertuples()
         ),
     )
-    volumes = ctx.series[ctx.series["kpi_id"].isin(VOLUME_KPIS)]
-    figure = charts.grouped_trend(
-        volumes,
-        x="period",
-        y="value",
-        group="kpi_id",
-        title=t("report.chart.volumes"),
-        unit="count",
-        lang=ctx.lang,
-    )
+    figure = charts.volume_trend(ctx.series, title=t("report.chart.volumes"), lang=ctx.lang)
     yield Chart("volumes", figure.layout.title.text, figure)
     by_priority = ctx.breakdowns["priority"]
     figure = charts.bar_chart(

@@ -173,3 +173,20 @@ def test_yearly_periods_stay_categories_not_numbers():
 )
 def test_a_value_never_reads_as_the_target_it_missed(value, target, unit, shown):
     assert units.format_value(value, unit, "zh_CN", target) == shown
+
+
+def test_volume_trend_draws_the_three_volumes_of_a_kpi_series_and_nothing_else():
+    kpi_ids = ("tickets_opened", "csat_avg", "tickets_resolved", "backlog_end")
+    series = pd.DataFrame(
+        {
+            "period": ["2026-01", "2026-02"] * 4,
+            "kpi_id": [k for k in kpi_ids for _ in range(2)],
+            "value": [10, 12, 4.5, 4.4, 9, 11, 3, 4],
+        }
+    )
+    fig = charts.volume_trend(series, title="工单量", lang="zh_CN")
+    assert [trace.name for trace in fig.data] == ["新增工单数", "解决工单数", "期末积压工单数"]
+    assert [list(trace.y) for trace in fig.data] == [[10, 12], [9, 11], [3, 4]]
+    colours = charts.FIXED_COLOURS["kpi_id"]
+    assert [trace.line.color for trace in fig.data] == [colours[k] for k in charts.VOLUME_KPIS]
+    assert fig.layout.title.text == "工单量" and fig.layout.yaxis.rangemode == "tozero"
