@@ -75,16 +75,7 @@ def cmd_kpis(args: argparse.Namespace) -> int:
         payload = {
             "project": args.project,
             "period": period.label,
-            "kpis": {
-                kpi_id: {
-                    "value": v.value,
-                    "target": v.target,
-                    "met": v.met,
-                    "previous": v.previous,
-                    "last_year": v.last_year,
-                }
-                for kpi_id, v in values.items()
-            },
+            "kpis": {kpi_id: v.as_dict() for kpi_id, v in values.items()},
         }
         print(json.dumps(payload, ensure_ascii=False, indent=2))
         return 0

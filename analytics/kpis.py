@@ -67,6 +67,17 @@ class KpiValue:
     previous: float | None
     last_year: float | None
 
+    def as_dict(self) -> dict[str, float | bool | None]:
+        """The KPI's figures as ``manage.py kpis --json`` prints them (DESIGN §6) and the report's
+        data snapshot keeps them."""
+        return {
+            "value": self.value,
+            "target": self.target,
+            "met": self.met,
+            "previous": self.previous,
+            "last_year": self.last_year,
+        }
+
 
 @dataclass(frozen=True)
 class UnmetKpi:

@@ -142,16 +142,7 @@ def build_report(
         sections=report_sections.sections(ctx),
         signoff=_signoff(ctx),
         appendix=report_sections.appendix(ctx),
-        kpis={
-            kpi_id: {
-                "value": v.value,
-                "target": v.target,
-                "met": v.met,
-                "previous": v.previous,
-                "last_year": v.last_year,
-            }
-            for kpi_id, v in ctx.kpis.items()
-        },
+        kpis={kpi_id: v.as_dict() for kpi_id, v in ctx.kpis.items()},
     )
 
 
