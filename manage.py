@@ -13,6 +13,11 @@ import sys
 from pathlib import Path
 
 from data.db import DEFAULT_PATH, ENV_VAR, Database, DatabaseBusyError, resolve_path
+from data.importers import PRESETS
+from data.importers.native import TABLES
+from domain.vocabulary import REPORT_KINDS, ROLES
+from locales import DEFAULT_LANGUAGE, LANGUAGES
+from reporting.export import FORMATS
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -231,12 +236,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = with_db(sub.add_parser("import", help="import tickets and related data"))
     p.add_argument("file")
-    p.add_argument("--preset", required=True, choices=["native", "servicenow", "jira", "event-log"])
+    p.add_argument("--preset", required=True, choices=PRESETS)
     p.add_argument("--project", required=True)
     p.add_argument("--timezone", help="timezone of timestamps without an offset (default: the project's)")
     p.add_argument(
         "--table",
-        choices=["tickets", "ticket_status_history", "satisfaction", "outages", "worklogs", "staff_capacity"],
+        choices=list(TABLES),
         help="native preset: the table, when the header does not tell",
     )
     p.add_argument(
@@ -263,10 +268,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_db(sub.add_parser("export", help="export the period report"))
     p.add_argument("--project", required=True)
     p.add_argument("--period", required=True)
-    p.add_argument("--kind", required=True, choices=["external", "internal"])
-    p.add_argument("--format", default="docx,pdf,xlsx", help="comma-separated: docx,pdf,xlsx,zip")
+    p.add_argument("--kind", required=True, choices=REPORT_KINDS)
+    p.add_argument("--format", default="docx,pdf,xlsx", help=f"comma-separated: {','.join(FORMATS)}")
     p.add_argument("--out", required=True)
-    p.add_argument("--lang", default="zh_CN", choices=["zh_CN", "en"])
+    p.add_argument("--lang", default=DEFAULT_LANGUAGE, choices=LANGUAGES)
     p.set_defaults(func=cmd_export)
     users_cmd = sub.add_parser("users", help="user accounts and roles")
     users_sub = users_cmd.add_subparsers(dest="users_command", required=True)
@@ -279,7 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_users_create_admin)
     p = with_db(users_sub.add_parser("add", help="add a user (random password printed unless --password)"))
     p.add_argument("--username", required=True)
-    p.add_argument("--role", required=True, choices=["admin", "author", "approver", "viewer"])
+    p.add_argument("--role", required=True, choices=ROLES)
     p.add_argument("--project", action="append", help="project id (repeat for several)")
     p.add_argument("--name", help="display name")
     p.add_argument("--email")
@@ -292,13 +297,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_db(reports_sub.add_parser("draft", help="create a report draft"))
     p.add_argument("--project", required=True)
     p.add_argument("--period", required=True, help="2026-10, 2026-Q3, 2026-H1 or 2026")
-    p.add_argument("--kind", required=True, choices=["external", "internal"])
+    p.add_argument("--kind", required=True, choices=REPORT_KINDS)
     p.add_argument("--author", help="author's username (default: the project's only author)")
     p.set_defaults(func=cmd_reports_draft)
     p = with_db(reports_sub.add_parser("verify", help="check approved versions and the audit trail"))
     p.add_argument("id", help="report id")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--lang", default="en", choices=["zh_CN", "en"])
+    p.add_argument("--lang", default="en", choices=LANGUAGES)
     p.set_defaults(func=cmd_reports_verify)
     return parser
 
