@@ -91,9 +91,3 @@ def _tidy(frame: pd.DataFrame, by: str) -> pd.DataFrame:
     else:
         frame = frame.sort_values(["tickets_opened", "backlog_end"], ascending=False)
     return frame[list(COLUMNS)].reset_index(drop=True)
-
-
-def sla_by_priority(
-    project_id: str, period: Period, *, db: Database, as_of: datetime | None = None
-) -> pd.DataFrame:
-    return breakdown(project_id, period, "priority", as_of=as_of, db=db)

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 
-from analytics.breakdowns import breakdown, breakdowns, sla_by_priority
+from analytics.breakdowns import breakdown, breakdowns
 from analytics.calendars import uncovered_years
 from analytics.kpi_catalogue import CATALOGUE, HEADLINE, SOURCES, KpiDef
 from analytics.kpi_reach import reaches
@@ -47,7 +47,6 @@ __all__ = [
     "kpi_series",
     "major_changes",
     "major_incidents",
-    "sla_by_priority",
     "target_for",
     "ticket_timeline",
     "unmet_kpis",
