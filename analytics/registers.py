@@ -63,7 +63,8 @@ def availability_by_service(
     """Per service: target, availability_pct, unplanned_minutes, planned_minutes, met
     (null without a target or a value). Services with a target and no outage in the period are
     at 100 % — when the project records outages at all and its data reaches the period; else
-    availability_pct is null (no data, as the availability_pct KPI)."""
+    availability_pct is null (no data, as the availability_pct KPI), and so are the minutes:
+    none recorded there is not zero downtime."""
     con = db.cursor()
     as_of = as_of or datetime.now(UTC)
     policy = get_project(project_id, db=db).policy
@@ -72,6 +73,8 @@ def availability_by_service(
     frame = con.execute(availability_sql(scope, bind) + " ORDER BY l.service", bind.values).df()
     frame = reaches(project_id, policy.timezone, as_of, db=db).mask(frame, (period,), ("availability_pct",))
     frame = frame.drop(columns="period")
+    minutes = ["unplanned_minutes", "planned_minutes"]
+    frame[minutes] = frame[minutes].astype("float64").where(frame["availability_pct"].notna(), axis=0)
     met = frame["availability_pct"] >= frame["target"]
     frame["met"] = met.astype("boolean").where(frame["target"].notna() & frame["availability_pct"].notna())
     return frame.reset_index(drop=True)

@@ -219,7 +219,7 @@ def _sla(ctx):
             for r in services.itertuples()
         ),
     )
-    if not services.empty:
+    if services["unplanned_minutes"].notna().any():  # no chart of downtime nobody recorded
         figure = charts.bar_chart(
             services,
             x="service",

@@ -137,6 +137,7 @@ def test_no_data_is_never_a_major_anomaly(kcon, db_path):
     assert "response_sla_rate" in flagged, "a KPI with data that misses its target still is one"
     services = availability_by_service(fx.PROJECT, OCT, as_of=fx.AS_OF, db=kcon)
     assert services["availability_pct"].isna().all() and services["met"].isna().all()
+    assert services[["unplanned_minutes", "planned_minutes"]].isna().all().all(), "no record is not 0 minutes"
 
 
 def test_a_period_with_no_record_of_a_source_is_a_gap_in_its_trend(kcon):
