@@ -66,6 +66,12 @@ def main() -> None:
     imports = st.Page(
         "pages/import_data.py", title=t("import.title"), icon=":material/upload:", url_path="import"
     )
+    availability = st.Page(
+        "pages/availability.py",
+        title=t("nav.availability"),
+        icon=":material/cloud_done:",
+        url_path="availability",
+    )
     pages = [
         *dashboards.values(),
         export,
@@ -73,6 +79,7 @@ def main() -> None:
         *policy_pages(user),  # admins and authors; reporting/policies.py checks again
         *workflow_pages(user),
     ]
+    pages.insert(pages.index(dashboards["sla"]) + 1, availability)  # beside SLA; no meeting screen of its own
     navigation = st.navigation(pages, position="hidden" if in_meeting else "sidebar")
     st.sidebar.title(t("app.title"))
     language_switch()

@@ -269,6 +269,49 @@ def bar_chart(
     )
 
 
+def availability_bars(
+    frame: pd.DataFrame, *, title: str, lang: str, height: int = DEFAULT_HEIGHT
+) -> go.Figure:
+    """Each service's availability (an ``availability_by_service`` frame) as a bar coloured
+    met/missed, its own target as a mark across it. The axis starts just below the lowest
+    figure: from 0, bars of 99.5 % and 99.95 % would look the same length."""
+    values, targets = frame["availability_pct"].astype("Float64"), frame["target"].astype("Float64")
+    services = [value_name("service", s, lang) for s in frame["service"]]
+    fig = go.Figure(
+        go.Bar(
+            x=_plain(values),
+            y=services,
+            orientation="h",
+            name=title,
+            showlegend=False,
+            marker_color=[_point_colour(v, tg, "higher") for v, tg in zip(values, targets, strict=True)],
+            text=[units.format_value(v, "pct", lang, tg) for v, tg in zip(values, targets, strict=True)],
+            textposition="inside",
+            insidetextanchor="end",
+        )
+    )
+    if targets.notna().any():
+        fig.add_trace(
+            go.Scatter(
+                x=_plain(targets),
+                y=services,
+                mode="markers",
+                name=translate("chart.target", lang),
+                marker={"symbol": "line-ns", "size": 30, "line": {"color": TARGET, "width": 3}},
+            )
+        )
+    fig.update_yaxes(autorange="reversed", type="category")  # the table's order, first on top
+    height = max(height, 40 * len(services) + 120)
+    _finish(fig, title=title, unit="pct", lang=lang, height=height, value_axis="x")
+    if values.isna().all():
+        _say_no_data(fig, lang)
+    else:
+        lowest = float(pd.concat([values, targets]).min())  # missing targets are skipped
+        margin = max(100 - lowest, 0.1) / 2
+        fig.update_xaxes(range=[lowest - margin, 100 + margin / 10])
+    return fig
+
+
 def donut(
     frame: pd.DataFrame, *, names: str, values: str, title: str, lang: str, height: int = DEFAULT_HEIGHT
 ) -> go.Figure:

@@ -202,3 +202,15 @@ def test_deep_link_on_a_fresh_server_goes_through_the_login_gate(browser, demo_d
     log = (tmp_path / "fresh.log").read_text()
     assert "Uncaught app execution" not in log and "warm-up failed" not in log
     assert f"{PROJECT} " in log.split("warm-up:")[1].splitlines()[0]
+
+
+def test_availability_sits_beside_sla_and_draws_each_service(page, app_server):
+    base, _, _ = app_server
+    _open(page, f"{base}/availability?project={PROJECT}&kind=month")
+    assert _title(page) == "服务可用率"
+    links = _sidebar(page).locator('[data-testid="stSidebarNavLink"]').all_inner_texts()
+    names = [next((n for n in ("SLA 达成", "服务可用率") if n in link), link) for link in links]
+    assert names[names.index("SLA 达成") + 1] == "服务可用率"
+    wait_until_drawn(page)
+    assert page.locator(".js-plotly-plot .bars .point").count() > 1, "a bar per service"
+    screenshot(page, "availability-zh")

@@ -190,3 +190,28 @@ def test_volume_trend_draws_the_three_volumes_of_a_kpi_series_and_nothing_else()
     colours = charts.FIXED_COLOURS["kpi_id"]
     assert [trace.line.color for trace in fig.data] == [colours[k] for k in charts.VOLUME_KPIS]
     assert fig.layout.title.text == "工单量" and fig.layout.yaxis.rangemode == "tozero"
+
+
+def _services(availability, targets):
+    services = [f"S{i}" for i in range(len(targets))]
+    return pd.DataFrame({"service": services, "target": targets, "availability_pct": availability})
+
+
+def test_availability_bars_colour_each_service_against_its_own_target_and_zoom_in():
+    fig = charts.availability_bars(
+        _services([99.95, 99.2, 100.0], [99.9, 99.5, None]), title="可用率", lang="zh_CN"
+    )
+    bars, targets = fig.data
+    assert list(bars.y) == ["S0", "S1", "S2"] and list(bars.x) == [99.95, 99.2, 100.0]
+    assert list(bars.marker.color) == [charts.MET, charts.MISSED, charts.PALETTE[0]], "no target: neutral"
+    assert list(bars.text) == ["99.95%", "99.20%", "100.00%"]
+    assert targets.name == "目标" and list(targets.x) == [99.9, 99.5, None]
+    low, high = fig.layout.xaxis.range
+    assert 98 < low < 99.2 and high > 100, "from 0, 99.2 % and 99.95 % would look alike"
+
+
+def test_availability_bars_without_data_say_so():
+    fig = charts.availability_bars(_services([None, None], [99.9, 99.5]), title="Availability", lang="en")
+    assert fig.data[0].x == (None, None)
+    assert [a.text for a in fig.layout.annotations] == ["no data"]
+    assert fig.layout.xaxis.range is None

@@ -19,6 +19,7 @@ STAFF = {"admin", "author", "approver", "viewer"}
 # page file → the roles (users of workflow_helpers.seed) that get it
 PAGES = {
     **{name: STAFF for name in DASHBOARDS},
+    "availability": STAFF,
     "export": STAFF,
     "approval": STAFF,
     "import_data": {"admin", "author"},

@@ -187,6 +187,8 @@ def table(
         unit = _kpi_unit(source)
         if unit and frame[source].map(units.is_missing).any():  # "无数据", not a blank or "None"
             on_screen[label] = frame[source].map(lambda v, u=unit: units.format_value(v, u, lang))
+        elif unit == "pct":  # 99.899 beside a 99.9 target must not read 99.90
+            formats[label] = st.column_config.NumberColumn(format="%.3f%%")
         elif _is_share(source):
             formats[label] = st.column_config.NumberColumn(format="percent")
         elif pd.api.types.is_float_dtype(frame[source]):
@@ -317,11 +319,15 @@ def _kpi_help(kpi, lang: str) -> str:
     return f"{kpi.formula(lang)}\n\n{no_data}"
 
 
+# Figures that are not catalogue KPIs, whose missing values mean "no data" too.
+_FIGURE_UNITS = {"utilisation": "ratio", "unplanned_minutes": "minutes", "planned_minutes": "minutes"}
+
+
 def _kpi_unit(column: str) -> str | None:
     """The unit of a KPI-valued column whose missing values mean "no data"."""
     if column in CATALOGUE:
         return CATALOGUE[column].unit
-    return "ratio" if column == "utilisation" else None
+    return _FIGURE_UNITS.get(column)
 
 
 def _is_share(column: str) -> bool:
