@@ -6,6 +6,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 
 import pytest
 from export_fixture import EVIL_NARRATIVE, EVIL_SCRIPT, PROJECT, make_report_db
@@ -125,3 +126,17 @@ def test_documents_are_laid_out_in_a_worker_process_that_is_replaced_when_it_die
         os.kill(pid, signal.SIGKILL)
     again = render(content, "pdf")  # the broken pool is replaced, once, without a user noticing
     assert again.startswith(b"%PDF") and set(export._render_workers()._processes).isdisjoint(pids)
+
+
+def test_workers_started_after_a_streamlit_script_run_do_not_rerun_the_page(report):
+    """Streamlit installs each page as ``__main__`` (with the page's ``__file__``) and leaves it
+    there; a worker spawned after that must not run the page (it died: BrokenProcessPool)."""
+    from streamlit.testing.v1 import AppTest
+
+    from reporting import export
+
+    content, _, _, _ = report
+    AppTest.from_string("import streamlit as st\nst.write(__args)").run()  # runs only as a page
+    assert getattr(sys.modules["__main__"], "__file__", None), "Streamlit left its page as __main__"
+    export._discard_workers()  # the next render spawns its workers now
+    assert render(content, "xlsx").startswith(b"PK")

@@ -16,11 +16,14 @@ import dataclasses
 import io
 import multiprocessing
 import os
+import sys
 import threading
+import types
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from locales import translate
@@ -76,7 +79,7 @@ MEDIA_TYPES = {
 
 # Half the cores: the other half stays with the app server's sessions.
 RENDER_WORKERS = max(1, (os.cpu_count() or 2) // 2)
-_workers_lock = threading.Lock()
+_workers_lock = threading.RLock()  # _submit holds it around _render_workers
 _workers: ProcessPoolExecutor | None = None
 
 
@@ -90,10 +93,28 @@ def render(content: ReportContent, fmt: str) -> bytes:
     # Only this format's images travel: another thread may be drawing the next format's.
     job = dataclasses.replace(content, images=images)
     try:
-        return _render_workers().submit(_render_here, job, fmt).result()
+        return _submit(job, fmt).result()
     except BrokenProcessPool:  # the worker died (killed, out of memory): start another once
         _discard_workers()
-        return _render_workers().submit(_render_here, job, fmt).result()
+        return _submit(job, fmt).result()
+
+
+def _submit(job: ReportContent, fmt: str):
+    with _workers_lock, _main_without_a_file():  # submit() is where the pool spawns its workers
+        return _render_workers().submit(_render_here, job, fmt)
+
+
+@contextmanager
+def _main_without_a_file() -> Iterator[None]:
+    """A spawned worker first runs the file of the parent's ``__main__``. Streamlit installs
+    each page it runs as ``__main__`` (and leaves it there), so a worker spawned after a page
+    run would run the page and die. Nothing of ``__main__`` is needed to render."""
+    page = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = page
 
 
 def _render_here(content: ReportContent, fmt: str) -> bytes:
