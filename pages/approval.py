@@ -8,10 +8,11 @@ import streamlit as st
 from reporting import escalation, workflow
 from ui import approval_panels, approval_queue
 from ui.auth import current_user
+from ui.confirmation import show_confirmation
 from ui.database import database
 from ui.filters import current
 from ui.i18n import t
-from ui.workflow_ui import Viewer, show_write_done, smtp_config
+from ui.workflow_ui import Viewer, smtp_config
 
 user = current_user()
 if user is None:
@@ -20,7 +21,7 @@ filters = current()
 viewer = Viewer.read(user)
 
 st.title(t("workflow.title"))
-show_write_done()
+show_confirmation()
 approval_queue.notifications_panel(viewer)
 approval_queue.new_draft_form(viewer, filters)
 visible = workflow.list_reports(user, db=database())

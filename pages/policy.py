@@ -11,6 +11,7 @@ import streamlit as st
 from reporting import policies
 from ui import policy_draft, policy_form, policy_history, policy_session
 from ui.auth import current_user
+from ui.confirmation import show_confirmation
 from ui.database import database
 from ui.filters import current
 from ui.i18n import t
@@ -24,7 +25,7 @@ if not policies.may_edit(user, project.project_id):
     st.stop()
 st.caption(t("policy.scope", project=project.name, project_id=project.project_id))
 st.caption(t("policy.applies"))
-policy_session.show_saved()
+show_confirmation()
 
 stored = policies.current(user, project.project_id, db=database())
 base = policy_session.base_for(stored)

@@ -8,6 +8,7 @@ import streamlit as st
 from reporting import users
 from ui import users_form
 from ui.auth import current_user
+from ui.confirmation import show_confirmation
 from ui.database import database, projects
 from ui.i18n import t
 
@@ -20,7 +21,7 @@ if user is None or user.role != "admin":
 project_ids = [p.project_id for p in projects()]
 listed = users.list_users(user, db=database())
 users_form.users_table(listed)
-users_form.show_saved()
+show_confirmation()
 
 left, right = st.columns(2)
 with left:

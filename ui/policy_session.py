@@ -12,10 +12,11 @@ import streamlit as st
 from data.projects import Project
 from reporting import policies
 from ui import cached
+from ui.confirmation import confirm_after_rerun
 from ui.database import projects
 from ui.i18n import current_language, t
 
-_BASES, _DRAFT, _PREVIEW, _SAVED = "_policy_bases", "_policy_draft", "_policy_preview", "_policy_saved"
+_BASES, _DRAFT, _PREVIEW = "_policy_bases", "_policy_draft", "_policy_preview"
 
 
 @dataclass(frozen=True)
@@ -109,9 +110,4 @@ def after_saved(project_id: str, message: str) -> None:
     cached.clear()
     projects.clear()
     reload(project_id)
-    st.session_state[_SAVED] = message
-
-
-def show_saved() -> None:
-    if _SAVED in st.session_state:
-        st.success(st.session_state.pop(_SAVED))
+    confirm_after_rerun(message)

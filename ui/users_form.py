@@ -13,10 +13,9 @@ from domain.periods import KINDS as PERIOD_KINDS
 from domain.vocabulary import REPORT_KINDS, ROLES
 from reporting import definitions, users
 from reporting.roles import Actor, PermissionDenied
+from ui.confirmation import confirm_after_rerun
 from ui.database import database
 from ui.i18n import plain, t
-
-_SAVED = "_users_saved"  # the message of the write that caused the rerun
 
 
 def users_table(listed: list[dict]) -> None:
@@ -35,12 +34,6 @@ def users_table(listed: list[dict]) -> None:
         hide_index=True,
         width="stretch",
     )
-
-
-def show_saved() -> None:
-    """The confirmation of the write that caused this rerun."""
-    if _SAVED in st.session_state:
-        st.success(st.session_state.pop(_SAVED))
 
 
 def add_user_form(admin: Actor, project_ids: Sequence[str]) -> None:
@@ -156,5 +149,5 @@ def _save(message: str, call: Callable[[], object]) -> None:
     except (users.UserError, PermissionDenied, ValueError) as exc:
         st.error(plain(str(exc)))
         return
-    st.session_state[_SAVED] = message
+    confirm_after_rerun(message)
     st.rerun()

@@ -17,10 +17,9 @@ from reporting.notify import SmtpConfig
 from reporting.report_model import Chart, Paragraph, ReportContent, Subheading, Table
 from reporting.roles import Actor, PermissionDenied
 from ui import cached
+from ui.confirmation import confirm_after_rerun
 from ui.database import database, projects
 from ui.i18n import current_language, plain, t
-
-_DONE = "_workflow_done"  # the message of the write that caused the rerun
 
 
 def workflow_pages(user: Actor) -> list:
@@ -81,7 +80,7 @@ def run_write(action_label: str, call: Callable[[], object], *, changes_report_d
         return
     if changes_report_dates:
         cached.clear_report_dates()  # report_on_time_rate; the queues are read uncached
-    st.session_state[_DONE] = t("workflow.done", action=action_label)
+    confirm_after_rerun(t("workflow.done", action=action_label))
     st.rerun()
 
 
@@ -91,12 +90,6 @@ def conflict_message(exc: workflow.ConcurrentEditError) -> str:
         return t("common.write_conflict")
     action = t(f"workflow.action.{exc.action}") if exc.action else ""
     return t("workflow.conflict", who=exc.by, action=action)
-
-
-def show_write_done() -> None:
-    """The confirmation of the write ``run_write`` made, shown after the rerun it triggered."""
-    if _DONE in st.session_state:
-        st.success(st.session_state.pop(_DONE))
 
 
 @st.cache_data(ttl=3600, show_spinner=False)
