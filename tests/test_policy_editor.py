@@ -2,7 +2,9 @@
 sees what it does to the period's attainment, saves, and finds the change in the history; an
 invalid value is refused with its key and line and nothing changes; an author edits only their
 own project; viewers, approvers and customers have no such page; a project without SLA targets
-says so on the SLA page, with a link to the editor for those who may use it."""
+says so on the SLA page, with a link to the editor for those who may use it. What the editor
+keeps per session: a version saved by someone else meanwhile is announced and refuses the save
+until the editor reloads it; a discarded proposal leaves nothing behind."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from data.db import ENV_VAR, Database
 from data.projects import get_policy_toml, policy_sha256, save_project
 from domain.periods import Period
 from locales import translate
+from reporting import policies, users
 
 
 @pytest.fixture(scope="module")
@@ -197,3 +200,44 @@ def test_a_project_without_sla_targets_says_so_on_the_sla_page_with_a_link(app_d
     assert hint in _texts(viewer, "warning")
     assert not viewer.get("page_link")
     assert translate("policy.hint.ask", "zh_CN") in _texts(viewer, "caption")
+
+
+def test_a_version_saved_meanwhile_is_announced_refuses_the_save_and_reloads(app_db):
+    at = _open(app_db, "admin")
+    first = _key(app_db)
+    at.text_input(key=f"pf_{first}_incident_P3_resolution").set_value("4h")
+    at.button(key=f"pf_{first}_check").click().run()
+    assert [b for b in at.button if b.key == f"policy_save_{first}"], "a valid proposal can be saved"
+
+    pm = users.actor_by_username("pm", db=Database.open(app_db))  # the project's author saves first
+    old = get_policy_toml(PROJECT, db=Database.open(app_db))
+    policies.save_policy(
+        pm, PROJECT, old.replace("csat_avg = 4.5", "csat_avg = 4.6"), base_sha256=policy_sha256(old),
+        comment="客户要求", db=Database.open(app_db),
+    )  # fmt: skip
+    at.run()
+    assert not at.exception, at.exception
+    [warning] = [w for w in _texts(at, "warning") if "保存了新的策略" in w]
+    assert "Pm" in warning, "who saved it"
+    at.button(key=f"policy_save_{first}").click().run()
+    assert any("您的修改未保存" in e for e in _texts(at, "error")), "the save is refused, not overwriting"
+    assert "csat_avg = 4.6" in get_policy_toml(PROJECT, db=Database.open(app_db))
+
+    at.button(key="policy_reload").click().run()
+    assert not at.exception, at.exception
+    second = _key(app_db)
+    assert second != first and at.button(key=f"pf_{second}_check")
+    assert not [w for w in _texts(at, "warning") if "保存了新的策略" in w]
+    assert "检查与预览" not in _texts(at, "subheader"), "the proposal made on the old version is gone"
+
+
+def test_a_discarded_proposal_leaves_the_editor_as_opened(app_db):
+    at = _open(app_db, "admin")
+    key = _key(app_db)
+    at.text_input(key=f"pf_{key}_incident_P3_resolution").set_value("4h")
+    at.button(key=f"pf_{key}_check").click().run()
+    assert "检查与预览" in _texts(at, "subheader")
+    at.button(key=f"policy_discard_{PROJECT}").click().run()
+    assert not at.exception, at.exception
+    assert "检查与预览" not in _texts(at, "subheader")
+    assert _key(app_db) == key, "nothing saved"
