@@ -84,7 +84,7 @@ def open_app(
     return at
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -108,7 +108,7 @@ def streamlit_process(
     path: Path, log_path: Path, extra_options: Callable[[int], Sequence[str]] | None = None
 ) -> Iterator[tuple[str, subprocess.Popen]]:
     """``streamlit_server`` that also hands out the server process (to measure its CPU and memory)."""
-    port = _free_port()
+    port = free_port()
     extra = list(extra_options(port)) if extra_options is not None else []
     with log_path.open("w") as log:
         server = subprocess.Popen(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 from datetime import date
 from email import message_from_bytes, policy
 from email.header import decode_header, make_header
 
 import pytest
 from aiosmtpd.controller import Controller
+from app_driver import free_port
 from workflow_helpers import report_in_state, seed
 
 from data.db import Database
@@ -28,16 +28,10 @@ class Collector:
 @pytest.fixture
 def smtp_server():
     collector = Collector()
-    controller = Controller(collector, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(collector, hostname="127.0.0.1", port=free_port())
     controller.start()
     yield notify.SmtpConfig(host="127.0.0.1", port=controller.port, sender="sla@example.com"), collector
     controller.stop()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _subject(message) -> str:
@@ -79,7 +73,7 @@ def test_overdue_report_is_mailed_to_the_approver_once(db_path, smtp_server):
 
 def test_mail_failure_keeps_the_in_app_notification(db_path):
     cast = seed(db_path)
-    unreachable = notify.SmtpConfig(host="127.0.0.1", port=_free_port(), timeout=2)
+    unreachable = notify.SmtpConfig(host="127.0.0.1", port=free_port(), timeout=2)
     recipients = [notify.Recipient(cast.approver, "boss@example.com")]
     delivery = notify.notify(
         recipients,
