@@ -115,6 +115,7 @@ def policy_form(base: Base) -> str | None:
             default=[s for s in sla.get("pause_statuses", ["pending"]) if s in PAUSABLE_STATUSES],
             format_func=lambda s: charts.value_name("status", s, current_language()),
             help=t("policy.form.pause_help"),
+            placeholder=t("common.choose"),
             key=f"{key}_pause",
         )
         st.caption(t("policy.form.targets_help"))

@@ -43,7 +43,7 @@ def add_user_form(admin: Actor, project_ids: Sequence[str]) -> None:
         display_name = st.text_input(t("workflow.users.display_name"))
         email = st.text_input(t("workflow.users.email"))
         role = st.selectbox(t("workflow.users.role"), ROLES, format_func=_role_name)
-        chosen = st.multiselect(t("workflow.users.projects"), project_ids)
+        chosen = st.multiselect(t("workflow.users.projects"), project_ids, placeholder=t("common.choose"))
         customer = st.checkbox(t("workflow.users.customer"))
         password = st.text_input(t("workflow.auth.password"), type="password")
         if st.form_submit_button(t("workflow.users.add"), type="primary"):
@@ -76,6 +76,7 @@ def edit_user_form(admin: Actor, listed: list[dict], project_ids: Sequence[str])
             t("workflow.users.projects"),
             project_ids,
             default=[p for p in current["projects"] if p in project_ids],
+            placeholder=t("common.choose"),
         )
         active = st.checkbox(t("workflow.users.active"), value=current["active"])
         password = st.text_input(t("workflow.users.new_password"), type="password")
