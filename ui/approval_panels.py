@@ -66,10 +66,9 @@ def report_detail(viewer: Viewer, report: workflow.ReportView) -> None:
     }
     if viewer.user.is_customer:  # review comments and the audit trail are internal
         del panels["actions"], panels["audit"]
-    tabs = st.tabs(
-        [t(f"workflow.tab.{name}") for name in panels],
-        key="detail_tab",  # keep the open tab across reruns, e.g. after "verify"
-    )
+    # on_change="rerun": the server, not only the browser, knows the open tab, so a rerun after
+    # "verify" or an upload cannot fall back to the first tab when the browser remounts it.
+    tabs = st.tabs([t(f"workflow.tab.{name}") for name in panels], key="detail_tab", on_change="rerun")
     for tab, panel in zip(tabs, panels.values(), strict=True):
         with tab:
             panel(viewer, report)
