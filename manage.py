@@ -12,9 +12,10 @@ import json
 import sys
 from pathlib import Path
 
-from data.db import DEFAULT_PATH, ENV_VAR, Database, DatabaseBusyError, resolve_path
+from data.db import DEFAULT_PATH, ENV_VAR, Database, DatabaseBusyError
 from data.importers import PRESETS
 from data.importers.native import TABLES
+from data.transfer import TransferRefused
 from domain.vocabulary import REPORT_KINDS, ROLES
 from locales import DEFAULT_LANGUAGE, LANGUAGES
 from reporting.export import FORMATS
@@ -23,11 +24,9 @@ from reporting.export import FORMATS
 def cmd_demo(args: argparse.Namespace) -> int:
     from data.demo import generate_demo
 
-    path = resolve_path(args.db)
-    summary = generate_demo(
-        tickets=args.tickets, seed=args.seed, progress=_print_progress, db=Database.open(path)
-    )
-    print(f"demo database {path}: " + ", ".join(f"{k}={v}" for k, v in summary.items()))
+    db = Database.open(args.db)
+    summary = generate_demo(tickets=args.tickets, seed=args.seed, progress=_print_progress, db=db)
+    print(f"demo database {db.label}: " + ", ".join(f"{k}={v}" for k, v in summary.items()))
     return 0
 
 
@@ -91,6 +90,59 @@ def cmd_kpis(args: argparse.Namespace) -> int:
         target = "—" if v.target is None else format_value(v.target, kpi.unit, "zh_CN")
         print(f"{kpi_id:28} {kpi.name_zh:16} {value:>14} {target:>12} {met}")
     return 0
+
+
+def cmd_db_status(args: argparse.Namespace) -> int:
+    from data.migrations import available
+
+    db = Database.open(args.db)
+    version, latest = db.schema_version(), available()[-1][0]
+    print(f"backend: {db.backend}\nlocation: {db.label}\nschema version: {version} (latest {latest})")
+    return 0
+
+
+def cmd_migrate_to(args: argparse.Namespace) -> int:
+    from data.transfer import move
+
+    source, target = Database.open(args.db), Database.open(args.url)
+    copied = move(source=source, target=target, progress=_print_progress)
+    for table, rows in copied.items():
+        print(f"{table:28} {rows:>10} rows")
+    differences = _kpi_differences(source, target)
+    for line in differences:
+        print(f"KPI differs: {line}", file=sys.stderr)
+    print(
+        f"{sum(copied.values())} rows copied to {target.label}; counts equal; KPIs "
+        + ("differ" if differences else "equal")
+    )
+    return 1 if differences else 0
+
+
+def _kpi_differences(source: Database, target: Database) -> list[str]:
+    """Every KPI of each project's latest month with tickets, computed on both databases."""
+    import math
+    from datetime import UTC, datetime
+
+    from analytics.coverage import last_ticket_day
+    from analytics.kpis import compute_kpis
+    from data.projects import list_projects
+    from domain.periods import Period
+
+    as_of, found = datetime.now(UTC), []
+    for project in list_projects(db=source):
+        day = last_ticket_day(project.project_id, db=source)
+        if day is None:
+            continue
+        period = Period.parse(day.strftime("%Y-%m"))
+        before = compute_kpis(project.project_id, period, db=source, as_of=as_of)
+        after = compute_kpis(project.project_id, period, db=target, as_of=as_of)
+        for kpi_id, value in before.items():
+            a, b = value.value, after[kpi_id].value
+            if (a is None) != (b is None) or (
+                a is not None and not math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+            ):
+                found.append(f"{project.project_id} {period.label} {kpi_id}: {a} → {b}")
+    return found
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -220,7 +272,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def with_db(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        p.add_argument("--db", help=f"database file (default: ${ENV_VAR} or {DEFAULT_PATH})")
+        p.add_argument(
+            "--db",
+            help=f"database file, or a PostgreSQL URL postgresql://user:password@host:5432/name"
+            f" (default: ${ENV_VAR} or {DEFAULT_PATH})",
+        )
         return p
 
     p = with_db(sub.add_parser("demo", help="create a seeded demo database"))
@@ -292,6 +348,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--customer", action="store_true", help="customer viewer: published external reports only")
     p.set_defaults(func=cmd_users_add)
 
+    db_cmd = sub.add_parser("db", help="the database: backend and schema")
+    db_sub = db_cmd.add_subparsers(dest="db_command", required=True)
+    p = with_db(db_sub.add_parser("status", help="which backend, where, and its schema version"))
+    p.set_defaults(func=cmd_db_status)
+    p = with_db(
+        sub.add_parser(
+            "migrate-to", help="copy a DuckDB file (--db) into an empty PostgreSQL database, then compare"
+        )
+    )
+    p.add_argument("url", help="postgresql://user:password@host:5432/name")
+    p.set_defaults(func=cmd_migrate_to)
     reports_cmd = sub.add_parser("reports", help="report workflow")
     reports_sub = reports_cmd.add_subparsers(dest="reports_command", required=True)
     p = with_db(reports_sub.add_parser("draft", help="create a report draft"))
@@ -312,12 +379,21 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (DatabaseBusyError, KeyError, ValueError, FileNotFoundError) as exc:
+    except (
+        DatabaseBusyError,
+        TransferRefused,
+        ConnectionError,
+        KeyError,
+        ValueError,
+        FileNotFoundError,
+    ) as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"error: {message}", file=sys.stderr)
         return 2
     finally:
         Database.open(getattr(args, "db", None)).close()
+        if getattr(args, "url", None):
+            Database.open(args.url).close()
 
 
 if __name__ == "__main__":

@@ -74,8 +74,10 @@ class Scope:
     def in_period(self, column: str) -> str:
         return f"{column} >= p.start_utc AND {column} < p.end_utc"
 
-    def group_columns(self, alias: str) -> str:
-        return "".join(f", {alias}.{g}" for g in self.groups)
+    def group_columns(self, alias: str, selected: Sequence[str] = ()) -> str:
+        """``, alias.g`` per breakdown column not already ``selected`` (a CTE may not name a
+        column twice on PostgreSQL)."""
+        return "".join(f", {alias}.{g}" for g in self.groups if g not in selected)
 
     def dims(self, alias: str) -> str:
         """``, dimension, grp`` (which column a row is grouped by, and its value) when breaking
@@ -190,7 +192,7 @@ def _backlog(s: Scope, bind: Params) -> str:
     )
     return f"""{s.head(bind)},
 open_tickets AS (
-    SELECT t.kind, t.created_at, t.resolved_at, {LEFT_BACKLOG_AT} AS left_at{s.group_columns("t")}
+    SELECT t.kind, t.created_at, t.resolved_at, {LEFT_BACKLOG_AT} AS left_at{s.group_columns("t", ("kind",))}
     FROM tickets AS t
     WHERE {ticket_where(bind, s.project_id, s.as_of, (*s.kinds, "problem"))}
       AND t.created_at < {end}

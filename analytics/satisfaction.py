@@ -46,7 +46,7 @@ def survey_summary(project_id: str, period: Period, *, db: Database) -> pd.DataF
     start, end = period.bounds_utc(tz)
     return con.execute(
         """
-        SELECT strftime(date_trunc('month', responded_at AT TIME ZONE $tz), '%Y-%m') AS month,
+        SELECT substr(CAST(CAST(responded_at AT TIME ZONE $tz AS DATE) AS VARCHAR), 1, 7) AS month,
                count(*) AS responses,
                avg(score) AS mean_score,
                avg(CASE WHEN score >= $satisfied_from THEN 1.0 ELSE 0.0 END) AS satisfied_rate

@@ -17,6 +17,11 @@ own, and a DuckDB connection object refuses (or breaks on) calls from two thread
 
 Every other layer holds a ``Database`` (``Database.open(--db)``) and passes it keyword-only as
 ``db=``; nothing outside this module opens, names or closes a connection.
+
+``--db`` may also be a PostgreSQL URL (DESIGN §9): then cursors are ``data.postgres.PgCursor``
+(the same methods, on pooled connections), sessions use psycopg, and a write session also
+takes a PostgreSQL advisory lock, so read-check-write transactions queue across app servers
+as they queue across threads here.
 """
 
 from __future__ import annotations
@@ -31,11 +36,14 @@ from pathlib import Path
 
 import duckdb
 import duckdb_engine
-from sqlalchemy import Engine, create_engine
+import psycopg
+import pyarrow as pa
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
+from data import postgres
 from data.migrations import apply_migrations
 
 ENV_VAR = "SERVICEREPORT_DB"
@@ -44,10 +52,14 @@ LOCK_RETRY_SECONDS = 5.0
 MEMORY_ENV_VAR = "SERVICEREPORT_DB_MEMORY"
 DEFAULT_MEMORY_LIMIT = "1536MB"
 
+Cursor = duckdb.DuckDBPyConnection | postgres.PgCursor  # what cursor() gives, on either backend
 _lock = threading.Lock()
-_connections: dict[Path, duckdb.DuckDBPyConnection] = {}
-_engines: dict[Path, Engine] = {}
-_write_locks: dict[Path, threading.RLock] = {}
+_connections: dict[str, duckdb.DuckDBPyConnection] = {}
+_engines: dict[str, Engine] = {}
+_write_locks: dict[str, threading.RLock] = {}
+_migrated: set[str] = set()  # PostgreSQL URLs migrated by this process
+# What PostgreSQL raises when two transactions race for the same rows.
+_PG_CONFLICTS = (psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected)
 
 
 class DatabaseBusyError(RuntimeError):
@@ -59,24 +71,48 @@ class WriteConflict(RuntimeError):
 
 
 # What a database failure raises, for the one place in the UI that turns it into a message.
-ERRORS: tuple[type[Exception], ...] = (duckdb.Error, SQLAlchemyError, DatabaseBusyError, WriteConflict)
+ERRORS: tuple[type[Exception], ...] = (
+    duckdb.Error,
+    psycopg.Error,
+    SQLAlchemyError,
+    DatabaseBusyError,
+    WriteConflict,
+)
 
 
-def resolve_path(path: str | os.PathLike | None = None) -> Path:
-    """``--db`` wins, then the environment variable, then the default next to this module."""
-    chosen = path or os.environ.get(ENV_VAR) or DEFAULT_PATH
-    return Path(chosen).expanduser().resolve()
+def resolve_location(location: str | os.PathLike | None = None) -> str:
+    """``--db`` wins, then the environment variable, then the default next to this module: a
+    PostgreSQL URL as given, a file as its absolute path."""
+    chosen = location or os.environ.get(ENV_VAR) or DEFAULT_PATH
+    if postgres.is_url(chosen):
+        return str(chosen)
+    return str(Path(chosen).expanduser().resolve())
 
 
-def _connect(path: Path) -> duckdb.DuckDBPyConnection:
+def _connect(path: str) -> duckdb.DuckDBPyConnection:
     """The process-wide connection to ``path``, opened and migrated on first use."""
     with _lock:
         con = _connections.get(path)
         if con is None:
-            con = _open(path)
+            con = _open(Path(path))
             apply_migrations(con)
             _connections[path] = con
         return con
+
+
+def _migrate_postgres(url: str) -> None:
+    """Bring the PostgreSQL schema up to date once per process; an advisory lock makes a
+    second server (or a cron job) starting at the same moment wait, then find nothing to do."""
+    if url in _migrated:
+        return
+    with _lock, postgres.autocommit(url) as cur:
+        if url not in _migrated:
+            cur.execute(f"SELECT pg_advisory_lock({postgres.ADVISORY_MIGRATION_LOCK})")
+            try:
+                apply_migrations(cur, "postgresql")
+            finally:
+                cur.execute(f"SELECT pg_advisory_unlock({postgres.ADVISORY_MIGRATION_LOCK})")
+            _migrated.add(url)
 
 
 @dataclass(frozen=True)
@@ -88,43 +124,83 @@ class Database:
     committed.
     """
 
-    path: Path
-    pinned: duckdb.DuckDBPyConnection | None = field(default=None, compare=False, repr=False)
+    location: str  # the file's absolute path, or a PostgreSQL URL
+    pinned: Cursor | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def open(cls, location: str | os.PathLike | None = None) -> Database:
-        """``--db`` wins, then ``SERVICEREPORT_DB``, then the default. The file is opened (and
-        migrated) on first use, once per process."""
-        return cls(resolve_path(location))
+        """``--db`` wins, then ``SERVICEREPORT_DB``, then the default. The database is opened
+        (and migrated) on first use, once per process."""
+        return cls(resolve_location(location))
 
-    def on(self, cursor: duckdb.DuckDBPyConnection) -> Database:
+    @property
+    def backend(self) -> str:
+        return "postgresql" if postgres.is_url(self.location) else "duckdb"
+
+    @property
+    def label(self) -> str:
+        """Where the data is, for messages: the file, or the URL without its password."""
+        return postgres.without_password(self.location) if self.backend == "postgresql" else self.location
+
+    def on(self, cursor: Cursor) -> Database:
         """This handle pinned to ``cursor``, for the steps of data/ whose temporary tables and
         transaction live on one cursor (imports)."""
         return replace(self, pinned=cursor)
 
-    def cursor(self) -> duckdb.DuckDBPyConnection:
+    def cursor(self) -> Cursor:
         """A cursor for the calling thread (a connection object refuses concurrent calls), or
         the pinned transaction's cursor."""
-        return self.pinned if self.pinned is not None else _connect(self.path).cursor()
+        if self.pinned is not None:
+            return self.pinned
+        if self.backend == "postgresql":
+            _migrate_postgres(self.location)
+            return postgres.PgCursor(self.location)
+        return _connect(self.location).cursor()
 
-    def execute(self, sql: str, parameters: object = None) -> duckdb.DuckDBPyConnection:
+    def execute(self, sql: str, parameters: object = None) -> Cursor:
         """``cursor().execute``: the cursor holds the result to fetch."""
         return self.cursor().execute(sql, parameters)
+
+    def append(self, table: str, rows: pa.Table) -> None:
+        """Append Arrow rows to ``table``, matching columns by name: the bulk path of each
+        backend (DuckDB reads the Arrow table in place; PostgreSQL takes a COPY)."""
+        cur = self.cursor()
+        if self.backend == "postgresql":
+            postgres.copy_arrow(cur, table, rows)
+            return
+        cur.register("append_rows", rows)
+        try:
+            cur.execute(f"INSERT INTO {table} BY NAME SELECT * FROM append_rows")
+        finally:
+            cur.unregister("append_rows")
+
+    def analyze(self, *tables: str) -> None:
+        """After a bulk write: PostgreSQL plans from statistics that only ANALYZE (or, later,
+        autovacuum) gathers; without them a fresh table looks empty and a KPI query on a few
+        thousand tickets picks nested loops and takes minutes. DuckDB keeps its own."""
+        if self.backend == "postgresql":
+            self.execute("ANALYZE " + ", ".join(tables))
+
+    def schema_version(self) -> int:
+        (version,) = self.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
+        return int(version)
 
     @contextmanager
     def session(self, *, write: bool = False, expire_on_commit: bool = True) -> Iterator[Session]:
         """A SQLModel session on a cursor of its own, closed with it.
 
         ``write=True`` waits for the database's other writers in this process (module
-        docstring); use it for every session that commits. A DuckDB conflict is raised as
-        ``WriteConflict``.
+        docstring), and on PostgreSQL for those of every process; use it for every session
+        that commits. A conflict is raised as ``WriteConflict``.
         """
         if self.pinned is not None:
             raise RuntimeError("a SQLModel session cannot join a pinned transaction")
         with (
-            _write_lock(self.path) if write else nullcontext(),
-            Session(_engine(self.path), expire_on_commit=expire_on_commit) as s,
+            _write_lock(self.location) if write else nullcontext(),
+            Session(_engine(self.location), expire_on_commit=expire_on_commit) as s,
         ):
+            if write and self.backend == "postgresql":
+                event.listen(s, "after_begin", _lock_writers)
             try:
                 yield s
             except (DBAPIError, duckdb.TransactionException) as exc:
@@ -138,6 +214,14 @@ class Database:
         Inside a pinned handle it joins the transaction already open."""
         if self.pinned is not None:
             yield self
+            return
+        if self.backend == "postgresql":
+            _migrate_postgres(self.location)
+            try:
+                with postgres.transaction(self.location) as cur:
+                    yield self.on(cur)
+            except _PG_CONFLICTS as exc:
+                raise WriteConflict(str(exc)) from exc
             return
         cur = self.cursor()
         cur.execute("BEGIN TRANSACTION")
@@ -154,42 +238,59 @@ class Database:
             cur.close()
 
     def close(self) -> None:
-        """Close this process's connection to the file (tests, and the CLI before it exits)."""
+        """Close this process's connections to the database (tests, and the CLI before it exits)."""
         with _lock:
-            eng = _engines.pop(self.path, None)
-            con = _connections.pop(self.path, None)
+            eng = _engines.pop(self.location, None)
+            con = _connections.pop(self.location, None)
+            _migrated.discard(self.location)
         if eng is not None:
             eng.dispose()
         if con is not None:
             con.close()
+        if self.backend == "postgresql":
+            postgres.close_pool(self.location)
 
 
-def _engine(path: Path) -> Engine:
+def _engine(location: str) -> Engine:
     with _lock:
-        eng = _engines.get(path)
+        eng = _engines.get(location)
     if eng is None:
-        con = _connect(path)
-        eng = create_engine(
-            "duckdb:///:memory:",  # ignored: the creator hands out cursors of our connection
-            creator=lambda: duckdb_engine.ConnectionWrapper(con.cursor()),
-            # A new cursor per session, closed after it. duckdb_engine would pick a
-            # SingletonThreadPool here, which closes the cursors of older threads while
-            # they are in use once more than five threads have asked ("Connection already
-            # closed!", "connection is busy with another call").
-            poolclass=NullPool,
-        )
+        if postgres.is_url(location):
+            _migrate_postgres(location)
+            eng = create_engine(
+                postgres.sqlalchemy_url(location),
+                pool_pre_ping=True,
+                pool_size=postgres.POOL_MAX,
+                connect_args={"options": "-c TimeZone=UTC"},
+            )
+        else:
+            con = _connect(location)
+            eng = create_engine(
+                "duckdb:///:memory:",  # ignored: the creator hands out cursors of our connection
+                creator=lambda: duckdb_engine.ConnectionWrapper(con.cursor()),
+                # A new cursor per session, closed after it. duckdb_engine would pick a
+                # SingletonThreadPool here, which closes the cursors of older threads while
+                # they are in use once more than five threads have asked ("Connection already
+                # closed!", "connection is busy with another call").
+                poolclass=NullPool,
+            )
         with _lock:
-            eng = _engines.setdefault(path, eng)
+            eng = _engines.setdefault(location, eng)
     return eng
 
 
-def _write_lock(path: Path) -> threading.RLock:
+def _lock_writers(session, transaction, connection) -> None:
+    """Every transaction of a write session starts by queueing behind the other writers."""
+    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({postgres.ADVISORY_WRITE_LOCK})")
+
+
+def _write_lock(location: str) -> threading.RLock:
     with _lock:
-        return _write_locks.setdefault(path, threading.RLock())
+        return _write_locks.setdefault(location, threading.RLock())
 
 
 def _is_conflict(exc: Exception) -> bool:
-    return "conflict" in str(exc).lower()
+    return isinstance(getattr(exc, "orig", None), _PG_CONFLICTS) or "conflict" in str(exc).lower()
 
 
 def _open(path: Path) -> duckdb.DuckDBPyConnection:

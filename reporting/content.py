@@ -94,11 +94,13 @@ def build_report(
     meta: dict | None = None,
     *,
     db: Database,
+    as_of: datetime | None = None,
 ) -> ReportContent:
+    """The report's content; ``as_of`` (default now) is when open clocks and outages stop."""
     if kind not in REPORT_KINDS:
         raise ValueError(f"report kind {kind!r} must be one of {', '.join(REPORT_KINDS)}")
     project = get_project(project_id, db=db)
-    as_of = datetime.now(UTC)
+    as_of = as_of or datetime.now(UTC)
     ctx = ReportContext(
         db=db,
         project=project,

@@ -73,3 +73,39 @@ def fresh_streamlit_caches():
     st.cache_data.clear()
     st.cache_resource.clear()
     yield
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """One throwaway PostgreSQL server for the whole run (tests/pg_cluster.py)."""
+    import pg_cluster
+
+    reason = pg_cluster.missing_reason()
+    if reason:
+        pytest.skip(reason)
+    with pg_cluster.cluster() as url:
+        yield url
+
+
+@pytest.fixture
+def pg_db(pg_server):
+    """A fresh, migrated PostgreSQL database for one test."""
+    import pg_cluster
+
+    db = Database.open(pg_cluster.new_database(pg_server))
+    db.schema_version()  # migrate now, not inside the test's first timing or transaction
+    yield db
+    db.close()
+
+
+BACKENDS = ("duckdb", pytest.param("postgresql", marks=pytest.mark.postgres))
+
+
+def fresh_location(request, tmp_path_factory, name: str) -> str:
+    """A new database on the backend ``request.param`` names (``BACKENDS``): a DuckDB file, or
+    a database on the session's PostgreSQL server."""
+    if request.param == "postgresql":
+        import pg_cluster
+
+        return pg_cluster.new_database(request.getfixturevalue("pg_server"))
+    return str(tmp_path_factory.mktemp(name) / f"{name}.duckdb")

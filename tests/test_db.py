@@ -9,7 +9,7 @@ from data.db import (
     ENV_VAR,
     Database,
     WriteConflict,
-    resolve_path,
+    resolve_location,
 )
 
 ROOT = DEFAULT_PATH.parents[1]
@@ -17,10 +17,13 @@ ROOT = DEFAULT_PATH.parents[1]
 
 def test_path_comes_from_argument_then_environment_then_default(monkeypatch, tmp_path):
     monkeypatch.delenv(ENV_VAR, raising=False)
-    assert resolve_path() == DEFAULT_PATH
+    assert resolve_location() == str(DEFAULT_PATH)
     monkeypatch.setenv(ENV_VAR, str(tmp_path / "env.duckdb"))
-    assert resolve_path() == tmp_path / "env.duckdb"
-    assert resolve_path(tmp_path / "arg.duckdb") == tmp_path / "arg.duckdb"
+    assert resolve_location() == str(tmp_path / "env.duckdb")
+    assert resolve_location(tmp_path / "arg.duckdb") == str(tmp_path / "arg.duckdb")
+    url = "postgresql://sr:secret@db.example:5432/sr"
+    assert resolve_location(url) == url
+    assert Database.open(url).label == "postgresql://sr:***@db.example:5432/sr"
 
 
 def test_one_connection_per_file_and_utc_session(db_path):

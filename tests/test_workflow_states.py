@@ -1,10 +1,12 @@
-"""The state machine, exhaustively: every state × action × role, against the issue's rules."""
+"""The state machine, exhaustively: every state × action × role, against the issue's rules,
+on both backends."""
 
 from __future__ import annotations
 
 import itertools
 
 import pytest
+from conftest import BACKENDS, fresh_location
 from workflow_helpers import act, report_in_state, report_row, seed, table_counts
 
 from data.db import Database
@@ -33,9 +35,9 @@ ALLOWED = {
 CASES = list(itertools.product(STATES, ACTIONS, ROLES))
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    path = tmp_path_factory.mktemp("states") / "wf.duckdb"
+@pytest.fixture(scope="module", params=BACKENDS)
+def world(request, tmp_path_factory):
+    path = fresh_location(request, tmp_path_factory, "states")
     cast = seed(path)
     yield path, cast
     Database.open(path).close()

@@ -56,11 +56,10 @@ def generate_demo(
     ]
     done = 0
     with db.transaction() as tx:
-        con = tx.cursor()
         ids = [p.policy.project_id for p in projects]
         for table in DATA_TABLES:
-            con.execute(f"DELETE FROM {table} WHERE project_id IN ({', '.join('?' * len(ids))})", ids)
-        rows = _Appender(con)
+            tx.execute(f"DELETE FROM {table} WHERE project_id IN ({', '.join('?' * len(ids))})", ids)
+        rows = _Appender(tx)
         for project in projects:
             save_project(project.policy_toml, db=tx)
             state = TicketState()
@@ -78,6 +77,7 @@ def generate_demo(
             rows.add("staff_capacity", capacity)
         rows.flush()
         report(0.97, "committing")
+    db.analyze(*DATA_TABLES)
     report(1.0, "done")
     return {
         "projects": len(projects),
@@ -108,8 +108,8 @@ class _Appender:
 
     BATCH_ROWS = 400_000
 
-    def __init__(self, con):
-        self.con = con
+    def __init__(self, db: Database):
+        self.db = db
         self.pending: dict[str, list[pa.Table]] = {table: [] for table in DATA_TABLES}
         self.counts = dict.fromkeys(DATA_TABLES, 0)
 
@@ -126,9 +126,5 @@ class _Appender:
     def _insert(self, table: str) -> None:
         if not self.pending[table]:
             return
-        self.con.register("demo_rows", pa.concat_tables(self.pending[table]))
-        try:
-            self.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM demo_rows")
-        finally:
-            self.con.unregister("demo_rows")
+        self.db.append(table, pa.concat_tables(self.pending[table]))
         self.pending[table] = []

@@ -49,13 +49,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 
-from data.db import Database
+from data.db import Database, WriteConflict
 from data.importers import event_log, jira, native, servicenow
 from data.importers.problems import ERROR, WARNING, ImportRejected, Problem, problems_csv, rejected
 from data.importers.readers import column_values, file_columns, open_raw
 from data.importers.staging import Prepared
-from data.importers.upsert import Counts, replace_history, upsert
+from data.importers.upsert import HISTORY_COLUMNS, Counts, replace_history, upsert
 from data.projects import get_project, save_project
+from data.sql import quote_ident
 
 __all__ = [
     "PRESETS",
@@ -144,11 +145,11 @@ def import_file(
         raise ValueError(f"unknown preset {preset!r}; one of {', '.join(PRESETS)}")
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")
-    cur = db.cursor()  # temp tables belong to this cursor; the caller's connection stays clean
+    work = _workspace(db)  # where the file is read and checked, in temporary tables
     try:
         new_project_toml = None
         try:  # looked up even when a timezone is given: an unknown project must never pass
-            project_zone = get_project(project_id, db=db.on(cur)).timezone
+            project_zone = get_project(project_id, db=db).timezone
         except KeyError:
             if not create_project:
                 raise KeyError(
@@ -161,9 +162,9 @@ def import_file(
             new_project_toml = minimal_project_toml(project_id, zone)
         started_at = datetime.now(UTC)
         report(0.05, f"reading {label}")
-        with open_raw(cur, path, label, "import_raw") as raw:
+        with open_raw(work, path, label, "import_raw") as raw:
             report(0.2, "checking every row")
-            prepared = _prepare(cur, raw, label, preset, zone, table, _parse_mapping(mapping))
+            prepared = _prepare(work, raw, label, preset, zone, table, _parse_mapping(mapping))
             if raw.problems:  # what reading found (control characters cleaned) joins the preset's
                 prepared = dataclasses.replace(prepared, problems=_merged(raw.problems, prepared.problems))
         errors = [p for p in prepared.problems if p.severity == ERROR]
@@ -176,20 +177,16 @@ def import_file(
         report(0.6, "writing")
         sha256 = _sha256(path)
         try:
-            cur.execute("BEGIN TRANSACTION")
-            try:
+            with _writing(db, work, prepared) as (cur, ready):
                 if new_project_toml is not None:
                     save_project(new_project_toml, db=db.on(cur))
-                counts, history = _write(cur, prepared, project_id, report)
+                counts, history = _write(cur, ready, project_id, report)
                 batch_id = _record_batch(
-                    cur, prepared, counts, project_id, preset, label, sha256, user, started_at
+                    cur, ready, counts, project_id, preset, label, sha256, user, started_at
                 )
-                cur.execute("COMMIT")
-            except BaseException:
-                _rollback(cur)
-                raise
-        except duckdb.TransactionException as exc:
+        except (duckdb.TransactionException, WriteConflict) as exc:
             raise rejected("write conflict", label, "conflict") from exc
+        db.analyze(prepared.table, "ticket_status_history")
         report(1.0, "done")
         return ImportResult(
             batch_id,
@@ -203,14 +200,66 @@ def import_file(
         )
     finally:
         for name in _TEMP_TABLES:
-            cur.execute(f"DROP TABLE IF EXISTS {name}")
-        cur.close()
+            work.execute(f"DROP TABLE IF EXISTS {name}")
+        work.close()
+
+
+def _workspace(db: Database) -> duckdb.DuckDBPyConnection:
+    """A DuckDB cursor for reading and checking the file: on a DuckDB database, one of its own
+    (temporary tables belong to it and the write joins them in one transaction); on
+    PostgreSQL, an in-memory DuckDB, so that the presets' parsing SQL is one implementation
+    and only the checked rows travel to the server."""
+    if db.backend == "duckdb":
+        return db.cursor()
+    scratch = duckdb.connect()
+    scratch.execute("SET TimeZone = 'UTC'")
+    scratch.execute("SET memory_limit = $limit", {"limit": CLI_MEMORY_LIMIT})
+    return scratch
+
+
+@contextlib.contextmanager
+def _writing(db: Database, work: duckdb.DuckDBPyConnection, prepared: Prepared):
+    """One transaction on the database, and ``prepared`` with its rows readable inside it:
+    on DuckDB the workspace's own temporary tables; on PostgreSQL copies of them, made with
+    COPY into temporary tables dropped at commit."""
+    if db.backend == "duckdb":
+        work.execute("BEGIN TRANSACTION")
+        try:
+            yield work, prepared
+            work.execute("COMMIT")
+        except BaseException:
+            _rollback(work)
+            raise
+        return
+    with db.transaction() as tx:
+        yield tx.cursor(), _shipped(work, tx, prepared)
+
+
+def _shipped(work: duckdb.DuckDBPyConnection, tx: Database, prepared: Prepared) -> Prepared:
+    shipped = {}
+    for name, sql, target, columns in (
+        ("import_rows", prepared.rows_sql, prepared.table, prepared.columns),
+        ("import_history_rows", prepared.history_sql, "ticket_status_history", list(HISTORY_COLUMNS)),
+    ):
+        if sql is None:
+            shipped[name] = None
+            continue
+        names = ", ".join(quote_ident(c) for c in columns)
+        tx.execute(f"CREATE TEMP TABLE {name} ON COMMIT DROP AS SELECT {names} FROM {target} WHERE false")
+        tx.append(name, work.sql(f"SELECT {names} FROM ({sql}) AS rows_in").to_arrow_table())
+        shipped[name] = f"SELECT * FROM {name}"
+    tx.analyze("import_rows" if shipped["import_rows"] else "import_history_rows")
+    return dataclasses.replace(
+        prepared, rows_sql=shipped["import_rows"], history_sql=shipped["import_history_rows"]
+    )
 
 
 def limit_memory(limit: str = CLI_MEMORY_LIMIT, *, db: Database) -> None:
     """Bound DuckDB's memory (it spills to disk beyond): for one-shot import processes such as
-    the CLI. The app keeps DuckDB's default, so that an import does not slow other users."""
-    db.execute("SET memory_limit = $limit", {"limit": limit})
+    the CLI. The app keeps DuckDB's default, so that an import does not slow other users. On
+    PostgreSQL the file is checked in a workspace that is always bounded (``_workspace``)."""
+    if db.backend == "duckdb":
+        db.execute("SET memory_limit = $limit", {"limit": limit})
 
 
 def list_batches(project_id: str, limit: int = 100, *, db: Database) -> list[dict]:

@@ -1,14 +1,14 @@
 """Write staged rows into the analytics tables: insert new keys, update changed rows, leave
 identical rows alone (so importing the same file twice changes nothing), and replace the
-status history of tickets whose history differs. Runs inside the caller's transaction.
+status history of tickets whose history differs. Runs inside the caller's transaction, in
+SQL that DuckDB and PostgreSQL both run.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
-
+from data.db import Cursor
 from data.sql import quote_ident
 
 # The natural key of each table within a project: a row with the same key is the same record.
@@ -31,9 +31,7 @@ class Counts:
     unchanged: int = 0
 
 
-def upsert(
-    cur: duckdb.DuckDBPyConnection, table: str, project_id: str, columns: list[str], rows_sql: str
-) -> Counts:
+def upsert(cur: Cursor, table: str, project_id: str, columns: list[str], rows_sql: str) -> Counts:
     """Merge ``rows_sql`` (one row per key, giving ``columns``) into ``table`` for the project.
 
     Columns the file did not have are not in ``columns``: updates leave them as they were.
@@ -55,9 +53,9 @@ def upsert(
             else quote_ident(c)
             for c in columns
         )
-        + f" FROM ({rows_sql})"
+        + f" FROM ({rows_sql}) AS rows_in"
     )
-    total = cur.execute(f"SELECT count(*) FROM ({rows_sql})").fetchone()[0]
+    total = cur.execute(f"SELECT count(*) FROM ({rows_sql}) AS rows_in").fetchone()[0]
     updated = 0
     if values:
         differs = " OR ".join(f"t.{quote_ident(c)} IS DISTINCT FROM i.{quote_ident(c)}" for c in values)
@@ -80,7 +78,7 @@ def _equal(a: str, b: str, *, nullable: bool) -> str:
     return f"{a} IS NOT DISTINCT FROM {b}" if nullable else f"{a} = {b}"
 
 
-def replace_history(cur: duckdb.DuckDBPyConnection, project_id: str, history_sql: str) -> Counts:
+def replace_history(cur: Cursor, project_id: str, history_sql: str) -> Counts:
     """Replace the stored history of every ticket in ``history_sql`` whose history differs.
 
     Counts are in history rows: rows of tickets without stored history are inserted, rows of
@@ -91,9 +89,11 @@ def replace_history(cur: duckdb.DuckDBPyConnection, project_id: str, history_sql
         "md5(string_agg(concat_ws('|', status, started_at, ended_at), ';'"
         " ORDER BY started_at, status, ended_at))"
     )
-    cur.execute(f"CREATE OR REPLACE TEMP TABLE import_history AS {history_sql}")
+    cur.execute("DROP TABLE IF EXISTS import_history")
+    cur.execute(f"CREATE TEMP TABLE import_history AS {history_sql}")
+    cur.execute("DROP TABLE IF EXISTS import_history_diff")
     cur.execute(
-        "CREATE OR REPLACE TEMP TABLE import_history_diff AS "
+        "CREATE TEMP TABLE import_history_diff AS "
         f"SELECT n.ticket_id, n.rows, o.fp IS NULL AS fresh, o.fp IS NOT DISTINCT FROM n.fp AS same FROM"
         f" (SELECT ticket_id, count(*) AS rows, {fingerprint} AS fp FROM import_history GROUP BY ticket_id) n"
         f" LEFT JOIN (SELECT ticket_id, {fingerprint} AS fp FROM ticket_status_history"
@@ -116,5 +116,6 @@ def replace_history(cur: duckdb.DuckDBPyConnection, project_id: str, history_sql
         f" FROM import_history WHERE ticket_id IN ({changed})",
         project,
     )
-    cur.execute("DROP TABLE import_history; DROP TABLE import_history_diff")
+    cur.execute("DROP TABLE import_history")
+    cur.execute("DROP TABLE import_history_diff")
     return Counts(int(inserted), int(updated), int(unchanged))

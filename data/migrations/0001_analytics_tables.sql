@@ -32,7 +32,7 @@ CREATE TABLE tickets (
     reopen_count      INTEGER NOT NULL DEFAULT 0,
     change_type       VARCHAR CHECK (change_type IN ('standard', 'normal', 'emergency')),
     outcome           VARCHAR CHECK (outcome IN ('successful', 'failed', 'rolled_back', 'cancelled')),
-    effort_hours      DOUBLE,
+    effort_hours      DOUBLE PRECISION,
     problem_id        VARCHAR,        -- the problem an incident is linked to
     source            VARCHAR,        -- where the row came from: demo, native, servicenow, …
     PRIMARY KEY (project_id, ticket_id)
@@ -67,7 +67,7 @@ CREATE TABLE worklogs (
     project_id  VARCHAR NOT NULL,
     person      VARCHAR NOT NULL,
     day         DATE NOT NULL,
-    hours       DOUBLE NOT NULL CHECK (hours >= 0),
+    hours       DOUBLE PRECISION NOT NULL CHECK (hours >= 0),
     ticket_id   VARCHAR
 );
 
@@ -75,6 +75,6 @@ CREATE TABLE staff_capacity (
     project_id       VARCHAR NOT NULL,
     person           VARCHAR NOT NULL,
     month            DATE NOT NULL,  -- first day of the month
-    hours_available  DOUBLE NOT NULL CHECK (hours_available >= 0),
+    hours_available  DOUBLE PRECISION NOT NULL CHECK (hours_available >= 0),
     PRIMARY KEY (project_id, person, month)
 );

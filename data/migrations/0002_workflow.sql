@@ -1,6 +1,6 @@
 -- Workflow records (DESIGN §3, issue 6): users, sessions, report definitions, reports and
 -- their frozen versions, the append-only audit trail, corrective actions, notifications.
--- Ids are hex strings (uuid4): DuckDB has no SERIAL. No foreign keys: DuckDB refuses to
+-- Ids are hex strings (uuid4): DuckDB has no SERIAL. Types are the ones both backends name alike. No foreign keys: DuckDB refuses to
 -- update a parent row that is referenced, and reports change state; reporting/ checks links.
 -- data/models.py mirrors these tables for SQLModel (no metadata.create_all).
 
@@ -79,7 +79,7 @@ CREATE TABLE report_versions (
     version          INTEGER NOT NULL,
     narrative        VARCHAR NOT NULL,                 -- JSON
     snapshot         VARCHAR NOT NULL,                 -- JSON of the figures in the document
-    document         BLOB NOT NULL,
+    document         BYTEA NOT NULL,
     document_format  VARCHAR NOT NULL,                 -- docx, pdf, xlsx, zip
     sha256           VARCHAR NOT NULL,                 -- of the document bytes (what sha256sum prints)
     snapshot_sha256  VARCHAR NOT NULL,                 -- of the snapshot text

@@ -5,7 +5,7 @@ CREATE TABLE report_version_documents (
     report_id  VARCHAR NOT NULL,
     version    INTEGER NOT NULL,
     format     VARCHAR NOT NULL CHECK (format IN ('docx', 'pdf', 'xlsx', 'zip')),
-    document   BLOB NOT NULL,
+    document   BYTEA NOT NULL,
     sha256     VARCHAR NOT NULL,                 -- of the document bytes (what sha256sum prints)
     PRIMARY KEY (report_id, version, format)
 );

@@ -1,5 +1,8 @@
-"""Numbered schema migrations: ``NNNN_name.sql`` files applied in order, each once.
+"""Numbered schema migrations: ``NNNN_name.sql`` files applied in order, each once, on both
+backends (DESIGN §9): their SQL is the part DuckDB and PostgreSQL share.
 
+Where the backends must differ, ``NNNN_name.postgresql.sql`` (or ``.duckdb.sql``) runs on that
+backend only; the other records the version with nothing to do, so both count versions alike.
 Each file runs in its own transaction together with its row in ``schema_version``, so a
 failed migration leaves the database as it was.
 """
@@ -12,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent
-_NAME = re.compile(r"^(\d{4})_(\w+)\.sql$")
+_NAME = re.compile(r"^(\d{4})_(\w+?)(?:\.(duckdb|postgresql))?\.sql$")
 
 
 def available() -> list[tuple[int, str, Path]]:
@@ -20,7 +23,9 @@ def available() -> list[tuple[int, str, Path]]:
     for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
         match = _NAME.match(path.name)
         if not match:
-            raise ValueError(f"migration file name must look like 0001_name.sql: {path.name}")
+            raise ValueError(
+                f"migration file name must look like 0001_name.sql or 0001_name.postgresql.sql: {path.name}"
+            )
         found.append((int(match.group(1)), match.group(2), path))
     versions = [v for v, _, _ in found]
     if len(versions) != len(set(versions)):
@@ -33,7 +38,12 @@ def applied(con: duckdb.DuckDBPyConnection) -> list[int]:
     return [v for (v,) in rows]
 
 
-def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[int]:
+def _runs_on(path: Path, backend: str) -> bool:
+    only = _NAME.match(path.name).group(3)
+    return only is None or only == backend
+
+
+def apply_migrations(con: duckdb.DuckDBPyConnection, backend: str = "duckdb") -> list[int]:
     """Apply every migration not yet recorded; return the versions applied now."""
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_version ("
@@ -47,7 +57,8 @@ def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[int]:
             continue
         con.execute("BEGIN TRANSACTION")
         try:
-            con.execute(path.read_text(encoding="utf-8"))
+            if _runs_on(path, backend):
+                con.execute(path.read_text(encoding="utf-8"))
             con.execute("INSERT INTO schema_version (version, name) VALUES (?, ?)", [version, name])
         except BaseException:
             con.execute("ROLLBACK")
