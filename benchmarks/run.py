@@ -47,6 +47,12 @@ def _load(label: str) -> list[dict]:
     return load.run("1m")  # the load targets (issue 11) are set at 1M tickets
 
 
+def _postgresql(label: str) -> list[dict]:
+    from benchmarks import postgresql
+
+    return postgresql.run("1m")  # the PostgreSQL targets (issue 14) are set at 1M tickets
+
+
 # name → (runner, depends on the demo size)
 SECTIONS: dict[str, tuple[Callable[[str], list[dict]], bool]] = {
     "kpis": (_kpis, True),
@@ -54,6 +60,7 @@ SECTIONS: dict[str, tuple[Callable[[str], list[dict]], bool]] = {
     "export": (_export, False),
     "pages": (_pages, False),
     "load": (_load, False),
+    "postgresql": (_postgresql, False),
 }
 PEAK_MEMORY_TARGET_MB = 2048
 

@@ -34,7 +34,7 @@ SERVICENOW_PERIODS = [Period.parse(p) for p in ("2016-03", "2016-04", "2016-Q1",
 
 def _load(db: Database) -> Database:
     generate_demo(tickets=4000, seed=11, end_month=END, db=db)
-    if SERVICENOW_SAMPLE.is_file() and db.backend == "duckdb":
+    if SERVICENOW_SAMPLE.is_file():
         import_file(
             SERVICENOW_SAMPLE,
             db=db,

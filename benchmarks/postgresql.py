@@ -1,0 +1,129 @@
+"""PostgreSQL beside the embedded backend (issue 14, DESIGN §9), at 1M tickets.
+
+The demo database of the size is moved into a fresh PostgreSQL database with ``migrate-to``'s
+code, then measured against the same figures on the DuckDB file (the floor of each ratio):
+all KPIs of a project-month, every dashboard page cold (AppTest, caches cleared), and the
+1M-row native CSV import. The server is ``SERVICEREPORT_BENCH_POSTGRES`` (a URL of a database
+the benchmark may create databases from), else a throwaway cluster as the tests start one.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+
+from benchmarks import imports, pages
+from benchmarks.common import END_MONTH, app_driver, best_of, demo_copy
+from benchmarks.kpis import AS_OF, BENCH_PROJECT
+from data.db import ENV_VAR, Database
+from data.transfer import move
+from reporting import users
+
+SERVER_ENV = "SERVICEREPORT_BENCH_POSTGRES"
+KPI_TARGET, KPI_RATIO, PAGE_TARGET, IMPORT_TARGET = 1.5, 4.0, 3.0, 30.0
+
+
+@contextmanager
+def _server() -> Iterator[str]:
+    given = os.environ.get(SERVER_ENV)
+    if given:
+        yield given
+        return
+    app_driver()  # puts tests/ on the path
+    import pg_cluster
+
+    with pg_cluster.cluster() as url:
+        yield url
+
+
+def _new_database(server: str) -> Database:
+    name = "bench_" + uuid.uuid4().hex[:10]
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return Database.open(server.rsplit("/", 1)[0] + "/" + name)
+
+
+def _row(name: str, seconds: float, floor: float | None, target: float, max_ratio: float | None) -> dict:
+    return {"name": name, "seconds": seconds, "floor": floor, "target": target, "max_ratio": max_ratio}
+
+
+def _kpi_rows(label: str, embedded: Database, shared: Database) -> list[dict]:
+    from analytics.kpis import compute_kpis
+
+    def on(db: Database):
+        return lambda: compute_kpis(BENCH_PROJECT, END_MONTH, as_of=AS_OF, db=db)
+
+    on(embedded)()  # warm-up: file pages, calendar table, plan caches
+    on(shared)()
+    floor, floor_cpu = best_of(on(embedded))
+    seconds, cpu = best_of(on(shared))
+    row = _row(
+        f"{label}: PostgreSQL, all KPIs of {BENCH_PROJECT} {END_MONTH.label}",
+        seconds,
+        floor,
+        KPI_TARGET,
+        KPI_RATIO,
+    )
+    return [{**row, "cpu": cpu, "floor_cpu": floor_cpu}]
+
+
+def _page_rows(label: str, embedded: Database, shared: Database) -> list[dict]:
+    """Every page cold on both backends; the PostgreSQL rows carry the embedded time as floor."""
+    driver = app_driver()
+    for db in (embedded, shared):
+        users.create_user(
+            username=driver.ADMIN, display_name="管理员", role="admin", password=driver.PASSWORD, db=db
+        )
+    measured = {}
+    for name, db in (("embedded", embedded), ("postgresql", shared)):
+        os.environ[ENV_VAR] = db.location
+        measured[name] = pages.apptest_rows(label, END_MONTH)
+    rows = []
+    for floor_row, row in zip(measured["embedded"], measured["postgresql"], strict=True):
+        if "cold page" in row["name"]:
+            rows.append(
+                _row(
+                    row["name"].replace("AppTest", "PostgreSQL, AppTest"),
+                    row["seconds"],
+                    floor_row["seconds"],
+                    PAGE_TARGET,
+                    None,
+                )
+            )
+    return rows
+
+
+def _import_rows(server: str) -> list[dict]:
+    """The same file into a fresh DuckDB file (the floor) and a fresh PostgreSQL database."""
+    with tempfile.TemporaryDirectory(prefix="bench-pg-import-") as tmp:
+        csv_path = imports.write_native_tickets_csv(Path(tmp) / "tickets.csv", imports.NATIVE_ROWS)
+        floor, _ = imports._import(csv_path, Path(tmp) / "embedded.duckdb", "native")
+        seconds, cpu = imports._import(csv_path, _new_database(server).location, "native")
+    name = f"PostgreSQL, native CSV import, {imports.NATIVE_ROWS:,} tickets"
+    return [{**_row(name, seconds, floor, IMPORT_TARGET, None), "cpu": cpu}]
+
+
+def run(label: str) -> list[dict]:
+    import time
+
+    embedded = Database.open(demo_copy(label, "postgresql"))  # the pages add a user to it
+    with _server() as server:
+        shared = _new_database(server)
+        started = time.perf_counter()
+        copied = move(source=embedded, target=shared)
+        moved = time.perf_counter() - started
+        rows = [
+            _row(f"{label}: migrate-to PostgreSQL, {sum(copied.values()):,} rows", moved, None, 600.0, None)
+        ]
+        rows += _kpi_rows(label, embedded, shared)
+        rows += _page_rows(label, embedded, shared)
+        rows += _import_rows(server)
+        shared.close()
+    embedded.close()
+    return rows
