@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import meeting
+from ui import cached, meeting
 from ui.auth import logout_button, require_login
 from ui.errors import database_errors_shown_plainly
 from ui.filters import sidebar_filters
@@ -55,6 +55,7 @@ def main() -> None:
         layout="wide",
         initial_sidebar_state="collapsed" if in_meeting else "auto",
     )
+    cached.follow_other_writers()  # another server's import or approval, seen within seconds
     dashboards = dashboard_pages()
     user = require_login()  # draws the login (or first-run) page when nobody is signed in
     if user is None:

@@ -6,6 +6,8 @@ served from memory; ``clear()`` is called after imports and workflow writes.
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date
 
 import pandas as pd
@@ -13,6 +15,7 @@ import streamlit as st
 
 from analytics import changes, coverage, kpis, problems, satisfaction, trends, workload
 from analytics.kpi_catalogue import HEADLINE
+from data.projects import write_marks
 from domain.periods import Period
 from reporting import escalation
 from ui.database import database
@@ -136,6 +139,30 @@ def overview(project_id: str, period: str) -> tuple[dict, pd.DataFrame, list]:
         kpi_series(project_id, period, HEADLINE),
         anomalies(project_id, period),
     )
+
+
+FOLLOW_SECONDS = 5.0  # how soon a write by another server or a cron job shows here
+_follow_lock = threading.Lock()
+_followed: dict[str, object] = {"marks": None, "checked": float("-inf")}
+
+
+def follow_other_writers() -> None:
+    """Forget the figures that other processes' writes changed (several app servers and cron
+    imports share one PostgreSQL database): a look at the write marks at most every
+    ``FOLLOW_SECONDS``; this server's own writes clear at once (``clear``)."""
+    now = time.monotonic()
+    with _follow_lock:
+        if now - _followed["checked"] < FOLLOW_SECONDS:
+            return
+        _followed["checked"] = now
+        before, marks = _followed["marks"], write_marks(db=database())
+        _followed["marks"] = marks
+    if before is None or before == marks:
+        return
+    if before[0] != marks[0]:
+        clear()
+    else:
+        clear_report_dates()
 
 
 def clear() -> None:
