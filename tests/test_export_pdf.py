@@ -7,6 +7,8 @@ import re
 import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 from export_fixture import EVIL_NARRATIVE, EVIL_SCRIPT, PROJECT, make_report_db
@@ -140,3 +142,27 @@ def test_workers_started_after_a_streamlit_script_run_do_not_rerun_the_page(repo
     assert getattr(sys.modules["__main__"], "__file__", None), "Streamlit left its page as __main__"
     export._discard_workers()  # the next render spawns its workers now
     assert render(content, "xlsx").startswith(b"PK")
+
+
+def test_workers_leave_with_a_server_stopped_by_a_signal(tmp_path):
+    """A server stopped with SIGTERM never shuts its pool down; its workers must not stay behind."""
+    started = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import os, time\nfrom reporting.export import _render_workers\n"
+            "pool = _render_workers()\npool.submit(os.getpid).result()\n"
+            "print(list(pool._processes), flush=True)\ntime.sleep(120)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+    )
+    workers = [int(pid) for pid in re.findall(r"\d+", started.stdout.readline())]
+    assert workers
+    started.send_signal(signal.SIGTERM)
+    started.wait(timeout=30)
+    deadline = time.monotonic() + 15
+    while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]

@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import sys
 import threading
+import time
 import types
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -127,8 +128,25 @@ def _render_workers() -> ProcessPoolExecutor:
         if _workers is None:
             # spawn, not fork: the server has threads (DuckDB, Streamlit, Chrome's event loop)
             # that a forked child would inherit in whatever state they were.
-            _workers = ProcessPoolExecutor(RENDER_WORKERS, mp_context=multiprocessing.get_context("spawn"))
+            _workers = ProcessPoolExecutor(
+                RENDER_WORKERS,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_leave_with_parent,
+                initargs=(os.getpid(),),
+            )
         return _workers
+
+
+def _leave_with_parent(parent: int) -> None:
+    """In a render worker: exit when the server does. A server stopped by a signal never shuts
+    its pool down, and its workers, orphaned, would wait for work forever."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(2)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="leave-with-parent", daemon=True).start()
 
 
 def _discard_workers() -> None:
