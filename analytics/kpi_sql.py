@@ -375,11 +375,6 @@ def run_families(scope: Scope, ids: Iterable[str] | None = None, *, db: Database
     scope = replace(scope, wanted=frozenset(wanted))
     ensure_calendar(scope.policy.calendar, db=db)
     # On the caller's cursor (other cursors would not see the rows of a transaction the caller
-    # has open). Per-period families go out as one statement: one round trip, and DuckDB runs
-    # their independent pipelines side by side.
-    if scope.groups:
-        return [con.execute(*f.render(scope)).df() for f in families]
-    bind = Params()  # one for all: the families share their periods, project and instants
-    first, *others = [f"({f.sql(scope, bind)}) AS f{i}" for i, f in enumerate(families)]
-    joined = "".join(f" FULL JOIN {part} USING (period)" for part in others)
-    return [con.execute(f"SELECT * FROM {first}{joined}", bind.values).df()]
+    # has open). One statement per family: joining them into one statement gained nothing on
+    # DuckDB (0.23 s against 0.22 s at 1M tickets) and made PostgreSQL 3.5× slower.
+    return [con.execute(*f.render(scope)).df() for f in families]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import re
 import statistics
@@ -153,9 +154,10 @@ def _check(result: SessionResult, where: str, run: Run, charts: bool = False) ->
         result.problems.append(f"{where}: no chart")
 
 
-async def drive(base: str, n: int) -> list[SessionResult]:
+async def drive(bases: list[str], n: int) -> list[SessionResult]:
+    """N sessions, spread over the servers in turn (one server, or several on PostgreSQL)."""
     start = asyncio.Event()
-    tasks = [asyncio.create_task(one_session(base, i, start)) for i in range(n)]
+    tasks = [asyncio.create_task(one_session(bases[i % len(bases)], i, start)) for i in range(n)]
     await asyncio.sleep(2)  # every session has its login form: then all sign in at once
     start.set()
     return await asyncio.gather(*tasks)
@@ -177,19 +179,27 @@ def _percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[round(q * 100) - 1]
 
 
-def run_one(path: Path, n: int, log_path: Path) -> dict:
+def run_one(location: Path | str, n: int, log_paths: list[Path]) -> dict:
+    """N sessions against one fresh server per log path, all on the database ``location``;
+    CPU is the servers' together, peak memory the largest one's."""
     driver = app_driver()
-    with driver.streamlit_process(path, log_path) as (base, server):
-        driver.wait_for_log(log_path, "warm-up:", WARMUP_SECONDS)
-        cpu_before, wall = _server_cpu_seconds(server.pid), time.perf_counter()
+    with contextlib.ExitStack() as stack:
+        servers = [stack.enter_context(driver.streamlit_process(location, log)) for log in log_paths]
+        for log in log_paths:
+            driver.wait_for_log(log, "warm-up:", WARMUP_SECONDS)
+        pids = [server.pid for _, server in servers]
+        cpu_before, wall = sum(map(_server_cpu_seconds, pids)), time.perf_counter()
         client_cpu = time.process_time()
-        results = asyncio.run(drive(base, n))
+        results = asyncio.run(drive([base for base, _ in servers], n))
         wall = time.perf_counter() - wall
-        cpu = _server_cpu_seconds(server.pid) - cpu_before
+        cpu = sum(map(_server_cpu_seconds, pids)) - cpu_before
         client_cpu = time.process_time() - client_cpu
-        peak = _server_peak_mb(server.pid)
+        peak = max(map(_server_peak_mb, pids))
     log_errors = [
-        line for line in log_path.read_text().splitlines() if "Traceback" in line or " ERROR " in line
+        line
+        for log in log_paths
+        for line in log.read_text().splitlines()
+        if "Traceback" in line or " ERROR " in line
     ]
     problems = [p for r in results for p in r.problems] + [f"server log: {line}" for line in log_errors]
     pages = [s for r in results for s in r.pages]
@@ -231,7 +241,7 @@ def run(label: str = "1m", sessions: tuple[int, ...] = SESSIONS) -> list[dict]:
     path = prepare(label)
     rows = []
     for n in sessions:
-        result = run_one(path, n, RESULTS_DIR / f"load-{label}-{n}.log")
+        result = run_one(path, n, [RESULTS_DIR / f"load-{label}-{n}.log"])
         print("  " + format_result(result), flush=True)
         for problem in result["problems"]:
             print(f"    {problem}")

@@ -2,9 +2,10 @@
 
 The demo database of the size is moved into a fresh PostgreSQL database with ``migrate-to``'s
 code, then measured against the same figures on the DuckDB file (the floor of each ratio):
-all KPIs of a project-month, every dashboard page cold (AppTest, caches cleared), and the
-1M-row native CSV import. The server is ``SERVICEREPORT_BENCH_POSTGRES`` (a URL of a database
-the benchmark may create databases from), else a throwaway cluster as the tests start one.
+all KPIs of a project-month, every dashboard page cold (AppTest, caches cleared), the 1M-row
+native CSV import, and the load benchmark's 20 sessions spread over two app servers. The
+server is ``SERVICEREPORT_BENCH_POSTGRES`` (a URL of a database the benchmark may create
+databases from), else a throwaway cluster as the tests start one.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 import psycopg
 
 from benchmarks import imports, pages
-from benchmarks.common import END_MONTH, app_driver, best_of, demo_copy
+from benchmarks.common import END_MONTH, RESULTS_DIR, app_driver, best_of, demo_copy
 from benchmarks.kpis import AS_OF, BENCH_PROJECT
 from data.db import ENV_VAR, Database
 from data.transfer import move
@@ -27,6 +28,7 @@ from reporting import users
 
 SERVER_ENV = "SERVICEREPORT_BENCH_POSTGRES"
 KPI_TARGET, KPI_RATIO, PAGE_TARGET, IMPORT_TARGET = 1.5, 4.0, 3.0, 30.0
+LOAD_SESSIONS = 20
 
 
 @contextmanager
@@ -109,6 +111,23 @@ def _import_rows(server: str) -> list[dict]:
     return [{**_row(name, seconds, floor, IMPORT_TARGET, None), "cpu": cpu}]
 
 
+def _load_rows(label: str, server: str, sessions: int = LOAD_SESSIONS) -> list[dict]:
+    """The load benchmark's sessions spread over two app servers on one PostgreSQL database."""
+    from benchmarks import load
+
+    shared = _new_database(server)
+    source = Database.open(load.prepare(label))
+    move(source=source, target=shared)
+    source.close()
+    logs = [RESULTS_DIR / f"load-postgresql-{label}-{sessions}-{i}.log" for i in (1, 2)]
+    result = load.run_one(shared.location, sessions, logs)
+    print("  two servers: " + load.format_result(result), flush=True)
+    shared.close()
+    name = f"{label}: PostgreSQL, two app servers, {sessions} sessions, p95 page ({result['errors']} errors)"
+    seconds = result["page_p95"] if result["errors"] == 0 else float("inf")
+    return [_row(name, seconds, None, load.P95_TARGET_S, None)]
+
+
 def run(label: str) -> list[dict]:
     import time
 
@@ -124,6 +143,7 @@ def run(label: str) -> list[dict]:
         rows += _kpi_rows(label, embedded, shared)
         rows += _page_rows(label, embedded, shared)
         rows += _import_rows(server)
+        rows += _load_rows(label, server)
         shared.close()
     embedded.close()
     return rows

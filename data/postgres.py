@@ -44,6 +44,10 @@ POOL_MAX = 10  # per process: Streamlit runs each session's script in a thread o
 ADVISORY_WRITE_LOCK = 4_242_001  # one key: read-check-write sessions queue across app servers
 ADVISORY_MIGRATION_LOCK = 4_242_002  # servers starting together migrate one after the other
 
+# A month's KPIs sort and aggregate some 10^5 rows per query: in the default 4 MB they sorted on
+# disk, and JIT compilation cost more than it saved (benchmarks/postgresql.py).
+SESSION_SETTINGS = {"work_mem": "64MB", "jit": "off"}
+# PostgreSQL type OIDs (pg_type) of result columns → the Arrow type DuckDB would give them.
 _ARROW_TYPES = {
     16: pa.bool_(),
     17: pa.binary(),
@@ -100,6 +104,8 @@ def _configure(conn: psycopg.Connection) -> None:
     # (INSERT … SELECT $p … WHERE col = $p) gets two inconsistent deduced types.
     conn.adapters.register_dumper(str, StrDumperVarchar)
     conn.execute("SET TimeZone = 'UTC'")  # as on DuckDB: timestamps travel in UTC
+    for name, value in SESSION_SETTINGS.items():
+        conn.execute(f"SET {name} = '{value}'")
     conn.commit()
 
 

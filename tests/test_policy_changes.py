@@ -11,6 +11,7 @@ import subprocess
 from datetime import UTC, datetime
 
 import pytest
+from conftest import BACKENDS, fresh_location
 from export_fixture import PROJECT, make_report_db
 from workflow_helpers import OTHER_PROJECT, PASSWORD, seed, seeded_demo_copy
 
@@ -18,6 +19,7 @@ from analytics.coverage import last_ticket_day
 from analytics.kpis import compute_kpis
 from data.db import Database
 from data.projects import get_policy_toml, get_project, policy_sha256
+from data.transfer import move
 from domain.periods import Period
 from reporting import archive, drafting, policies, policy_check, policy_preview, users, workflow
 from reporting.documents import export_report
@@ -29,18 +31,31 @@ TIGHTER = (
 )
 
 
-@pytest.fixture(scope="module")
-def source_db(demo_db_path, tmp_path_factory):
-    """The session's demo database with the workflow's cast of users, copied per test."""
-    return seeded_demo_copy(demo_db_path, tmp_path_factory.mktemp("policy-source") / "source.duckdb")
+@pytest.fixture(scope="module", params=BACKENDS)
+def source_db(request, demo_db_path, tmp_path_factory):
+    """The session's demo database with the workflow's cast of users, copied per test: a file,
+    or a PostgreSQL database moved from it (``migrate-to``)."""
+    path = seeded_demo_copy(demo_db_path, tmp_path_factory.mktemp("policy-source") / "source.duckdb")
+    if request.param == "duckdb":
+        return path
+    template = Database.open(fresh_location(request, tmp_path_factory, "policy-source"))
+    move(source=Database.open(path), target=template)
+    Database.open(path).close()
+    template.close()  # a template database must have no one connected
+    return template.location
 
 
 @pytest.fixture
 def app_db(source_db, tmp_path):
-    path = tmp_path / "policy.duckdb"
-    shutil.copyfile(source_db, path)
-    yield path
-    Database.open(path).close()
+    if isinstance(source_db, str):
+        import pg_cluster
+
+        location = pg_cluster.copy_database(source_db)
+    else:
+        location = tmp_path / "policy.duckdb"
+        shutil.copyfile(source_db, location)
+    yield location
+    Database.open(location).close()
 
 
 def _actor(path, username):
