@@ -153,6 +153,7 @@ def ensure_calendar(calendar: Calendar, *, db: Database) -> None:
             f" FROM ({days}) AS d ON CONFLICT DO NOTHING",
             bind.values,
         )
+        db.analyze(CALENDAR_TABLE)  # the new calendar's rows must be in the planner's statistics
 
 
 def _minutes(t) -> int:
