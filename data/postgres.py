@@ -178,7 +178,7 @@ class PgCursor:
         rows, self._rows = self._rows, []
         return rows
 
-    def arrow(self) -> pa.Table:
+    def _arrow(self) -> pa.Table:
         rows, self._rows = self._rows, []
         columns = list(zip(*rows, strict=True)) if rows else [() for _ in self._columns]
         arrays = [
@@ -191,10 +191,9 @@ class PgCursor:
         frames = getattr(_frames, "cursor", None)
         if frames is None:
             frames = _frames.cursor = duckdb.connect()
-        result = self.arrow()
+        result = self._arrow()
         return frames.from_arrow(result).df()
 
-    fetchdf = df
 
     def close(self) -> None:
         self._rows = []
