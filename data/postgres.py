@@ -194,7 +194,6 @@ class PgCursor:
         result = self._arrow()
         return frames.from_arrow(result).df()
 
-
     def close(self) -> None:
         self._rows = []
 
