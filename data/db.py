@@ -43,7 +43,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
-from data import postgres
+from data import postgres, replica
 from data.migrations import apply_migrations
 
 ENV_VAR = "SERVICEREPORT_DB"
@@ -126,6 +126,7 @@ class Database:
 
     location: str  # the file's absolute path, or a PostgreSQL URL
     pinned: Cursor | None = field(default=None, compare=False, repr=False)
+    reads_copy: bool = False  # see analytical()
 
     @classmethod
     def open(cls, location: str | os.PathLike | None = None) -> Database:
@@ -142,6 +143,16 @@ class Database:
         """Where the data is, for messages: the file, or the URL without its password."""
         return postgres.without_password(self.location) if self.backend == "postgresql" else self.location
 
+    def analytical(self) -> Database:
+        """This handle for the figures' reads. On PostgreSQL its cursors read this process's
+        in-memory DuckDB copy of the analytics tables, brought up to date before each cursor
+        (``data/replica.py``: PostgreSQL runs the same KPI SQL 10–20× slower); sessions and
+        transactions still go to PostgreSQL. Pinned to a transaction, or on DuckDB, it is
+        the handle itself."""
+        if self.backend != "postgresql" or self.pinned is not None:
+            return self
+        return replace(self, reads_copy=True)
+
     def on(self, cursor: Cursor) -> Database:
         """This handle pinned to ``cursor``, for the steps of data/ whose temporary tables and
         transaction live on one cursor (imports)."""
@@ -154,6 +165,8 @@ class Database:
             return self.pinned
         if self.backend == "postgresql":
             _migrate_postgres(self.location)
+            if self.reads_copy:
+                return replica.copy_of(self.location).cursor()
             return postgres.PgCursor(self.location)
         return _connect(self.location).cursor()
 
@@ -178,7 +191,7 @@ class Database:
         """After a bulk write: PostgreSQL plans from statistics that only ANALYZE (or, later,
         autovacuum) gathers; without them a fresh table looks empty and a KPI query on a few
         thousand tickets picks nested loops and takes minutes. DuckDB keeps its own."""
-        if self.backend == "postgresql":
+        if self.backend == "postgresql" and not self.reads_copy:
             self.execute("ANALYZE " + ", ".join(tables))
 
     def schema_version(self) -> int:
@@ -215,6 +228,10 @@ class Database:
         if self.pinned is not None:
             yield self
             return
+        if self.reads_copy:
+            with replace(self, reads_copy=False).transaction() as tx:
+                yield tx
+            return
         if self.backend == "postgresql":
             _migrate_postgres(self.location)
             try:
@@ -248,6 +265,7 @@ class Database:
         if con is not None:
             con.close()
         if self.backend == "postgresql":
+            replica.forget(self.location)
             postgres.close_pool(self.location)
 
 

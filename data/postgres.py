@@ -256,3 +256,21 @@ def copy_arrow(cursor: PgCursor, table: str, rows: pa.Table) -> None:
             sink = io.BytesIO()
             pa_csv.write_csv(batch, sink, pa_csv.WriteOptions(include_header=False, quoting_style="needed"))
             copy.write(sink.getvalue())
+
+
+@contextmanager
+def snapshot(url: str) -> Iterator[PgCursor]:
+    """One read-only transaction on one snapshot: every statement in it sees the same commits."""
+    with pool(url).connection() as conn, conn.transaction():
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield PgCursor(url, conn)
+
+
+def copy_out(cursor: PgCursor, select: str, parameters: object = None) -> bytes:
+    """The rows of ``select`` as CSV through ``COPY … TO STDOUT``, PostgreSQL's bulk path out
+    (an unquoted empty field is NULL, a quoted one the empty string)."""
+    if cursor.connection is None:
+        raise RuntimeError("copy_out needs a pinned cursor")
+    sql = f"COPY ({pyformat(select)}) TO STDOUT (FORMAT csv)"
+    with cursor.connection.cursor() as cur, cur.copy(sql, _parameters(parameters)) as copy:
+        return b"".join(bytes(block) for block in copy)

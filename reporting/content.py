@@ -99,10 +99,11 @@ def build_report(
     """The report's content; ``as_of`` (default now) is when open clocks and outages stop."""
     if kind not in REPORT_KINDS:
         raise ValueError(f"report kind {kind!r} must be one of {', '.join(REPORT_KINDS)}")
+    figures = db.analytical()  # on PostgreSQL, this process's DuckDB copy (data/replica.py)
     project = get_project(project_id, db=db)
     as_of = as_of or datetime.now(UTC)
     ctx = ReportContext(
-        db=db,
+        db=figures,
         project=project,
         period=period,
         kind=kind,
@@ -110,22 +111,22 @@ def build_report(
         narrative=narrative or {},
         meta=meta or {},
         as_of=as_of,
-        kpis=compute_kpis(project_id, period, as_of=as_of, db=db),
+        kpis=compute_kpis(project_id, period, as_of=as_of, db=figures),
         series=kpi_series(
             project_id,
             period,
             count=TREND_PERIODS[period.kind],
             ids=report_sections.SERIES_KPIS,
             as_of=as_of,
-            db=db,
+            db=figures,
         ),
         breaches={
-            clock: breaches(project_id, period, clock, as_of=as_of, db=db)
+            clock: breaches(project_id, period, clock, as_of=as_of, db=figures)
             for clock in ("response", "resolution")
         },
-        breakdowns=breakdowns(project_id, period, BREAKDOWNS[kind], as_of=as_of, db=db),
+        breakdowns=breakdowns(project_id, period, BREAKDOWNS[kind], as_of=as_of, db=figures),
         carried_actions=carried_actions(project_id, period, db=db),
-        span=data_span(project_id, db=db),
+        span=data_span(project_id, db=figures),
     )
     title = ctx.t(
         "report.title",

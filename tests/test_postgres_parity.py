@@ -58,6 +58,14 @@ def both(tmp_path_factory, pg_server):
     shared.close()
 
 
+@pytest.fixture(params=["postgresql", "copy"])
+def pair(both, request):
+    """The embedded database, and PostgreSQL read directly (the portable SQL run by PostgreSQL)
+    or through the app server's DuckDB copy of it (``Database.analytical``)."""
+    embedded, shared = both
+    return embedded, shared if request.param == "postgresql" else shared.analytical()
+
+
 def _cases():
     cases = [(p, period) for p in ("demo-erp", "demo-gov", "demo-mall") for period in PERIODS]
     return cases + [(SERVICENOW, period) for period in SERVICENOW_PERIODS]
@@ -79,8 +87,8 @@ def _skip_unless_there(db: Database, project_id: str) -> None:
 
 
 @pytest.mark.parametrize(("project_id", "period"), _cases(), ids=lambda v: getattr(v, "label", v))
-def test_every_kpi_is_equal(both, project_id, period):
-    embedded, shared = both
+def test_every_kpi_is_equal(pair, project_id, period):
+    embedded, shared = pair
     _skip_unless_there(embedded, project_id)
     expected = {k: v.as_dict() for k, v in compute_kpis(project_id, period, db=embedded, as_of=AS_OF).items()}
     found = {k: v.as_dict() for k, v in compute_kpis(project_id, period, db=shared, as_of=AS_OF).items()}
@@ -90,8 +98,8 @@ def test_every_kpi_is_equal(both, project_id, period):
 
 
 @pytest.mark.parametrize("project_id", ["demo-erp", "demo-mall", SERVICENOW])
-def test_trend_series_are_equal(both, project_id):
-    embedded, shared = both
+def test_trend_series_are_equal(pair, project_id):
+    embedded, shared = pair
     _skip_unless_there(embedded, project_id)
     end = END if project_id != SERVICENOW else Period.parse("2016-06")
     expected = kpi_series(project_id, end, count=6, db=embedded, as_of=AS_OF)
@@ -101,8 +109,8 @@ def test_trend_series_are_equal(both, project_id):
 
 @pytest.mark.parametrize("clock", ["response", "resolution"])
 @pytest.mark.parametrize(("project_id", "period"), [("demo-erp", END), ("demo-gov", Period.parse("2026-Q3"))])
-def test_breach_lists_are_equal(both, project_id, period, clock):
-    embedded, shared = both
+def test_breach_lists_are_equal(pair, project_id, period, clock):
+    embedded, shared = pair
     expected = breaches(project_id, period, clock, db=embedded, as_of=AS_OF)
     found = breaches(project_id, period, clock, db=shared, as_of=AS_OF)
     assert len(expected), "the case has breaches to compare"
@@ -111,6 +119,7 @@ def test_breach_lists_are_equal(both, project_id, period, clock):
 
 @pytest.mark.parametrize("kind", ["external", "internal"])
 def test_report_tables_are_equal(both, kind):
+    """A report's figures read the server's copy (``build_report`` asks for ``analytical()``)."""
     embedded, shared = both
     expected = build_report("demo-erp", END, kind, db=embedded, as_of=AS_OF).snapshot()
     found = build_report("demo-erp", END, kind, db=shared, as_of=AS_OF).snapshot()

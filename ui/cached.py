@@ -18,17 +18,17 @@ from analytics.kpi_catalogue import HEADLINE
 from data.projects import write_marks
 from domain.periods import Period
 from reporting import escalation
-from ui.database import database
+from ui.database import database, figures
 
 
 @st.cache_data(ttl=600, show_spinner=False)
 def last_ticket_day(project_id: str) -> date | None:
-    return coverage.last_ticket_day(project_id, db=database())
+    return coverage.last_ticket_day(project_id, db=figures())
 
 
 @st.cache_data(ttl=600, show_spinner=False)
 def data_span(project_id: str) -> coverage.DataSpan:
-    return coverage.data_span(project_id, db=database())
+    return coverage.data_span(project_id, db=figures())
 
 
 # Dashboard figures, keyed by (project id, period label, …): plain values, so the cache key is
@@ -38,7 +38,7 @@ _TTL = 3600
 
 @st.cache_data(ttl=_TTL, show_spinner=False)
 def kpi_values(project_id: str, period: str, ids: tuple[str, ...] | None = None) -> dict:
-    return kpis.compute_kpis(project_id, Period.parse(period), ids=list(ids) if ids else None, db=database())
+    return kpis.compute_kpis(project_id, Period.parse(period), ids=list(ids) if ids else None, db=figures())
 
 
 def kpi_series(project_id: str, period: str, ids: tuple[str, ...], count: int = 12) -> pd.DataFrame:
@@ -50,7 +50,7 @@ def kpi_series(project_id: str, period: str, ids: tuple[str, ...], count: int = 
 
 @st.cache_data(ttl=_TTL, show_spinner=False)
 def _series_of_query(project_id: str, period: str, ids: tuple[str, ...], count: int) -> pd.DataFrame:
-    return kpis.kpi_series(project_id, Period.parse(period), count=count, ids=list(ids), db=database())
+    return kpis.kpi_series(project_id, Period.parse(period), count=count, ids=list(ids), db=figures())
 
 
 # Breakdowns name their "group" column after what it holds (priority, tier …), so that tables
@@ -59,76 +59,76 @@ def _series_of_query(project_id: str, period: str, ids: tuple[str, ...], count: 
 
 @st.cache_data(ttl=_TTL, show_spinner=False)
 def breakdown(project_id: str, period: str, by: str):
-    return kpis.breakdown(project_id, Period.parse(period), by, db=database()).rename(columns={"group": by})
+    return kpis.breakdown(project_id, Period.parse(period), by, db=figures()).rename(columns={"group": by})
 
 
 @st.cache_data(ttl=_TTL, show_spinner=False)
 def breakdowns(project_id: str, period: str, by: tuple[str, ...]) -> dict:
     """Several breakdowns of one period, computed in one pass."""
-    frames = kpis.breakdowns(project_id, Period.parse(period), list(by), db=database())
+    frames = kpis.breakdowns(project_id, Period.parse(period), list(by), db=figures())
     return {name: frame.rename(columns={"group": name}) for name, frame in frames.items()}
 
 
 @st.cache_data(ttl=_TTL, show_spinner=False)
 def breakdown_series(project_id: str, period: str, by: str, ids: tuple[str, ...], count: int = 12):
-    series = trends.breakdown_series(project_id, Period.parse(period), by, ids, count=count, db=database())
+    series = trends.breakdown_series(project_id, Period.parse(period), by, ids, count=count, db=figures())
     return series.rename(columns={"group": by})
 
 
 @st.cache_data(ttl=_TTL, show_spinner=False)
 def breaches(project_id: str, period: str, clock: str):
-    return kpis.breaches(project_id, Period.parse(period), clock=clock, db=database())
+    return kpis.breaches(project_id, Period.parse(period), clock=clock, db=figures())
 
 
 @st.cache_data(ttl=_TTL, show_spinner=False)
 def ticket_timeline(project_id: str, ticket_id: str):
-    return kpis.ticket_timeline(project_id, ticket_id, db=database())
+    return kpis.ticket_timeline(project_id, ticket_id, db=figures())
 
 
 @st.cache_data(ttl=_TTL, show_spinner=False)
 def major_incidents(project_id: str, period: str):
-    return kpis.major_incidents(project_id, Period.parse(period), db=database())
+    return kpis.major_incidents(project_id, Period.parse(period), db=figures())
 
 
 @st.cache_data(ttl=_TTL, show_spinner=False)
 def availability_by_service(project_id: str, period: str):
-    return kpis.availability_by_service(project_id, Period.parse(period), db=database())
+    return kpis.availability_by_service(project_id, Period.parse(period), db=figures())
 
 
 @st.cache_data(ttl=_TTL, show_spinner=False)
 def anomalies(project_id: str, period: str) -> list:
     values = kpi_values(project_id, period)  # cached already for the tiles: not computed twice
-    return escalation.find_anomalies(project_id, Period.parse(period), values, db=database())
+    return escalation.find_anomalies(project_id, Period.parse(period), values, db=figures())
 
 
 @st.cache_data(ttl=_TTL, show_spinner=False)
 def problems_in_period(project_id: str, period: str):
-    return problems.problems_in_period(project_id, Period.parse(period), db=database())
+    return problems.problems_in_period(project_id, Period.parse(period), db=figures())
 
 
 @st.cache_data(ttl=_TTL, show_spinner=False)
 def closed_changes(project_id: str, period: str, kind: str):
-    return changes.closed_changes(project_id, Period.parse(period), kind, db=database())
+    return changes.closed_changes(project_id, Period.parse(period), kind, db=figures())
 
 
 @st.cache_data(ttl=_TTL, show_spinner=False)
 def utilisation_by_person(project_id: str, period: str):
-    return workload.utilisation_by_person(project_id, Period.parse(period), db=database())
+    return workload.utilisation_by_person(project_id, Period.parse(period), db=figures())
 
 
 @st.cache_data(ttl=_TTL, show_spinner=False)
 def score_distribution(project_id: str, period: str):
-    return satisfaction.score_distribution(project_id, Period.parse(period), db=database())
+    return satisfaction.score_distribution(project_id, Period.parse(period), db=figures())
 
 
 @st.cache_data(ttl=_TTL, show_spinner=False)
 def survey_summary(project_id: str, period: str):
-    return satisfaction.survey_summary(project_id, Period.parse(period), db=database())
+    return satisfaction.survey_summary(project_id, Period.parse(period), db=figures())
 
 
 @st.cache_data(ttl=_TTL, show_spinner=False)
 def comments(project_id: str, period: str):
-    return satisfaction.comments(project_id, Period.parse(period), db=database())
+    return satisfaction.comments(project_id, Period.parse(period), db=figures())
 
 
 def overview(project_id: str, period: str) -> tuple[dict, pd.DataFrame, list]:

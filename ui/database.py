@@ -13,6 +13,12 @@ def database() -> Database:
     return Database.open()
 
 
+def figures() -> Database:
+    """The handle the figures read through: on PostgreSQL, this server's DuckDB copy of the
+    analytics tables (``Database.analytical``)."""
+    return database().analytical()
+
+
 @st.cache_data(ttl=600, show_spinner=False)
 def projects() -> list[Project]:
     return list_projects(db=database())

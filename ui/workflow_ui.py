@@ -18,7 +18,7 @@ from reporting.report_model import Chart, Paragraph, ReportContent, Subheading, 
 from reporting.roles import Actor, PermissionDenied
 from ui import cached
 from ui.confirmation import confirm_after_rerun
-from ui.database import database, projects
+from ui.database import database, figures, projects
 from ui.i18n import current_language, plain, t
 
 
@@ -95,7 +95,7 @@ def conflict_message(exc: workflow.ConcurrentEditError) -> str:
 @st.cache_data(ttl=3600, show_spinner=False)
 def unmet(project_id: str, period: str) -> list[str]:
     """The ids of the KPIs below target: the narrative's analysis rows."""
-    return [u.value.id for u in unmet_kpis(project_id, Period.parse(period), db=database())]
+    return [u.value.id for u in unmet_kpis(project_id, Period.parse(period), db=figures())]
 
 
 def show_content(content: ReportContent) -> None:

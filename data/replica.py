@@ -1,0 +1,140 @@
+"""An in-process DuckDB copy of the tables the analytics read, for a PostgreSQL database.
+
+The KPI SQL is one portable implementation, and PostgreSQL answers it right but slowly: its
+row-at-a-time scans, time-zone conversions and percentile sorts take 10–20× DuckDB's time
+(README, "A department's deployment"). So an app server on PostgreSQL computes its figures
+on a copy: an in-memory DuckDB with the embedded schema, holding the analytics tables
+(``PER_PROJECT``; ``projects``, ``import_batches`` and ``reports`` whole), loaded from
+PostgreSQL with ``COPY`` and kept current:
+
+- before every read, one statement reads each project's mark (its last import batch and its
+  last change, which every import, demo load and policy change moves) and the workflow's
+  mark (the reports' latest change and count);
+- a project whose mark moved has its rows reloaded, in one DuckDB transaction, so a reader
+  sees the old rows or the new ones, never half; the marks and the rows come from one
+  PostgreSQL snapshot (REPEATABLE READ), so the copy never holds rows newer or older than
+  the marks it records;
+- a server therefore sees its own writes at once and other servers' at their next read.
+
+PostgreSQL stays the system of record. Nothing writes to the copy but the calendar day
+tables (``analytics.calendars``), derived rows each copy builds for itself.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from dataclasses import dataclass, field
+
+import duckdb
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+
+from data import postgres
+from data.migrations import apply_migrations
+from data.sql import quote_ident
+
+PER_PROJECT = ("tickets", "ticket_status_history", "satisfaction", "outages", "worklogs", "staff_capacity")
+_MARKS = """
+SELECT p.project_id, p.updated_at,
+       (SELECT max(b.id) FROM import_batches AS b WHERE b.project_id = p.project_id)
+FROM projects AS p
+"""
+_WORKFLOW_MARK = "SELECT max(updated_at), count(*) FROM reports"
+_copies: dict[str, Copy] = {}
+_lock = threading.Lock()
+
+
+def copy_of(url: str) -> Copy:
+    """The process's copy of the PostgreSQL database at ``url``, created empty on first use."""
+    with _lock:
+        found = _copies.get(url)
+        if found is None:
+            found = _copies[url] = Copy(url)
+        return found
+
+
+def forget(url: str) -> None:
+    """Drop the process's copy (``Database.close``)."""
+    with _lock:
+        found = _copies.pop(url, None)
+    if found is not None:
+        found.con.close()
+
+
+@dataclass
+class Copy:
+    url: str
+    con: duckdb.DuckDBPyConnection = field(init=False)
+    marks: dict[str, tuple] = field(default_factory=dict)
+    workflow_mark: tuple | None = None
+    _refreshing: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.con = duckdb.connect(":memory:")
+        self.con.execute("SET TimeZone = 'UTC'")
+        apply_migrations(self.con)
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor on the copy, once it holds what PostgreSQL holds now."""
+        self.refresh()
+        return self.con.cursor()
+
+    def refresh(self) -> None:
+        """Reload what moved since the last look; one thread at a time, the others wait for it."""
+        with self._refreshing:
+            with postgres.snapshot(self.url) as pg:
+                marks = {p: (changed, batch) for p, changed, batch in pg.execute(_MARKS).fetchall()}
+                workflow = tuple(pg.execute(_WORKFLOW_MARK).fetchone())
+                moved = sorted(p for p, mark in marks.items() if self.marks.get(p) != mark)
+                gone = sorted(set(self.marks) - set(marks))
+                loads: list[tuple[str, str | None]] = []  # (table, the project whose rows, or None: all)
+                if moved or gone:
+                    loads += [("projects", None), ("import_batches", None)]
+                    loads += [(table, project) for project in moved for table in PER_PROJECT]
+                if workflow != self.workflow_mark:
+                    loads.append(("reports", None))
+                rows = [(table, project, self._copy_out(pg, table, project)) for table, project in loads]
+            if rows:
+                self._replace([*moved, *gone], rows)
+            self.marks, self.workflow_mark = marks, workflow
+
+    def _replace(self, projects: list[str], rows: list[tuple[str, str | None, pa.Table]]) -> None:
+        """Swap the projects' rows and the whole tables in one DuckDB transaction."""
+        cur = self.con.cursor()
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            for project in projects:
+                for table in PER_PROJECT:
+                    cur.execute(f"DELETE FROM {table} WHERE project_id = ?", [project])
+            for table, project, arrow in rows:
+                if project is None:
+                    cur.execute(f"DELETE FROM {table}")
+                cur.register("copied_rows", arrow)
+                cur.execute(f"INSERT INTO {table} BY NAME SELECT * FROM copied_rows")
+                cur.unregister("copied_rows")
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        finally:
+            cur.close()
+
+    def _copy_out(self, pg: postgres.PgCursor, table: str, project: str | None) -> pa.Table:
+        """``table``'s rows (or one project's) through ``COPY … TO STDOUT``, PostgreSQL's bulk
+        path, read by Arrow in the copy's own column types."""
+        schema = self.con.cursor().sql(f"SELECT * FROM {quote_ident(table)} LIMIT 0").to_arrow_table().schema
+        columns = ", ".join(quote_ident(name) for name in schema.names)
+        where, params = ("WHERE project_id = ?", [project]) if project is not None else ("", [])
+        data = postgres.copy_out(pg, f"SELECT {columns} FROM {quote_ident(table)} {where}", params)
+        if not data:
+            return schema.empty_table()
+        options = pa_csv.ConvertOptions(
+            column_types=schema,
+            true_values=["t"],
+            false_values=["f"],
+            strings_can_be_null=True,  # an unquoted empty field is NULL, a quoted one the empty string
+            quoted_strings_can_be_null=False,
+        )
+        read = pa_csv.ReadOptions(column_names=schema.names, block_size=1 << 24)
+        return pa_csv.read_csv(io.BytesIO(data), read_options=read, convert_options=options)
