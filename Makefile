@@ -15,7 +15,7 @@ run: system-deps venv
 		--server.address 127.0.0.1 --server.port 8501 --server.headless true
 
 test: system-deps venv lint
-	$(PY) -m pytest --durations=25
+	$(PY) -m pytest -n auto --dist loadfile --durations=25
 
 lint: venv
 	$(PY) -m ruff check .

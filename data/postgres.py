@@ -27,9 +27,11 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
+import adbc_driver_postgresql.dbapi as adbc
 import duckdb
 import pandas as pd
 import psycopg
+import psycopg.sql
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 from psycopg.types.numeric import FloatLoader
@@ -266,11 +268,27 @@ def snapshot(url: str) -> Iterator[PgCursor]:
         yield PgCursor(url, conn)
 
 
-def copy_out(cursor: PgCursor, select: str, parameters: object = None) -> bytes:
-    """The rows of ``select`` as CSV through ``COPY … TO STDOUT``, PostgreSQL's bulk path out
-    (an unquoted empty field is NULL, a quoted one the empty string)."""
+def inline(cursor: PgCursor, select: str, parameters: object = None) -> str:
+    """``select`` with its values written in as SQL literals, quoted by psycopg for this
+    connection: for a reader that takes no bound values on its fast path (``read_arrow``)."""
     if cursor.connection is None:
-        raise RuntimeError("copy_out needs a pinned cursor")
-    sql = f"COPY ({pyformat(select)}) TO STDOUT (FORMAT csv)"
-    with cursor.connection.cursor() as cur, cur.copy(sql, _parameters(parameters)) as copy:
-        return b"".join(bytes(block) for block in copy)
+        raise RuntimeError("inline needs a pinned cursor")
+    return psycopg.ClientCursor(cursor.connection).mogrify(pyformat(select), _parameters(parameters))
+
+
+def read_arrow(url: str, snapshot_id: str, selects: Sequence[str]) -> list[pa.Table]:
+    """Each SELECT's rows as an Arrow table, all on the exported snapshot ``snapshot_id``
+    (``pg_export_snapshot()`` in a transaction still open, as ``pg_dump -j`` shares one).
+
+    Read by Arrow's ADBC PostgreSQL driver, which streams COPY's binary format into Arrow in
+    C++: psycopg hands COPY out a row at a time to Python, six times slower for a project's
+    two million history rows (README, "A department's deployment")."""
+    with adbc.connect(url, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        cur.execute(psycopg.sql.SQL("SET TRANSACTION SNAPSHOT {}").format(snapshot_id).as_string())
+        tables = []
+        for select in selects:
+            cur.execute(select)
+            tables.append(cur.fetch_arrow_table())
+        cur.execute("COMMIT")
+    return tables
