@@ -35,10 +35,11 @@ from data.sql import quote_ident
 PER_PROJECT = ("tickets", "ticket_status_history", "satisfaction", "outages", "worklogs", "staff_capacity")
 _MARKS = """
 SELECT p.project_id, p.updated_at,
-       (SELECT max(b.id) FROM import_batches AS b WHERE b.project_id = p.project_id)
-FROM projects AS p
+       (SELECT max(b.id) FROM import_batches AS b WHERE b.project_id = p.project_id),
+       w.changed, w.reports
+FROM (SELECT max(updated_at) AS changed, count(*) AS reports FROM reports) AS w
+LEFT JOIN projects AS p ON true
 """
-_WORKFLOW_MARK = "SELECT max(updated_at), count(*) FROM reports"
 _copies: dict[str, Copy] = {}
 _lock = threading.Lock()
 
@@ -82,11 +83,14 @@ class Copy:
         return self.con.cursor()
 
     def refresh(self) -> None:
-        """Reload what moved since the last look; one thread at a time, the others wait for it."""
+        """Reload what moved since the last look; one thread at a time, the others wait for it.
+        The look is one statement; only when something moved are the marks read again, with
+        the rows, in one snapshot."""
         with self._refreshing:
+            if _marks(postgres.PgCursor(self.url)) == (self.marks, self.workflow_mark):
+                return
             with postgres.snapshot(self.url) as pg:
-                marks = {p: (changed, batch) for p, changed, batch in pg.execute(_MARKS).fetchall()}
-                workflow = tuple(pg.execute(_WORKFLOW_MARK).fetchone())
+                marks, workflow = _marks(pg)
                 moved = sorted(p for p, mark in marks.items() if self.marks.get(p) != mark)
                 gone = sorted(set(self.marks) - set(marks))
                 loads: list[tuple[str, str | None]] = []  # (table, the project whose rows, or None: all)
@@ -133,3 +137,10 @@ class Copy:
             selects.append(select)
         tables = postgres.read_arrow(self.url, snapshot_id, selects)
         return [(table, project, rows) for (table, project), rows in zip(loads, tables, strict=True)]
+
+
+def _marks(cursor: postgres.PgCursor) -> tuple[dict[str, tuple], tuple]:
+    """Each project's mark (last change, last import batch) and the reports' (last change, count)."""
+    rows = cursor.execute(_MARKS).fetchall()
+    projects = {row[0]: (row[1], row[2]) for row in rows if row[0] is not None}
+    return projects, tuple(rows[0][3:])
