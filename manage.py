@@ -16,7 +16,7 @@ from data.db import DEFAULT_PATH, ENV_VAR, Database, DatabaseBusyError
 from data.importers import PRESETS
 from data.importers.native import TABLES
 from data.transfer import TransferRefused
-from domain.vocabulary import REPORT_KINDS, ROLES
+from domain.vocabulary import REPORT_KINDS, REPORT_STATES, ROLES
 from locales import DEFAULT_LANGUAGE, LANGUAGES
 from reporting.export import FORMATS
 
@@ -220,6 +220,91 @@ def cmd_reports_draft(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cli_actor(args: argparse.Namespace):
+    """Who acts: ``--as USER``, checked and audited as in the app; a listing without it is
+    an administrator's (whoever runs the command line already holds the database)."""
+    from reporting import users
+
+    if getattr(args, "as_user", None):
+        return users.actor_by_username(args.as_user, db=Database.open(args.db))
+    return users.first_admin(db=Database.open(args.db))
+
+
+def _report_json(report) -> dict:
+    from dataclasses import asdict
+
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in asdict(report).items()}
+
+
+def _report_line(report) -> str:
+    return (
+        f"{report.id}  {report.project_id}  {report.period:8} {report.report_kind:8} "
+        f"{report.state:9} v{report.current_version}  due {report.due_date}"
+    )
+
+
+def cmd_reports_list(args: argparse.Namespace) -> int:
+    from reporting import workflow
+
+    found = [
+        r
+        for r in workflow.list_reports(_cli_actor(args), args.project, db=Database.open(args.db))
+        if (args.period is None or r.period == args.period) and (args.state is None or r.state == args.state)
+    ]
+    if args.json:
+        print(json.dumps([_report_json(r) for r in found], ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(_report_line(r) for r in found) if found else "no reports")
+    return 0
+
+
+def cmd_reports_show(args: argparse.Namespace) -> int:
+    from reporting import workflow
+
+    actor, db = _cli_actor(args), Database.open(args.db)
+    report = workflow.get_report(actor, args.id, db=db)
+    trail = [] if actor.is_customer else workflow.audit_trail(actor, args.id, db=db)  # internal
+    events = [
+        {
+            "at": e.occurred_at.isoformat(),
+            "user": e.actor_id,
+            "action": e.action,
+            "to": e.to_state,
+            "comment": e.comment,
+        }
+        for e in trail
+    ]
+    if args.json:
+        print(json.dumps(_report_json(report) | {"events": events}, ensure_ascii=False, indent=2))
+        return 0
+    print(_report_line(report))
+    for e in events:
+        print(
+            f"  {e['at']}  {e['user']}  {e['action']} → {e['to']}"
+            + (f"  «{e['comment']}»" if e["comment"] else "")
+        )
+    return 0
+
+
+def cmd_reports_act(args: argparse.Namespace) -> int:
+    """submit, approve (rendering and freezing the documents), publish, archive or return, as
+    ``--as USER`` with that user's role; refused with nothing changed when role, state or a
+    concurrent change say no."""
+    from reporting import drafting, workflow
+
+    actor, db = _cli_actor(args), Database.open(args.db)
+    current = workflow.get_report(actor, args.id, db=db)
+    if args.action == "approve":
+        report = drafting.approve(actor, args.id, current.lock_version, args.lang, db=db)
+    else:
+        comment = getattr(args, "comment", None)
+        report = workflow.transition(
+            args.id, args.action, actor, expected_lock=current.lock_version, comment=comment, db=db
+        )
+    print(f"{report.id}: {current.state} → {report.state} (by {args.as_user})")
+    return 0
+
+
 def cmd_reports_verify(args: argparse.Namespace) -> int:
     """Each frozen version against its seal, and the report's audit chain: exit 1 when anything
     is missing or changed. The chain head printed is what to compare with a copy kept elsewhere."""
@@ -367,6 +452,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kind", required=True, choices=REPORT_KINDS)
     p.add_argument("--author", help="author's username (default: the project's only author)")
     p.set_defaults(func=cmd_reports_draft)
+    p = with_db(reports_sub.add_parser("list", help="reports, newest period first"))
+    p.add_argument("--project")
+    p.add_argument("--period", help="2026-10, 2026-Q3, 2026-H1 or 2026")
+    p.add_argument("--state", choices=REPORT_STATES)
+    p.add_argument("--as", dest="as_user", help="list what this user may see (default: everything)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_reports_list)
+    p = with_db(reports_sub.add_parser("show", help="one report and its audit trail"))
+    p.add_argument("id", help="report id")
+    p.add_argument("--as", dest="as_user", help="show it as this user may see it")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_reports_show)
+    for action, text in (
+        ("submit", "submit a draft for approval"),
+        ("approve", "approve: render, freeze and seal the documents"),
+        ("publish", "publish an approved report to the customer"),
+        ("archive", "archive a published report"),
+        ("return", "return a submitted report to its author"),
+    ):
+        p = with_db(reports_sub.add_parser(action, help=text))
+        p.add_argument("id", help="report id")
+        p.add_argument(
+            "--as", dest="as_user", required=True, help="the user who acts (role checked, audited)"
+        )
+        if action == "return":
+            p.add_argument("--comment", required=True, help="why it goes back")
+        if action == "approve":
+            p.add_argument(
+                "--lang", default=DEFAULT_LANGUAGE, choices=LANGUAGES, help="the documents' language"
+            )
+        p.set_defaults(func=cmd_reports_act, action=action)
     p = with_db(reports_sub.add_parser("verify", help="check approved versions and the audit trail"))
     p.add_argument("id", help="report id")
     p.add_argument("--json", action="store_true")
@@ -386,6 +502,7 @@ def main(argv: list[str] | None = None) -> int:
         KeyError,
         ValueError,
         FileNotFoundError,
+        PermissionError,
     ) as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"error: {message}", file=sys.stderr)

@@ -1,0 +1,117 @@
+"""The report workflow on the command line (issue 15): `manage.py reports list|show|submit|
+approve|publish|archive|return`, with the app's role checks as `--as USER`, audited as that
+user; a refusal exits non-zero with a message and changes nothing. The approval renders and
+freezes real documents, which `reports verify` then checks."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from workflow_helpers import PROJECT, seed
+
+import manage
+from data.db import Database
+from domain.periods import Period
+from reporting import workflow
+
+OCT = Period.parse("2026-10")
+
+
+@pytest.fixture
+def draft(db_path):
+    cast = seed(db_path)
+    report = workflow.create_draft(cast.author, PROJECT, OCT, "external", db=Database.open(db_path))
+    return db_path, report.id
+
+
+def run(capsys, db_path, *args: str) -> tuple[int, str, str]:
+    code = manage.main(["reports", *args, "--db", str(db_path)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def state_and_events(db_path, report_id: str) -> tuple[str, int]:
+    db = Database.open(db_path)
+    (state,) = db.execute("SELECT state FROM reports WHERE id = ?", [report_id]).fetchone()
+    (events,) = db.execute("SELECT count(*) FROM audit_events WHERE report_id = ?", [report_id]).fetchone()
+    return state, events
+
+
+def test_the_whole_workflow_runs_on_the_command_line_as_the_users_who_act(draft, capsys):
+    db_path, report_id = draft
+    steps = [
+        (["submit", report_id, "--as", "pm"], "submitted"),
+        (["return", report_id, "--as", "boss", "--comment", "请核对十月的可用率"], "returned"),
+        (["submit", report_id, "--as", "pm"], "submitted"),
+        (["approve", report_id, "--as", "boss"], "approved"),
+        (["publish", report_id, "--as", "boss"], "published"),
+        (["archive", report_id, "--as", "admin"], "archived"),
+    ]
+    for args, expected in steps:
+        code, out, err = run(capsys, db_path, *args)
+        assert code == 0, err
+        assert f"→ {expected}" in out
+        assert state_and_events(db_path, report_id)[0] == expected
+
+    code, out, _ = run(capsys, db_path, "show", report_id, "--json")
+    shown = json.loads(out)
+    assert shown["state"] == "archived" and shown["current_version"] == 1
+    actions = [(e["action"], e["to"]) for e in shown["events"]]
+    assert actions[-4:] == [
+        ("submit", "submitted"),
+        ("approve", "approved"),
+        ("publish", "published"),
+        ("archive", "archived"),
+    ]
+    returned = next(e for e in shown["events"] if e["action"] == "return")
+    assert returned["comment"] == "请核对十月的可用率"
+    users = {e["user"] for e in shown["events"]}
+    assert len(users) == 3, "author, approver and admin each audited as themselves"
+
+    code, out, err = run(capsys, db_path, "verify", report_id)
+    assert code == 0, out + err  # the approval froze and sealed real documents
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["submit", "{id}", "--as", "ops"], "submit"),  # a viewer may not submit
+        (["approve", "{id}", "--as", "pm"], "approve"),  # an author may not approve
+        (["publish", "{id}", "--as", "boss"], "cannot publish a report that is draft"),
+        (["submit", "{id}", "--as", "nobody"], "nobody"),
+        (["submit", "no-such-report", "--as", "pm"], "no-such-report"),
+    ],
+)
+def test_a_refused_action_exits_non_zero_says_why_and_changes_nothing(draft, capsys, args, said):
+    db_path, report_id = draft
+    before = state_and_events(db_path, report_id)
+    code, out, err = run(capsys, db_path, *(a.format(id=report_id) for a in args))
+    assert code == 2
+    assert err.startswith("error: ") and said in err, err
+    assert not out
+    assert state_and_events(db_path, report_id) == before
+
+
+def test_return_needs_a_comment(draft, capsys):
+    db_path, report_id = draft
+    run(capsys, db_path, "submit", report_id, "--as", "pm")
+    with pytest.raises(SystemExit) as exited:
+        run(capsys, db_path, "return", report_id, "--as", "boss")
+    assert exited.value.code == 2
+    assert "--comment" in capsys.readouterr().err
+    assert state_and_events(db_path, report_id)[0] == "submitted"
+
+
+def test_list_filters_and_a_customer_sees_only_what_it_may(draft, capsys):
+    db_path, report_id = draft
+    code, out, _ = run(capsys, db_path, "list", "--json")
+    assert [r["id"] for r in json.loads(out)] == [report_id]
+    code, out, _ = run(capsys, db_path, "list", "--state", "submitted", "--json")
+    assert json.loads(out) == []
+    code, out, _ = run(capsys, db_path, "list", "--period", "2026-10")
+    assert report_id in out and "draft" in out
+    code, out, _ = run(capsys, db_path, "list", "--as", "client", "--json")
+    assert json.loads(out) == [], "a customer sees no draft"
+    code, out, err = run(capsys, db_path, "show", report_id, "--as", "client")
+    assert code == 2 and report_id not in out and err.startswith("error: ")
