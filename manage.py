@@ -305,6 +305,27 @@ def cmd_reports_act(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reports_deadlines(args: argparse.Namespace) -> int:
+    """Every report the definitions expect: due date and status (done, late, overdue, open)."""
+    from datetime import date
+
+    from reporting.expected_reports import expected_reports
+
+    today = date.fromisoformat(args.today) if args.today else date.today()
+    found = [
+        e for e in expected_reports(today, db=Database.open(args.db)) if args.project in (None, e.project_id)
+    ]
+    if args.json:
+        print(json.dumps([_report_json(e) for e in found], ensure_ascii=False, indent=2))
+        return 0
+    for e in found:
+        started = f"{e.report_id} {e.state}" if e.report_id else "not started"
+        print(f"{e.project_id}  {e.report_kind:8} {e.period:8} due {e.due}  {e.status:7}  {started}")
+    if not found:
+        print("no expected reports: a report definition (用户管理 → 报告定义) sets what is expected")
+    return 0
+
+
 def cmd_reports_verify(args: argparse.Namespace) -> int:
     """Each frozen version against its seal, and the report's audit chain: exit 1 when anything
     is missing or changed. The chain head printed is what to compare with a copy kept elsewhere."""
@@ -483,6 +504,11 @@ def build_parser() -> argparse.ArgumentParser:
                 "--lang", default=DEFAULT_LANGUAGE, choices=LANGUAGES, help="the documents' language"
             )
         p.set_defaults(func=cmd_reports_act, action=action)
+    p = with_db(reports_sub.add_parser("deadlines", help="expected reports: due, done, late, overdue, open"))
+    p.add_argument("--project")
+    p.add_argument("--today", help="the day to judge on, YYYY-MM-DD (default: today)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_reports_deadlines)
     p = with_db(reports_sub.add_parser("verify", help="check approved versions and the audit trail"))
     p.add_argument("id", help="report id")
     p.add_argument("--json", action="store_true")

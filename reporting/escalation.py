@@ -16,11 +16,9 @@ import pandas as pd
 from analytics.kpi_catalogue import CATALOGUE
 from analytics.kpis import KpiValue, availability_by_service, compute_kpis, major_incidents
 from data.db import Database
-from data.projects import get_project
-from domain.periods import Period, last_full
+from domain.periods import Period
 from locales import translate
-from reporting.deadlines import due_date
-from reporting.definitions import list_definitions
+from reporting.expected_reports import expected_reports
 from reporting.notify import Delivery, SmtpConfig, notify
 from reporting.roles import Actor
 from reporting.users import recipient, recipients
@@ -109,20 +107,19 @@ class MissingReport:
 def missing_reports(
     actor: Actor, reports: list[ReportView], today: date, *, db: Database
 ) -> list[MissingReport]:
-    """For each definition the actor can see: the last ended period's report, if late and not started."""
+    """Expected reports (``expected_reports``) of the projects the actor covers that are past
+    their due date and that nobody has drafted yet."""
     if actor.is_customer:
         return []
     existing = {(r.project_id, r.period, r.report_kind) for r in reports}
-    missing = []
-    for definition in list_definitions(db=db):
-        if not actor.covers(definition.project_id):
-            continue
-        period = last_full(definition.period_kind, today)
-        calendar = get_project(definition.project_id, db=db).policy.calendar
-        due = due_date(period, calendar).due
-        key = (definition.project_id, period.label, definition.report_kind)
-        if today > due and key not in existing:
-            missing.append(MissingReport(*key, due))
+    missing = [
+        MissingReport(e.project_id, e.period, e.report_kind, e.due)
+        for e in expected_reports(today, db=db)
+        if e.status == "overdue"
+        and e.report_id is None
+        and actor.covers(e.project_id)
+        and (e.project_id, e.period, e.report_kind) not in existing
+    ]
     return sorted(missing, key=lambda m: m.due_date)
 
 

@@ -6,14 +6,15 @@ freezes real documents, which `reports verify` then checks."""
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
-from workflow_helpers import PROJECT, seed
+from workflow_helpers import PROJECT, report_in_state, seed
 
 import manage
 from data.db import Database
 from domain.periods import Period
-from reporting import workflow
+from reporting import definitions, escalation, workflow
 
 OCT = Period.parse("2026-10")
 
@@ -115,3 +116,29 @@ def test_list_filters_and_a_customer_sees_only_what_it_may(draft, capsys):
     assert json.loads(out) == [], "a customer sees no draft"
     code, out, err = run(capsys, db_path, "show", report_id, "--as", "client")
     assert code == 2 and report_id not in out and err.startswith("error: ")
+
+
+def test_deadlines_list_every_expected_report_since_the_first_with_its_status(db_path, capsys):
+    """A monthly external definition; August approved on time, September approved late, October
+    not started. Periods before the first report (history) are not owed."""
+    cast = seed(db_path)
+    db = Database.open(db_path)
+    definitions.save_definition(
+        cast.admin, project_id=PROJECT, report_kind="external", period_kind="month",
+        goal="g", audience="a", data_sources="d", db=db,
+    )  # fmt: skip
+    for period, approved_at in (("2026-08", "2026-09-08 02:00:00+00"), ("2026-09", "2026-10-30 02:00:00+00")):
+        report = report_in_state(db_path, cast, "approved", Period.parse(period))
+        db.execute("UPDATE reports SET approved_at = ?::TIMESTAMPTZ WHERE id = ?", [approved_at, report.id])
+
+    code, out, _ = run(capsys, db_path, "deadlines", "--today", "2026-11-20", "--json")
+    assert code == 0
+    found = {e["period"]: e for e in json.loads(out)}
+    assert sorted(found) == ["2026-08", "2026-09", "2026-10"]
+    assert [found[p]["status"] for p in sorted(found)] == ["done", "late", "overdue"]
+    assert found["2026-10"]["report_id"] is None and found["2026-09"]["approved_on"] == "2026-10-30"
+    assert escalation.missing_reports(cast.approver, [], date(2026, 11, 20), db=db)[0].period == "2026-10"
+
+    code, out, _ = run(capsys, db_path, "deadlines", "--today", "2026-11-05")
+    assert code == 0
+    assert "2026-10  due 2026-11-10  open     not started" in out  # its due date has not come yet
