@@ -6,8 +6,9 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
+from data.models import as_utc
 from locales import translate
 
 
@@ -21,9 +22,7 @@ def sha256_hex(data: bytes | str) -> str:
 
 def utc_text(moment: datetime) -> str:
     """A timestamp as the seal and the chain hash it: UTC, to the microsecond."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+    return as_utc(moment).isoformat(timespec="microseconds")
 
 
 @dataclass(frozen=True)

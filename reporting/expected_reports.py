@@ -12,13 +12,13 @@ calendar, as for a new draft.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
 from data.db import Database
-from data.models import Report
+from data.models import Report, as_utc
 from data.projects import get_project
 from domain.periods import Period, last_full
 from reporting.deadlines import due_date
@@ -81,8 +81,7 @@ def _status(due: date, approved_on: date | None, today: date) -> str:
 
 
 def _local_day(moment: datetime | None, timezone: str) -> date | None:
-    """The project's calendar day of a stored timestamp (UTC; naive from DuckDB sessions)."""
+    """The project's calendar day of a stored timestamp."""
     if moment is None:
         return None
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return aware.astimezone(ZoneInfo(timezone)).date()
+    return as_utc(moment).astimezone(ZoneInfo(timezone)).date()

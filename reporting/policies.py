@@ -18,13 +18,13 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pandas as pd
 from sqlmodel import select
 
 from data.db import Database, WriteConflict
-from data.models import PolicyChange
+from data.models import PolicyChange, as_utc
 from data.projects import (
     get_policy_toml,
     policy_sha256,
@@ -160,11 +160,11 @@ def _changes(project_id: str, limit: int | None = None, *, db: Database) -> list
 
 
 def _view(row: PolicyChange) -> ChangeView:
-    changed_at = row.changed_at if row.changed_at.tzinfo else row.changed_at.replace(tzinfo=UTC)
+    changed_at = as_utc(row.changed_at)
     return ChangeView(
         row.change_id,
         row.project_id,
-        changed_at.astimezone(UTC),
+        changed_at,
         row.actor_id,
         row.actor_name,
         row.source,
