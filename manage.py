@@ -204,9 +204,12 @@ def cmd_users_add(args: argparse.Namespace) -> int:
 def cmd_reports_draft(args: argparse.Namespace) -> int:
     from domain.periods import Period
     from reporting import escalation, users, workflow
+    from reporting.drafting import narrative_from_figures
 
-    author = users.project_author(args.project, args.author, db=Database.open(args.db))
-    report = workflow.create_draft(author, args.project, args.period, args.kind, db=Database.open(args.db))
+    db = Database.open(args.db)
+    author = users.project_author(args.project, args.author, db=db)
+    narrative = narrative_from_figures(args.project, Period.parse(args.period), db=db)
+    report = workflow.create_draft(author, args.project, args.period, args.kind, narrative, db=db)
     anomalies, delivery = escalation.escalate_anomalies(
         args.project, Period.parse(report.period), report.id, db=Database.open(args.db)
     )
@@ -324,6 +327,29 @@ def cmd_reports_deadlines(args: argparse.Namespace) -> int:
     if not found:
         print("no expected reports: a report definition (用户管理 → 报告定义) sets what is expected")
     return 0
+
+
+def cmd_schedule_run_due(args: argparse.Namespace) -> int:
+    """Do every scheduled duty that has come due: drafts, reminders, escalations, anomalies,
+    subscriptions and mail retries. Safe to run again and from several machines at once; exit 1
+    when a duty failed (it is recorded and tried again by the next run)."""
+    from dataclasses import asdict
+    from datetime import UTC, datetime
+
+    from reporting import schedule
+
+    now = None
+    if args.now:
+        now = datetime.fromisoformat(args.now)
+        now = now.replace(tzinfo=UTC) if now.tzinfo is None else now
+    outcomes = schedule.run_due(now, db=Database.open(args.db))
+    if args.json:
+        print(json.dumps([asdict(o) for o in outcomes], ensure_ascii=False, indent=2))
+    for o in [] if args.json else outcomes:
+        print(f"{o.kind:12} {o.status:6} {o.key}  {o.detail}")
+    if not outcomes and not args.json:
+        print("nothing due")
+    return 1 if any(o.status == "failed" for o in outcomes) else 0
 
 
 def cmd_reports_verify(args: argparse.Namespace) -> int:
@@ -514,6 +540,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--lang", default="en", choices=LANGUAGES)
     p.set_defaults(func=cmd_reports_verify)
+
+    schedule = sub.add_parser("schedule", help="scheduled duties (cron)").add_subparsers(
+        dest="schedule_command", required=True
+    )
+    p = with_db(schedule.add_parser("run-due", help="do the duties that have come due; idempotent"))
+    p.add_argument("--now", help="the instant to run at, ISO-8601 (default: now; no offset means UTC)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_schedule_run_due)
     return parser
 
 

@@ -78,6 +78,10 @@ class ReportDefinition(SQLModel, table=True):
     data_sources: str | None = None
     sections: str | None = None  # JSON list
     recipients: str | None = None  # JSON list
+    # Migration 0009: the scheduler's reminder lead, and how a published report is mailed.
+    remind_days: int = 3
+    language: str = "zh_CN"
+    mail_formats: str = '["pdf"]'  # JSON list
 
 
 class Report(SQLModel, table=True):
@@ -200,3 +204,45 @@ class PolicyChange(SQLModel, table=True):
     new_toml: str
     old_sha256: str | None = None
     new_sha256: str
+
+
+class Duty(SQLModel, table=True):
+    """One scheduled duty done or tried (migration 0009; reporting/duties.py)."""
+
+    __tablename__ = "duties"
+
+    duty_key: str = Field(primary_key=True)
+    kind: str
+    project_id: str | None = None
+    report_id: str | None = None
+    period: str | None = None
+    recipients: str | None = None
+    scheduled_at: datetime
+    claimed_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    status: str = "running"
+    attempts: int = 1
+    detail: str | None = None
+
+
+class OutboxMessage(SQLModel, table=True):
+    """One e-mail, kept until sent or given up (migration 0009; reporting/outbox.py)."""
+
+    __tablename__ = "outbox"
+
+    message_id: str = Field(default_factory=new_id, primary_key=True)
+    kind: str
+    to_addrs: str  # JSON list
+    bcc_addrs: str = "[]"  # JSON list
+    subject: str
+    body: str
+    report_id: str | None = None
+    version: int | None = None
+    formats: str | None = None  # JSON list
+    notification_id: str | None = None
+    status: str = "pending"
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    last_error: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from reporting import escalation, workflow
+from reporting import workflow
 from ui import approval_panels, approval_queue
 from ui.auth import current_user
 from ui.confirmation import show_confirmation
 from ui.database import database
 from ui.filters import current
 from ui.i18n import t
-from ui.workflow_ui import Viewer, smtp_config
+from ui.workflow_ui import Viewer
 
 user = current_user()
 if user is None:
@@ -24,11 +24,9 @@ st.title(t("workflow.title"))
 show_confirmation()
 approval_queue.notifications_panel(viewer)
 approval_queue.new_draft_form(viewer, filters)
-visible = workflow.list_reports(user, db=database())
-# Overdue reminders once a day per session; repeats are deduplicated.
-if st.session_state.get("_overdue_checked") != viewer.today:
-    escalation.escalate_overdue(visible, viewer.today, smtp=smtp_config(), db=database())
-    st.session_state["_overdue_checked"] = viewer.today
+visible = workflow.list_reports(
+    user, db=database()
+)  # overdue mail is a scheduled duty (reporting/schedule.py)
 approval_queue.queues(viewer, visible)
 if visible:
     chosen = approval_queue.choose_report(visible)

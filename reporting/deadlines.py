@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from analytics.calendars import next_workday, uncovered_years
+from analytics.calendars import is_workday, next_workday, uncovered_years
 from domain.periods import Period
 from domain.policy import Calendar
 
@@ -45,8 +45,26 @@ def nominal_due_date(period: Period) -> date:
     return period.end.replace(day=_DUE_DAY[period.kind])
 
 
+def _office(calendar: Calendar | None) -> Calendar:
+    return dataclasses.replace(calendar or OFFICE_CALENDAR, kind="business")
+
+
 def due_date(period: Period, calendar: Calendar | None = None) -> Deadline:
-    office = dataclasses.replace(calendar or OFFICE_CALENDAR, kind="business")
+    office = _office(calendar)
     nominal = nominal_due_date(period)
     due = next_workday(office, nominal)
     return Deadline(nominal, due, tuple(uncovered_years(office, nominal, due)))
+
+
+def drafting_date(period: Period, calendar: Calendar | None = None) -> date:
+    """The first working day after the period: the scheduler drafts its reports then."""
+    return next_workday(_office(calendar), period.end)
+
+
+def reminder_date(due: date, days: int, calendar: Calendar | None = None) -> date:
+    """``days`` working days before ``due``: the scheduler reminds the author then."""
+    office = _office(calendar)
+    while days > 0:
+        due -= timedelta(days=1)
+        days -= is_workday(office, due)
+    return due

@@ -7,6 +7,7 @@ the document then says the defaults from the message catalogue.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 
 from sqlmodel import select
@@ -14,7 +15,12 @@ from sqlmodel import select
 from data.db import Database
 from data.models import ReportDefinition
 from domain.vocabulary import REPORT_KINDS
+from locales import DEFAULT_LANGUAGE, LANGUAGES
 from reporting.roles import Actor, require_admin
+
+MAIL_FORMATS = ("pdf", "docx", "xlsx")
+# One address, as mail servers take it: no spaces, commas or angle brackets (no "Name <a@b>").
+_EMAIL = re.compile(r"[^@\s,<>]+@[^@\s,<>]+\.[^@\s,<>]+")
 
 
 def get_definition(
@@ -63,11 +69,27 @@ def save_definition(
     data_sources: str,
     sections: Sequence[str] = (),
     recipients: Sequence[str] = (),
+    remind_days: int = 3,
+    language: str = DEFAULT_LANGUAGE,
+    mail_formats: Sequence[str] = ("pdf",),
 ) -> None:
-    """Create or replace the definition (admins only: it is agreed with the customer)."""
+    """Create or replace the definition (admins only: it is agreed with the customer).
+
+    ``recipients`` are the e-mail addresses the published report is sent to (reporting/schedule.py),
+    in ``language`` with ``mail_formats`` attached; the author is reminded ``remind_days``
+    working days before the deadline."""
     require_admin(by)
     if report_kind not in REPORT_KINDS:
         raise ValueError(f"report kind must be one of {', '.join(REPORT_KINDS)}")
+    for address in recipients:
+        if not _EMAIL.fullmatch(address):
+            raise ValueError(f"recipient {address!r} is not an e-mail address")
+    if not 0 <= remind_days <= 20:
+        raise ValueError(f"remind days must be between 0 and 20, not {remind_days}")
+    if language not in LANGUAGES:
+        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}")
+    if not mail_formats or set(mail_formats) - set(MAIL_FORMATS):
+        raise ValueError(f"mail formats must be some of {', '.join(MAIL_FORMATS)}")
     with db.session(write=True) as s:
         row = s.exec(
             select(ReportDefinition).where(
@@ -79,5 +101,15 @@ def save_definition(
         row.goal, row.audience, row.data_sources = goal, audience, data_sources
         row.sections = json.dumps(list(sections), ensure_ascii=False)
         row.recipients = json.dumps(list(recipients), ensure_ascii=False)
+        row.remind_days, row.language = remind_days, language
+        row.mail_formats = json.dumps([f for f in MAIL_FORMATS if f in mail_formats])
         s.add(row)
         s.commit()
+
+
+def mail_formats(definition: ReportDefinition) -> list[str]:
+    return json.loads(definition.mail_formats or '["pdf"]')
+
+
+def recipient_addresses(definition: ReportDefinition) -> list[str]:
+    return json.loads(definition.recipients or "[]")

@@ -1,13 +1,26 @@
-"""Approving a report: its documents rendered as the approver sees them (reporting/documents.py),
-then frozen in the approve transition."""
+"""Drafting and approving a report: a draft pre-filled from the period's figures, and the
+documents rendered as the approver sees them (reporting/documents.py), then frozen in the
+approve transition."""
 
 from __future__ import annotations
 
+from analytics.kpis import compute_kpis
 from data.db import Database
+from domain.narrative import empty_narrative
+from domain.periods import Period
 from reporting.archive import Rendition
 from reporting.documents import rendition, report_meta
 from reporting.roles import Actor, require
 from reporting.workflow import ReportView, WorkflowError, get_report, transition
+
+
+def narrative_from_figures(project_id: str, period: Period, *, db: Database) -> dict:
+    """An empty narrative with one analysis to write per KPI below its target (DESIGN §1):
+    the author sees at once what the period asks them to explain."""
+    narrative = empty_narrative()
+    missed = [k.id for k in compute_kpis(project_id, period, db=db).values() if k.met is False]
+    narrative["unmet_analysis"] = [{"kpi_id": kpi_id} for kpi_id in missed]
+    return narrative
 
 
 class RenderError(WorkflowError):

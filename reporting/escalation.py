@@ -9,7 +9,7 @@ check safe to run again.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 
@@ -18,7 +18,7 @@ from analytics.kpis import KpiValue, availability_by_service, compute_kpis, majo
 from data.db import Database
 from domain.periods import Period
 from locales import translate
-from reporting.expected_reports import expected_reports
+from reporting.expected_reports import ExpectedReport, expected_reports
 from reporting.notify import Delivery, SmtpConfig, notify
 from reporting.roles import Actor
 from reporting.users import recipient, recipients
@@ -69,13 +69,27 @@ def escalate_anomalies(
     *,
     db: Database,
 ) -> tuple[list[Anomaly], Delivery]:
-    """Tell the approvers about every anomaly not yet announced; returns all anomalies found."""
+    """Find the period's anomalies and tell the approvers those not yet announced."""
     anomalies = find_anomalies(project_id, period, db=db)
+    return anomalies, announce_anomalies(project_id, period, anomalies, report_id, smtp, db=db)
+
+
+def announce_anomalies(
+    project_id: str,
+    period: Period,
+    anomalies: list[Anomaly],
+    report_id: str | None = None,
+    smtp: SmtpConfig | None = None,
+    now: datetime | None = None,
+    *,
+    db: Database,
+) -> Delivery:
+    """Tell the approvers covering the project about ``anomalies``, once per set."""
     if not anomalies:
-        return anomalies, Delivery(0, 0, ())
+        return Delivery(0, 0, ())
     lines = [f"- {translate('workflow.anomaly.' + a.kind)}: {a.detail}" for a in anomalies]
     keys = ",".join(sorted(f"{a.kind}:{a.key}" for a in anomalies))
-    delivery = notify(
+    return notify(
         recipients("approver", project_id, db=db),
         kind="anomaly",
         subject=translate("workflow.notify.anomaly_subject", project=project_id, period=period.label),
@@ -84,9 +98,9 @@ def escalate_anomalies(
         project_id=project_id,
         report_id=report_id,
         smtp=smtp,
+        now=now,
         db=db,
     )
-    return anomalies, delivery
 
 
 def overdue(reports: list[ReportView], today: date) -> list[ReportView]:
@@ -124,34 +138,37 @@ def missing_reports(
 
 
 def escalate_overdue(
-    reports: list[ReportView], today: date, smtp: SmtpConfig | None = None, *, db: Database
-) -> list[Delivery]:
-    """Tell approvers (once per report and due date) about each overdue report."""
-    deliveries = []
-    for report in overdue(reports, today):
-        deliveries.append(
-            notify(
-                recipients("approver", report.project_id, db=db),
-                kind="overdue",
-                subject=translate(
-                    "workflow.notify.overdue_subject",
-                    project=report.project_id,
-                    period=report.period,
-                    due=report.due_date.isoformat(),
-                ),
-                body=translate(
-                    "workflow.notify.overdue_body",
-                    state=translate(f"workflow.state.{report.state}"),
-                    kind=translate(f"workflow.kind.{report.report_kind}"),
-                ),
-                dedupe_key=f"overdue:{report.id}:{report.due_date.isoformat()}",
-                project_id=report.project_id,
-                report_id=report.id,
-                smtp=smtp,
-                db=db,
-            )
-        )
-    return deliveries
+    expected: ExpectedReport,
+    week: int,
+    smtp: SmtpConfig | None = None,
+    now: datetime | None = None,
+    *,
+    db: Database,
+) -> Delivery:
+    """Tell the approvers that an expected report is past its due date (the scheduler: the day
+    after the deadline, then weekly, ``week`` counting from 0); one not started included."""
+    state = translate(f"workflow.state.{expected.state}" if expected.state else "workflow.notify.not_started")
+    return notify(
+        recipients("approver", expected.project_id, db=db),
+        kind="overdue",
+        subject=translate(
+            "workflow.notify.overdue_subject",
+            project=expected.project_id,
+            period=expected.period,
+            due=expected.due.isoformat(),
+        ),
+        body=translate(
+            "workflow.notify.overdue_body",
+            state=state,
+            kind=translate(f"workflow.kind.{expected.report_kind}"),
+        ),
+        dedupe_key=f"overdue:{expected.project_id}:{expected.report_kind}:{expected.period}:w{week}",
+        project_id=expected.project_id,
+        report_id=expected.report_id,
+        smtp=smtp,
+        now=now,
+        db=db,
+    )
 
 
 def announce(

@@ -1,59 +1,40 @@
-"""Notifications: always in the app, and by e-mail when an SMTP server is configured.
+"""Notifications: always in the app, and by e-mail when an SMTP server is configured
+(``outbox.SmtpConfig``: the environment or secrets' ``[smtp]``).
 
-SMTP settings come from the environment (``SERVICEREPORT_SMTP_HOST`` … below) or from the
-``[smtp]`` table of ``.streamlit/secrets.toml`` (ui/ passes it in: reporting/ never imports
-streamlit). Each notification has a dedupe key, so re-running a check never repeats one.
-A mail failure is recorded and reported but never undoes the in-app notification.
+Each notification has a dedupe key, so re-running a check never repeats one. Its e-mail goes
+through the outbox: sent at once, and when that fails, tried again by the scheduler; a mail
+failure never undoes the in-app notification.
+
+A notice that asked for something already done is stale: the unread inbox leaves it out (a
+reminder about a draft that has since been submitted, a submission already decided).
 """
 
 from __future__ import annotations
 
-import os
-import smtplib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from email.message import EmailMessage
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from data.db import Database
-from data.models import Notification, utcnow
+from data.models import Notification, Report, utcnow
+from reporting import outbox
+from reporting.outbox import SmtpConfig
 from reporting.roles import Actor
 
-ENV_PREFIX = "SERVICEREPORT_SMTP_"
+__all__ = ["Delivery", "Recipient", "SmtpConfig", "inbox", "mark_all_read", "mark_read", "notify"]
 
-
-@dataclass(frozen=True)
-class SmtpConfig:
-    host: str
-    port: int = 25
-    sender: str = "servicereport@localhost"
-    username: str | None = None
-    password: str | None = None
-    starttls: bool = False
-    timeout: float = 10.0
-
-    @classmethod
-    def from_mapping(cls, values: Mapping | None) -> SmtpConfig | None:
-        """From secrets' ``[smtp]`` (host, port, sender, username, password, starttls)."""
-        if not values or not values.get("host"):
-            return None
-        return cls(
-            host=str(values["host"]),
-            port=int(values.get("port", 25)),
-            sender=str(values.get("sender", cls.sender)),
-            username=values.get("username") or None,
-            password=values.get("password") or None,
-            starttls=str(values.get("starttls", "false")).lower() in ("1", "true", "yes"),
-        )
-
-    @classmethod
-    def from_env(cls) -> SmtpConfig | None:
-        keys = ("host", "port", "sender", "username", "password", "starttls")
-        return cls.from_mapping(
-            {k: os.environ[ENV_PREFIX + k.upper()] for k in keys if ENV_PREFIX + k.upper() in os.environ}
-        )
+# The report states in which a notice of this kind still asks for something; other kinds
+# (anomalies, approvals, publications, failed mail) stay until read.
+LIVE_WHILE = {
+    "drafted": ("draft", "returned"),
+    "remind": ("draft", "returned"),
+    "overdue": ("draft", "submitted", "returned"),
+    "submit": ("submitted",),
+    "return": ("returned",),
+}
 
 
 @dataclass(frozen=True)
@@ -80,9 +61,11 @@ def notify(
     project_id: str | None = None,
     report_id: str | None = None,
     smtp: SmtpConfig | None = None,
+    now: datetime | None = None,
 ) -> Delivery:
     """Tell each recipient once per ``dedupe_key``: in the app, and by mail when configured."""
     smtp = smtp or SmtpConfig.from_env()
+    now = now or utcnow()
     created, emailed, errors = 0, 0, []
     for recipient in recipients:
         row = Notification(
@@ -93,51 +76,67 @@ def notify(
             subject=subject,
             body=body,
             dedupe_key=f"{dedupe_key}:{recipient.actor.user_id}",
+            created_at=now,
         )
         if not _insert_once(row, db=db):
             continue
         created += 1
         if smtp is None or not recipient.email:
             continue
-        try:
-            send_mail(smtp, recipient.email, subject, body)
-        except (OSError, smtplib.SMTPException) as exc:
-            errors.append(f"mail to {recipient.email} failed: {exc}")
-            continue
-        _mark(row.notification_id, "emailed_at", db=db)
-        emailed += 1
+        message_id = outbox.enqueue(
+            kind, [recipient.email], subject, body, notification_id=row.notification_id, now=now, db=db
+        )
+        attempt = outbox.send(message_id, smtp, now, db=db)
+        if attempt is not None and attempt.outcome == "sent":
+            emailed += 1
+        elif attempt is not None:
+            errors.append(f"mail to {recipient.email} failed, will be retried: {attempt.error}")
     return Delivery(created, emailed, tuple(errors))
 
 
-def send_mail(smtp: SmtpConfig, to: str, subject: str, body: str) -> None:
-    message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = smtp.sender, to, subject
-    message.set_content(body)
-    with smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout) as server:
-        if smtp.starttls:
-            server.starttls()
-        if smtp.username:
-            server.login(smtp.username, smtp.password or "")
-        server.send_message(message)
-
-
 def inbox(actor: Actor, unread_only: bool = False, *, db: Database) -> list[Notification]:
+    """The actor's notices, newest first; ``unread_only`` leaves out the read and the stale."""
     with db.session() as s:
-        query = select(Notification).where(Notification.user_id == actor.user_id)
+        query = (
+            select(Notification, Report.state)
+            .join(Report, Report.id == Notification.report_id, isouter=True)
+            .where(Notification.user_id == actor.user_id)
+        )
         if unread_only:
             query = query.where(Notification.read_at.is_(None))
         rows = s.exec(query.order_by(Notification.created_at.desc())).all()
-        for row in rows:
-            s.expunge(row)
-        return list(rows)
+        for note, _ in rows:
+            s.expunge(note)
+    return [note for note, state in rows if not unread_only or _live(note, state)]
+
+
+def _live(note: Notification, state: str | None) -> bool:
+    live = LIVE_WHILE.get(note.kind)
+    return live is None or state is None or state in live
 
 
 def mark_read(actor: Actor, notification_id: str, *, db: Database) -> None:
-    with db.session() as s:
+    with db.session(write=True) as s:
         row = s.get(Notification, notification_id)
         if row is None or row.user_id != actor.user_id:
             raise KeyError(f"no notification {notification_id} for {actor.username}")
-    _mark(notification_id, "read_at", db=db)
+        if row.read_at is None:
+            row.read_at = utcnow()
+            s.add(row)
+            s.commit()
+
+
+def mark_all_read(actor: Actor, *, db: Database) -> int:
+    """Mark every unread notice of the actor read; returns how many."""
+    with db.session(write=True) as s:
+        rows = s.exec(
+            select(Notification).where(Notification.user_id == actor.user_id, Notification.read_at.is_(None))
+        ).all()
+        for row in rows:
+            row.read_at = utcnow()
+            s.add(row)
+        s.commit()
+        return len(rows)
 
 
 def _insert_once(row: Notification, *, db: Database) -> bool:
@@ -150,11 +149,3 @@ def _insert_once(row: Notification, *, db: Database) -> bool:
         except IntegrityError:  # the same notification written concurrently
             return False
         return True
-
-
-def _mark(notification_id: str, column: str, *, db: Database) -> None:
-    with db.session(write=True) as s:
-        row = s.get(Notification, notification_id)
-        setattr(row, column, utcnow())
-        s.add(row)
-        s.commit()

@@ -24,6 +24,7 @@ from reporting.roles import Actor, PermissionDenied, can_view
 class PublishedVersion:
     report_id: str
     project_id: str
+    report_kind: str
     period: str
     period_kind: str
     version: int
@@ -32,8 +33,8 @@ class PublishedVersion:
     approved_at: datetime
 
 
-def published_versions(actor: Actor, *, db: Database) -> list[PublishedVersion]:
-    """Published versions of the external reports of the actor's projects, newest period first."""
+def publications(*, db: Database) -> list[PublishedVersion]:
+    """Every published version of every report, newest period first (the scheduler mails them)."""
     with db.session() as s:
         rows = s.exec(
             select(Report, ReportVersion, AuditEvent.occurred_at)
@@ -44,13 +45,13 @@ def published_versions(actor: Actor, *, db: Database) -> list[PublishedVersion]:
                 & (AuditEvent.version == ReportVersion.version)
                 & (AuditEvent.action == "publish"),
             )
-            .where(Report.report_kind == "external")
             .order_by(Report.period.desc(), Report.project_id, ReportVersion.version.desc())
         ).all()
     return [
         PublishedVersion(
             report.id,
             report.project_id,
+            report.report_kind,
             report.period,
             report.period_kind,
             version.version,
@@ -59,8 +60,12 @@ def published_versions(actor: Actor, *, db: Database) -> list[PublishedVersion]:
             version.approved_at,
         )
         for report, version, published_at in rows
-        if actor.covers(report.project_id)
     ]
+
+
+def published_versions(actor: Actor, *, db: Database) -> list[PublishedVersion]:
+    """Published versions of the external reports of the actor's projects, newest period first."""
+    return [v for v in publications(db=db) if v.report_kind == "external" and actor.covers(v.project_id)]
 
 
 def version_documents(actor: Actor, report_id: str, version: int, *, db: Database) -> dict[str, bytes]:

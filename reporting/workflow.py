@@ -128,9 +128,17 @@ class ReportView:
 
 
 def create_draft(
-    actor: Actor, project_id: str, period: str | Period, report_kind: str, *, db: Database
+    actor: Actor,
+    project_id: str,
+    period: str | Period,
+    report_kind: str,
+    narrative: dict | None = None,
+    comment: str | None = None,
+    *,
+    db: Database,
 ) -> ReportView:
-    """A new draft for a project × period × kind, due per DESIGN §1 on the project's calendar."""
+    """A new draft for a project × period × kind, due per DESIGN §1 on the project's calendar;
+    ``narrative`` pre-filled (the scheduler's drafts), ``comment`` on its audit event."""
     require(actor, "create", project_id)
     if report_kind not in REPORT_KINDS:
         raise WorkflowError(f"report kind must be one of {', '.join(REPORT_KINDS)}, not {report_kind!r}")
@@ -156,10 +164,10 @@ def create_draft(
             report_kind=report_kind,
             due_date=due_date(period, calendar).due,
             author_id=actor.user_id,
-            narrative=json.dumps(empty_narrative(), ensure_ascii=False),
+            narrative=json.dumps(validate_narrative(narrative or empty_narrative()), ensure_ascii=False),
         )
         s.add(report)
-        head = _event(s, report, actor, "create", None, "draft", None)
+        head = _event(s, report, actor, "create", None, "draft", comment)
         s.commit()
         view = _view(report)
     log_chain_head(*head)

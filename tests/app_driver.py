@@ -92,20 +92,27 @@ def free_port() -> int:
 
 @contextmanager
 def streamlit_server(
-    path: Path, log_path: Path, extra_options: Callable[[int], Sequence[str]] | None = None
+    path: Path,
+    log_path: Path,
+    extra_options: Callable[[int], Sequence[str]] | None = None,
+    duties_every_minutes: float = 0,
 ) -> Iterator[str]:
     """The app as `make run` starts it (`python -m ui.server`) on a free port over ``path``; its URL.
 
     ``extra_options(port)`` adds Streamlit options that depend on the port, e.g. a secrets file
-    whose OIDC redirect URI names it.
+    whose OIDC redirect URI names it. The scheduled duties are off unless
+    ``duties_every_minutes`` is given: they would draft reports under the tests' feet.
     """
-    with streamlit_process(path, log_path, extra_options) as (base, _):
+    with streamlit_process(path, log_path, extra_options, duties_every_minutes) as (base, _):
         yield base
 
 
 @contextmanager
 def streamlit_process(
-    path: Path, log_path: Path, extra_options: Callable[[int], Sequence[str]] | None = None
+    path: Path,
+    log_path: Path,
+    extra_options: Callable[[int], Sequence[str]] | None = None,
+    duties_every_minutes: float = 0,
 ) -> Iterator[tuple[str, subprocess.Popen]]:
     """``streamlit_server`` that also hands out the server process (to measure its CPU and memory)."""
     port = free_port()
@@ -114,7 +121,11 @@ def streamlit_process(
         server = subprocess.Popen(
             [sys.executable, "-m", "ui.server", *SERVER_OPTIONS, *extra, "--server.port", str(port)],
             cwd=ROOT,
-            env={**os.environ, ENV_VAR: str(path)},
+            env={
+                **os.environ,
+                ENV_VAR: str(path),
+                "SERVICEREPORT_SCHEDULE_MINUTES": str(duties_every_minutes),
+            },
             stdout=log,
             stderr=subprocess.STDOUT,
         )

@@ -13,7 +13,8 @@ from workflow_helpers import report_in_state, seed
 
 from data.db import Database
 from domain.periods import Period
-from reporting import escalation, notify, workflow
+from reporting import definitions, escalation, notify, workflow
+from reporting.expected_reports import expected_reports
 
 
 class Collector:
@@ -38,32 +39,45 @@ def _subject(message) -> str:
     return str(make_header(decode_header(message["Subject"])))
 
 
-def test_overdue_report_is_mailed_to_the_approver_once(db_path, smtp_server):
+def test_overdue_report_is_mailed_to_the_approver_once_a_week(db_path, smtp_server):
     smtp, collector = smtp_server
     cast = seed(db_path)
     late = report_in_state(db_path, cast, "draft", Period.parse("2026-09"))  # due 2026-10-10
     report_in_state(db_path, cast, "approved", Period.parse("2026-08"))  # approved: not overdue
     reports = workflow.list_reports(cast.approver, db=Database.open(db_path))
+    definitions.save_definition(
+        cast.admin,
+        project_id="demo-erp",
+        report_kind="external",
+        period_kind="month",
+        goal="",
+        audience="",
+        data_sources="",
+        db=Database.open(db_path),
+    )
 
     assert [r.id for r in escalation.overdue(reports, date(2026, 10, 12))] == [late.id]
     assert escalation.overdue(reports, date(2026, 10, 10)) == []  # due today is not late
 
-    [delivery] = escalation.escalate_overdue(
-        reports, date(2026, 10, 12), smtp=smtp, db=Database.open(db_path)
-    )
+    [expected] = [
+        e for e in expected_reports(date(2026, 10, 12), db=Database.open(db_path)) if e.report_id == late.id
+    ]
+    delivery = escalation.escalate_overdue(expected, 0, smtp=smtp, db=Database.open(db_path))
     assert (delivery.created, delivery.emailed, delivery.errors) == (1, 1, ())
     [(to, message)] = collector.messages
     assert to == ["boss@example.com"]
     assert "demo-erp" in _subject(message) and "2026-09" in _subject(message)
 
-    [again] = escalation.escalate_overdue(reports, date(2026, 10, 13), smtp=smtp, db=Database.open(db_path))
+    again = escalation.escalate_overdue(expected, 0, smtp=smtp, db=Database.open(db_path))
     assert (again.created, again.emailed) == (0, 0)
     assert len(collector.messages) == 1
+    assert escalation.escalate_overdue(expected, 1, smtp=smtp, db=Database.open(db_path)).emailed == 1
 
-    [note] = notify.inbox(cast.approver, unread_only=True, db=Database.open(db_path))
-    assert note.kind == "overdue" and note.emailed_at is not None
+    notes = notify.inbox(cast.approver, unread_only=True, db=Database.open(db_path))
+    assert [n.kind for n in notes] == ["overdue", "overdue"] and notes[0].emailed_at is not None
+    note = notes[0]
     notify.mark_read(cast.approver, note.notification_id, db=Database.open(db_path))
-    assert notify.inbox(cast.approver, unread_only=True, db=Database.open(db_path)) == []
+    assert len(notify.inbox(cast.approver, unread_only=True, db=Database.open(db_path))) == 1
     assert (
         notify.inbox(cast.author, db=Database.open(db_path)) == []
     )  # escalation goes to the department manager
@@ -85,9 +99,11 @@ def test_mail_failure_keeps_the_in_app_notification(db_path):
         db=Database.open(db_path),
     )
     assert (delivery.created, delivery.emailed) == (1, 0)
-    assert "boss@example.com" in delivery.errors[0]
+    assert "boss@example.com" in delivery.errors[0] and "retried" in delivery.errors[0]
     [note] = notify.inbox(cast.approver, db=Database.open(db_path))
     assert note.emailed_at is None
+    [kept] = notify.outbox.undelivered(cast.admin, db=Database.open(db_path))  # for the scheduler to retry
+    assert (kept.status, kept.attempts, kept.notification_id) == ("pending", 1, note.notification_id)
 
 
 def test_smtp_settings_from_environment(monkeypatch):

@@ -39,17 +39,27 @@ def state_and_events(db_path, report_id: str) -> tuple[str, int]:
     return state, events
 
 
-def test_the_whole_workflow_runs_on_the_command_line_as_the_users_who_act(draft, capsys):
-    db_path, report_id = draft
+def test_the_whole_workflow_runs_on_the_command_line_as_the_users_who_act(db_path, capsys):
+    seed(db_path)
+    code, out, err = run(
+        capsys, db_path, "draft", "--project", PROJECT, "--period", "2026-10", "--kind", "external"
+    )
+    assert code == 0, err
+    report_id = out.split()[1]
+    # Each step: first someone whose role may not take it (refused, nothing changed), then who may.
     steps = [
-        (["submit", report_id, "--as", "pm"], "submitted"),
-        (["return", report_id, "--as", "boss", "--comment", "请核对十月的可用率"], "returned"),
-        (["submit", report_id, "--as", "pm"], "submitted"),
-        (["approve", report_id, "--as", "boss"], "approved"),
-        (["publish", report_id, "--as", "boss"], "published"),
-        (["archive", report_id, "--as", "admin"], "archived"),
+        ("ops", ["submit", report_id, "--as", "pm"], "submitted"),
+        ("pm", ["return", report_id, "--as", "boss", "--comment", "请核对十月的可用率"], "returned"),
+        ("client", ["submit", report_id, "--as", "pm"], "submitted"),
+        ("pm", ["approve", report_id, "--as", "boss"], "approved"),
+        ("pm2", ["publish", report_id, "--as", "boss"], "published"),
+        ("pm", ["archive", report_id, "--as", "admin"], "archived"),
     ]
-    for args, expected in steps:
+    for wrong, args, expected in steps:
+        before = state_and_events(db_path, report_id)
+        code, out, err = run(capsys, db_path, *args[:3], wrong, *args[4:])
+        assert code == 2 and err.startswith("error: ") and not out, (wrong, args, out, err)
+        assert state_and_events(db_path, report_id) == before
         code, out, err = run(capsys, db_path, *args)
         assert code == 0, err
         assert f"→ {expected}" in out

@@ -15,7 +15,7 @@ from analytics.kpi_catalogue import CATALOGUE
 from domain.narrative import NARRATIVE_TEXT_FIELDS
 from domain.periods import Period
 from domain.vocabulary import ACTION_STATUSES
-from reporting import archive, corrective, digests, documents, drafting, escalation, workflow
+from reporting import archive, corrective, digests, documents, drafting, escalation, schedule, workflow
 from reporting.deadlines import due_date
 from reporting.export import EXTENSIONS, MEDIA_TYPES
 from reporting.roles import may
@@ -146,6 +146,8 @@ def _do(viewer: Viewer, report: workflow.ReportView, action: str, comment: str) 
                 report.id, action, user, expected_lock=report.lock_version, comment=comment, db=database()
             )
         escalation.announce(after, action, user, comment, smtp=smtp_config(), db=database())
+        if action == "publish":  # the subscribers get it now, not at the scheduler's next run
+            schedule.mail_publications(smtp=smtp_config(), db=database())
 
     run_write(t(f"workflow.action.{action}"), call, changes_report_dates=action == "approve")
 

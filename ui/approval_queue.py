@@ -18,16 +18,27 @@ SELECTED = "approval_report"  # widget key of the chosen report's id; a new draf
 
 
 def notifications_panel(viewer: Viewer) -> None:
-    """Unread notifications first, so that a returned report or a pending approval is seen."""
+    """Unread notifications first, so that a returned report or a pending approval is seen.
+    A notice whose request has been done since (a reminder about a report already submitted)
+    is no longer shown (``notify.inbox``); opening one marks it read and selects its report."""
     unread = notify.inbox(viewer.user, unread_only=True, db=database())
     if not unread:
         return
     with st.expander(t("workflow.notifications", count=len(unread)), expanded=True):
+        if len(unread) > 1 and st.button(t("workflow.mark_all_read"), key="read_all"):
+            notify.mark_all_read(viewer.user, db=database())
+            st.rerun()
         for note in unread:
-            cols = st.columns([5, 1])
-            cols[0].markdown(f"**{plain(note.subject)}**")
-            cols[0].text(note.body)
-            if cols[1].button(t("workflow.mark_read"), key=f"read_{note.notification_id}"):
+            text, open_button, read_button = st.columns([6, 1, 1])
+            text.markdown(f"**{plain(note.subject)}**")
+            text.text(note.body)
+            if note.report_id and open_button.button(
+                t("workflow.open_notice"), key=f"open_{note.notification_id}"
+            ):
+                notify.mark_read(viewer.user, note.notification_id, db=database())
+                st.session_state[SELECTED] = note.report_id
+                st.rerun()
+            if read_button.button(t("workflow.mark_read"), key=f"read_{note.notification_id}"):
                 notify.mark_read(viewer.user, note.notification_id, db=database())
                 st.rerun()
 

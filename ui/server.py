@@ -8,7 +8,8 @@ login gate. app.py always navigates with ``st.navigation``, so that mode is swit
 before the server starts; ``make run`` and the browser tests start the app this way.
 
 It also computes every project's overview in the background as the server starts
-(ui/warmup.py), so the first visitor does not wait for cold queries.
+(ui/warmup.py), so the first visitor does not wait for cold queries, and runs the scheduled
+duties every few minutes (ui/scheduler.py) once the warm-up is done, in the same thread.
 """
 
 from __future__ import annotations
@@ -25,15 +26,16 @@ WEB_APP = Path(__file__).resolve().parent / "web.py"
 
 def main(options: list[str]) -> None:
     PagesManager.uses_pages_directory = False
-    threading.Thread(target=_warm_up, name="warm-up", daemon=True).start()
+    threading.Thread(target=_background, name="warm-up-and-duties", daemon=True).start()
     sys.argv = ["streamlit", "run", str(WEB_APP), *options]
     cli.main()
 
 
-def _warm_up() -> None:
-    from ui import warmup  # imported here: the app's modules load while the server starts
+def _background() -> None:
+    from ui import scheduler, warmup  # imported here: the app's modules load while the server starts
 
     warmup.warm_when_ready()
+    scheduler.run_forever()
 
 
 if __name__ == "__main__":

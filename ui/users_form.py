@@ -15,7 +15,7 @@ from reporting import definitions, users
 from reporting.roles import Actor, PermissionDenied
 from ui.confirmation import confirm_after_rerun
 from ui.database import database
-from ui.i18n import plain, t
+from ui.i18n import LANGUAGE_NAMES, LANGUAGES, plain, t
 
 
 def users_table(listed: list[dict]) -> None:
@@ -122,6 +122,25 @@ def definition_form(admin: Actor, project_ids: Sequence[str]) -> None:
         recipients = st.text_input(
             t("workflow.definitions.recipients"), definitions.recipients_text(existing)
         )
+        c1, c2, c3 = st.columns(3)
+        language = c1.selectbox(
+            t("workflow.definitions.language"),
+            LANGUAGES,
+            index=LANGUAGES.index(existing.language) if existing else 0,
+            format_func=LANGUAGE_NAMES.__getitem__,
+        )
+        formats = c2.multiselect(
+            t("workflow.definitions.mail_formats"),
+            definitions.MAIL_FORMATS,
+            default=definitions.mail_formats(existing) if existing else ["pdf"],
+            format_func=str.upper,
+        )
+        remind_days = c3.number_input(
+            t("workflow.definitions.remind_days"),
+            min_value=0,
+            max_value=20,
+            value=existing.remind_days if existing else 3,
+        )
         if st.form_submit_button(t("workflow.users.save")) and project_id:
             _save(
                 t("workflow.users.saved"),
@@ -134,6 +153,9 @@ def definition_form(admin: Actor, project_ids: Sequence[str]) -> None:
                     audience=audience,
                     data_sources=sources,
                     recipients=definitions.parse_recipients(recipients),
+                    remind_days=int(remind_days),
+                    language=language,
+                    mail_formats=formats,
                     db=database(),
                 ),
             )

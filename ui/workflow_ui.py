@@ -11,9 +11,10 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from analytics.kpis import unmet_kpis
+from data.models import as_utc
 from domain.periods import Period
 from reporting import users, workflow
-from reporting.notify import SmtpConfig
+from reporting.outbox import SmtpConfig
 from reporting.report_model import Chart, Paragraph, ReportContent, Subheading, Table
 from reporting.roles import Actor, PermissionDenied
 from ui import cached
@@ -23,7 +24,7 @@ from ui.i18n import current_language, plain, t
 
 
 def workflow_pages(user: Actor) -> list:
-    """The approval tab for everyone signed in; user management for admins."""
+    """The approval tab for everyone signed in; user management and scheduled duties for admins."""
     pages = [
         st.Page("pages/approval.py", title=t("nav.approval"), icon=":material/approval:", url_path="approval")
     ]
@@ -32,6 +33,9 @@ def workflow_pages(user: Actor) -> list:
             st.Page(
                 "pages/users_admin.py", title=t("nav.users_admin"), icon=":material/group:", url_path="users"
             )
+        )
+        pages.append(
+            st.Page("pages/duties.py", title=t("nav.duties"), icon=":material/schedule:", url_path="duties")
         )
     return pages
 
@@ -64,7 +68,7 @@ class Viewer:
     def local(self, moment: datetime, project_id: str) -> str:
         """Timestamps are stored in UTC; people read them in the project's timezone."""
         zone = self.zones.get(project_id, ZoneInfo("Asia/Shanghai"))
-        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+        return as_utc(moment).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def run_write(action_label: str, call: Callable[[], object], *, changes_report_dates: bool = False) -> None:
