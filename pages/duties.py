@@ -44,7 +44,9 @@ else:
                 t("duties.col.subject"): [m.subject for m in waiting],
                 t("duties.col.to"): [", ".join(outbox.addresses(m)) for m in waiting],
                 t("duties.col.attempts"): [m.attempts for m in waiting],
-                t("duties.col.next"): [viewer.local(m.next_attempt_at, "") for m in waiting],
+                t("duties.col.next"): [
+                    viewer.local(m.next_attempt_at, "") if m.status == "pending" else "—" for m in waiting
+                ],
                 t("duties.col.error"): [m.last_error or "" for m in waiting],
             }
         ),

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -304,3 +305,30 @@ def test_notices_go_stale_when_done_and_can_all_be_marked_read(db_path):
     assert notify.mark_all_read(cast.author, db=db) == 4
     assert notify.inbox(cast.author, unread_only=True, db=db) == []
     assert notify.mark_all_read(cast.approver, db=db) == 1  # only one's own
+
+
+def test_the_app_server_runs_the_duties_itself(db_path, smtp, tmp_path, monkeypatch):
+    """`python -m ui.server` with its scheduler thread: a report published (here on the command
+    line's side of the database) reaches its subscribers with nobody opening a page."""
+    from app_driver import streamlit_server
+
+    smtp_config, inbox = smtp
+    cast = seed(db_path)
+    subscribe(db_path, cast, language="zh_CN")
+    report = workflow.create_draft(cast.author, PROJECT, "2026-10", "external", db=Database.open(db_path))
+    for action, role in [("submit", "author"), ("approve", "approver"), ("publish", "approver")]:
+        report = act(
+            db_path, cast, report, action, role, **({"rendition": DOCUMENT} if action == "approve" else {})
+        )
+    Database.open(db_path).close()
+    monkeypatch.setenv("SERVICEREPORT_SMTP_HOST", smtp_config.host)
+    monkeypatch.setenv("SERVICEREPORT_SMTP_PORT", str(smtp_config.port))
+
+    with streamlit_server(db_path, tmp_path / "server.log", duties_every_minutes=0.05):
+        deadline, received = time.monotonic() + 90, []
+        while time.monotonic() < deadline and not any(to == sorted(SUBSCRIBERS) for to, _ in received):
+            time.sleep(0.5)
+            received += inbox.take()  # with today's drafts and reminders, whatever the date
+    [message] = [m for to, m in received if to == sorted(SUBSCRIBERS)]
+    assert str(message["Subject"]).startswith("【服务报告】")
+    assert "duty subscription:" in (tmp_path / "server.log").read_text()

@@ -7,9 +7,9 @@ import pandas as pd
 import streamlit as st
 
 from domain.vocabulary import REPORT_KINDS
-from reporting import escalation, notify, workflow
+from reporting import drafting, escalation, notify, workflow
 from reporting.roles import may
-from ui.database import database
+from ui.database import database, figures
 from ui.filters import Filters
 from ui.i18n import plain, t, t_text
 from ui.workflow_ui import Viewer, run_write, smtp_config
@@ -57,7 +57,8 @@ def new_draft_form(viewer: Viewer, filters: Filters | None) -> None:
             project_id, period = filters.project.project_id, filters.period
 
             def create():
-                report = workflow.create_draft(user, project_id, period, kind, db=database())
+                narrative = drafting.narrative_from_figures(project_id, period, db=figures())
+                report = workflow.create_draft(user, project_id, period, kind, narrative, db=database())
                 st.session_state[SELECTED] = report.id
                 escalation.escalate_anomalies(
                     project_id, period, report.id, smtp=smtp_config(), db=database()
