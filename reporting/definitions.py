@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from email.utils import parseaddr
 
 from sqlmodel import select
 
@@ -19,7 +20,7 @@ from locales import DEFAULT_LANGUAGE, LANGUAGES
 from reporting.roles import Actor, require_admin
 
 MAIL_FORMATS = ("pdf", "docx", "xlsx")
-# One address, as mail servers take it: no spaces, commas or angle brackets (no "Name <a@b>").
+# One address as mail servers take it (a recipient may also be written "名称 <a@b.c>").
 _EMAIL = re.compile(r"[^@\s,<>]+@[^@\s,<>]+\.[^@\s,<>]+")
 
 
@@ -82,8 +83,8 @@ def save_definition(
     if report_kind not in REPORT_KINDS:
         raise ValueError(f"report kind must be one of {', '.join(REPORT_KINDS)}")
     for address in recipients:
-        if not _EMAIL.fullmatch(address):
-            raise ValueError(f"recipient {address!r} is not an e-mail address")
+        if not _EMAIL.fullmatch(parseaddr(address)[1]):
+            raise ValueError(f"recipient {address!r} is not an e-mail address (a@b.c or 名称 <a@b.c>)")
     if not 0 <= remind_days <= 20:
         raise ValueError(f"remind days must be between 0 and 20, not {remind_days}")
     if language not in LANGUAGES:

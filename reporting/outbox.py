@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from email.utils import parseaddr
 
 from sqlmodel import select
 
@@ -234,4 +235,4 @@ def _transmit(smtp: SmtpConfig, mail: EmailMessage, to: list[str]) -> None:
             server.starttls()
         if smtp.username:
             server.login(smtp.username, smtp.password or "")
-        server.send_message(mail, to_addrs=to)
+        server.send_message(mail, to_addrs=[parseaddr(a)[1] for a in to])  # "名称 <a@b.c>" → a@b.c
