@@ -112,6 +112,22 @@ def test_a_definitions_recipients_are_saved_as_a_list_and_shown_as_text(world):
     assert widget(at.text_input, "workflow.definitions.recipients").value == "cio@example.com, qa@example.com"
 
 
+def test_a_definitions_mail_settings_are_saved_and_a_bad_address_is_refused(world):
+    db, cast = world
+    at = page_as(cast.admin)
+    widget(at.selectbox, "workflow.definitions.language").set_value("en")
+    widget(at.multiselect, "workflow.definitions.mail_formats").select("docx")
+    widget(at.number_input, "workflow.definitions.remind_days").set_value(5)
+    at = submit(at, "workflow.users.save", 1)
+    saved = definitions.get_definition(PROJECT, "external", "month", db=db)
+    assert (saved.language, definitions.mail_formats(saved), saved.remind_days) == ("en", ["pdf", "docx"], 5)
+
+    widget(at.text_input, "workflow.definitions.recipients").input("cio@example.com, 质量部")
+    at = submit(at, "workflow.users.save", 1)
+    assert "质量部" in at.error[0].value and "mail address" in at.error[0].value.replace("\\", "")
+    assert definitions.get_definition(PROJECT, "external", "month", db=db).recipients == "[]"
+
+
 def test_only_admins_reach_the_page_and_the_backend_checks_again(world):
     db, cast = world
     at = page_as(cast.author)
