@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -204,7 +204,7 @@ class _Run:
     def _overdue(self, expected: ExpectedReport, week: int) -> _Done:
         report = self._report(expected)  # the draft duty may have started it in this run
         if report is not None:
-            expected = ExpectedReport(**{**expected.__dict__, "report_id": report.id, "state": report.state})
+            expected = replace(expected, report_id=report.id, state=report.state)
         delivery = escalation.escalate_overdue(expected, week, self.smtp, self.now, db=self.db)
         told = _names(recipients("approver", expected.project_id, db=self.db))
         return _Done(f"due {expected.due}, week {week}{_errors(delivery)}", told, expected.report_id)
