@@ -6,6 +6,7 @@ import streamlit as st
 
 from ui import cached, meeting
 from ui.auth import logout_button, require_login
+from ui.department import department_pages
 from ui.errors import database_errors_shown_plainly
 from ui.filters import sidebar_filters
 from ui.i18n import language_switch, t
@@ -78,6 +79,7 @@ def main() -> None:
         export,
         *([imports] if user.role in IMPORT_ROLES else []),  # the page checks the role again itself
         *policy_pages(user),  # admins and authors; reporting/policies.py checks again
+        *department_pages(user),  # approvers, admins and the quality department
         *workflow_pages(user),
     ]
     pages.insert(pages.index(dashboards["sla"]) + 1, availability)  # beside SLA; no meeting screen of its own

@@ -74,6 +74,8 @@ def cmd_kpis(args: argparse.Namespace) -> int:
     from domain.periods import Period
 
     period = Period.parse(args.period)
+    if args.all_projects:
+        return _all_projects_kpis(period, args)
     values = compute_kpis(args.project, period, db=Database.open(args.db))
     if args.json:
         payload = {
@@ -89,6 +91,36 @@ def cmd_kpis(args: argparse.Namespace) -> int:
         value = format_value(v.value, kpi.unit, "zh_CN", v.target)  # "无数据" without data
         target = "—" if v.target is None else format_value(v.target, kpi.unit, "zh_CN")
         print(f"{kpi_id:28} {kpi.name_zh:16} {value:>14} {target:>12} {met}")
+    return 0
+
+
+def _all_projects_kpis(period, args: argparse.Namespace) -> int:
+    """Every KPI of every project (DESIGN §6: ``kpis --all-projects``)."""
+    from analytics.kpi_catalogue import CATALOGUE
+    from analytics.portfolio import portfolio
+    from data.projects import list_projects
+
+    db = Database.open(args.db)
+    rows = sorted(
+        portfolio(list_projects(db=db), period, list(CATALOGUE), trend_periods=0, db=db),
+        key=lambda r: r.project.project_id,
+    )
+    if args.json:
+        payload = {
+            "period": period.label,
+            "projects": {
+                r.project.project_id: {
+                    "name": r.project.name,
+                    "kpis": {kpi_id: v.as_dict() for kpi_id, v in r.kpis.items()},
+                }
+                for r in rows
+            },
+        }
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+        return 0
+    for r in rows:
+        missed = ", ".join(r.missed) or "—"
+        print(f"{r.project.project_id:20} {r.project.name:20} 未达标 missed: {missed}")
     return 0
 
 
@@ -447,8 +479,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_import)
 
-    p = with_db(sub.add_parser("kpis", help="KPIs of a project and period"))
-    p.add_argument("--project", required=True)
+    p = with_db(sub.add_parser("kpis", help="KPIs of a project (or of every project) and period"))
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--project")
+    which.add_argument("--all-projects", action="store_true", help="every project side by side")
     p.add_argument("--period", required=True, help="2026-10, 2026-Q3, 2026-H1 or 2026")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_kpis)

@@ -16,7 +16,7 @@ STATUSES = ("new", "in_progress", "pending", "resolved", "closed", "cancelled")
 FEEDBACK_KINDS = ("callback", "survey")
 
 # The report workflow (issue 6)
-ROLES = ("admin", "author", "approver", "viewer")
+ROLES = ("admin", "author", "approver", "viewer", "quality")
 REPORT_KINDS = ("external", "internal")
 REPORT_STATES = ("draft", "submitted", "returned", "approved", "published", "archived")
 ACTION_STATUSES = ("open", "in_progress", "done", "cancelled")  # of a corrective action

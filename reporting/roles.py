@@ -2,7 +2,8 @@
 
 Roles (issue 6): admin; author (project manager, per project); approver (ops-service
 department manager, every project); viewer (per project; a customer viewer sees only the
-published external reports of its own projects). Separation of duties: admins run the
+published external reports of its own projects); quality (the quality department, issue 16:
+reads every project, writes nothing). Separation of duties: admins run the
 system but neither write nor approve reports, and nobody approves a version they wrote.
 """
 
@@ -26,7 +27,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "comment": frozenset({"author", "approver", "admin"}),
     "update_action": frozenset({"author", "approver"}),
 }
-ALL_PROJECTS_ROLES = frozenset(subset(ROLES, "admin", "approver"))
+ALL_PROJECTS_ROLES = frozenset(subset(ROLES, "admin", "approver", "quality"))
 CUSTOMER_VISIBLE_STATES = frozenset(subset(REPORT_STATES, "published", "archived"))
 
 

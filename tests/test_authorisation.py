@@ -21,7 +21,7 @@ from reporting.roles import PermissionDenied
 
 STATES = tuple(PATHS)
 KINDS = ("external", "internal")
-ROLES = ("admin", "author", "approver", "viewer", "customer", "other_author")
+ROLES = ("admin", "author", "approver", "viewer", "customer", "other_author", "quality")
 FROZEN = ("approved", "published", "archived")
 
 
@@ -38,7 +38,7 @@ def reads_version(role: str, state: str, kind: str) -> bool:
 
 
 def exports_live(role: str) -> bool:
-    return role in ("admin", "author", "approver", "viewer")
+    return role in ("admin", "author", "approver", "viewer", "quality")
 
 
 @pytest.fixture(scope="module")

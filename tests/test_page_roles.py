@@ -15,7 +15,7 @@ from domain.periods import Period
 
 PERIOD = Period.parse("2026-10")
 DASHBOARDS = ("overview", "sla", "incidents", "changes", "workload", "satisfaction")
-STAFF = {"admin", "author", "approver", "viewer"}
+STAFF = {"admin", "author", "approver", "viewer", "quality"}
 # page file → the roles (users of workflow_helpers.seed) that get it
 PAGES = {
     **{name: STAFF for name in DASHBOARDS},
@@ -25,9 +25,18 @@ PAGES = {
     "import_data": {"admin", "author"},
     "policy": {"admin", "author"},
     "users_admin": {"admin"},
+    "duties": {"admin"},
+    "portfolio": {"admin", "approver", "quality"},
     "published": {"customer"},
 }
-USERNAMES = {"admin": "admin", "author": "pm", "approver": "boss", "viewer": "ops", "customer": "client"}
+USERNAMES = {
+    "admin": "admin",
+    "author": "pm",
+    "approver": "boss",
+    "viewer": "ops",
+    "customer": "client",
+    "quality": "qa",
+}
 
 
 @pytest.fixture(scope="module")

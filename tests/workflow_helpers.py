@@ -38,6 +38,7 @@ class Cast:
     viewer: Actor
     customer: Actor
     other_author: Actor  # author of another project
+    quality: Actor  # the quality department: reads every project, writes nothing
 
     def by_role(self, role: str) -> Actor:
         return getattr(self, role)
@@ -70,6 +71,7 @@ def seed(path: Path) -> Cast:
         viewer=add("ops", "viewer", [PROJECT]),
         customer=add("client", "viewer", [PROJECT], is_customer=True),
         other_author=add("pm2", "author", [OTHER_PROJECT]),
+        quality=add("qa", "quality", email="qa@example.com"),
     )
 
 

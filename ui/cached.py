@@ -14,8 +14,9 @@ import pandas as pd
 import streamlit as st
 
 from analytics import changes, coverage, kpis, problems, satisfaction, trends, workload
+from analytics import portfolio as portfolios
 from analytics.kpi_catalogue import HEADLINE
-from data.projects import write_marks
+from data.projects import list_projects, write_marks
 from domain.periods import Period
 from reporting import escalation
 from ui.database import database, figures
@@ -176,3 +177,10 @@ def clear_report_dates() -> None:
     person's approval does not make every other session's next page compute cold."""
     for holder in (kpi_values, _series_of_query, anomalies):
         holder.clear()
+
+
+@st.cache_data(ttl=_TTL, show_spinner=False)
+def portfolio(project_ids: tuple[str, ...], period: str) -> list:
+    """``analytics.portfolio`` of the projects a user may see: the department's view."""
+    chosen = [p for p in list_projects(db=figures()) if p.project_id in project_ids]
+    return portfolios.portfolio(chosen, Period.parse(period), db=figures())

@@ -42,6 +42,7 @@ def sidebar_filters() -> Filters | None:
         return None
     by_id = {p.project_id: p for p in available}
     _adopt_query_params(by_id)
+    _adopt_requested_view(by_id)
 
     project_id = st.sidebar.selectbox(
         t("filters.project"), list(by_id), format_func=lambda pid: by_id[pid].name, key="project"
@@ -80,6 +81,20 @@ def current() -> Filters | None:
         st.error(t("access.denied"))
         st.stop()
     return st.session_state.get("_filters")
+
+
+def request_view(project_id: str, period: Period) -> None:
+    """Have the next run open on ``project_id`` and ``period`` (the portfolio's cell links): the
+    sidebar's widgets exist already in this run, so their values can only change before the next."""
+    st.session_state["_requested_view"] = (project_id, period.label)
+
+
+def _adopt_requested_view(by_id: dict[str, Project]) -> None:
+    requested = st.session_state.pop("_requested_view", None)
+    if requested is None or requested[0] not in by_id:
+        return
+    period = Period.parse(requested[1])
+    st.session_state.update(project=requested[0], kind=period.kind, period=period.label)
 
 
 def _adopt_query_params(by_id: dict[str, Project]) -> None:
