@@ -79,7 +79,7 @@ def main() -> None:
         export,
         *([imports] if user.role in IMPORT_ROLES else []),  # the page checks the role again itself
         *policy_pages(user),  # admins and authors; reporting/policies.py checks again
-        *department_pages(user),  # approvers, admins and the quality department
+        *department_pages(user),  # the portfolio for who covers every project; the register
         *workflow_pages(user),
     ]
     pages.insert(pages.index(dashboards["sla"]) + 1, availability)  # beside SLA; no meeting screen of its own

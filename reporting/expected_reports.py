@@ -37,6 +37,8 @@ class ExpectedReport:
     report_id: str | None  # None: nobody has started it
     state: str | None
     approved_on: date | None  # in the project's timezone
+    author_id: str | None = None
+    approver_id: str | None = None
 
 
 def expected_reports(today: date, *, db: Database) -> list[ExpectedReport]:
@@ -68,6 +70,8 @@ def expected_reports(today: date, *, db: Database) -> list[ExpectedReport]:
                     report_id=report.id if report else None,
                     state=report.state if report else None,
                     approved_on=approved_on,
+                    author_id=report.author_id if report else None,
+                    approver_id=report.approver_id if report else None,
                 )
             )
             period = period.shift(1)

@@ -27,6 +27,7 @@ PAGES = {
     "users_admin": {"admin"},
     "duties": {"admin"},
     "portfolio": {"admin", "approver", "quality"},
+    "register": STAFF,
     "published": {"customer"},
 }
 USERNAMES = {

@@ -26,14 +26,16 @@ MET_COLOURS = {True: "background-color: #e3f4e6", False: "background-color: #fbe
 
 
 def department_pages(user: Actor) -> list:
-    """部门总览 for the roles that see every project."""
+    """部门总览 for the roles that see every project; 报告台账 for all staff (their projects)."""
+    register = st.Page(
+        "pages/register.py", title=t("nav.register"), icon=":material/checklist:", url_path="register"
+    )
     if user.role not in ALL_PROJECTS_ROLES:
-        return []
-    return [
-        st.Page(
-            "pages/portfolio.py", title=t("nav.portfolio"), icon=":material/grid_view:", url_path="portfolio"
-        )
-    ]
+        return [register]
+    portfolio = st.Page(
+        "pages/portfolio.py", title=t("nav.portfolio"), icon=":material/grid_view:", url_path="portfolio"
+    )
+    return [portfolio, register]
 
 
 def kpi_page(kpi_id: str) -> str:

@@ -1,0 +1,51 @@
+"""The report register (报告台账, issue 16): every report the definitions expect, of every project
+the actor covers, with who wrote and approved it and whether it came in on time; the service
+report manager's list for monitoring timeliness (the procedure's 服务报告经理 duty).
+
+The on-time rate counts the reports whose due date has passed: approved by the due date, out of
+those approved (late or not) and those still outstanding. A report not yet due counts nowhere.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from data.db import Database
+from reporting.expected_reports import ExpectedReport, expected_reports
+from reporting.roles import Actor
+from reporting.users import display_names
+
+ALL = ""  # the key of the overall rate
+
+
+@dataclass(frozen=True)
+class RegisterEntry:
+    expected: ExpectedReport
+    author: str  # display names; "" when nobody has started it or approved it
+    approver: str
+
+
+def report_register(actor: Actor, today: date, *, db: Database) -> list[RegisterEntry]:
+    """Every expected report of the actor's projects, newest period first (customers: none)."""
+    if actor.is_customer:
+        return []
+    names = display_names(db=db)
+    rows = [e for e in expected_reports(today, db=db) if actor.covers(e.project_id)]
+    rows.sort(key=lambda e: (e.period, e.project_id, e.report_kind), reverse=True)
+    return [RegisterEntry(e, names.get(e.author_id, ""), names.get(e.approver_id, "")) for e in rows]
+
+
+def on_time_rates(entries: list[RegisterEntry]) -> dict[str, float | None]:
+    """Per project and overall (key ``ALL``): on time ÷ due so far; None when nothing was due."""
+    due, on_time = defaultdict(int), defaultdict(int)
+    for entry in entries:
+        status = entry.expected.status
+        if status == "open":
+            continue
+        for key in (entry.expected.project_id, ALL):
+            due[key] += 1
+            on_time[key] += status == "done"
+    keys = {e.expected.project_id for e in entries} | {ALL}
+    return {key: on_time[key] / due[key] if due[key] else None for key in sorted(keys)}
