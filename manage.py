@@ -179,9 +179,25 @@ def _kpi_differences(source: Database, target: Database) -> list[str]:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from domain.periods import Period
-    from reporting.documents import export_report
+    from reporting.documents import COMMAND_LINE, export_report, quality_documents, write_files
 
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
+    if args.kind == "quality":  # the organisation's report: every project, no --project
+        if args.project:
+            raise ValueError("--kind quality covers every project: leave out --project")
+        files = quality_documents(
+            COMMAND_LINE,
+            Period.parse(args.period),
+            formats,
+            args.lang,
+            _print_progress,
+            db=Database.open(args.db),
+        )
+        for path in write_files(files, Path(args.out)):
+            print(path)
+        return 0
+    if not args.project:
+        raise ValueError(f"--kind {args.kind} needs --project")
     written = export_report(
         project_id=args.project,
         period=Period.parse(args.period),
@@ -488,9 +504,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_kpis)
 
     p = with_db(sub.add_parser("export", help="export the period report"))
-    p.add_argument("--project", required=True)
+    p.add_argument("--project", help="the project (not with --kind quality: every project)")
     p.add_argument("--period", required=True)
-    p.add_argument("--kind", required=True, choices=REPORT_KINDS)
+    p.add_argument("--kind", required=True, choices=(*REPORT_KINDS, "quality"))
     p.add_argument("--format", default="docx,pdf,xlsx", help=f"comma-separated: {','.join(FORMATS)}")
     p.add_argument("--out", required=True)
     p.add_argument("--lang", default=DEFAULT_LANGUAGE, choices=LANGUAGES)

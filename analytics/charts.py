@@ -205,10 +205,14 @@ def grouped_trend(
                 marker={"size": 9},
             )
         )
+    # Every period in time order: a category axis otherwise orders them as the traces first
+    # name them, and a group without the first periods drew its line back in time.
+    labels = period_labels(sorted(set(frame[x])), lang)
     if target is not None:
-        labels = period_labels(list(dict.fromkeys(frame[x])), lang)
         fig.add_trace(_target_trace(labels, pd.Series([target] * len(labels)), lang))
-    fig.update_xaxes(tickangle=PERIOD_TICK_ANGLE, type="category")  # "2025" is a label, not a number
+    fig.update_xaxes(  # "2025" is a label, not a number
+        tickangle=PERIOD_TICK_ANGLE, type="category", categoryorder="array", categoryarray=labels
+    )
     if not frame[y].map(lambda v: not units.is_missing(v)).any():
         _say_no_data(fig, lang)
     # The template's legend above the plot: beside it, it took the width twelve month labels need.

@@ -1,12 +1,14 @@
 """部门总览 Portfolio: every project the user may see × the headline KPIs of the chosen period,
-the projects missing most at the top; a cell opens that project's page for that KPI."""
+the projects missing most at the top; a cell opens that project's page for that KPI. Below, the
+organisation's quality report of the period (组织级质量月报) as Word, PDF or Excel."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from locales import LANGUAGE_NAMES, LANGUAGES
 from reporting.roles import ALL_PROJECTS_ROLES
-from ui import cached, department, widgets
+from ui import cached, department, export_actions, widgets
 from ui.auth import current_user
 from ui.database import projects
 from ui.filters import current, request_view
@@ -17,6 +19,7 @@ filters = current()
 if user is None or user.role not in ALL_PROJECTS_ROLES:
     st.error(t("access.denied"))
     st.stop()
+QUALITY_FORMATS = ("docx", "pdf", "xlsx")
 lang, period = current_language(), filters.period
 visible = tuple(p.project_id for p in projects() if user.covers(p.project_id))
 
@@ -49,3 +52,32 @@ st.dataframe(
     width="stretch",
     column_config={t("portfolio.trend"): st.column_config.LineChartColumn(t("portfolio.trend"))},
 )
+
+st.subheader(t("portfolio.quality_report"))
+st.caption(t("portfolio.quality_report.help"))
+with st.form("quality_report"):
+    formats = st.pills(
+        t("export.formats"),
+        QUALITY_FORMATS,
+        selection_mode="multi",
+        default=["docx", "pdf"],
+        format_func=lambda f: t(f"export.format.{f}"),
+    )
+    report_lang = st.radio(
+        t("export.language"),
+        LANGUAGES,
+        index=LANGUAGES.index(lang),
+        format_func=LANGUAGE_NAMES.__getitem__,
+        horizontal=True,
+    )
+    generate = st.form_submit_button(t("export.generate"), type="primary", icon=":material/description:")
+request = (period.label, tuple(formats), report_lang)
+if generate and not formats:
+    st.warning(t("export.choose_format"))
+elif generate:
+    export_actions.run(
+        "_quality_report",
+        request,
+        lambda progress: export_actions.generate_quality(user, period.label, formats, report_lang, progress),
+    )
+export_actions.offer("_quality_report", request)

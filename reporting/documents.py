@@ -44,7 +44,9 @@ from reporting.export import (
     no_progress,
     render_all,
 )
-from reporting.roles import Actor, make_actor, require_live_view
+from reporting.quality_report import build_quality_report
+from reporting.report_model import ReportContent
+from reporting.roles import ALL_PROJECTS_ROLES, Actor, PermissionDenied, make_actor, require_live_view
 from reporting.users import display_names
 from reporting.workflow import ReportView, get_report, list_reports
 
@@ -186,13 +188,42 @@ def export_documents(
     content = build_report(project_id, period, kind, lang, narrative=narrative, meta=meta, db=db)
     if documents:
         report(0.2, translate("export.progress.archived", lang))
+    return _rendered(content, formats, documents, report)
+
+
+def quality_documents(
+    by: Actor,
+    period: Period,
+    formats: Iterable[str],
+    lang: str = "zh_CN",
+    progress: Progress | None = None,
+    *,
+    db: Database,
+) -> list[ExportedFile]:
+    """The organisation's quality report of ``period`` (reporting/quality_report.py) in each
+    format: for the roles that cover every project."""
+    if by.is_customer or by.role not in ALL_PROJECTS_ROLES:
+        raise PermissionDenied(f"{by.username} ({by.role}) may not export the organisation's quality report")
+    formats = checked_formats(formats)
+    report = progress or no_progress
+    report(0.0, translate("export.progress.data", lang))
+    if set(CHART_FORMATS) & set(formats):
+        ensure_server()
+    return _rendered(build_quality_report(period, lang, db=db), formats, {}, report)
+
+
+def _rendered(
+    content: ReportContent, formats: list[str], documents: dict[str, bytes], report: Progress
+) -> list[ExportedFile]:
+    """The files of ``formats``: those in ``documents`` as they are, the others rendered now."""
 
     def rendering(fraction: float, message: str) -> None:
         report(0.2 + 0.8 * fraction, message)  # the data took the first fifth
 
+    live = [f for f in formats if f not in documents]
     if live:
-        documents |= render_all(content, live, progress=rendering)
-    report(1.0, translate("export.progress.done", lang))
+        documents = documents | render_all(content, live, progress=rendering)
+    report(1.0, translate("export.progress.done", content.lang))
     return [ExportedFile(fmt, file_name(content, fmt), documents[fmt]) for fmt in formats]
 
 
@@ -223,6 +254,10 @@ def export_report(
         as_actor=COMMAND_LINE,
         db=db,
     )
+    return write_files(files, out_dir)
+
+
+def write_files(files: list[ExportedFile], out_dir: Path) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []

@@ -215,3 +215,20 @@ def test_availability_bars_without_data_say_so():
     assert fig.data[0].x == (None, None)
     assert [a.text for a in fig.layout.annotations] == ["no data"]
     assert fig.layout.xaxis.range is None
+
+
+def test_grouped_trend_keeps_periods_in_time_order_when_a_group_starts_later():
+    """A group without the first periods must not put its periods first on the axis (the SLA
+    page's lines per priority ran back in time)."""
+    frame = pd.DataFrame(
+        {
+            "period": ["2026-03", "2026-04", "2026-01", "2026-02", "2026-03", "2026-04"],
+            "group": ["P1", "P1", "P2", "P2", "P2", "P2"],
+            "value": [0.9, 0.8, 0.95, 0.97, 0.96, 0.99],
+        }
+    )
+    fig = charts.grouped_trend(
+        frame, x="period", y="value", group="group", title="t", unit="ratio", lang="en"
+    )
+    axis = list(fig.layout.xaxis.categoryarray)
+    assert axis == charts.period_labels(["2026-01", "2026-02", "2026-03", "2026-04"], "en")

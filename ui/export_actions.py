@@ -1,21 +1,28 @@
-"""The export page's call into reporting/: the workflow's text for the report, then the files.
+"""The exports' calls into reporting/, and how a page runs one and offers its files.
 
 A report the workflow knows (drafted in the approval tab) is exported with its narrative and
 meta, exactly as the approver previews it; otherwise straight from analytics/ with
-placeholders for the text still to be written.
+placeholders for the text still to be written. The portfolio page exports the organisation's
+quality report the same way.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+
+import streamlit as st
 
 from domain.periods import Period
 from reporting.chart_images import ChartExportError, ensure_server
-from reporting.documents import export_documents
+from reporting.documents import export_documents, quality_documents
 from reporting.export import ExportedFile
 from reporting.roles import Actor
 from ui.database import database
+from ui.errors import plain_message
+from ui.i18n import t, t_text
+
+Progress = Callable[[float, str], None]
 
 
 def warm_up() -> None:
@@ -44,3 +51,38 @@ def generate(
         as_actor=user,
         db=database(),  # the workflow's text for this report, as this user may see it
     )
+
+
+def generate_quality(user: Actor, period_label: str, formats: list[str], lang: str, progress: Progress):
+    return quality_documents(user, Period.parse(period_label), formats, lang, progress, db=database())
+
+
+def run(key: str, request: Hashable, make: Callable[[Progress], list[ExportedFile]]) -> None:
+    """Make the files under a status with a progress bar; kept for ``offer`` under ``key``."""
+    with st.status(t("export.running"), expanded=True) as status:
+        bar = st.progress(0.0)
+        try:
+            files = make(lambda f, message: bar.progress(min(f, 1.0), message))
+        except Exception as exc:  # shown to the user; Chrome missing, database busy, …
+            status.update(label=t("export.failed", error=plain_message(exc)), state="error")
+            st.stop()
+        status.update(label=t("export.done"), state="complete", expanded=False)
+    st.session_state[key] = (request, files)
+
+
+def offer(key: str, request: Hashable) -> None:
+    """The files ``run`` made, downloadable across reruns as long as the request is unchanged."""
+    done, files = st.session_state.get(key, (None, []))
+    if done != request:
+        return
+    for column, file in zip(st.columns(len(files)), files, strict=True):
+        column.download_button(
+            t_text("export.download", name=t(f"export.format.{file.fmt}")),  # our words only
+            file.data,
+            file_name=file.name,
+            mime=file.media_type,
+            icon=":material/download:",
+            on_click="ignore",
+            key=f"{key}-{file.fmt}",
+            width="stretch",
+        )
