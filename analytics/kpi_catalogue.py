@@ -73,6 +73,12 @@ _SOURCES = (
     Source("callbacks",
            "回访记录：期间须在项目回访记录（首条至最新一条）范围内",
            "Callback records: the period must lie between the project's first and newest callback"),
+    Source("complaints",
+           "投诉登记：投诉在本系统登记；期间须在项目工单或投诉记录（首条至最新一条）范围内，"
+           "在此范围内没有投诉即真实的 0",
+           "Complaint register: complaints are recorded here; the period must lie between the "
+           "project's first and newest ticket or complaint, and inside that span no complaint is a "
+           "true zero"),
     Source("staff",
            "工时登记与可用工时：本期须有可用工时（人员容量）记录，且期间在工时登记范围内（首条至最新一条）",
            "Worklogs and staff capacity: the period must have hours available (staff capacity) and lie "
@@ -191,6 +197,13 @@ _DEFS = (
            "本期解决工单中在解决后24小时内完成回访的比例",
            "Share of tickets resolved in the period with a callback within 24 h of resolution",
            0.9, "satisfaction", "callbacks"),
+    KpiDef("complaints", "客户投诉数", "Customer complaints", "count", "lower",
+           "本期收到的客户投诉数（投诉登记）", "Complaints received in the period (complaint register)",
+           None, "satisfaction", "complaints"),
+    KpiDef("complaint_closure_rate", "投诉关闭率", "Complaint closure rate", "ratio", "higher",
+           "本期收到的投诉中在期末前处理完毕并关闭的比例",
+           "Share of the complaints received in the period that were closed by its end",
+           None, "satisfaction", "complaints"),
     KpiDef("staff_utilisation", "人员利用率", "Staff utilisation", "ratio", "none",
            "本期工时登记（worklogs）合计 / 本期可用工时（人员容量 staff_capacity）合计；"
            "不含工单上记录的工时（effort_hours）",

@@ -14,6 +14,8 @@ The per-KPI rules are the catalogue's ``SOURCES``; what reaching means per sourc
 - change_outcomes / change_types: changes closed with an outcome / a change type, by closing time;
 - outages: only when the project has outage records at all; then tickets and outages together;
 - callbacks: callback records, by response time;
+- complaints: recorded here, so from the first ticket or complaint to the newest (no complaint
+  in a period of the project's data is a true 0);
 - staff: worklog days (capacity per period is checked by the KPI's own denominator);
 - reports: always reached; reports due in the period decide.
 """
@@ -119,8 +121,12 @@ callback_spans AS (
 worklog_spans AS (
     SELECT MIN(t.day) AS staff_first, MAX(t.day) AS staff_last
     FROM worklogs AS t WHERE t.project_id = {pid}
+),
+complaint_spans AS (
+    SELECT MIN(t.received_at) AS complaints_first, MAX(t.received_at) AS complaints_last
+    FROM complaints AS t WHERE t.project_id = {pid} AND t.received_at <= {now}
 )
-SELECT * FROM ticket_spans, outage_spans, callback_spans, worklog_spans"""
+SELECT * FROM ticket_spans, outage_spans, callback_spans, worklog_spans, complaint_spans"""
     result = db.execute(sql, bind.values)
     names = [d[0] for d in result.description]
     value = {k: _capped(v, as_of) for k, v in zip(names, result.fetchone(), strict=True)}
@@ -133,12 +139,8 @@ SELECT * FROM ticket_spans, outage_spans, callback_spans, worklog_spans"""
     # period in which no ticket was answered at all is then 0 %, not "no data".
     responses = Reach(value["responses_first"], tickets.last if value["responses_first"] else None)
     outages = span("outages")
-    if outages.first is None:
-        with_outages = Reach(None, None)  # no outage records: availability is not assumed 100 %
-    else:
-        firsts = [d for d in (tickets.first, outages.first) if d is not None]
-        lasts = [d for d in (tickets.last, outages.last) if d is not None]
-        with_outages = Reach(min(firsts), max(lasts))
+    # No outage records: availability is not assumed 100 %.
+    with_outages = Reach(None, None) if outages.first is None else _joined(tickets, outages)
     by_source = {
         "tickets": tickets,
         "responses": responses,
@@ -148,11 +150,19 @@ SELECT * FROM ticket_spans, outage_spans, callback_spans, worklog_spans"""
         "outages": with_outages,
         "callbacks": span("callbacks"),
         "staff": span("staff"),
+        "complaints": _joined(tickets, span("complaints")),
     }
     missing = set(SOURCES) - set(by_source) - {ALWAYS}
     if missing:
         raise RuntimeError(f"no reach measured for source(s) {', '.join(sorted(missing))}")
     return Reaches(by_source, timezone)
+
+
+def _joined(a: Reach, b: Reach) -> Reach:
+    """From the earlier first record to the later newest one of two sources."""
+    firsts = [d for d in (a.first, b.first) if d is not None]
+    lasts = [d for d in (a.last, b.last) if d is not None]
+    return Reach(min(firsts, default=None), max(lasts, default=None))
 
 
 def _capped(value, as_of: datetime):

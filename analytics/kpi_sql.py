@@ -283,6 +283,16 @@ WHERE t.project_id = {bind("project_id", s.project_id)} AND t.kind = 'callback'
 GROUP BY p.period"""
 
 
+def _complaints(s: Scope, bind: Params) -> str:
+    closed = f"t.closed_at < p.end_utc AND t.closed_at <= {bind('as_of', s.as_of)}"
+    return f"""{s.head(bind)}
+SELECT p.period, COUNT(*) AS complaints,
+       {ratio(f"COUNT(*) FILTER (WHERE {closed})", "COUNT(*)")} AS complaint_closure_rate
+FROM complaints AS t JOIN periods AS p ON {s.in_period("t.received_at")}
+WHERE t.project_id = {bind("project_id", s.project_id)} AND {s.span(bind, "t.received_at")}
+GROUP BY p.period"""
+
+
 def _staff(s: Scope, bind: Params) -> str:
     project_id = bind("project_id", s.project_id)
     return f"""{s.head(bind)},
@@ -353,6 +363,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("changes", _changes, ("change_success_rate", "emergency_change_ratio")),
     Family("availability", _availability, ("availability_pct",)),
     Family("satisfaction", _satisfaction, ("csat_avg", "csat_satisfied_rate")),
+    Family("complaints", _complaints, ("complaints", "complaint_closure_rate")),
     Family("staff", _staff, ("staff_utilisation",)),
     Family("reports", _reports, ("report_on_time_rate",)),
 )

@@ -32,7 +32,15 @@ from data import postgres
 from data.migrations import apply_migrations
 from data.sql import quote_ident
 
-PER_PROJECT = ("tickets", "ticket_status_history", "satisfaction", "outages", "worklogs", "staff_capacity")
+PER_PROJECT = (
+    "tickets",
+    "ticket_status_history",
+    "satisfaction",
+    "outages",
+    "worklogs",
+    "staff_capacity",
+    "complaints",
+)
 _MARKS = """
 SELECT p.project_id, p.updated_at,
        (SELECT max(b.id) FROM import_batches AS b WHERE b.project_id = p.project_id),

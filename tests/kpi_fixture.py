@@ -143,6 +143,12 @@ REPORTS = [  # period, kind, due date, approved at (local)
     ("2025-Q3", "external", "2025-10-10", None),  # never approved: late
 ]
 
+COMPLAINTS = [  # complaint number, received, closed (local)
+    ("TS-1", "2025-10-05 10:00", "2025-10-08 17:00"),  # closed in October
+    ("TS-2", "2025-10-28 15:00", "2025-11-03 09:00"),  # closed only in November: open at October's end
+    ("TS-3", "2025-09-20 09:00", "2025-10-02 09:00"),  # September's
+]
+
 OCT_MINUTES = 31 * 24 * 60
 MAIL_OCT = 100 * (1 - 90 / OCT_MINUTES)
 
@@ -168,6 +174,8 @@ EXPECTED_2025_10 = {
     "csat_avg": (5 + 4 + 3) / 3,
     "csat_satisfied_rate": 2 / 3,
     "callback_24h_rate": 2 / 5,  # T1 T4
+    "complaints": 2,  # TS-1 TS-2 (TS-3 came in September)
+    "complaint_closure_rate": 1 / 2,  # TS-1 closed by the end of October
     "staff_utilisation": 14 / 160,
     "report_on_time_rate": 1 / 3,
 }
@@ -200,6 +208,11 @@ def load(con) -> None:
                     [(PROJECT, *w) for w in WORKLOGS])  # fmt: skip
     con.cursor().executemany(
         "INSERT INTO staff_capacity VALUES (?, ?, ?, ?)", [(PROJECT, *c) for c in CAPACITY]
+    )
+    con.cursor().executemany(
+        "INSERT INTO complaints (project_id, complaint_id, received_at, description, closed_at)"
+        " VALUES (?, ?, ?, '投诉', ?)",
+        [(PROJECT, n, at(r), at(c)) for n, r, c in COMPLAINTS],
     )
     con.cursor().executemany(
         "INSERT INTO reports (id, project_id, period, period_kind, report_kind, due_date, author_id,"

@@ -87,6 +87,10 @@ HAND_WRITTEN = {
             AND f.kind = 'callback' AND f.ticket_id = t.ticket_id AND f.responded_at >= t.resolved_at
             AND f.responded_at <= t.resolved_at + INTERVAL 24 HOUR) THEN 1.0 ELSE 0 END)
         FROM tickets t WHERE {TICKETS} AND {RESOLVED_IN}""",
+    "complaints": "SELECT count(*) FROM complaints WHERE project_id = $p AND received_at >= $s"
+    " AND received_at < $e",
+    "complaint_closure_rate": """SELECT avg(CASE WHEN closed_at < $e AND closed_at <= $as_of THEN 1.0 ELSE 0 END)
+        FROM complaints WHERE project_id = $p AND received_at >= $s AND received_at < $e""",
     "staff_utilisation": """SELECT coalesce((SELECT sum(hours) FROM worklogs WHERE project_id = $p
             AND day >= $start_day AND day < $end_day), 0)
         / nullif((SELECT sum(hours_available) FROM staff_capacity WHERE project_id = $p

@@ -50,11 +50,15 @@ STRIP = {
     "callbacks": ("DELETE FROM satisfaction WHERE kind = 'callback'",),
     "staff": ("DELETE FROM worklogs",),
     "reports": ("DELETE FROM reports",),
+    # Complaints are recorded here: none in a period of ticket data is a true 0, so only
+    # without tickets and complaints alike is there no data.
+    "complaints": ("DELETE FROM complaints", "DELETE FROM ticket_status_history", "DELETE FROM tickets"),
 }
 # Sources read from the same records: taking tickets away takes their responses, tiers … too,
 # and the callback rate, whose denominator is the tickets resolved.
-ALSO_GONE = {"tickets": {"responses", "tiers", "change_outcomes", "change_types"}}
-ALSO_GONE_KPIS = {"tickets": {"callback_24h_rate"}}
+TICKET_SOURCES = {"responses", "tiers", "change_outcomes", "change_types"}
+ALSO_GONE = {"tickets": TICKET_SOURCES, "complaints": {"tickets", *TICKET_SOURCES}}
+ALSO_GONE_KPIS = {"tickets": {"callback_24h_rate"}, "complaints": {"callback_24h_rate"}}
 
 
 def _strip(con, source: str) -> None:

@@ -41,6 +41,7 @@ KINDS = {
     "release": "release",
     "发布": "release",
 }
+SEVERITIES = {"major": "major", "重大": "major", "重大投诉": "major", "normal": "normal", "一般": "normal"}
 PRIORITIES = {
     "p1": "P1",
     "1": "P1",
@@ -158,6 +159,19 @@ TABLES: dict[str, list[Column]] = {
         Column("hours", "工时", "float", True, minimum=0),
         Column("ticket_id", "工单编号"),
     ],
+    "complaints": [
+        Column("complaint_id", "投诉编号", required=True),
+        Column("received_at", "投诉时间", "timestamp", True),
+        Column("severity", "严重程度", "enum", choices=SEVERITIES),
+        Column("ticket_id", "工单编号"),
+        Column("complainant", "投诉人"),
+        Column("description", "投诉内容", required=True),
+        Column("root_cause", "原因分析"),
+        Column("handling", "处理措施"),
+        Column("follow_up_at", "回访时间", "timestamp"),
+        Column("follow_up_result", "回访结果"),
+        Column("closed_at", "关闭时间", "timestamp"),
+    ],
     "staff_capacity": [
         Column("person", "人员", required=True),
         Column("month", "月份", "month", True),
@@ -173,6 +187,7 @@ ORDER_CHECKS = {
     ],
     "ticket_status_history": [("ended_at", "started_at")],
     "outages": [("ended_at", "started_at")],
+    "complaints": [("follow_up_at", "received_at"), ("closed_at", "received_at")],
 }
 HISTORY_KEY = ("ticket_id", "started_at")
 

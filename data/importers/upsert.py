@@ -18,9 +18,16 @@ TABLE_KEYS = {
     "outages": ("service", "started_at"),
     "worklogs": ("person", "day", "ticket_id"),
     "staff_capacity": ("person", "month"),
+    "complaints": ("complaint_id",),
 }
 # NOT NULL columns with a default: an empty cell means the default, as a missing column does.
-DEFAULTS = {"major": "false", "escalated": "false", "reopen_count": "0", "planned": "false"}
+DEFAULTS = {
+    "major": "false",
+    "escalated": "false",
+    "reopen_count": "0",
+    "planned": "false",
+    "severity": "'normal'",
+}
 HISTORY_COLUMNS = ("ticket_id", "status", "started_at", "ended_at")
 
 
