@@ -28,6 +28,7 @@ PAGES = {
     "duties": {"admin"},
     "portfolio": {"admin", "approver", "quality"},
     "register": STAFF,
+    "complaints": STAFF,
     "published": {"customer"},
 }
 USERNAMES = {

@@ -26,16 +26,20 @@ MET_COLOURS = {True: "background-color: #e3f4e6", False: "background-color: #fbe
 
 
 def department_pages(user: Actor) -> list:
-    """部门总览 for the roles that see every project; 报告台账 for all staff (their projects)."""
+    """部门总览 for the roles that see every project; 报告台账 and 投诉登记 for all staff (their
+    projects)."""
     register = st.Page(
         "pages/register.py", title=t("nav.register"), icon=":material/checklist:", url_path="register"
     )
+    complaints = st.Page(
+        "pages/complaints.py", title=t("nav.complaints"), icon=":material/feedback:", url_path="complaints"
+    )
     if user.role not in ALL_PROJECTS_ROLES:
-        return [register]
+        return [register, complaints]
     portfolio = st.Page(
         "pages/portfolio.py", title=t("nav.portfolio"), icon=":material/grid_view:", url_path="portfolio"
     )
-    return [portfolio, register]
+    return [portfolio, register, complaints]
 
 
 def kpi_page(kpi_id: str) -> str:
