@@ -10,13 +10,13 @@ the project reads them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pandas as pd
 
+from analytics.complaints import COLUMNS, complaints_of
 from data.db import Database
-from data.projects import get_project
 from domain.periods import Period
 from reporting.roles import Actor, PermissionDenied, require_live_view
 
@@ -31,6 +31,8 @@ class ComplaintError(ValueError):
 
 @dataclass(frozen=True)
 class Complaint:
+    """One complaint as recorded; its fields are the table's columns (``COLUMNS``), in order."""
+
     complaint_id: str
     received_at: datetime
     description: str
@@ -44,9 +46,6 @@ class Complaint:
     closed_at: datetime | None = None
 
 
-COLUMNS = tuple(f.name for f in fields(Complaint))
-
-
 def may_record(actor: Actor, project_id: str) -> bool:
     return not actor.is_customer and actor.role in WRITER_ROLES and actor.covers(project_id)
 
@@ -54,16 +53,9 @@ def may_record(actor: Actor, project_id: str) -> bool:
 def list_complaints(
     actor: Actor, project_id: str, period: Period | None = None, *, db: Database
 ) -> pd.DataFrame:
-    """The project's complaints (of ``period`` by received time, in the project's timezone),
-    newest first; times are aware UTC."""
+    """``analytics.complaints.complaints_of``, for who may see the project's live figures."""
     require_live_view(actor, project_id)
-    sql = f"SELECT {', '.join(COLUMNS)} FROM complaints WHERE project_id = ?"
-    values: list = [project_id]
-    if period is not None:
-        start, end = period.bounds_utc(get_project(project_id, db=db).timezone)
-        sql += " AND received_at >= ? AND received_at < ?"
-        values += [start, end]
-    return db.execute(sql + " ORDER BY received_at DESC", values).df()
+    return complaints_of(project_id, period, db=db)
 
 
 def save_complaint(actor: Actor, project_id: str, complaint: Complaint, *, db: Database) -> None:

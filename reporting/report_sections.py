@@ -10,6 +10,7 @@ import pandas as pd
 
 from analytics import charts
 from analytics.changes import closed_changes, outcome_counts
+from analytics.complaints import complaints_of
 from analytics.kpi_catalogue import VOLUME_KPIS
 from analytics.kpis import (
     CATALOGUE,
@@ -21,7 +22,7 @@ from analytics.kpis import (
 )
 from analytics.quality import data_quality_counts
 from analytics.satisfaction import comments, survey_summary
-from analytics.units import format_change, is_missing, no_data
+from analytics.units import format_change, format_value, is_missing, no_data
 from analytics.workload import utilisation_by_person
 from reporting.report_model import (
     DATETIME,
@@ -53,6 +54,7 @@ def sections(ctx) -> tuple[Section, ...]:
         ("changes", _changes),
         ("workload", _workload),
         ("satisfaction", _satisfaction),
+        ("complaints", _complaints),
         ("unmet", _unmet),
         ("issues", _issues),
         ("plan", _plan),
@@ -480,6 +482,46 @@ def _satisfaction(ctx):
             ),
             tuple((r.score, r.ticket_id, r.comment) for r in lowest.itertuples()),
         )
+
+
+def _complaints(ctx):
+    """The period's complaints: how many and how they were handled; the internal summary adds
+    what each was about, its root cause and the follow-up call."""
+    t, k = ctx.t, ctx.kpis
+    found = complaints_of(ctx.project.project_id, ctx.period, db=ctx.db)
+    if k["complaints"].value is None:
+        yield Paragraph(no_data(ctx.lang))
+        return
+    if found.empty:
+        yield Paragraph(t("report.complaints.none"))
+        return
+    closure = format_value(k["complaint_closure_rate"].value, "ratio", ctx.lang)
+    yield Paragraph(t("report.complaints.facts", count=len(found), closure=closure))
+    names = ["number", "received", "severity", "handling", "closed"]
+    if ctx.internal:
+        names += ["description", "root_cause", "follow_up"]
+    zone = ctx.project.timezone
+    rows = []
+    for c in found.itertuples(index=False):
+        row = [
+            c.complaint_id,
+            c.received_at.tz_convert(zone).to_pydatetime(),
+            t(f"report.complaints.severity.{c.severity}"),
+            _text(c.handling),
+            t("report.complaints.open")
+            if pd.isna(c.closed_at)
+            else f"{c.closed_at.tz_convert(zone):%Y-%m-%d %H:%M}",
+        ]
+        if ctx.internal:
+            row += [_text(c.description), _text(c.root_cause), _text(c.follow_up_result)]
+        rows.append(tuple(row))
+    units = {"received": DATETIME}
+    columns = tuple(Column(t(f"report.complaints.col.{n}"), units.get(n, "text")) for n in names)
+    yield Table("complaints", t("report.table.complaints"), columns, tuple(rows))
+
+
+def _text(value) -> str:
+    return "" if value is None or pd.isna(value) else str(value)
 
 
 def _unmet(ctx):
