@@ -14,7 +14,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from data.db import Database
-from data.demo.extras import outages, staff_time, surveys
+from data.demo.extras import complaints, outages, staff_time, surveys
 from data.demo.project import prepare_project, project_volumes
 from data.demo.tickets import TicketState, generate_month
 from data.projects import save_project
@@ -25,7 +25,15 @@ DEMO_PROJECTS_DIR = Path(__file__).resolve().parent.parent / "demo_projects"
 DEFAULT_TICKETS = 30_000
 MAX_TICKETS = 10_000_000
 MONTHS = 24
-DATA_TABLES = ("tickets", "ticket_status_history", "satisfaction", "outages", "worklogs", "staff_capacity")
+DATA_TABLES = (
+    "tickets",
+    "ticket_status_history",
+    "satisfaction",
+    "outages",
+    "worklogs",
+    "staff_capacity",
+    "complaints",
+)
 
 Progress = Callable[[float, str], None]
 
@@ -72,6 +80,7 @@ def generate_demo(
                 report(0.95 * done / total, f"{project.policy.project_id} {period.label}")
             rows.add("outages", outages(project, seed))
             rows.add("satisfaction", surveys(project, seed))
+            rows.add("complaints", complaints(project, seed))
             worklogs, capacity = staff_time(project, seed)
             rows.add("worklogs", worklogs)
             rows.add("staff_capacity", capacity)

@@ -1,5 +1,5 @@
-"""The rest of a demo project: service outages, periodic surveys, staff capacity and worklogs.
-Their volumes follow the number of services and people, not the number of tickets."""
+"""The rest of a demo project: service outages, periodic surveys, complaints, staff capacity and
+worklogs. Their volumes follow the number of services and people, not the number of tickets."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pyarrow as pa
 from data.demo.clock import MINUTES_PER_DAY, WORKDAY
 from data.demo.labels import labels, repeat, timestamps
 from data.demo.project import DemoProject
-from data.demo.vocab import SURVEY_COMMENTS
+from data.demo.vocab import COMPLAINTS, SURVEY_COMMENTS
 
 UNPLANNED_PER_MONTH = 0.8  # per service
 PLANNED_SHARE = 0.7  # months with a maintenance window, per service
@@ -91,6 +91,51 @@ def surveys(project: DemoProject, seed: int) -> pa.Table:
             "responded_at": timestamps(project.clock.to_utc_seconds(responded_s)),
             "score": pa.array(score.astype(np.int32)),
             "comment": labels(comment, SURVEY_COMMENTS),
+        }
+    )
+
+
+COMPLAINTS_PER_MONTH = 0.6
+MAJOR_COMPLAINT_SHARE = 0.2
+
+
+def complaints(project: DemoProject, seed: int) -> pa.Table:
+    """A complaint every other month or so, received in working hours; most are handled, called
+    back and closed within a week, the latest may still be open at the end of the data."""
+    rng = np.random.default_rng([seed, project.index, 50_000])
+    received = []
+    for m in range(len(project.months)):
+        days = _days(project, m, workday=True)
+        count = rng.poisson(COMPLAINTS_PER_MONTH) if len(days) else 0
+        received += [
+            int(d) * MINUTES_PER_DAY + int(rng.integers(9 * 60, 18 * 60)) for d in rng.choice(days, count)
+        ]
+    n = len(received)
+    received_s = np.sort(np.asarray(received, np.int64)) * 60
+    closed_s = received_s + (rng.uniform(0.5, 7, n) * MINUTES_PER_DAY * 60).astype(np.int64)
+    follow_s = closed_s - 3600
+    closed = closed_s < project.as_of_min * 60
+    which = rng.integers(0, len(COMPLAINTS), n)
+    clock = project.clock
+    numbers = [f"TS-{project.code}-{i + 1:04d}" for i in range(n)]
+    return pa.table(
+        {
+            "project_id": repeat(project.policy.project_id, n),
+            "complaint_id": pa.array(numbers, pa.string()),
+            "received_at": timestamps(clock.to_utc_seconds(received_s)),
+            "severity": pa.array(np.where(rng.random(n) < MAJOR_COMPLAINT_SHARE, "major", "normal").tolist()),
+            "ticket_id": pa.array([None] * n, pa.string()),
+            "complainant": pa.array([None] * n, pa.string()),
+            "description": pa.array([COMPLAINTS[w][0] for w in which], pa.string()),
+            "root_cause": pa.array(
+                [COMPLAINTS[w][1] if c else None for w, c in zip(which, closed, strict=True)], pa.string()
+            ),
+            "handling": pa.array(
+                [COMPLAINTS[w][2] if c else None for w, c in zip(which, closed, strict=True)], pa.string()
+            ),
+            "follow_up_at": timestamps(clock.to_utc_seconds(follow_s), closed),
+            "follow_up_result": pa.array(["客户满意" if c else None for c in closed], pa.string()),
+            "closed_at": timestamps(clock.to_utc_seconds(closed_s), closed),
         }
     )
 
