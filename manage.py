@@ -179,14 +179,21 @@ def _kpi_differences(source: Database, target: Database) -> list[str]:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from domain.periods import Period
-    from reporting.documents import COMMAND_LINE, export_report, quality_documents, write_files
+    from reporting.documents import (
+        COMMAND_LINE,
+        ORGANISATION_KINDS,
+        export_report,
+        organisation_documents,
+        write_files,
+    )
 
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
-    if args.kind == "quality":  # the organisation's report: every project, no --project
+    if args.kind in ORGANISATION_KINDS:  # every project in one document: no --project
         if args.project:
-            raise ValueError("--kind quality covers every project: leave out --project")
-        files = quality_documents(
+            raise ValueError(f"--kind {args.kind} covers every project: leave out --project")
+        files = organisation_documents(
             COMMAND_LINE,
+            args.kind,
             Period.parse(args.period),
             formats,
             args.lang,
@@ -504,9 +511,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_kpis)
 
     p = with_db(sub.add_parser("export", help="export the period report"))
-    p.add_argument("--project", help="the project (not with --kind quality: every project)")
+    p.add_argument("--project", help="the project (not with --kind quality or review: every project)")
     p.add_argument("--period", required=True)
-    p.add_argument("--kind", required=True, choices=(*REPORT_KINDS, "quality"))
+    p.add_argument("--kind", required=True, choices=(*REPORT_KINDS, "quality", "review"))
     p.add_argument("--format", default="docx,pdf,xlsx", help=f"comma-separated: {','.join(FORMATS)}")
     p.add_argument("--out", required=True)
     p.add_argument("--lang", default=DEFAULT_LANGUAGE, choices=LANGUAGES)

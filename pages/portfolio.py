@@ -78,6 +78,8 @@ elif generate:
     export_actions.run(
         "_quality_report",
         request,
-        lambda progress: export_actions.generate_quality(user, period.label, formats, report_lang, progress),
+        lambda progress: export_actions.generate_organisation(
+            user, "quality", period.label, formats, report_lang, progress
+        ),
     )
 export_actions.offer("_quality_report", request)

@@ -46,6 +46,7 @@ from reporting.export import (
 )
 from reporting.quality_report import build_quality_report
 from reporting.report_model import ReportContent
+from reporting.review_pack import build_review_pack
 from reporting.roles import ALL_PROJECTS_ROLES, Actor, PermissionDenied, make_actor, require_live_view
 from reporting.users import display_names
 from reporting.workflow import ReportView, get_report, list_reports
@@ -191,8 +192,13 @@ def export_documents(
     return _rendered(content, formats, documents, report)
 
 
-def quality_documents(
+# The organisation's documents (every project at once): the monthly quality report, the review pack.
+ORGANISATION_KINDS = {"quality": build_quality_report, "review": build_review_pack}
+
+
+def organisation_documents(
     by: Actor,
+    kind: str,
     period: Period,
     formats: Iterable[str],
     lang: str = "zh_CN",
@@ -200,16 +206,16 @@ def quality_documents(
     *,
     db: Database,
 ) -> list[ExportedFile]:
-    """The organisation's quality report of ``period`` (reporting/quality_report.py) in each
+    """The organisation's document of ``kind`` (``ORGANISATION_KINDS``) for ``period`` in each
     format: for the roles that cover every project."""
     if by.is_customer or by.role not in ALL_PROJECTS_ROLES:
-        raise PermissionDenied(f"{by.username} ({by.role}) may not export the organisation's quality report")
+        raise PermissionDenied(f"{by.username} ({by.role}) may not export the organisation's {kind} report")
     formats = checked_formats(formats)
     report = progress or no_progress
     report(0.0, translate("export.progress.data", lang))
     if set(CHART_FORMATS) & set(formats):
         ensure_server()
-    return _rendered(build_quality_report(period, lang, db=db), formats, {}, report)
+    return _rendered(ORGANISATION_KINDS[kind](period, lang, db=db), formats, {}, report)
 
 
 def _rendered(

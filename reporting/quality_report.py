@@ -1,9 +1,9 @@
 """组织级质量月报 (issue 16): the quality of every service project in one period, summarised for
 the whole organisation (质量管理部 sends it to everyone concerned, senior management included).
 
-Built as a ``ReportContent``, so the project reports' renderers, branding and charts draw it.
-Every figure comes from analytics/ (the portfolio is each project's own KPIs) and the report
-register; nothing is computed here.
+Built as a ``ReportContent`` (reporting/organisation_report.py), so the project reports'
+renderers, branding and charts draw it. Every figure comes from analytics/ (the portfolio is
+each project's own KPIs) and the report register; nothing is computed here.
 """
 
 from __future__ import annotations
@@ -15,153 +15,72 @@ from sqlmodel import select
 
 from analytics import charts
 from analytics.kpi_catalogue import CATALOGUE, HEADLINE
-from analytics.portfolio import ProjectFigures, portfolio
+from analytics.portfolio import portfolio
 from data.db import Database
 from data.models import CorrectiveAction
 from data.projects import list_projects
 from domain.periods import Period
-from locales import translate
-from reporting.branding import load_branding
 from reporting.expected_reports import expected_reports
+from reporting.organisation_report import COMPLAINT_KPIS, SATISFACTION_KPIS, Writer, organisation_content
 from reporting.register import RegisterEntry, on_time_rates
-from reporting.report_model import (
-    MEASURE,
-    Chart,
-    Column,
-    Cover,
-    Measure,
-    Paragraph,
-    ReportContent,
-    Section,
-    SignOff,
-    Table,
-)
+from reporting.report_model import MEASURE, Chart, Column, Measure, Paragraph, ReportContent, Table
 
 KIND = "quality"
 TREND_PERIODS = 6
 TREND_KPIS = ("response_sla_rate", "resolution_sla_rate", "availability_pct", "csat_avg")
-SATISFACTION_KPIS = ("csat_avg", "csat_satisfied_rate", "callback_24h_rate")
-ORGANISATION = "organisation"  # the content's project id: the report covers every project
 
 
 def build_quality_report(
     period: Period, lang: str = "zh_CN", *, db: Database, as_of: datetime | None = None
 ) -> ReportContent:
     as_of = as_of or datetime.now(UTC)
-    figures = db.analytical()
-    projects = list_projects(db=db)
-    ids = tuple(dict.fromkeys((*HEADLINE, *SATISFACTION_KPIS)))
-    rows = portfolio(projects, period, ids, TREND_PERIODS, db=figures)
+    ids = tuple(dict.fromkeys((*HEADLINE, *SATISFACTION_KPIS, *COMPLAINT_KPIS)))
+    rows = portfolio(list_projects(db=db), period, ids, TREND_PERIODS, db=db.analytical())
+    w = Writer(lang, rows)
     due = [
         RegisterEntry(e, "", "") for e in expected_reports(as_of.date(), db=db) if e.period == period.label
     ]
-
-    def t(key: str, **values) -> str:
-        return translate(key, lang, **values)
-
-    title = t("quality.title", period=period.display(lang))
     sections = (
-        Section("summary", t("quality.section.summary"), tuple(_summary(rows, due, t))),
-        Section("portfolio", t("quality.section.portfolio"), (_portfolio_table(rows, lang, t),)),
-        Section("unmet", t("quality.section.unmet"), tuple(_unmet(rows, period, lang, t, db=db))),
-        Section("timeliness", t("quality.section.timeliness"), tuple(_timeliness(due, rows, lang, t))),
-        Section(
+        ("summary", lambda: _summary(w, due)),
+        ("portfolio", lambda: [w.kpi_table("portfolio", w.t("quality.table.portfolio"), HEADLINE, True)]),
+        ("unmet", lambda: _unmet(w, period, db=db)),
+        ("timeliness", lambda: w.timeliness(due, w.t("quality.section.timeliness"))),
+        (
             "satisfaction",
-            t("quality.section.satisfaction"),
-            (_kpi_columns(rows, SATISFACTION_KPIS, lang, t),),
+            lambda: [w.kpi_table("satisfaction", w.t("quality.section.satisfaction"), SATISFACTION_KPIS)],
         ),
-        Section("trends", t("quality.section.trends"), tuple(_trends(rows, period, lang))),
+        (
+            "complaints",
+            lambda: [w.kpi_table("complaints", w.t("quality.section.complaints"), COMPLAINT_KPIS)],
+        ),
+        ("trends", lambda: _trends(w, period)),
     )
-    company = load_branding().company(lang)
-    today = as_of.date().isoformat()
-    return ReportContent(
-        lang=lang,
-        kind=KIND,
-        project_id=ORGANISATION,
-        period=period.label,
-        cover=Cover(
-            title=title,
-            subtitle=t("workflow.role.quality"),
-            company=company,
-            fields=(
-                (t("report.cover.period"), period.display(lang)),
-                (t("quality.cover.projects"), str(len(rows))),
-                (t("report.cover.date"), today),
-            ),
-        ),
-        control_title=t("report.control.title"),
-        control=(
-            (t("report.control.goal"), t("quality.goal")),
-            (t("report.control.audience"), t("quality.audience")),
-            (t("report.control.sources"), t("quality.sources")),
-            (t("report.control.prepared"), today),
-        ),
-        sections=sections,
-        signoff=SignOff(
-            title=t("report.signoff.internal"),
-            statement=t("quality.signoff"),
-            columns=tuple(
-                t(f"report.signoff.{c}") for c in ("role", "organisation", "name", "signature", "date")
-            ),
-            rows=tuple((t(f"report.signoff.{who}"), company, "", "", "") for who in ("author", "approver")),
-        ),
-        appendix=(_portfolio_table(rows, lang, t, key="portfolio_all", ids=ids),),
-        kpis={r.project.project_id: {k: v.as_dict() for k, v in r.kpis.items()} for r in rows},
-    )
+    appendix = (w.kpi_table("portfolio_all", w.t("quality.table.portfolio_all"), ids, True),)
+    return organisation_content(KIND, period, w, sections, appendix, as_of)
 
 
-def _summary(rows: list[ProjectFigures], due: list[RegisterEntry], t):
-    missing = [r for r in rows if r.missed]
-    yield Paragraph(t("quality.summary.facts", projects=len(rows), missing=len(missing)))
+def _summary(w: Writer, due: list[RegisterEntry]):
+    missing = [r for r in w.rows if r.missed]
+    yield Paragraph(w.t("quality.summary.facts", projects=len(w.rows), missing=len(missing)))
     if missing:
-        yield Paragraph(
-            t(
-                "quality.summary.missing",
-                names=t("report.summary.separator").join(r.project.name for r in missing),
-            )
-        )
+        names = w.t("report.summary.separator").join(r.project.name for r in missing)
+        yield Paragraph(w.t("quality.summary.missing", names=names))
     rate = on_time_rates(due).get("")
     yield Paragraph(
-        t("quality.summary.no_reports_due")
+        w.t("quality.summary.no_reports_due")
         if rate is None
-        else t("quality.summary.on_time", rate=f"{rate:.0%}")
+        else w.t("quality.summary.on_time", rate=f"{rate:.0%}")
     )
 
 
-def _portfolio_table(rows, lang: str, t, *, key: str = "portfolio", ids=HEADLINE) -> Table:
-    columns = (
-        Column(t("workflow.col.project")),
-        *(Column(charts.kpi_name(k, lang), MEASURE) for k in ids),
-        Column(t("quality.col.missed"), "count"),
-    )
-    body = tuple(
-        (
-            r.project.name,
-            *(Measure(r.kpis[k].value, CATALOGUE[k].unit, no_data=True) for k in ids),
-            sum(1 for k in ids if k in r.missed),  # of the KPIs this table shows
-        )
-        for r in rows
-    )
-    return Table(key, t(f"quality.table.{key}"), columns, body)
-
-
-def _kpi_columns(rows, ids, lang: str, t) -> Table:
-    columns = (Column(t("workflow.col.project")), *(Column(charts.kpi_name(k, lang), MEASURE) for k in ids))
-    body = tuple(
-        (r.project.name, *(Measure(r.kpis[k].value, CATALOGUE[k].unit, no_data=True) for k in ids))
-        for r in rows
-    )
-    return Table("satisfaction", t("quality.section.satisfaction"), columns, body)
-
-
-def _unmet(rows, period: Period, lang: str, t, *, db: Database):
-    missing = [r for r in rows if r.missed]
+def _unmet(w: Writer, period: Period, *, db: Database):
+    missing = [r for r in w.rows if r.missed]
     if not missing:
-        yield Paragraph(t("quality.unmet.none"))
+        yield Paragraph(w.t("quality.unmet.none"))
         return
     actions = _actions(period, db=db)
     columns = tuple(
-        Column(t(f"report.col.{c}"), MEASURE if c in ("target", "value") else "text")
+        Column(w.t(f"report.col.{c}"), MEASURE if c in ("target", "value") else "text")
         for c in ("kpi", "target", "value", "action", "owner", "due")
     )
     for row in missing:
@@ -171,10 +90,10 @@ def _unmet(rows, period: Period, lang: str, t, *, db: Database):
             action = actions.get((row.project.project_id, kpi_id))
             body.append(
                 (
-                    charts.kpi_name(kpi_id, lang),
+                    charts.kpi_name(kpi_id, w.lang),
                     Measure(value.target, unit),
                     Measure(value.value, unit, no_data=True),
-                    action.action if action else t("quality.unmet.no_action"),
+                    action.action if action else w.t("quality.unmet.no_action"),
                     (action.owner or "") if action else "",
                     action.due_date.isoformat() if action and action.due_date else "",
                 )
@@ -191,48 +110,26 @@ def _actions(period: Period, *, db: Database) -> dict[tuple[str, str], Correctiv
     return {(a.project_id, a.kpi_id): a for a in found}
 
 
-def _timeliness(due: list[RegisterEntry], rows, lang: str, t):
-    names = {r.project.project_id: r.project.name for r in rows}
-    if not due:
-        yield Paragraph(t("quality.summary.no_reports_due"))
-        return
-    columns = tuple(
-        Column(t(k))
-        for k in (
-            "workflow.col.project",
-            "workflow.col.kind",
-            "workflow.col.due",
-            "register.status",
-            "register.approved_on",
-        )
-    )
-    body = tuple(
-        (
-            names.get(e.expected.project_id, e.expected.project_id),
-            t(f"workflow.kind.{e.expected.report_kind}"),
-            e.expected.due.isoformat(),
-            t(f"register.status.{e.expected.status}"),
-            e.expected.approved_on.isoformat() if e.expected.approved_on else "",
-        )
-        for e in due
-    )
-    yield Table("timeliness", t("quality.section.timeliness"), columns, body)
-
-
-def _trends(rows, period: Period, lang: str):
+def _trends(w: Writer, period: Period):
     """One line per project for each trend KPI over the last periods."""
     periods = [p.label for p in period.recent(TREND_PERIODS)]
     for kpi_id in TREND_KPIS:
         frame = pd.DataFrame(
             [
                 {"period": label, "project": r.project.name, "value": value}
-                for r in rows
+                for r in w.rows
                 for label, value in zip(periods, r.trend.get(kpi_id, []), strict=True)
             ],
             columns=["period", "project", "value"],
         )
-        title = charts.kpi_name(kpi_id, lang)
+        title = charts.kpi_name(kpi_id, w.lang)
         figure = charts.grouped_trend(
-            frame, x="period", y="value", group="project", title=title, unit=CATALOGUE[kpi_id].unit, lang=lang
+            frame,
+            x="period",
+            y="value",
+            group="project",
+            title=title,
+            unit=CATALOGUE[kpi_id].unit,
+            lang=w.lang,
         )
         yield Chart(f"trend_{kpi_id}", title, figure)

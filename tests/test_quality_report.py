@@ -21,6 +21,7 @@ from data.db import Database
 from data.projects import list_projects
 from domain.periods import Period
 from reporting import documents
+from reporting.organisation_report import COMPLAINT_KPIS, SATISFACTION_KPIS
 from reporting.quality_report import TREND_KPIS
 from reporting.roles import PermissionDenied
 
@@ -51,7 +52,14 @@ def test_the_word_document_names_every_project_and_carries_the_charts(exported):
         + [c.text for table in document.tables for row in table.rows for c in row.cells]
     )
     assert "组织级质量月报 2026年9月" in text
-    for heading in ("各项目指标总览", "未达标项目及纠正措施", "服务报告及时性", "客户满意度", "全组织趋势"):
+    for heading in (
+        "各项目指标总览",
+        "未达标项目及纠正措施",
+        "服务报告及时性",
+        "客户满意度",
+        "客户投诉",
+        "全组织趋势",
+    ):
         assert heading in text
     assert all(name in text for name in names), "every project is named"
     assert len(document.inline_shapes) == len(TREND_KPIS), "one chart per trend KPI"
@@ -89,9 +97,9 @@ def test_only_who_covers_every_project_may_have_it(db_path):
     db = Database.open(db_path)
     for role in ("author", "viewer", "customer"):
         with pytest.raises(PermissionDenied):
-            documents.quality_documents(cast.by_role(role), PERIOD, ["xlsx"], db=db)
+            documents.organisation_documents(cast.by_role(role), "quality", PERIOD, ["xlsx"], db=db)
     for role in ("quality", "approver", "admin"):
-        [file] = documents.quality_documents(cast.by_role(role), PERIOD, ["xlsx"], db=db)
+        [file] = documents.organisation_documents(cast.by_role(role), "quality", PERIOD, ["xlsx"], db=db)
         assert file.data.startswith(b"PK")
 
 
@@ -108,3 +116,41 @@ def test_the_export_command_says_what_is_missing(demo_db_path, tmp_path, capsys,
     )
     assert code == 2 and said in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
+
+
+def test_the_yearly_review_pack_names_every_project_and_counts_each_ones_kpis(demo_db_path, tmp_path):
+    year = Period.parse("2026")
+    Database.open(demo_db_path).close()
+    done = subprocess.run(
+        [sys.executable, "manage.py", "export", "--kind", "review", "--period", year.label,
+         "--format", "docx,xlsx", "--out", str(tmp_path), "--db", str(demo_db_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    files = {Path(line).suffix: Path(line) for line in done.stdout.splitlines()}
+    document = Document(files[".docx"])
+    text = "\n".join(p.text for p in document.paragraphs)
+    for heading in ("指标完成情况", "满意度调查结果", "客户投诉", "纠正措施及其状态", "服务报告及时性"):
+        assert heading in text
+    db = Database.open(demo_db_path)
+    workbook = load_workbook(io.BytesIO(files[".xlsx"].read_bytes()))
+    rows = list(workbook["各项目指标完成情况"].iter_rows(values_only=True))
+    for project in list_projects(db=db):
+        kpis = compute_kpis(project.project_id, year, HEADLINE + SATISFACTION_KPIS + COMPLAINT_KPIS, db=db)
+        targeted = [v for v in kpis.values() if v.met is not None]
+        [row] = [r for r in rows if r[0] == project.name]
+        assert row[1:3] == (len(targeted), sum(1 for v in targeted if v.met))
+    code = manage.main(
+        [
+            "export",
+            "--kind",
+            "review",
+            "--period",
+            "2026-10",
+            "--out",
+            str(tmp_path),
+            "--db",
+            str(demo_db_path),
+        ]
+    )
+    assert code == 2

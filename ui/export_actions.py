@@ -15,7 +15,7 @@ import streamlit as st
 
 from domain.periods import Period
 from reporting.chart_images import ChartExportError, ensure_server
-from reporting.documents import export_documents, quality_documents
+from reporting.documents import export_documents, organisation_documents
 from reporting.export import ExportedFile
 from reporting.roles import Actor
 from ui.database import database
@@ -53,8 +53,12 @@ def generate(
     )
 
 
-def generate_quality(user: Actor, period_label: str, formats: list[str], lang: str, progress: Progress):
-    return quality_documents(user, Period.parse(period_label), formats, lang, progress, db=database())
+def generate_organisation(
+    user: Actor, kind: str, period_label: str, formats: list[str], lang: str, progress: Progress
+) -> list[ExportedFile]:
+    return organisation_documents(
+        user, kind, Period.parse(period_label), formats, lang, progress, db=database()
+    )
 
 
 def run(key: str, request: Hashable, make: Callable[[Progress], list[ExportedFile]]) -> None:
