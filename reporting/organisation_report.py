@@ -9,15 +9,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+import pandas as pd
+
 from analytics import charts
 from analytics.kpi_catalogue import CATALOGUE
-from analytics.portfolio import ProjectFigures
+from analytics.portfolio import ProjectFigures, portfolio
+from data.db import Database
 from domain.periods import Period
 from locales import translate
 from reporting.branding import load_branding
 from reporting.register import RegisterEntry
 from reporting.report_model import (
     MEASURE,
+    Chart,
     Column,
     Cover,
     Measure,
@@ -31,6 +35,7 @@ from reporting.report_model import (
 ORGANISATION = "organisation"  # the content's project id: the document covers every project
 SATISFACTION_KPIS = ("csat_avg", "csat_satisfied_rate", "callback_24h_rate")
 COMPLAINT_KPIS = ("complaints", "complaint_closure_rate")
+TREND_KPIS = ("response_sla_rate", "resolution_sla_rate", "availability_pct", "csat_avg")
 
 
 @dataclass(frozen=True)
@@ -131,3 +136,35 @@ def organisation_content(
         appendix=appendix,
         kpis={r.project.project_id: {k: v.as_dict() for k, v in r.kpis.items()} for r in writer.rows},
     )
+
+
+def trend_charts(w: Writer, periods: Sequence[Period]):
+    """A chart per trend KPI over ``periods``, a line per project, from the rows' own trends
+    (``portfolio(..., trend_periods=len(periods))``)."""
+    labels = [p.label for p in periods]
+    for kpi_id in TREND_KPIS:
+        frame = pd.DataFrame(
+            [
+                {"period": label, "project": r.project.name, "value": value}
+                for r in w.rows
+                for label, value in zip(labels, r.trend.get(kpi_id, []), strict=True)
+            ],
+            columns=["period", "project", "value"],
+        )
+        title = charts.kpi_name(kpi_id, w.lang)
+        figure = charts.grouped_trend(
+            frame,
+            x="period",
+            y="value",
+            group="project",
+            title=title,
+            unit=CATALOGUE[kpi_id].unit,
+            lang=w.lang,
+        )
+        yield Chart(f"trend_{kpi_id}", title, figure)
+
+
+def monthly_trends(w: Writer, last: Period, count: int, *, db: Database):
+    """``trend_charts`` over the ``count`` months ending with ``last`` (the yearly review)."""
+    monthly = Writer(w.lang, portfolio([r.project for r in w.rows], last, TREND_KPIS, count, db=db))
+    yield from trend_charts(monthly, last.recent(count))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pandas as pd
 from sqlmodel import select
 
 from analytics import charts
@@ -21,13 +20,18 @@ from data.models import CorrectiveAction
 from data.projects import list_projects
 from domain.periods import Period
 from reporting.expected_reports import expected_reports
-from reporting.organisation_report import COMPLAINT_KPIS, SATISFACTION_KPIS, Writer, organisation_content
+from reporting.organisation_report import (
+    COMPLAINT_KPIS,
+    SATISFACTION_KPIS,
+    Writer,
+    organisation_content,
+    trend_charts,
+)
 from reporting.register import RegisterEntry, on_time_rates
-from reporting.report_model import MEASURE, Chart, Column, Measure, Paragraph, ReportContent, Table
+from reporting.report_model import MEASURE, Column, Measure, Paragraph, ReportContent, Table
 
 KIND = "quality"
 TREND_PERIODS = 6
-TREND_KPIS = ("response_sla_rate", "resolution_sla_rate", "availability_pct", "csat_avg")
 
 
 def build_quality_report(
@@ -53,7 +57,7 @@ def build_quality_report(
             "complaints",
             lambda: [w.kpi_table("complaints", w.t("quality.section.complaints"), COMPLAINT_KPIS)],
         ),
-        ("trends", lambda: _trends(w, period)),
+        ("trends", lambda: trend_charts(w, period.recent(TREND_PERIODS))),
     )
     appendix = (w.kpi_table("portfolio_all", w.t("quality.table.portfolio_all"), ids, True),)
     return organisation_content(KIND, period, w, sections, appendix, as_of)
@@ -108,28 +112,3 @@ def _actions(period: Period, *, db: Database) -> dict[tuple[str, str], Correctiv
         for row in found:
             s.expunge(row)
     return {(a.project_id, a.kpi_id): a for a in found}
-
-
-def _trends(w: Writer, period: Period):
-    """One line per project for each trend KPI over the last periods."""
-    periods = [p.label for p in period.recent(TREND_PERIODS)]
-    for kpi_id in TREND_KPIS:
-        frame = pd.DataFrame(
-            [
-                {"period": label, "project": r.project.name, "value": value}
-                for r in w.rows
-                for label, value in zip(periods, r.trend.get(kpi_id, []), strict=True)
-            ],
-            columns=["period", "project", "value"],
-        )
-        title = charts.kpi_name(kpi_id, w.lang)
-        figure = charts.grouped_trend(
-            frame,
-            x="period",
-            y="value",
-            group="project",
-            title=title,
-            unit=CATALOGUE[kpi_id].unit,
-            lang=w.lang,
-        )
-        yield Chart(f"trend_{kpi_id}", title, figure)

@@ -21,9 +21,15 @@ from analytics.satisfaction import survey_summary
 from data.db import Database
 from data.models import CorrectiveAction
 from data.projects import list_projects
-from domain.periods import Period
+from domain.periods import Period, last_full
 from reporting.expected_reports import expected_reports
-from reporting.organisation_report import COMPLAINT_KPIS, SATISFACTION_KPIS, Writer, organisation_content
+from reporting.organisation_report import (
+    COMPLAINT_KPIS,
+    SATISFACTION_KPIS,
+    Writer,
+    monthly_trends,
+    organisation_content,
+)
 from reporting.register import RegisterEntry, on_time_rates
 from reporting.report_model import DATETIME, Column, Paragraph, ReportContent, Table
 
@@ -48,7 +54,7 @@ def build_review_pack(
     actions = _actions(year, db=db)
     sections = (
         ("summary", lambda: _summary(w, due, actions)),
-        ("completion", lambda: _completion(w)),
+        ("completion", lambda: _completion(w, year, as_of, db=figures)),
         ("surveys", lambda: _surveys(w, year, db=figures)),
         ("complaints", lambda: _complaints(w, year, db=figures)),
         ("actions", lambda: _action_table(w, actions)),
@@ -75,8 +81,9 @@ def _summary(w: Writer, due: list[RegisterEntry], actions: list[CorrectiveAction
     )
 
 
-def _completion(w: Writer):
-    """Per project: the KPIs with a target, how many the year met, and the year's values."""
+def _completion(w: Writer, year: Period, as_of: datetime, *, db: Database):
+    """Per project: the KPIs with a target, how many the year met, the year's values, and the
+    months of the year for the trend KPIs, a line per project."""
     columns = (
         Column(w.t("workflow.col.project")),
         Column(w.t("review.col.targeted"), "count"),
@@ -90,6 +97,10 @@ def _completion(w: Writer):
         body.append((r.project.name, len(targeted), met, met / len(targeted) if targeted else None))
     yield Table("completion", w.t("review.table.completion"), columns, tuple(body))
     yield w.kpi_table("headline", w.t("quality.table.portfolio"), HEADLINE, True)
+    last = min(Period.parse(f"{year.label}-12"), last_full("month", as_of.date()), key=lambda p: p.start)
+    months = [m for m in last.recent(12) if m.start >= year.start]
+    if months:
+        yield from monthly_trends(w, months[-1], len(months), db=db)
 
 
 def _surveys(w: Writer, year: Period, *, db: Database):

@@ -21,8 +21,7 @@ from data.db import Database
 from data.projects import list_projects
 from domain.periods import Period
 from reporting import documents
-from reporting.organisation_report import COMPLAINT_KPIS, SATISFACTION_KPIS
-from reporting.quality_report import TREND_KPIS
+from reporting.organisation_report import COMPLAINT_KPIS, SATISFACTION_KPIS, TREND_KPIS
 from reporting.roles import PermissionDenied
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,6 +131,9 @@ def test_the_yearly_review_pack_names_every_project_and_counts_each_ones_kpis(de
     text = "\n".join(p.text for p in document.paragraphs)
     for heading in ("指标完成情况", "满意度调查结果", "客户投诉", "纠正措施及其状态", "服务报告及时性"):
         assert heading in text
+    tables = "\n".join(c.text for table in document.tables for row in table.rows for c in row.cells)
+    assert all(p.name in tables for p in list_projects(db=Database.open(demo_db_path)))
+    assert len(document.inline_shapes) == len(TREND_KPIS), "the year's months, a line per project"
     db = Database.open(demo_db_path)
     workbook = load_workbook(io.BytesIO(files[".xlsx"].read_bytes()))
     rows = list(workbook["各项目指标完成情况"].iter_rows(values_only=True))
