@@ -14,6 +14,7 @@ KINDS = ("incident", "request", "problem", "change", "release")
 PRIORITIES = ("P1", "P2", "P3", "P4")
 STATUSES = ("new", "in_progress", "pending", "resolved", "closed", "cancelled")
 FEEDBACK_KINDS = ("callback", "survey")
+COMPLAINT_SEVERITIES = ("normal", "major")
 
 # The report workflow (issue 6)
 ROLES = ("admin", "author", "approver", "viewer", "quality")

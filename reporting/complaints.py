@@ -18,10 +18,11 @@ import pandas as pd
 from analytics.complaints import COLUMNS, complaints_of
 from data.db import Database
 from domain.periods import Period
+from domain.vocabulary import COMPLAINT_SEVERITIES, ROLES, subset
 from reporting.roles import Actor, PermissionDenied, require_live_view
 
-SEVERITIES = ("normal", "major")
-WRITER_ROLES = ("admin", "approver", "author")
+SEVERITIES = COMPLAINT_SEVERITIES
+WRITER_ROLES = subset(ROLES, "admin", "approver", "author")
 TEXT_LIMIT = 4000  # characters per text field: a complaint, not a document
 
 
