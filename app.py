@@ -74,12 +74,18 @@ def main() -> None:
         icon=":material/cloud_done:",
         url_path="availability",
     )
+    department = department_pages(user)
+    # Meeting mode's pages: the dashboards, and the portfolio for who has it.
+    presented = {
+        **dashboards,
+        **{p.url_path: p for p in department if p.url_path in meeting.DEPARTMENT_SECTIONS},
+    }
     pages = [
         *dashboards.values(),
         export,
         *([imports] if user.role in IMPORT_ROLES else []),  # the page checks the role again itself
         *policy_pages(user),  # admins and authors; reporting/policies.py checks again
-        *department_pages(user),  # the portfolio for who covers every project; the register
+        *department,  # the portfolio for who covers every project; the register and complaints
         *workflow_pages(user),
     ]
     pages.insert(pages.index(dashboards["sla"]) + 1, availability)  # beside SLA; no meeting screen of its own
@@ -92,9 +98,9 @@ def main() -> None:
         st.warning(t("common.no_projects"))
         st.stop()
     if in_meeting:
-        meeting.present(dashboards, navigation)
+        meeting.present(presented, navigation)
     else:
-        meeting.enter_button(dashboards, navigation)
+        meeting.enter_button(presented, navigation)
     navigation.run()
 
 

@@ -8,7 +8,7 @@ import streamlit as st
 
 from locales import LANGUAGE_NAMES, LANGUAGES
 from reporting.roles import ALL_PROJECTS_ROLES
-from ui import cached, department, export_actions, widgets
+from ui import cached, department, export_actions, meeting, widgets
 from ui.auth import current_user
 from ui.database import projects
 from ui.filters import current, request_view
@@ -29,29 +29,33 @@ with widgets.computing():
 missing = [r for r in rows if r.missed]
 st.caption(t("portfolio.caption", period=period.display(lang), count=len(rows), missing=len(missing)))
 
-shown, met = department.matrix(rows, lang)
-styled = shown.style.apply(lambda column: [department.MET_COLOURS[m] for m in met[column.name]])
-picked = st.dataframe(
-    styled,
-    on_select="rerun",
-    selection_mode="single-cell",
-    key="portfolio_matrix",
-    width="stretch",
-    column_config=department.kpi_labels(shown.columns, lang),
-)
-st.caption(t("portfolio.click"))
-if picked.selection.cells:
-    row, kpi_id = picked.selection.cells[0]
-    request_view(rows[row].project.project_id, period)
-    st.switch_page(department.kpi_page(kpi_id))
+if widgets.section("portfolio.matrix"):
+    shown, met = department.matrix(rows, lang)
+    styled = shown.style.apply(lambda column: [department.MET_COLOURS[m] for m in met[column.name]])
+    picked = st.dataframe(
+        styled,
+        on_select="rerun",
+        selection_mode="single-cell",
+        key="portfolio_matrix",
+        width="stretch",
+        column_config=department.kpi_labels(shown.columns, lang),
+    )
+    st.caption(t("portfolio.click"))
+    if picked.selection.cells:
+        row, kpi_id = picked.selection.cells[0]
+        request_view(rows[row].project.project_id, period)
+        st.switch_page(department.kpi_page(kpi_id))
 
-st.subheader(t("portfolio.detail"))
-st.dataframe(
-    department.detail(rows, lang),
-    hide_index=True,
-    width="stretch",
-    column_config={t("portfolio.trend"): st.column_config.LineChartColumn(t("portfolio.trend"))},
-)
+if widgets.section("portfolio.detail"):
+    st.dataframe(
+        department.detail(rows, lang),
+        hide_index=True,
+        width="stretch",
+        column_config={t("portfolio.trend"): st.column_config.LineChartColumn(t("portfolio.trend"))},
+    )
+
+if meeting.active():  # the meeting-room screen shows the figures, not the export
+    st.stop()
 
 st.subheader(t("portfolio.quality_report"))
 st.caption(t("portfolio.quality_report.help"))

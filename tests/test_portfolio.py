@@ -81,3 +81,57 @@ def _approx(kpis: dict) -> dict:
         k: {f: pytest.approx(v, rel=1e-12) if isinstance(v, float) else v for f, v in fields.items()}
         for k, fields in kpis.items()
     }
+
+
+def _signed_in(db_path, monkeypatch, username: str):
+    from app_driver import steady_navigation
+    from streamlit.testing.v1 import AppTest
+    from workflow_helpers import PASSWORD
+
+    from data.db import ENV_VAR
+
+    monkeypatch.setenv(ENV_VAR, str(db_path))
+    with steady_navigation():
+        at = AppTest.from_file("../app.py", default_timeout=180)
+        at.query_params.update({"project": "demo-erp", "kind": "month", "period": "2026-09"})
+        at.run()
+        at.text_input[0].input(username)
+        at.text_input[1].input(PASSWORD)
+        at.button[0].click()
+        at.run()
+        assert not at.exception, at.exception
+        return at
+
+
+def test_meeting_mode_presents_the_portfolio_after_the_projects_screens(demo_db_path, tmp_path, monkeypatch):
+    import shutil
+
+    from app_driver import steady_navigation
+    from workflow_helpers import seed
+
+    from ui.meeting import SCREENS
+
+    path = tmp_path / "meeting.duckdb"
+    Database.open(demo_db_path).execute("CHECKPOINT")
+    shutil.copyfile(demo_db_path, path)
+    seed(path)
+    Database.open(path).close()
+    at = _signed_in(path, monkeypatch, "boss")
+    with steady_navigation():
+        at.switch_page("pages/portfolio.py").run()
+        assert [s.value for s in at.subheader][:2] == ["各项目核心指标", "逐项明细与趋势"]
+        next(b for b in at.button if b.label == "会议模式").click().run()
+        assert at.query_params["section"] == str(len(SCREENS) + 1), "the portfolio's first screen"
+        assert [s.value for s in at.subheader] == ["各项目核心指标"] and at.dataframe
+        assert not at.get("form"), "no export on the meeting-room screen"
+        next(b for b in at.button if b.label == "下一节").click().run()
+        assert [s.value for s in at.subheader] == ["逐项明细与趋势"]
+        assert next(b for b in at.button if b.label == "下一节").disabled, "the last screen"
+    author = _signed_in(path, monkeypatch, "pm")
+    with steady_navigation():
+        author.query_params.update({"meeting": "1", "section": str(len(SCREENS) + 2)})
+        author.run()
+        assert not author.exception
+        assert author.query_params["section"] == str(len(SCREENS)), (
+            "an author's meeting ends with the projects'"
+        )

@@ -36,6 +36,21 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "satisfaction": ("satisfaction.trends", "satisfaction.scores", "satisfaction.comments"),
 }
 SCREENS: tuple[str, ...] = tuple(section for sections in SECTIONS.values() for section in sections)
+# The department's screens (部门总览), after the project's: for who has that page (issue 16).
+DEPARTMENT_SECTIONS: dict[str, tuple[str, ...]] = {"portfolio": ("portfolio.matrix", "portfolio.detail")}
+_ALL_SECTIONS = {**SECTIONS, **DEPARTMENT_SECTIONS}
+_SCREENS_STATE = "_meeting_screens"
+
+
+def screens_for(pages: Mapping) -> tuple[str, ...]:
+    """The screens of a meeting over ``pages`` (the pages this user has), in order."""
+    return tuple(section for name, sections in _ALL_SECTIONS.items() if name in pages for section in sections)
+
+
+def _screens() -> tuple[str, ...]:
+    """This session's screens, as ``present`` or ``enter_button`` set them for its pages."""
+    return st.session_state.get(_SCREENS_STATE, SCREENS)
+
 
 # Static CSS only (no user data): hide the sidebar, the header and the second set of keyboard
 # buttons; widen the page, enlarge type.
@@ -66,17 +81,18 @@ def active() -> bool:
 
 def shows(section: str) -> bool:
     """Whether this run draws ``section``: always, except in meeting mode (only its screen)."""
-    if section not in SCREENS:
+    if not any(section in sections for sections in _ALL_SECTIONS.values()):
         raise KeyError(f"{section!r} is not a section of ui/meeting.py's SECTIONS")
-    return not active() or SCREENS[_requested_screen()] == section
+    return not active() or _screens()[_requested_screen()] == section
 
 
 def enter_button(pages: Mapping, current) -> None:
     """Sidebar button: the current page's first section becomes the meeting's screen."""
     st.session_state[_STATE] = False
+    st.session_state[_SCREENS_STATE] = screens = screens_for(pages)
     if st.sidebar.button(t("meeting.enter"), icon=":material/co_present:", width="stretch"):
         name = _name_of(pages, current)
-        first = SCREENS.index(SECTIONS[name][0]) if name else 0
+        first = screens.index(_ALL_SECTIONS[name][0]) if name else 0
         st.query_params.update({PARAM: "1", SECTION_PARAM: str(first + 1)})
         st.rerun()
 
@@ -88,21 +104,22 @@ def present(pages: Mapping, current) -> None:
     st.navigation chose.
     """
     st.session_state[_STATE] = True
+    st.session_state[_SCREENS_STATE] = screens = screens_for(pages)
     screen = _requested_screen()
     if _name_of(pages, current) != _page_of(screen):
         _go(pages, current, screen)
     st.html(_CSS)
-    section = SCREENS[screen]
+    section = screens[screen]
     position, previous, following, leave = st.columns([6, 1, 1, 1], vertical_alignment="center")
     position.caption(
         t(
             "meeting.position",
             section=screen + 1,
-            total=len(SCREENS),
+            total=len(screens),
             title=f"{pages[_page_of(screen)].title} · {t(section)}",
         )
     )
-    first, last = screen == 0, screen == len(SCREENS) - 1
+    first, last = screen == 0, screen == len(screens) - 1
     back = previous.button(
         t("meeting.previous"), icon=":material/arrow_back:", shortcut="Left", disabled=first, width="stretch"
     )
@@ -128,11 +145,11 @@ def _requested_screen() -> int:
         number = int(st.query_params.get(SECTION_PARAM, "1"))
     except ValueError:
         number = 1
-    return min(max(number, 1), len(SCREENS)) - 1
+    return min(max(number, 1), len(_screens())) - 1
 
 
 def _page_of(screen: int) -> str:
-    return SCREENS[screen].split(".")[0]
+    return _screens()[screen].split(".")[0]
 
 
 def _go(pages: Mapping, current, screen: int) -> None:
