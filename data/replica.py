@@ -29,18 +29,10 @@ import duckdb
 import pyarrow as pa
 
 from data import postgres
-from data.migrations import apply_migrations
+from data.migrations import PROJECT_TABLES, apply_migrations
 from data.sql import quote_ident
 
-PER_PROJECT = (
-    "tickets",
-    "ticket_status_history",
-    "satisfaction",
-    "outages",
-    "worklogs",
-    "staff_capacity",
-    "complaints",
-)
+PER_PROJECT = PROJECT_TABLES
 _MARKS = """
 SELECT p.project_id, p.updated_at,
        (SELECT max(b.id) FROM import_batches AS b WHERE b.project_id = p.project_id),

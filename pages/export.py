@@ -5,12 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from domain.vocabulary import REPORT_KINDS
-from locales import LANGUAGE_NAMES, LANGUAGES
 from reporting.export import FORMATS
 from ui import export_actions, widgets
 from ui.auth import current_user
 from ui.filters import current
-from ui.i18n import current_language, t
+from ui.i18n import t
 
 DEFAULT_FORMATS = ["docx", "pdf", "xlsx"]
 
@@ -28,29 +27,12 @@ with st.form("export"):
         format_func=lambda k: t(f"report.kind.{k}"),
         horizontal=True,
     )
-    formats = st.pills(
-        t("export.formats"),
-        FORMATS,
-        selection_mode="multi",
-        default=DEFAULT_FORMATS,
-        format_func=lambda f: t(f"export.format.{f}"),
-    )
-    lang = st.radio(
-        t("export.language"),
-        LANGUAGES,
-        index=LANGUAGES.index(current_language()),
-        format_func=LANGUAGE_NAMES.__getitem__,
-        horizontal=True,
-    )
-    generate = st.form_submit_button(t("export.generate"), type="primary", icon=":material/description:")
-
-request = (project, period, kind, tuple(formats), lang)
-if generate and not formats:
-    st.warning(t("export.choose_format"))
-elif generate:
-    export_actions.run(
-        "_export",
-        request,
-        lambda progress: export_actions.generate(user, project, period, kind, formats, lang, progress),
-    )
-export_actions.offer("_export", request)
+    formats, lang = export_actions.formats_and_language(FORMATS, DEFAULT_FORMATS)
+    generate = export_actions.generate_button()
+export_actions.export_flow(
+    "_export",
+    (project, period, kind, tuple(formats), lang),
+    generate,
+    formats,
+    lambda progress: export_actions.generate(user, project, period, kind, formats, lang, progress),
+)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from locales import LANGUAGE_NAMES, LANGUAGES
 from reporting.roles import ALL_PROJECTS_ROLES
 from ui import cached, department, export_actions, meeting, widgets
 from ui.auth import current_user
@@ -60,30 +59,14 @@ if meeting.active():  # the meeting-room screen shows the figures, not the expor
 st.subheader(t("portfolio.quality_report"))
 st.caption(t("portfolio.quality_report.help"))
 with st.form("quality_report"):
-    formats = st.pills(
-        t("export.formats"),
-        QUALITY_FORMATS,
-        selection_mode="multi",
-        default=["docx", "pdf"],
-        format_func=lambda f: t(f"export.format.{f}"),
-    )
-    report_lang = st.radio(
-        t("export.language"),
-        LANGUAGES,
-        index=LANGUAGES.index(lang),
-        format_func=LANGUAGE_NAMES.__getitem__,
-        horizontal=True,
-    )
-    generate = st.form_submit_button(t("export.generate"), type="primary", icon=":material/description:")
-request = (period.label, tuple(formats), report_lang)
-if generate and not formats:
-    st.warning(t("export.choose_format"))
-elif generate:
-    export_actions.run(
-        "_quality_report",
-        request,
-        lambda progress: export_actions.generate_organisation(
-            user, "quality", period.label, formats, report_lang, progress
-        ),
-    )
-export_actions.offer("_quality_report", request)
+    formats, report_lang = export_actions.formats_and_language(QUALITY_FORMATS, ("docx", "pdf"))
+    generate = export_actions.generate_button()
+export_actions.export_flow(
+    "_quality_report",
+    (period.label, tuple(formats), report_lang),
+    generate,
+    formats,
+    lambda progress: export_actions.generate_organisation(
+        user, "quality", period.label, formats, report_lang, progress
+    ),
+)

@@ -9,18 +9,19 @@ quality report the same way.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 
 import streamlit as st
 
 from domain.periods import Period
+from locales import LANGUAGE_NAMES, LANGUAGES
 from reporting.chart_images import ChartExportError, ensure_server
 from reporting.documents import export_documents, organisation_documents
 from reporting.export import ExportedFile
 from reporting.roles import Actor
 from ui.database import database
 from ui.errors import plain_message
-from ui.i18n import t, t_text
+from ui.i18n import current_language, t, t_text
 
 Progress = Callable[[float, str], None]
 
@@ -59,6 +60,44 @@ def generate_organisation(
     return organisation_documents(
         user, kind, Period.parse(period_label), formats, lang, progress, db=database()
     )
+
+
+def formats_and_language(offered: Sequence[str], default: Sequence[str]) -> tuple[list[str], str]:
+    """The formats and the document language, chosen in the caller's form."""
+    formats = st.pills(
+        t("export.formats"),
+        offered,
+        selection_mode="multi",
+        default=list(default),
+        format_func=lambda f: t(f"export.format.{f}"),
+    )
+    lang = st.radio(
+        t("export.language"),
+        LANGUAGES,
+        index=LANGUAGES.index(current_language()),
+        format_func=LANGUAGE_NAMES.__getitem__,
+        horizontal=True,
+    )
+    return formats, lang
+
+
+def generate_button() -> bool:
+    return st.form_submit_button(t("export.generate"), type="primary", icon=":material/description:")
+
+
+def export_flow(
+    key: str,
+    request: Hashable,
+    generate: bool,
+    formats: list[str],
+    make: Callable[[Progress], list[ExportedFile]],
+) -> None:
+    """After the form: make the files when asked (a format chosen), then offer them."""
+    if generate and not formats:
+        st.warning(t("export.choose_format"))
+    elif generate:
+        run(key, request, make)
+    offer(key, request)
 
 
 def run(key: str, request: Hashable, make: Callable[[Progress], list[ExportedFile]]) -> None:

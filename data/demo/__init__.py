@@ -17,6 +17,7 @@ from data.db import Database
 from data.demo.extras import complaints, outages, staff_time, surveys
 from data.demo.project import prepare_project, project_volumes
 from data.demo.tickets import TicketState, generate_month
+from data.migrations import PROJECT_TABLES
 from data.projects import save_project
 from domain.periods import Period, last_full
 from domain.policy import Policy, PolicyError, parse_policy
@@ -25,15 +26,7 @@ DEMO_PROJECTS_DIR = Path(__file__).resolve().parent.parent / "demo_projects"
 DEFAULT_TICKETS = 30_000
 MAX_TICKETS = 10_000_000
 MONTHS = 24
-DATA_TABLES = (
-    "tickets",
-    "ticket_status_history",
-    "satisfaction",
-    "outages",
-    "worklogs",
-    "staff_capacity",
-    "complaints",
-)
+DATA_TABLES = PROJECT_TABLES
 
 Progress = Callable[[float, str], None]
 

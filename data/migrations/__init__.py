@@ -15,6 +15,17 @@ from pathlib import Path
 import duckdb
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent
+# The analytics tables that hold a project's rows (each has a project_id): what the demo
+# replaces, and what a PostgreSQL server's DuckDB copy reloads per project (data/replica.py).
+PROJECT_TABLES = (
+    "tickets",
+    "ticket_status_history",
+    "satisfaction",
+    "outages",
+    "worklogs",
+    "staff_capacity",
+    "complaints",
+)
 _NAME = re.compile(r"^(\d{4})_(\w+?)(?:\.(duckdb|postgresql))?\.sql$")
 
 
