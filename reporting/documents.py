@@ -20,12 +20,15 @@ gets frozen.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
 from data.db import Database
-from data.models import Report, ReportVersion
+from data.models import Report, ReportVersion, as_utc
+from data.projects import get_project
 from domain.periods import Period
 from domain.vocabulary import REPORT_STATES, subset
 from locales import translate
@@ -107,13 +110,17 @@ def report_meta(report: ReportView, lang: str, approver: Actor | None = None, *,
     )
     approver_name = approver.display_name if approver else _display_name(report.approver_id, db=db)
     status = "approved" if approver else report.state
+    # The document frozen by this approval carries its day, on the project's calendar.
+    zone = ZoneInfo(get_project(report.project_id, db=db).timezone)
+    moment = datetime.now(UTC) if approver else report.approved_at
+    approved_on = as_utc(moment).astimezone(zone).date() if moment else None
     return {
         "author": _display_name(report.author_id, db=db),
         "approver": approver_name,
         "version": f"V{report.current_version}",
         "status": translate(f"workflow.state.{status}", lang),
         "created_at": report.created_at.date().isoformat(),
-        "approved_at": (report.approved_at.date().isoformat() if report.approved_at and not approver else ""),
+        "approved_at": approved_on.isoformat() if approved_on else "",
         "goal": definition.goal
         if definition and definition.goal
         else translate(f"workflow.default_goal.{report.report_kind}", lang),

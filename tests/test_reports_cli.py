@@ -6,7 +6,9 @@ freezes real documents, which `reports verify` then checks."""
 from __future__ import annotations
 
 import json
+import subprocess
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import pytest
 from workflow_helpers import PROJECT, report_in_state, seed
@@ -14,7 +16,7 @@ from workflow_helpers import PROJECT, report_in_state, seed
 import manage
 from data.db import Database
 from domain.periods import Period
-from reporting import definitions, escalation, workflow
+from reporting import archive, definitions, escalation, workflow
 
 OCT = Period.parse("2026-10")
 
@@ -82,6 +84,19 @@ def test_the_whole_workflow_runs_on_the_command_line_as_the_users_who_act(db_pat
 
     code, out, err = run(capsys, db_path, "verify", report_id)
     assert code == 0, out + err  # the approval froze and sealed real documents
+
+    # The frozen PDF names its approver and the day of approval (issue 17 item 1).
+    frozen = archive.sealed_documents(report_id, 1, db=Database.open(db_path))["pdf"]
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=frozen, capture_output=True, check=True
+    ).stdout.decode()
+    (approved_at,) = (
+        Database.open(db_path).execute("SELECT approved_at FROM reports WHERE id = ?", [report_id]).fetchone()
+    )
+    day = approved_at.astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    control = [line for line in text[text.index("文档控制") :].splitlines() if line.strip()]
+    assert control[control.index("审批人") + 1] == "Boss"
+    assert control[control.index("批准日期") + 1] == day
 
 
 @pytest.mark.parametrize(
