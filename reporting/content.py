@@ -12,7 +12,7 @@ sections of DESIGN §1; the internal one adds staff detail, assignment groups, b
 priority, lowest-scored feedback and data quality.
 
 meta keys (all optional): author, approver, version, status (display text), created_at,
-approved_at, due_date, goal, audience, data_sources.
+approved_at, due_date, goal, audience, data_sources, draft (False once approved; default True).
 """
 
 from __future__ import annotations
@@ -146,6 +146,7 @@ def build_report(
         signoff=_signoff(ctx),
         appendix=report_sections.appendix(ctx),
         kpis={kpi_id: v.as_dict() for kpi_id, v in ctx.kpis.items()},
+        draft=bool(ctx.meta.get("draft", True)),  # without the workflow's word, not approved
     )
 
 

@@ -121,6 +121,7 @@ def report_meta(report: ReportView, lang: str, approver: Actor | None = None, *,
         "status": translate(f"workflow.state.{status}", lang),
         "created_at": report.created_at.date().isoformat(),
         "approved_at": approved_on.isoformat() if approved_on else "",
+        "draft": approver is None and report.state not in FROZEN_STATES,
         "goal": definition.goal
         if definition and definition.goal
         else translate(f"workflow.default_goal.{report.report_kind}", lang),

@@ -118,6 +118,7 @@ class ReportContent:
     signoff: SignOff
     appendix: tuple[Table, ...]  # Excel-only detail: KPI history, every breach, unmet KPIs
     kpis: dict[str, dict] = field(default_factory=dict)  # id → value/target/met/previous/last_year
+    draft: bool = False  # not approved: every page and the workbook's title say 草稿 / DRAFT
     # svg/png → one image per chart, in chart order: drawn here, so that a renderer in another
     # process (reporting/export) needs no browser of its own.
     images: dict[str, list[bytes]] = field(default_factory=dict, compare=False)
@@ -146,6 +147,10 @@ class ReportContent:
 
         if fmt not in self.images:
             self.images[fmt] = figure_images([xml_safe_figure(chart.figure) for chart in self.charts], fmt)
+
+    @property
+    def draft_mark(self) -> str:
+        return translate("report.draft_mark", self.lang)
 
     def file_stem(self) -> str:
         kind = translate(f"report.kind.{self.kind}", self.lang)

@@ -11,6 +11,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 import pytest
+from test_draft_mark import page_marks
 from workflow_helpers import PROJECT, report_in_state, seed
 
 import manage
@@ -97,6 +98,7 @@ def test_the_whole_workflow_runs_on_the_command_line_as_the_users_who_act(db_pat
     control = [line for line in text[text.index("文档控制") :].splitlines() if line.strip()]
     assert control[control.index("审批人") + 1] == "Boss"
     assert control[control.index("批准日期") + 1] == day
+    assert page_marks(frozen) and "草稿" not in page_marks(frozen), "no draft mark once approved"
 
 
 @pytest.mark.parametrize(

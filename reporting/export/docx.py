@@ -90,6 +90,9 @@ def _page_setup(doc, content: ReportContent, branding: Branding) -> None:
     header.text = f"{branding.company(content.lang)}  ·  {content.cover.title}"
     header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     header.runs[0].font.size = Pt(8)
+    if content.draft:  # on every page, the cover's own header included
+        for paragraph in (header, section.first_page_header.paragraphs[0]):
+            _draft_mark(paragraph, content.draft_mark)
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
     before, between, after = translate("report.page_of", content.lang).split("{}")
@@ -98,6 +101,13 @@ def _page_setup(doc, content: ReportContent, branding: Branding) -> None:
     footer.add_run(between)
     _field(footer, "NUMPAGES")
     footer.add_run(after)
+
+
+def _draft_mark(paragraph, text: str) -> None:
+    mark = paragraph.insert_paragraph_before(text)
+    mark.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    mark.runs[0].font.size, mark.runs[0].font.bold = Pt(20), True
+    mark.runs[0].font.color.rgb = RGBColor(0x99, 0x99, 0x99)
 
 
 def _field(paragraph, instruction: str, placeholder: str = "1") -> None:

@@ -62,6 +62,8 @@ nav.toc a { color: #222; text-decoration: none; display: block; padding: 2pt 0; 
 nav.toc a::after { content: leader(".") target-counter(attr(href), page); }
 .signoff td { height: 14mm; }
 .signoff-block { page-break-inside: avoid; }
+.draft-mark { position: fixed; top: 110mm; left: 0; width: 100%%; text-align: center; z-index: -1;
+              font-size: 72pt; font-weight: bold; color: #c8c8c8; transform: rotate(-30deg); }
 """
 
 
@@ -88,6 +90,8 @@ def report_html(content: ReportContent, branding: Branding) -> str:
         f'<!DOCTYPE html><html lang="{"zh-CN" if lang.startswith("zh") else "en"}">',
         '<head><meta charset="utf-8">',
         f"<title>{_e(content.cover.title)}</title><style>{css}</style></head><body>",
+        # Fixed: repeated on every page, behind the text; grey, so it prints in greyscale too.
+        f'<div class="draft-mark">{_e(content.draft_mark)}</div>' if content.draft else "",
         _cover(content, branding),
         _toc(content),
         f"<h1>{_e(content.control_title)}</h1>",

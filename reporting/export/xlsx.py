@@ -64,7 +64,8 @@ def render_xlsx(content: ReportContent, branding: Branding | None = None) -> byt
 
 
 def _about_sheet(sheet, content: ReportContent) -> None:
-    sheet.append([neutralise(content.cover.title)])
+    title = f"{content.cover.title}（{content.draft_mark}）" if content.draft else content.cover.title
+    sheet.append([neutralise(title)])
     sheet["A1"].font = Font(bold=True, size=14)
     for label, value in (*content.cover.fields, *content.control):
         _append(sheet, [label, value])
