@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from reporting.roles import ALL_PROJECTS_ROLES
 from ui import cached, department, export_actions, meeting, widgets
 from ui.auth import current_user
 from ui.database import projects
@@ -15,7 +14,7 @@ from ui.i18n import current_language, t
 
 user = current_user()
 filters = current()
-if user is None or user.role not in ALL_PROJECTS_ROLES:
+if user is None or not user.covers_all:
     st.error(t("access.denied"))
     st.stop()
 QUALITY_FORMATS = ("docx", "pdf", "xlsx")

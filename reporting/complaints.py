@@ -59,8 +59,9 @@ def list_complaints(
     return complaints_of(project_id, period, db=db)
 
 
-def save_complaint(actor: Actor, project_id: str, complaint: Complaint, *, db: Database) -> None:
-    """Record a new complaint, or update the one with the same number."""
+def save_complaint(actor: Actor, project_id: str, complaint: Complaint, *, new: bool, db: Database) -> None:
+    """Record a ``new`` complaint, or update the recorded one with its number. A new one whose
+    number someone has just taken (two forms at once) is refused, so neither is overwritten."""
     if not may_record(actor, project_id):
         raise PermissionDenied(
             f"{actor.username} ({actor.role}) may not record complaints of project {project_id}"
@@ -73,6 +74,13 @@ def save_complaint(actor: Actor, project_id: str, complaint: Complaint, *, db: D
             "SELECT count(*) FROM complaints WHERE project_id = ? AND complaint_id = ?",
             [project_id, checked.complaint_id],
         ).fetchone()[0]
+        if exists and new:
+            raise ComplaintError(
+                f"投诉编号 {checked.complaint_id} 已被占用，请重新提交 / "
+                "the number was just taken: save again"
+            )
+        if not exists and not new:
+            raise ComplaintError(f"no complaint {checked.complaint_id} in project {project_id}")
         if exists:
             assignments = ", ".join(f"{c} = ?" for c in columns[1:])
             tx.execute(

@@ -50,7 +50,7 @@ from reporting.export import (
 from reporting.quality_report import build_quality_report
 from reporting.report_model import ReportContent
 from reporting.review_pack import build_review_pack
-from reporting.roles import ALL_PROJECTS_ROLES, Actor, PermissionDenied, make_actor, require_live_view
+from reporting.roles import Actor, PermissionDenied, make_actor, require_live_view
 from reporting.users import display_names
 from reporting.workflow import ReportView, get_report, list_reports
 
@@ -216,7 +216,7 @@ def organisation_documents(
 ) -> list[ExportedFile]:
     """The organisation's document of ``kind`` (``ORGANISATION_KINDS``) for ``period`` in each
     format: for the roles that cover every project."""
-    if by.is_customer or by.role not in ALL_PROJECTS_ROLES:
+    if not by.covers_all:
         raise PermissionDenied(f"{by.username} ({by.role}) may not export the organisation's {kind} report")
     formats = checked_formats(formats)
     report = progress or no_progress

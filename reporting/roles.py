@@ -47,7 +47,12 @@ class Actor:
     projects: frozenset[str]
 
     def covers(self, project_id: str) -> bool:
-        return self.role in ALL_PROJECTS_ROLES or project_id in self.projects
+        return self.covers_all or project_id in self.projects
+
+    @property
+    def covers_all(self) -> bool:
+        """Sees every project: the department's view and the organisation's documents."""
+        return self.role in ALL_PROJECTS_ROLES and not self.is_customer
 
 
 def make_actor(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+import threading
+from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
@@ -109,3 +111,37 @@ def fresh_location(request, tmp_path_factory, name: str) -> str:
 
         return pg_cluster.new_database(request.getfixturevalue("pg_server"))
     return str(tmp_path_factory.mktemp(name) / f"{name}.duckdb")
+
+
+class SmtpInbox:
+    """What the test SMTP server received: (sorted envelope recipients, parsed message)."""
+
+    def __init__(self):
+        self.messages = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        with self.lock:
+            self.messages.append((sorted(envelope.rcpt_tos), message))
+        return "250 OK"
+
+    def take(self) -> list:
+        with self.lock:
+            taken, self.messages = self.messages, []
+        return taken
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on 127.0.0.1 (aiosmtpd): its settings and what it received."""
+    from aiosmtpd.controller import Controller
+    from app_driver import free_port
+
+    from reporting.outbox import SmtpConfig
+
+    inbox = SmtpInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield SmtpConfig(host="127.0.0.1", port=controller.port, sender="sla@example.com"), inbox
+    controller.stop()

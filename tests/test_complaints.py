@@ -92,22 +92,25 @@ def test_only_the_projects_writers_record_complaints(db_path):
     for role in ("viewer", "quality", "customer", "other_author"):
         with pytest.raises(PermissionDenied):
             complaints.save_complaint(
-                cast.by_role(role), "demo-erp", complaints.Complaint("X", received, "慢"), db=db
+                cast.by_role(role), "demo-erp", complaints.Complaint("X", received, "慢"), new=True, db=db
             )
     for role in ("author", "approver", "admin"):
         number = complaints.next_number("demo-erp", received, db=db)
         complaints.save_complaint(
-            cast.by_role(role), "demo-erp", complaints.Complaint(number, received, "慢"), db=db
+            cast.by_role(role), "demo-erp", complaints.Complaint(number, received, "慢"), new=True, db=db
         )
     listed = complaints.list_complaints(cast.quality, "demo-erp", db=db)  # the quality role reads them
     assert sorted(listed["complaint_id"]) == [f"TS-20261005-00{n}" for n in (1, 2, 3)]
     with pytest.raises(PermissionDenied):
         complaints.list_complaints(cast.other_author, "demo-erp", db=db)
     with pytest.raises(complaints.ComplaintError, match="before the complaint was received"):
-        complaints.save_complaint(
-            cast.author, "demo-erp",
-            complaints.Complaint("TS-9", received, "慢", closed_at=datetime(2026, 10, 1, tzinfo=UTC)), db=db,
-        )  # fmt: skip
+        early = complaints.Complaint("TS-9", received, "慢", closed_at=datetime(2026, 10, 1, tzinfo=UTC))
+        complaints.save_complaint(cast.author, "demo-erp", early, new=True, db=db)
+    taken = complaints.Complaint("TS-20261005-001", received, "另一件投诉")
+    with pytest.raises(complaints.ComplaintError, match="just taken"):  # two forms at once
+        complaints.save_complaint(cast.author, "demo-erp", taken, new=True, db=db)
+    kept = complaints.list_complaints(cast.author, "demo-erp", db=db)
+    assert list(kept.loc[kept["complaint_id"] == "TS-20261005-001", "description"]) == ["慢"]
 
 
 def test_the_page_records_a_complaint_and_its_follow_up(db_path, monkeypatch):

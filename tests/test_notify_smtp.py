@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from email import message_from_bytes, policy
 from email.header import decode_header, make_header
 
 import pytest
-from aiosmtpd.controller import Controller
 from app_driver import free_port
 from workflow_helpers import report_in_state, seed
 
@@ -15,24 +13,6 @@ from data.db import Database
 from domain.periods import Period
 from reporting import definitions, escalation, notify, workflow
 from reporting.expected_reports import expected_reports
-
-
-class Collector:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_server():
-    collector = Collector()
-    controller = Controller(collector, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield notify.SmtpConfig(host="127.0.0.1", port=controller.port, sender="sla@example.com"), collector
-    controller.stop()
 
 
 def _subject(message) -> str:

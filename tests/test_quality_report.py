@@ -28,17 +28,21 @@ ROOT = Path(__file__).resolve().parents[1]
 PERIOD = Period.parse("2026-09")
 
 
-@pytest.fixture(scope="module")
-def exported(demo_db_path, tmp_path_factory):
-    out = tmp_path_factory.mktemp("quality")
-    Database.open(demo_db_path).close()  # the command line opens the file in its own process
+def export_cli(db_path: Path, out: Path, kind: str, period: Period, formats: str) -> dict[str, Path]:
+    """`manage.py export --kind KIND` in its own process: the files written, by suffix."""
+    Database.open(db_path).close()  # the command line opens the file in its own process
     done = subprocess.run(
-        [sys.executable, "manage.py", "export", "--kind", "quality", "--period", PERIOD.label,
-         "--format", "docx,pdf,xlsx", "--out", str(out), "--db", str(demo_db_path)],
+        [sys.executable, "manage.py", "export", "--kind", kind, "--period", period.label,
+         "--format", formats, "--out", str(out), "--db", str(db_path)],
         cwd=ROOT, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    files = {Path(line).suffix: Path(line) for line in done.stdout.splitlines()}
+    return {Path(line).suffix: Path(line) for line in done.stdout.splitlines()}
+
+
+@pytest.fixture(scope="module")
+def exported(demo_db_path, tmp_path_factory):
+    files = export_cli(demo_db_path, tmp_path_factory.mktemp("quality"), "quality", PERIOD, "docx,pdf,xlsx")
     assert set(files) == {".docx", ".pdf", ".xlsx"}
     return files, [p.name for p in list_projects(db=Database.open(demo_db_path))]
 
@@ -119,14 +123,7 @@ def test_the_export_command_says_what_is_missing(demo_db_path, tmp_path, capsys,
 
 def test_the_yearly_review_pack_names_every_project_and_counts_each_ones_kpis(demo_db_path, tmp_path):
     year = Period.parse("2026")
-    Database.open(demo_db_path).close()
-    done = subprocess.run(
-        [sys.executable, "manage.py", "export", "--kind", "review", "--period", year.label,
-         "--format", "docx,xlsx", "--out", str(tmp_path), "--db", str(demo_db_path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    files = {Path(line).suffix: Path(line) for line in done.stdout.splitlines()}
+    files = export_cli(demo_db_path, tmp_path, "review", year, "docx,xlsx")
     document = Document(files[".docx"])
     text = "\n".join(p.text for p in document.paragraphs)
     for heading in ("指标完成情况", "满意度调查结果", "客户投诉", "纠正措施及其状态", "服务报告及时性"):

@@ -8,15 +8,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 import time
 from datetime import datetime, timedelta
-from email import message_from_bytes, policy
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
 from app_driver import free_port
 from workflow_helpers import DOCUMENT, PROJECT, act, seed
 
@@ -26,35 +23,6 @@ from reporting import definitions, duties, notify, outbox, schedule, users, work
 ROOT = Path(__file__).resolve().parents[1]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SUBSCRIBERS = ["cio@customer.example", "ops@customer.example"]
-
-
-class Inbox:
-    """What the SMTP server received: (envelope recipients, parsed message)."""
-
-    def __init__(self):
-        self.messages = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.messages.append(
-                (sorted(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=policy.default))
-            )
-        return "250 OK"
-
-    def take(self) -> list[tuple[list[str], object]]:
-        with self.lock:
-            taken, self.messages = self.messages, []
-        return taken
-
-
-@pytest.fixture
-def smtp():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield outbox.SmtpConfig(host="127.0.0.1", port=controller.port, sender="sla@example.com"), inbox
-    controller.stop()
 
 
 def at(day: str, time: str = "09:00") -> datetime:
@@ -94,12 +62,12 @@ def run_due_cli(location, smtp_config: outbox.SmtpConfig, now: datetime) -> subp
     )
 
 
-def mailed(inbox: Inbox) -> list[tuple[list[str], str]]:
+def mailed(inbox) -> list[tuple[list[str], str]]:
     return [(to, str(message["Subject"])) for to, message in inbox.take()]
 
 
-def test_a_scripted_month_mails_each_duty_once(db_path, smtp):
-    smtp_config, inbox = smtp
+def test_a_scripted_month_mails_each_duty_once(db_path, smtp_server):
+    smtp_config, inbox = smtp_server
     cast = seed(db_path)
     subscribe(db_path, cast)
     Database.open(db_path).close()  # the command line opens the file itself
@@ -166,8 +134,8 @@ def _raw_run(db_path, smtp_config, now, inbox):
 
 
 @pytest.mark.postgres
-def test_two_processes_running_at_once_send_nothing_twice(pg_db, smtp):
-    smtp_config, inbox = smtp
+def test_two_processes_running_at_once_send_nothing_twice(pg_db, smtp_server):
+    smtp_config, inbox = smtp_server
     cast = seed_pg(pg_db)
     subscribe(pg_db.location, cast)
     now = at("2026-11-11")  # October's report: drafted (its author told) and late (the approver told)
@@ -216,8 +184,8 @@ def seed_pg(db: Database):
     return seed(db.location)
 
 
-def test_a_failed_send_is_retried_with_back_off_then_reported(db_path, smtp):
-    smtp_config, inbox = smtp
+def test_a_failed_send_is_retried_with_back_off_then_reported(db_path, smtp_server):
+    smtp_config, inbox = smtp_server
     cast = seed(db_path)
     db = Database.open(db_path)
     down = outbox.SmtpConfig(host="127.0.0.1", port=free_port(), timeout=2)
@@ -307,12 +275,12 @@ def test_notices_go_stale_when_done_and_can_all_be_marked_read(db_path):
     assert notify.mark_all_read(cast.approver, db=db) == 1  # only one's own
 
 
-def test_the_app_server_runs_the_duties_itself(db_path, smtp, tmp_path, monkeypatch):
+def test_the_app_server_runs_the_duties_itself(db_path, smtp_server, tmp_path, monkeypatch):
     """`python -m ui.server` with its scheduler thread: a report published (here on the command
     line's side of the database) reaches its subscribers with nobody opening a page."""
     from app_driver import streamlit_server
 
-    smtp_config, inbox = smtp
+    smtp_config, inbox = smtp_server
     cast = seed(db_path)
     subscribe(db_path, cast, language="zh_CN")
     report = workflow.create_draft(cast.author, PROJECT, "2026-10", "external", db=Database.open(db_path))

@@ -64,6 +64,7 @@ def complaint_form(user: Actor, project_id: str, timezone: str, existing: dict |
                 follow_up_result=follow_up_result,
                 closed_at=closed_at,
             ),
+            new=existing is None,
             db=database(),
         )
     except (complaints.ComplaintError, PermissionDenied) as exc:

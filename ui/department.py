@@ -9,7 +9,7 @@ import streamlit as st
 from analytics.kpi_catalogue import CATALOGUE
 from analytics.portfolio import ProjectFigures
 from analytics.units import format_change, format_value
-from reporting.roles import ALL_PROJECTS_ROLES, Actor
+from reporting.roles import Actor
 from ui.i18n import t
 
 # The dashboard page where each headline KPI is shown (app.py's url paths); others: the overview.
@@ -34,7 +34,7 @@ def department_pages(user: Actor) -> list:
     complaints = st.Page(
         "pages/complaints.py", title=t("nav.complaints"), icon=":material/feedback:", url_path="complaints"
     )
-    if user.role not in ALL_PROJECTS_ROLES:
+    if not user.covers_all:
         return [register, complaints]
     portfolio = st.Page(
         "pages/portfolio.py", title=t("nav.portfolio"), icon=":material/grid_view:", url_path="portfolio"
