@@ -52,9 +52,9 @@ else:
 
 if complaints.may_record(user, project.project_id):
     with st.expander(t("complaints.new")):
-        complaints_form.complaint_form(user, project.project_id, zone, None)
+        complaints_form.complaint_form(user, project.project_id, zone, period, None)
     if not listed.empty:
         with st.expander(t("complaints.follow_up")):
             rows = {r["complaint_id"]: r for r in listed.to_dict("records")}
             chosen = st.selectbox(t("complaints.number"), list(rows))
-            complaints_form.complaint_form(user, project.project_id, zone, rows[chosen])
+            complaints_form.complaint_form(user, project.project_id, zone, period, rows[chosen])

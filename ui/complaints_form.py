@@ -10,16 +10,20 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
+from domain.periods import Period
 from reporting import complaints
 from reporting.roles import Actor, PermissionDenied
 from ui import cached
 from ui.confirmation import confirm_after_rerun
 from ui.database import database
-from ui.i18n import plain, t
+from ui.i18n import current_language, plain, t
 
 
-def complaint_form(user: Actor, project_id: str, timezone: str, existing: dict | None) -> None:
-    """Record a new complaint (``existing`` None) or update the one given (a row of the list)."""
+def complaint_form(
+    user: Actor, project_id: str, timezone: str, period: Period, existing: dict | None
+) -> None:
+    """Record a new complaint (``existing`` None) or update the one given (a row of the list);
+    the confirmation says so when it belongs to another period than the one shown."""
     zone = ZoneInfo(timezone)
     old = existing or {}
     key = f"complaint_{old.get('complaint_id', 'new')}"
@@ -71,7 +75,11 @@ def complaint_form(user: Actor, project_id: str, timezone: str, existing: dict |
         st.error(plain(str(exc)))
         return
     cached.clear()  # the complaint KPIs changed
-    confirm_after_rerun(t("complaints.saved", number=number))
+    if period.start <= received.date() < period.end:
+        confirm_after_rerun(t("complaints.saved", number=number))
+    else:
+        elsewhere = Period.containing(received.date(), period.kind).display(current_language())
+        confirm_after_rerun(t("complaints.saved_elsewhere", number=number, period=elsewhere))
     st.rerun()
 
 
