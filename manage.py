@@ -188,6 +188,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     )
 
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
+    template = None
+    if args.template:
+        from reporting.export.template import check_template
+
+        template = Path(args.template).read_bytes()
+        check_template(template, args.template)
     if args.kind in ORGANISATION_KINDS:  # every project in one document: no --project
         if args.project:
             raise ValueError(f"--kind {args.kind} covers every project: leave out --project")
@@ -213,6 +219,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         out_dir=Path(args.out),
         lang=args.lang,
         progress=_print_progress,
+        template=template,
         db=Database.open(args.db),
     )
     for path in written:
@@ -517,6 +524,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="docx,pdf,xlsx", help=f"comma-separated: {','.join(FORMATS)}")
     p.add_argument("--out", required=True)
     p.add_argument("--lang", default=DEFAULT_LANGUAGE, choices=LANGUAGES)
+    p.add_argument(
+        "--template",
+        help="a Word template (.docx) to lay the report in (default: the definition's, else the house one)",
+    )
     p.set_defaults(func=cmd_export)
     users_cmd = sub.add_parser("users", help="user accounts and roles")
     users_sub = users_cmd.add_subparsers(dest="users_command", required=True)

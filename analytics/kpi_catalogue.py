@@ -91,6 +91,9 @@ _SOURCES = (
 SOURCES: dict[str, Source] = {s.id: s for s in _SOURCES}
 
 
+NEAR_MISS = 0.02  # a target missed by at most 2 % of it is amber (close), not red
+
+
 @dataclass(frozen=True)
 class KpiDef:
     id: str
@@ -114,6 +117,16 @@ class KpiDef:
         if value is None or target is None or self.direction == "none":
             return None
         return value >= target if self.direction == "higher" else value <= target
+
+    def status(self, value: float | None, target: float | None) -> str | None:
+        """The traffic light of a value against its target: "met", "near" (missed by at most
+        ``NEAR_MISS`` of the target) or "missed"; None where nothing is compared."""
+        met = self.is_met(value, target)
+        if met is None:
+            return None
+        if met:
+            return "met"
+        return "near" if abs(value - target) <= NEAR_MISS * abs(target) else "missed"
 
 
 _DEFS = (

@@ -7,6 +7,7 @@ Units are those of the KPI catalogue: ``ratio`` (0–1, shown as %), ``pct`` (0�
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -65,20 +66,45 @@ def _formatted(value, unit: str, lang: str, extra: int) -> str:
     return f"{value:,.{1 + extra}f}{suffix(unit, lang)}"
 
 
-def format_change(current, reference, unit: str, lang: str) -> str:
-    """The change from ``reference`` to ``current``: points for rates, relative % for counts."""
+@dataclass(frozen=True)
+class Change:
+    """How far a value moved from a reference: ``points`` for rates (percentage points),
+    ``relative`` for other measures (a fraction of the reference), ``absolute`` (in the value's
+    unit) where the reference is 0 and no fraction exists."""
+
+    amount: float
+    kind: str  # points | relative | absolute
+
+
+def change_of(current, reference, unit: str) -> Change | None:
+    """The change from ``reference`` to ``current`` (None when either is missing)."""
     if is_missing(current) or is_missing(reference):
-        return "—"
+        return None
     delta = current - reference
     if unit == "ratio":
-        return f"{delta * 100:+.1f} {translate('unit.points', lang)}"
+        return Change(delta * 100, "points")
     if unit == "pct":
-        return f"{delta:+.2f} {translate('unit.points', lang)}"
+        return Change(delta, "points")
+    if unit == "score" or reference == 0:
+        return Change(delta, "absolute")
+    return Change(delta / abs(reference), "relative")
+
+
+def format_change(current, reference, unit: str, lang: str) -> str:
+    """The change from ``reference`` to ``current``: points for rates, relative % for counts."""
+    change = change_of(current, reference, unit)
+    if change is None:
+        return "—"
+    if change.kind == "points":
+        decimals = 1 if unit == "ratio" else 2
+        return f"{change.amount:+.{decimals}f} {translate('unit.points', lang)}"
+    if change.kind == "relative":
+        return f"{change.amount * 100:+.1f}%"
     if unit == "score":
-        return f"{delta:+.2f}"
-    if reference == 0:
-        return f"{delta:+,.1f}{suffix(unit, lang)}" if unit != "count" else f"{round(delta):+,}"
-    return f"{delta / abs(reference) * 100:+.1f}%"
+        return f"{change.amount:+.2f}"
+    if unit == "count":
+        return f"{round(change.amount):+,}"
+    return f"{change.amount:+,.1f}{suffix(unit, lang)}"
 
 
 def axis_format(unit: str, lang: str) -> dict:

@@ -82,6 +82,10 @@ class ReportDefinition(SQLModel, table=True):
     remind_days: int = 3
     language: str = "zh_CN"
     mail_formats: str = '["pdf"]'  # JSON list
+    # Migration 0012: the customer's Word template (None: the default) and the cover's mark.
+    template_docx: bytes | None = None
+    template_name: str | None = None
+    confidentiality: str | None = None
 
 
 class Report(SQLModel, table=True):

@@ -1,7 +1,7 @@
 """What people write into a report (DESIGN §1), in the shape the workflow stores as JSON, the
-approval tab edits and the document shows: per KPI below target an analysis with the corrective
-action, its owner and due date; the outstanding issues, the improvements and the next period's
-plan; the customer's confirmation.
+approval tab edits and the document shows: the summary (findings first), per KPI below
+target an analysis with the corrective action, its owner and due date; the outstanding issues,
+the improvements and the next period's plan; the customer's confirmation.
 
 ``validate_narrative`` refuses a section the narrative does not have, an analysis without its
 KPI and a due date that is no date (``NarrativeError``); a missing part is empty, every value is
@@ -76,6 +76,7 @@ class Narrative(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     unmet_analysis: Annotated[tuple[UnmetAnalysis, ...], BeforeValidator(lambda value: value or ())] = ()
+    summary: Text = ""  # the findings page; empty: the one drawn from the figures is shown
     outstanding_issues: Text = ""
     improvements: Text = ""
     next_plan: Text = ""

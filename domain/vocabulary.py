@@ -19,6 +19,34 @@ COMPLAINT_SEVERITIES = ("normal", "major")
 # The report workflow (issue 6)
 ROLES = ("admin", "author", "approver", "viewer", "quality")
 REPORT_KINDS = ("external", "internal")
+# The period report's sections in document order (DESIGN §1), each with its audience: "external"
+# sections are in the customer's 服务报告 and the department's 服务总结; "internal" ones (people,
+# teams, raw feedback, data quality) only in the 服务总结, whatever a report definition asks for.
+REPORT_SECTIONS = {
+    "summary": "external",
+    "sla": "external",
+    "progress": "external",
+    "groups": "internal",
+    "major_incidents": "external",
+    "changes": "external",
+    "workload": "external",
+    "staff": "internal",
+    "satisfaction": "external",
+    "feedback": "internal",
+    "complaints": "external",
+    "complaint_review": "internal",
+    "unmet": "external",
+    "issues": "external",
+    "plan": "external",
+    "data_quality": "internal",
+}
+
+
+def sections_for(kind: str) -> list[str]:
+    """The sections a report of ``kind`` may show, in document order."""
+    return [key for key, audience in REPORT_SECTIONS.items() if kind == "internal" or audience == "external"]
+
+
 REPORT_STATES = ("draft", "submitted", "returned", "approved", "published", "archived")
 ACTION_STATUSES = ("open", "in_progress", "done", "cancelled")  # of a corrective action
 

@@ -23,10 +23,12 @@ _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 class Branding:
     company_zh: str = "运维服务部"
     company_en: str = "IT Operations Services"
-    logo: Path | None = None
+    logo: bytes | None = None  # the image's bytes: from the logo file, or a customer's template
+    logo_type: str = "image/png"
     primary: str = "#1F4E79"  # headings, table headers
     accent: str = "#2E75B6"  # rules and highlights
     muted: str = "#7F7F7F"  # placeholders, footers
+    font: str = ""  # a font to try before Noto CJK (a customer's template names one)
 
     def company(self, lang: str) -> str:
         return self.company_zh if lang.startswith("zh") else self.company_en
@@ -50,7 +52,8 @@ def load_branding(path: str | os.PathLike | None = None) -> Branding:
     return Branding(
         company_zh=company.get("name_zh", defaults.company_zh),
         company_en=company.get("name_en", defaults.company_en),
-        logo=logo_path if logo_path and logo_path.is_file() else None,
+        logo=logo_path.read_bytes() if logo_path and logo_path.is_file() else None,
+        logo_type="image/png" if logo_path and logo_path.suffix.lower() == ".png" else "image/jpeg",
         primary=colours.get("primary", defaults.primary),
         accent=colours.get("accent", defaults.accent),
         muted=colours.get("muted", defaults.muted),

@@ -12,7 +12,9 @@ sections of DESIGN §1; the internal one adds staff detail, assignment groups, b
 priority, lowest-scored feedback and data quality.
 
 meta keys (all optional): author, approver, version, status (display text), created_at,
-approved_at, due_date, goal, audience, data_sources, draft (False once approved; default True).
+approved_at, due_date, goal, audience, data_sources, draft (False once approved; default True),
+sections (default: those of the report definition, else every one the report's kind may show),
+confidentiality (the cover's mark; default: the definition's, else the kind's).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import pandas as pd
 from analytics.coverage import DataSpan, data_span
 from analytics.kpis import BREACH_CLOCK, CATALOGUE, breaches, breakdowns, compute_kpis, kpi_series
 from data.db import Database
+from data.models import ReportDefinition
 from data.projects import Project, get_project
 from domain.periods import Period
 from domain.vocabulary import REPORT_KINDS
@@ -34,6 +37,7 @@ from reporting import report_sections
 from reporting.branding import load_branding
 from reporting.corrective import carried_actions
 from reporting.deadlines import due_date
+from reporting.definitions import defined_sections, get_definition
 from reporting.report_model import Cover, Paragraph, ReportContent, SignOff
 
 TREND_PERIODS = {"month": 12, "quarter": 8, "half": 6, "year": 5}
@@ -95,12 +99,15 @@ def build_report(
     *,
     db: Database,
     as_of: datetime | None = None,
+    template: bytes | None = None,
 ) -> ReportContent:
-    """The report's content; ``as_of`` (default now) is when open clocks and outages stop."""
+    """The report's content; ``as_of`` (default now) is when open clocks and outages stop.
+    ``template``: the Word template to lay it out in (default: the report definition's)."""
     if kind not in REPORT_KINDS:
         raise ValueError(f"report kind {kind!r} must be one of {', '.join(REPORT_KINDS)}")
     figures = db.analytical()  # on PostgreSQL, this process's DuckDB copy (data/replica.py)
     project = get_project(project_id, db=db)
+    definition = get_definition(project_id, kind, period.kind, db=db)
     as_of = as_of or datetime.now(UTC)
     ctx = ReportContext(
         db=figures,
@@ -109,7 +116,7 @@ def build_report(
         kind=kind,
         lang=lang,
         narrative=narrative or {},
-        meta=meta or {},
+        meta=_definition_meta(definition) | (meta or {}),
         as_of=as_of,
         kpis=compute_kpis(project_id, period, as_of=as_of, db=figures),
         series=kpi_series(
@@ -146,8 +153,19 @@ def build_report(
         signoff=_signoff(ctx),
         appendix=report_sections.appendix(ctx),
         kpis={kpi_id: v.as_dict() for kpi_id, v in ctx.kpis.items()},
+        findings=report_sections.findings(ctx),
         draft=bool(ctx.meta.get("draft", True)),  # without the workflow's word, not approved
+        template=template or (definition.template_docx if definition else None),
     )
+
+
+def _definition_meta(definition: ReportDefinition | None) -> dict:
+    """What the report definition agreed with the customer sets: its sections (none named: all)
+    and the cover's confidentiality mark (none: the default of the report's kind)."""
+    return {
+        "sections": defined_sections(definition),
+        "confidentiality": definition and definition.confidentiality,
+    }
 
 
 def _status(ctx: ReportContext) -> str:
@@ -171,6 +189,7 @@ def _cover(ctx: ReportContext, title: str) -> Cover:
         title=title,
         subtitle=t(f"report.kind.{ctx.kind}"),
         company=load_branding().company(ctx.lang),
+        mark=ctx.meta.get("confidentiality") or t(f"report.confidentiality.{ctx.kind}"),
         fields=(
             (t("report.cover.customer"), ctx.project.customer),
             (t("report.cover.project"), ctx.project.name),

@@ -176,12 +176,15 @@ def export_documents(
     meta: dict | None = None,
     progress: Progress | None = None,
     as_actor: Actor | None = None,
+    template: bytes | None = None,
 ) -> list[ExportedFile]:
     """The report of ``project_id`` × ``period`` in each format, in the order asked.
 
     An approved report's formats are the documents frozen at approval, identical on every export.
     With ``as_actor`` and no narrative or meta given, a report drafted in the workflow is
-    exported with its own narrative and meta, as that user may see them."""
+    exported with its own narrative and meta, as that user may see them. ``template``: a Word
+    template instead of the report definition's (not for the frozen documents: they stay as
+    approved)."""
     formats = checked_formats(formats)
     if as_actor is not None:
         require_live_view(as_actor, project_id)  # before anything, frozen documents included
@@ -194,7 +197,9 @@ def export_documents(
     live = [f for f in formats if f not in documents]
     if set(CHART_FORMATS) & set(live):
         ensure_server()  # Chrome starts in the background while DuckDB computes the figures
-    content = build_report(project_id, period, kind, lang, narrative=narrative, meta=meta, db=db)
+    content = build_report(
+        project_id, period, kind, lang, narrative=narrative, meta=meta, db=db, template=template
+    )
     if documents:
         report(0.2, translate("export.progress.archived", lang))
     return _rendered(content, formats, documents, report)
@@ -253,6 +258,7 @@ def export_report(
     narrative: dict | None = None,
     meta: dict | None = None,
     progress: Progress | None = None,
+    template: bytes | None = None,
 ) -> list[Path]:
     """``export_documents`` written into ``out_dir`` (manage.py export). Without a narrative
     given, a report drafted in the workflow is exported with its own narrative and meta."""
@@ -266,6 +272,7 @@ def export_report(
         meta=meta,
         progress=progress,
         as_actor=COMMAND_LINE,
+        template=template,
         db=db,
     )
     return write_files(files, out_dir)

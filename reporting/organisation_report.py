@@ -111,6 +111,7 @@ def organisation_content(
             title=t(f"{kind}.title", period=period.display(lang)),
             subtitle=t("workflow.role.quality"),
             company=company,
+            mark=t("report.confidentiality.internal"),
             fields=(
                 (t("report.cover.period"), period.display(lang)),
                 (t("quality.cover.projects"), str(len(writer.rows))),

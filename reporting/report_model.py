@@ -15,14 +15,18 @@ from datetime import date, datetime
 
 import plotly.graph_objects as go
 
-from analytics.units import format_value, is_missing, no_data
+from analytics.units import change_of, format_change, format_value, is_missing, no_data
 from data.importers.text import clean_text
 from locales import translate
 
 TEXT = "text"
 DATETIME = "datetime"
 MEASURE = "measure"  # the column's cells are Measures, each with its own unit
-NUMERIC_UNITS = frozenset({"ratio", "pct", "count", "minutes", "hours", "score", MEASURE})
+CHANGE = "change"  # the column's cells are Deltas: a number in the workbook, "+1.2 个百分点" in documents
+STATUS = "status"  # the column's cells are STATUSES codes: a traffic light in every format
+NUMERIC_UNITS = frozenset({"ratio", "pct", "count", "minutes", "hours", "score", MEASURE, CHANGE})
+# A KPI against its target: green, amber (missed by little), red; grey where nothing is compared.
+STATUSES = ("met", "near", "missed", "no_target", "no_data")
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,16 @@ class Measure:
 
 
 @dataclass(frozen=True)
+class Delta:
+    """A change cell (against the previous period, last year): kept as its two values, so that
+    documents say "+1.2 个百分点" and the workbook holds the number (analytics.units.change_of)."""
+
+    current: float | None
+    reference: float | None
+    unit: str
+
+
+@dataclass(frozen=True)
 class Table:
     key: str  # stable id: XLSX sheet order, snapshot key, tests
     title: str
@@ -59,6 +73,10 @@ class Table:
             [display_cell(v, c.unit, lang) for v, c in zip(row, self.columns, strict=True)]
             for row in self.rows
         ]
+
+    @property
+    def has_status(self) -> bool:
+        return any(c.unit == STATUS for c in self.columns)
 
 
 @dataclass(frozen=True)
@@ -75,11 +93,32 @@ class Subheading:
 @dataclass(frozen=True)
 class Chart:
     key: str
-    title: str
+    title: str  # the numbered caption's ("图 3 …"); documents draw the figure without its own
     figure: go.Figure = field(compare=False)
+    takeaway: str = ""  # one line under the caption: what the reader should see in it
+    half: bool = False  # small: printed beside the next half chart
 
 
 Block = Paragraph | Subheading | Table | Chart
+# A STATUS cell's fill and text colour (hex, no #): light fills, so the text and the mark (✓ △ ✗)
+# stay readable when the page is printed in greyscale.
+STATUS_COLOURS = {
+    "met": ("E2EFDA", "375623"),
+    "near": ("FFF2CC", "7F6000"),
+    "missed": ("F8CBAD", "9C0006"),
+}
+
+
+def laid_out(blocks) -> list:
+    """The blocks as a page shows them: two half charts in a row become a pair (a tuple)."""
+    shown: list = []
+    for block in blocks:
+        previous = shown[-1] if shown else None
+        if isinstance(block, Chart) and block.half and isinstance(previous, Chart) and previous.half:
+            shown[-1] = (previous, block)
+        else:
+            shown.append(block)
+    return shown
 
 
 @dataclass(frozen=True)
@@ -95,6 +134,7 @@ class Cover:
     subtitle: str
     company: str
     fields: tuple[tuple[str, str], ...]  # customer, project, period, version, status, date
+    mark: str = ""  # confidentiality: "保密 · 仅限客户内部使用"
 
 
 @dataclass(frozen=True)
@@ -119,6 +159,10 @@ class ReportContent:
     appendix: tuple[Table, ...]  # Excel-only detail: KPI history, every breach, unmet KPIs
     kpis: dict[str, dict] = field(default_factory=dict)  # id → value/target/met/previous/last_year
     draft: bool = False  # not approved: every page and the workbook's title say 草稿 / DRAFT
+    findings: str = ""  # the summary drawn from the figures: where the author's draft starts
+    template: bytes | None = field(
+        default=None, compare=False, repr=False
+    )  # the Word template (DOCX, PDF look)
     # svg/png → one image per chart, in chart order: drawn here, so that a renderer in another
     # process (reporting/export) needs no browser of its own.
     images: dict[str, list[bytes]] = field(default_factory=dict, compare=False)
@@ -142,11 +186,39 @@ class ReportContent:
         return self.images[fmt][next(i for i, c in enumerate(self.charts) if c is chart)]
 
     def draw_charts(self, fmt: str) -> None:
-        """Draw every chart in one batch, ahead of the renderers that ask for them one by one."""
-        from reporting.chart_images import figure_images
+        """Draw every chart in one batch per size, ahead of the renderers that ask for them one by
+        one. The figures lose their own titles: the numbered caption under them names them."""
+        from reporting.chart_images import HALF_SIZE, HEIGHT, WIDTH, figure_images
 
-        if fmt not in self.images:
-            self.images[fmt] = figure_images([xml_safe_figure(chart.figure) for chart in self.charts], fmt)
+        if fmt in self.images:
+            return
+        drawn: list[bytes | None] = [None] * len(self.charts)
+        for half, size in ((False, (WIDTH, HEIGHT)), (True, HALF_SIZE)):
+            chosen = [i for i, chart in enumerate(self.charts) if chart.half == half]
+            figures = [untitled(xml_safe_figure(self.charts[i].figure)) for i in chosen]
+            for i, image in zip(chosen, figure_images(figures, fmt, size), strict=True):
+                drawn[i] = image
+        self.images[fmt] = drawn
+
+    def numbers(self) -> dict[int, int]:
+        """``id(block)`` → its number among the document's figures, and among its tables: the
+        captions "图 3" / "表 2" (the Excel appendix is not numbered)."""
+        found: dict[int, int] = {}
+        counts = {Chart: 0, Table: 0}
+        for section in self.sections:
+            for block in section.blocks:
+                if type(block) in counts:
+                    counts[type(block)] += 1
+                    found[id(block)] = counts[type(block)]
+        return found
+
+    def caption(self, block: Chart | Table, numbers: dict[int, int]) -> str:
+        """ "图 3　解决及时率趋势" / "Figure 3. Resolution …"; "表 2　…" / "Table 2. …"."""
+        kind = "figure" if isinstance(block, Chart) else "table"
+        return translate(f"report.caption.{kind}", self.lang, number=numbers[id(block)], title=block.title)
+
+    def status_legend(self) -> str:
+        return translate("report.status_legend", self.lang)
 
     @property
     def draft_mark(self) -> str:
@@ -234,7 +306,26 @@ def _xml_safe(value):
     return value
 
 
+def untitled(figure: go.Figure) -> go.Figure:
+    """The figure as a document prints it: without the title its caption carries, and without
+    the room the title took."""
+    if not figure.layout.title.text:
+        return figure
+    return go.Figure(figure).update_layout(title_text=None, margin_t=40)
+
+
+def status_text(code: str | None, lang: str) -> str:
+    """A traffic light in words, with a mark that reads in greyscale print: "✓ 达标", "△ 接近目标"."""
+    if code == "no_data":
+        return no_data(lang)
+    return translate(f"report.light.{code}", lang) if code else "—"
+
+
 def display_cell(value, unit: str, lang: str) -> str:
+    if unit == STATUS:
+        return status_text(value, lang)
+    if isinstance(value, Delta):
+        return format_change(value.current, value.reference, value.unit, lang)
     if isinstance(value, Measure):
         if is_missing(value.value):
             return value.missing_text(lang)
@@ -251,6 +342,9 @@ def display_cell(value, unit: str, lang: str) -> str:
 def _jsonable(value):
     if isinstance(value, Measure):
         return _jsonable(value.value)
+    if isinstance(value, Delta):
+        change = change_of(value.current, value.reference, value.unit)
+        return None if change is None else _jsonable(change.amount)
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

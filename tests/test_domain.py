@@ -95,7 +95,10 @@ def test_a_narrative_is_stored_as_text_in_its_own_shape():
 @pytest.mark.parametrize(
     ("narrative", "said"),
     [
-        ({"next_plan": "", "<script>": "x", "summary": ""}, "unknown narrative sections: <script>, summary"),
+        (
+            {"next_plan": "", "<script>": "x", "conclusion": ""},
+            "unknown narrative sections: <script>, conclusion",
+        ),
         ({"unmet_analysis": [{"analysis": "慢"}]}, "each unmet-KPI analysis needs its kpi_id"),
         ({"unmet_analysis": [{"kpi_id": "x", "due_date": "31/12"}]}, "due date '31/12' of x is not YYYY"),
         ({"unmet_analysis": "慢"}, "unmet_analysis: "),

@@ -113,7 +113,8 @@ def test_branding_file_sets_company_colours_and_logo(report, tmp_path, monkeypat
     )
     monkeypatch.setenv(ENV_VAR, str(tmp_path / "branding.toml"))
     branding = load_branding()
-    assert branding.company("zh_CN") == "示例科技 运维服务部" and branding.logo == tmp_path / "logo.png"
+    assert branding.company("zh_CN") == "示例科技 运维服务部"
+    assert branding.logo == (tmp_path / "logo.png").read_bytes()
     document = Document(io.BytesIO(render_docx(content, branding)))
     assert any(p.text.startswith("示例科技 运维服务部") for p in document.sections[0].header.paragraphs)
     assert len(document.inline_shapes) == len(content.charts) + 1, "the logo on the cover"

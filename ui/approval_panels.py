@@ -169,6 +169,8 @@ def narrative_panel(viewer: Viewer, report: workflow.ReportView) -> None:
         st.caption(t("workflow.anomalies_unavailable", error=plain_message(exc)))
         unmet = []
     kpi_ids = list(dict.fromkeys([*unmet, *existing]))
+    if editable and not str(narrative.get("summary") or "").strip():
+        _draft_summary_button(viewer, report)
     with st.form(f"narrative_{report.id}"):
         st.markdown(f"#### {t('workflow.narrative.unmet')}")
         if not kpi_ids:
@@ -233,6 +235,27 @@ def narrative_panel(viewer: Viewer, report: workflow.ReportView) -> None:
             ),
         )
     carried_panel(viewer, report)
+
+
+def _draft_summary_button(viewer: Viewer, report: workflow.ReportView) -> None:
+    """The summary drawn from the figures, saved as the author's draft to rewrite (the document
+    shows it until someone writes one anyway; saved, it stays as written)."""
+    st.caption(t("workflow.narrative.summary_help"))
+    if not st.button(t("workflow.narrative.draft_summary"), key=f"draft_summary_{report.id}"):
+        return
+    with st.spinner(t("workflow.preview.building")):
+        findings = documents.preview(viewer.user, report.id, viewer.lang, db=database()).findings
+    run_write(
+        t("workflow.narrative.draft_summary"),
+        lambda: workflow.transition(
+            report.id,
+            "edit",
+            viewer.user,
+            expected_lock=report.lock_version,
+            narrative=report.narrative | {"summary": findings},
+            db=database(),
+        ),
+    )
 
 
 def carried_panel(viewer: Viewer, report: workflow.ReportView) -> None:

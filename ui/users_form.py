@@ -10,8 +10,10 @@ import pandas as pd
 import streamlit as st
 
 from domain.periods import KINDS as PERIOD_KINDS
-from domain.vocabulary import REPORT_KINDS, ROLES
+from domain.vocabulary import REPORT_KINDS, REPORT_SECTIONS, ROLES, sections_for
 from reporting import definitions, users
+from reporting.export import MEDIA_TYPES
+from reporting.export.template import default_template
 from reporting.roles import Actor, PermissionDenied
 from ui.confirmation import confirm_after_rerun
 from ui.database import database
@@ -119,6 +121,14 @@ def definition_form(admin: Actor, project_ids: Sequence[str]) -> None:
         sources = st.text_area(
             t("workflow.definitions.data_sources"), existing.data_sources if existing else ""
         )
+        offered = sections_for(report_kind)
+        chosen = st.multiselect(
+            t("workflow.definitions.sections"),
+            offered,
+            default=[k for k in definitions.defined_sections(existing) if k in offered] or offered,
+            format_func=_section_label,
+            help=t("workflow.definitions.sections_help"),
+        )
         recipients = st.text_input(
             t("workflow.definitions.recipients"), definitions.recipients_text(existing)
         )
@@ -141,6 +151,11 @@ def definition_form(admin: Actor, project_ids: Sequence[str]) -> None:
             max_value=20,
             value=existing.remind_days if existing else 3,
         )
+        confidentiality = st.text_input(
+            t("workflow.definitions.confidentiality"),
+            (existing.confidentiality or "") if existing else "",
+            placeholder=t(f"report.confidentiality.{report_kind}"),
+        )
         if st.form_submit_button(t("workflow.users.save")) and project_id:
             _save(
                 t("workflow.users.saved"),
@@ -152,13 +167,62 @@ def definition_form(admin: Actor, project_ids: Sequence[str]) -> None:
                     goal=goal,
                     audience=audience,
                     data_sources=sources,
+                    sections=chosen,
                     recipients=definitions.parse_recipients(recipients),
                     remind_days=int(remind_days),
                     language=language,
                     mail_formats=formats,
+                    confidentiality=confidentiality,
                     db=database(),
                 ),
             )
+    if existing is not None:
+        _template_form(admin, existing)
+
+
+def _template_form(admin: Actor, definition) -> None:
+    """The customer's Word template of a saved definition: upload (checked before it is kept),
+    back to the default, or download the default to start from."""
+    st.markdown(f"#### {t('workflow.definitions.template')}")
+    current = definition.template_name or t("workflow.definitions.template_default")
+    st.caption(t("workflow.definitions.template_current", name=current))
+    where = {
+        "project_id": definition.project_id,
+        "report_kind": definition.report_kind,
+        "period_kind": definition.period_kind,
+    }
+    key = "_".join(where.values())
+    upload = st.file_uploader(t("workflow.definitions.template_upload"), type=["docx"], key=f"tpl_{key}")
+    c1, c2, c3 = st.columns(3)
+    if c1.button(t("workflow.definitions.template_save"), key=f"tpl_save_{key}", disabled=upload is None):
+        _save(
+            t("workflow.users.saved"),
+            lambda: definitions.set_template(
+                admin, template=upload.getvalue(), name=upload.name, db=database(), **where
+            ),
+        )
+    if c2.button(
+        t("workflow.definitions.template_reset"),
+        key=f"tpl_reset_{key}",
+        disabled=not definition.template_name,
+    ):
+        _save(
+            t("workflow.users.saved"),
+            lambda: definitions.set_template(admin, template=None, db=database(), **where),
+        )
+    c3.download_button(
+        t("workflow.definitions.template_download"),
+        default_template(),
+        file_name="service-report-template.docx",
+        mime=MEDIA_TYPES["docx"],
+        key=f"tpl_default_{key}",
+    )
+
+
+def _section_label(key: str) -> str:
+    """ "人员工时（仅内部）": a section's name and, for the department's only, its audience."""
+    name = t(f"report.section.{key}")
+    return t("workflow.definitions.internal_only", name=name) if REPORT_SECTIONS[key] == "internal" else name
 
 
 def _role_name(role: str) -> str:

@@ -1,15 +1,15 @@
 """ReportContent → Word (.docx), the format customers and departments customarily file.
 
-Chinese text needs its font named in ``w:eastAsia`` (python-docx only sets the Latin one).
-The table of contents and the page numbers are Word fields; Word fills them when the file is
-opened (``updateFields``), so the document stays correct after anyone edits it.
+The document is laid out in the report's Word template (reporting/export/template.py): the
+customer's, whose styles, page setup, header and footer it keeps, or the house one. The table of
+contents and the page numbers are Word fields; Word fills them when the file is opened
+(``updateFields``), so the document stays correct after anyone edits it.
 """
 
 from __future__ import annotations
 
 import io
 
-from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
@@ -18,11 +18,23 @@ from docx.shared import Cm, Pt, RGBColor
 
 from locales import translate
 from reporting.branding import Branding, load_branding
-from reporting.report_model import NUMERIC_UNITS, Chart, Paragraph, ReportContent, Subheading, Table, xml_safe
+from reporting.export.template import open_template, template_branding
+from reporting.report_model import (
+    NUMERIC_UNITS,
+    STATUS,
+    STATUS_COLOURS,
+    Chart,
+    Paragraph,
+    ReportContent,
+    Subheading,
+    Table,
+    laid_out,
+    xml_safe,
+)
 
-BODY_FONT = {"latin": "Calibri", "east_asia": "宋体"}
-HEADING_FONT = {"latin": "Calibri", "east_asia": "黑体"}
 CHART_WIDTH = Cm(16)
+HALF_CHART_WIDTH = Cm(8)
+LONE_HALF_WIDTH = Cm(10)  # a small chart without a neighbour stays small
 SETTINGS_AFTER_UPDATE_FIELDS = (
     "w:hdrShapeDefaults", "w:footnotePr", "w:endnotePr", "w:compat", "w:docVars", "w:rsids", "m:mathPr",
     "w:attachedSchema", "w:themeFontLang", "w:clrSchemeMapping", "w:doNotIncludeSubdocsInStats",
@@ -33,10 +45,12 @@ SETTINGS_AFTER_UPDATE_FIELDS = (
 
 
 def render_docx(content: ReportContent, branding: Branding | None = None) -> bytes:
-    branding = branding or load_branding()
+    branding = template_branding(content.template, branding or load_branding())
     content = xml_safe(content)  # a NUL or vertical tab in a title would make Word refuse the file
-    doc = Document()
-    _set_styles(doc, branding)
+    doc = open_template(content.template)
+    if not content.template:  # the house template, in the colours of branding.toml
+        for level in (1, 2, 3):
+            doc.styles[f"Heading {level}"].font.color.rgb = RGBColor.from_string(branding.primary[1:])
     properties = doc.core_properties  # what file browsers and document systems list
     properties.title, properties.subject = content.cover.title, content.cover.subtitle
     properties.author = properties.last_modified_by = branding.company(content.lang)
@@ -45,10 +59,11 @@ def render_docx(content: ReportContent, branding: Branding | None = None) -> byt
     _cover(doc, content, branding)
     _document_control(doc, content)
     _table_of_contents(doc, content)
+    numbers = content.numbers()
     for number, section in enumerate(content.sections, start=1):
         doc.add_heading(f"{number}  {section.title}", level=1)
-        for block in section.blocks:
-            _block(doc, content, block, branding)
+        for block in laid_out(section.blocks):
+            _block(doc, content, block, branding, numbers)
     _signoff(doc, content)
     _update_fields_on_open(doc)
     buffer = io.BytesIO()
@@ -56,43 +71,22 @@ def render_docx(content: ReportContent, branding: Branding | None = None) -> byt
     return buffer.getvalue()
 
 
-def _set_font(style_or_run, font: dict[str, str]) -> None:
-    style_or_run.font.name = font["latin"]
-    rpr = style_or_run.element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
-    fonts.set(qn("w:eastAsia"), font["east_asia"])
-
-
-def _set_styles(doc, branding: Branding) -> None:
-    normal = doc.styles["Normal"]
-    _set_font(normal, BODY_FONT)
-    normal.font.size = Pt(10.5)
-    colour = RGBColor.from_string(branding.primary[1:])
-    for level, size in ((1, 16), (2, 13), (3, 11.5)):
-        style = doc.styles[f"Heading {level}"]
-        _set_font(style, HEADING_FONT)
-        style.font.size = Pt(size)
-        style.font.color.rgb = colour
-    for name in ("Title", "TOC Heading"):
-        _set_font(doc.styles[name], HEADING_FONT)
-
-
 def _page_setup(doc, content: ReportContent, branding: Branding) -> None:
+    """Header and footer: the template's where it has them, else the company and title above,
+    "page x of y" below; the cover carries neither unless the template gives it its own."""
     section = doc.sections[0]
-    section.page_height, section.page_width = Cm(29.7), Cm(21.0)
-    section.left_margin = section.right_margin = Cm(2.2)
-    section.top_margin = section.bottom_margin = Cm(2.2)
-    section.different_first_page_header_footer = True  # the cover carries no header or number
+    if not section.different_first_page_header_footer:
+        section.different_first_page_header_footer = True
     header = section.header.paragraphs[0]
-    header.text = f"{branding.company(content.lang)}  ·  {content.cover.title}"
-    header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    header.runs[0].font.size = Pt(8)
+    if _empty(section.header):
+        header.text = f"{branding.company(content.lang)}  ·  {content.cover.title}"
+        header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        header.runs[0].font.size = Pt(8)
     if content.draft:  # on every page, the cover's own header included
         for paragraph in (header, section.first_page_header.paragraphs[0]):
             _draft_mark(paragraph, content.draft_mark)
+    if not _empty(section.footer):
+        return
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
     before, between, after = translate("report.page_of", content.lang).split("{}")
@@ -101,6 +95,13 @@ def _page_setup(doc, content: ReportContent, branding: Branding) -> None:
     footer.add_run(between)
     _field(footer, "NUMPAGES")
     footer.add_run(after)
+
+
+def _empty(part) -> bool:
+    """A header or footer with no text and no picture of its own (linked: the template has none)."""
+    if part.is_linked_to_previous:
+        return True
+    return not any(p.text.strip() for p in part.paragraphs) and not part._element.xpath(".//w:drawing")
 
 
 def _draft_mark(paragraph, text: str) -> None:
@@ -133,7 +134,12 @@ def _field(paragraph, instruction: str, placeholder: str = "1") -> None:
 def _cover(doc, content: ReportContent, branding: Branding) -> None:
     cover = content.cover
     if branding.logo:
-        doc.add_picture(str(branding.logo), height=Cm(1.6))
+        doc.add_picture(io.BytesIO(branding.logo), height=Cm(1.6))
+    mark = doc.add_paragraph()
+    mark.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    run = mark.add_run(cover.mark)
+    run.bold, run.font.size = True, Pt(10.5)
+    run.font.color.rgb = RGBColor.from_string(branding.primary[1:])
     company = doc.add_paragraph(cover.company)
     company.runs[0].font.size = Pt(12)
     company.runs[0].font.color.rgb = RGBColor.from_string(branding.muted[1:])
@@ -177,8 +183,10 @@ def _table_of_contents(doc, content: ReportContent) -> None:
     _page_break(doc)
 
 
-def _block(doc, content: ReportContent, block, branding: Branding) -> None:
-    if isinstance(block, Subheading):
+def _block(doc, content: ReportContent, block, branding: Branding, numbers: dict[int, int]) -> None:
+    if isinstance(block, tuple):
+        _chart_pair(doc, content, block, numbers)
+    elif isinstance(block, Subheading):
         doc.add_heading(block.text, level=2)
     elif isinstance(block, Paragraph):
         for line in block.text.splitlines() or [""]:
@@ -187,17 +195,41 @@ def _block(doc, content: ReportContent, block, branding: Branding) -> None:
                 run.italic = True
                 run.font.color.rgb = RGBColor.from_string(branding.muted[1:])
     elif isinstance(block, Table):
-        _table(doc, content, block, branding)
+        _table(doc, content, block, branding, numbers)
     elif isinstance(block, Chart):
-        doc.add_picture(io.BytesIO(content.chart_image(block, "png")), width=CHART_WIDTH)
-        doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER  # the figure carries its title
+        width = LONE_HALF_WIDTH if block.half else CHART_WIDTH
+        doc.add_picture(io.BytesIO(content.chart_image(block, "png")), width=width)
+        doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _caption(doc.add_paragraph(), content, block, numbers)
     else:
         raise TypeError(f"unknown block {type(block).__name__}")
 
 
-def _table(doc, content: ReportContent, table: Table, branding: Branding) -> None:
+def _chart_pair(doc, content: ReportContent, pair: tuple[Chart, Chart], numbers: dict[int, int]) -> None:
+    """Two small charts side by side, each with its caption: a borderless table of one row."""
+    grid = doc.add_table(rows=1, cols=2)
+    grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for cell, chart in zip(grid.rows[0].cells, pair, strict=True):
+        picture = cell.paragraphs[0]
+        picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        picture.add_run().add_picture(io.BytesIO(content.chart_image(chart, "png")), width=HALF_CHART_WIDTH)
+        _caption(cell.add_paragraph(), content, chart, numbers)
+    doc.add_paragraph()
+
+
+def _caption(paragraph, content: ReportContent, chart: Chart, numbers: dict[int, int]) -> None:
+    """ "图 3　解决及时率趋势" in bold, then the chart's takeaway on the next line."""
+    paragraph.add_run(content.caption(chart, numbers)).bold = True
+    if chart.takeaway:
+        paragraph.add_run().add_break()
+        paragraph.add_run(chart.takeaway)
+    for run in paragraph.runs:
+        run.font.size = Pt(9)
+
+
+def _table(doc, content: ReportContent, table: Table, branding: Branding, numbers: dict[int, int]) -> None:
     title = doc.add_paragraph()
-    title.add_run(table.title).bold = True
+    title.add_run(content.caption(table, numbers)).bold = True
     if not table.rows:
         doc.add_paragraph(translate("report.no_rows", content.lang))
         return
@@ -210,21 +242,27 @@ def _table(doc, content: ReportContent, table: Table, branding: Branding) -> Non
         run.bold = True
         run.font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
         _shade(cell, branding.primary[1:])
-    for values in table.display_rows(content.lang):
+    for raw, values in zip(table.rows, table.display_rows(content.lang), strict=True):
         cells = grid.add_row().cells
-        for cell, value, column in zip(cells, values, table.columns, strict=True):
+        for cell, code, value, column in zip(cells, raw, values, table.columns, strict=True):
             cell.text = value
             if column.unit in NUMERIC_UNITS:
                 cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            elif column.unit == STATUS and code in STATUS_COLOURS:
+                fill, colour = STATUS_COLOURS[code]
+                _shade(cell, fill)
+                cell.paragraphs[0].runs[0].font.color.rgb = RGBColor.from_string(colour)
+                cell.paragraphs[0].runs[0].bold = True
     for row in grid.rows:
         for cell in row.cells:
             for paragraph in cell.paragraphs:
                 for run in paragraph.runs:
                     run.font.size = Pt(9)
-    if table.note:
-        note = doc.add_paragraph(table.note)
-        note.runs[0].font.size = Pt(8.5)
-        note.runs[0].italic = True
+    for text in (table.note, content.status_legend() if table.has_status else ""):
+        if text:
+            note = doc.add_paragraph(text)
+            note.runs[0].font.size = Pt(8.5)
+            note.runs[0].italic = True
     doc.add_paragraph()
 
 

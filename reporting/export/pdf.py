@@ -14,7 +14,19 @@ import weasyprint
 
 from locales import translate
 from reporting.branding import Branding, load_branding
-from reporting.report_model import NUMERIC_UNITS, Chart, Paragraph, ReportContent, Subheading, Table, xml_safe
+from reporting.export.template import template_branding
+from reporting.report_model import (
+    NUMERIC_UNITS,
+    STATUS,
+    STATUS_COLOURS,
+    Chart,
+    Paragraph,
+    ReportContent,
+    Subheading,
+    Table,
+    laid_out,
+    xml_safe,
+)
 
 CELL_PADDING = 2.5  # in Latin characters
 KEEP_TOGETHER_ROWS = 15  # shorter tables never split from their title or across pages
@@ -28,8 +40,8 @@ _CSS = """
   }
 }
 @page :first { @top-right { content: none; } @bottom-center { content: none; } }
-html { font-family: "Noto Sans CJK SC", "Noto Sans SC", sans-serif; font-size: 9.5pt; line-height: 1.5;
-       color: #222; }
+html { font-family: %(font)s"Noto Sans CJK SC", "Noto Sans SC", sans-serif; font-size: 9.5pt;
+       line-height: 1.5; color: #222; }
 h1 { font-size: 15pt; color: %(primary)s; border-bottom: 1.5pt solid %(accent)s; padding-bottom: 2pt;
      margin: 16pt 0 8pt; page-break-after: avoid; }
 h2 { font-size: 11.5pt; color: %(primary)s; margin: 12pt 0 5pt; page-break-after: avoid; }
@@ -37,6 +49,8 @@ p { margin: 3pt 0; }
 p.placeholder { color: %(muted)s; font-style: italic; }
 .cover { height: 240mm; position: relative; page-break-after: always; }
 .cover .company { color: %(muted)s; font-size: 11pt; }
+.cover .mark { position: absolute; top: 0; right: 0; border: 1pt solid %(primary)s; color: %(primary)s;
+               padding: 2pt 6pt; font-size: 9.5pt; font-weight: bold; }
 .cover .logo { height: 16mm; }
 .cover .title { font-size: 26pt; font-weight: bold; text-align: center; margin-top: 60mm;
                 color: %(primary)s; }
@@ -57,6 +71,15 @@ table.control td:first-child { background: #f2f2f2; font-weight: bold; width: 25
 .note { font-size: 7.5pt; color: %(muted)s; font-style: italic; }
 figure { margin: 6pt 0 10pt; text-align: center; page-break-inside: avoid; }
 figure img { width: 100%%; }
+figcaption { font-size: 8.5pt; text-align: left; margin-top: 2pt; }
+figcaption b { color: %(primary)s; }
+figcaption span { display: block; color: #444; }
+figure.half { width: 60%%; margin-left: auto; margin-right: auto; }
+.pair { page-break-inside: avoid; }
+.pair figure { display: inline-block; width: 48.5%%; vertical-align: top; margin: 6pt 0 10pt; }
+.pair figure + figure { margin-left: 2.5%%; }
+td.status { white-space: nowrap; font-weight: bold; }
+%(status_css)s
 nav.toc { page-break-after: always; }
 nav.toc a { color: #222; text-decoration: none; display: block; padding: 2pt 0; }
 nav.toc a::after { content: leader(".") target-counter(attr(href), page); }
@@ -68,7 +91,7 @@ nav.toc a::after { content: leader(".") target-counter(attr(href), page); }
 
 
 def render_pdf(content: ReportContent, branding: Branding | None = None) -> bytes:
-    branding = branding or load_branding()
+    branding = template_branding(content.template, branding or load_branding())
     document = weasyprint.HTML(string=report_html(content, branding))
     return document.write_pdf()
 
@@ -85,6 +108,11 @@ def report_html(content: ReportContent, branding: Branding) -> str:
         "primary": branding.primary,
         "accent": branding.accent,
         "muted": branding.muted,
+        "font": f'"{_css_string(branding.font)}", ' if branding.font else "",
+        "status_css": "".join(
+            f"td.st-{code} {{ background: #{fill}; color: #{text}; }}"
+            for code, (fill, text) in STATUS_COLOURS.items()
+        ),
     }
     parts = [
         f'<!DOCTYPE html><html lang="{"zh-CN" if lang.startswith("zh") else "en"}">',
@@ -97,9 +125,10 @@ def report_html(content: ReportContent, branding: Branding) -> str:
         f"<h1>{_e(content.control_title)}</h1>",
         _pairs_table(content.control, "control"),
     ]
+    numbers = content.numbers()
     for number, section in enumerate(content.sections, start=1):
         parts.append(f'<h1 id="s{number}">{number}&nbsp;&nbsp;{_e(section.title)}</h1>')
-        parts.extend(_block(content, block) for block in section.blocks)
+        parts.extend(_block(content, block, numbers) for block in laid_out(section.blocks))
     parts.append(_signoff(content))
     parts.append("</body></html>")
     return "".join(parts)
@@ -118,10 +147,10 @@ def _cover(content: ReportContent, branding: Branding) -> str:
     cover = content.cover
     logo = ""
     if branding.logo:
-        mime = "image/png" if branding.logo.suffix.lower() == ".png" else "image/jpeg"
-        logo = f'<img class="logo" src="{_data_uri(branding.logo.read_bytes(), mime)}"><br>'
+        logo = f'<img class="logo" src="{_data_uri(branding.logo, branding.logo_type)}"><br>'
     return (
         f'<section class="cover">{logo}<div class="company">{_e(cover.company)}</div>'
+        f'<div class="mark">{_e(cover.mark)}</div>'
         f'<div class="title">{_e(cover.title)}</div><div class="subtitle">{_e(cover.subtitle)}</div>'
         f"{_pairs_table(cover.fields, 'cover-fields')}</section>"
     )
@@ -140,25 +169,34 @@ def _pairs_table(pairs, css_class: str) -> str:
     return f'<table class="{css_class}">{rows}</table>'
 
 
-def _block(content: ReportContent, block) -> str:
+def _block(content: ReportContent, block, numbers: dict[int, int]) -> str:
+    if isinstance(block, tuple):
+        return '<div class="pair">' + "".join(_figure(content, chart, numbers) for chart in block) + "</div>"
     if isinstance(block, Subheading):
         return f"<h2>{_e(block.text)}</h2>"
     if isinstance(block, Paragraph):
         css = ' class="placeholder"' if block.placeholder else ""
         return "".join(f"<p{css}>{_e(line)}</p>" for line in block.text.splitlines() or [""])
     if isinstance(block, Table):
-        return _table(content, block)
+        return _table(content, block, numbers)
     if isinstance(block, Chart):
-        svg = content.chart_image(block, "svg")
-        return (
-            # the figure carries its own title; alt text for screen readers and text extraction
-            f'<figure><img src="{_data_uri(svg, "image/svg+xml")}" alt="{_e(block.title)}"></figure>'
-        )
+        return _figure(content, block, numbers, ' class="half"' if block.half else "")
     raise TypeError(f"unknown block {type(block).__name__}")
 
 
-def _table(content: ReportContent, table: Table) -> str:
-    title = f'<div class="table-title">{_e(table.title)}</div>'
+def _figure(content: ReportContent, chart: Chart, numbers: dict[int, int], css: str = "") -> str:
+    """The chart, then its numbered caption and the one line that says what it shows; a small
+    chart without a neighbour keeps its small size."""
+    svg = content.chart_image(chart, "svg")
+    takeaway = f"<span>{_e(chart.takeaway)}</span>" if chart.takeaway else ""
+    return (
+        f'<figure{css}><img src="{_data_uri(svg, "image/svg+xml")}" alt="{_e(chart.title)}">'
+        f"<figcaption><b>{_e(content.caption(chart, numbers))}</b>{takeaway}</figcaption></figure>"
+    )
+
+
+def _table(content: ReportContent, table: Table, numbers: dict[int, int]) -> str:
+    title = f'<div class="table-title">{_e(content.caption(table, numbers))}</div>'
     if not table.rows:
         return f"{title}<p>{_e(translate('report.no_rows', content.lang))}</p>"
     numeric = [c.unit in NUMERIC_UNITS for c in table.columns]
@@ -168,16 +206,25 @@ def _table(content: ReportContent, table: Table) -> str:
     body = "".join(
         "<tr>"
         + "".join(
-            f'<td class="num">{_e(v)}</td>' if num else f"<td>{_e(v)}</td>"
-            for v, num in zip(row, numeric, strict=True)
+            _cell(v, shown_v, c, num)
+            for v, shown_v, c, num in zip(raw, row, table.columns, numeric, strict=True)
         )
         + "</tr>"
-        for row in shown
+        for raw, row in zip(table.rows, shown, strict=True)
     )
-    note = f'<p class="note">{_e(table.note)}</p>' if table.note else ""
+    notes = [table.note] if table.note else []
+    if table.has_status:
+        notes.append(content.status_legend())
+    note = "".join(f'<p class="note">{_e(n)}</p>' for n in notes)
     grid = f"<table><colgroup>{widths}</colgroup><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     keep = " keep" if len(table.rows) <= KEEP_TOGETHER_ROWS else ""
     return f'<div class="tbl{keep}">{title}{grid}{note}</div>'
+
+
+def _cell(value, text: str, column, numeric: bool) -> str:
+    if column.unit == STATUS:
+        return f'<td class="status st-{_e(value)}">{_e(text)}</td>'
+    return f'<td class="num">{_e(text)}</td>' if numeric else f"<td>{_e(text)}</td>"
 
 
 def column_widths(columns, rows: list[list[str]]) -> list[float]:

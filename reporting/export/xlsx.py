@@ -16,11 +16,20 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from analytics.units import is_missing
+from analytics.units import change_of, is_missing
 from data.importers.text import clean_text
 from locales import translate
 from reporting.branding import Branding, load_branding
-from reporting.report_model import Measure, ReportContent, Table, xml_safe
+from reporting.report_model import (
+    STATUS,
+    STATUS_COLOURS,
+    Delta,
+    Measure,
+    ReportContent,
+    Table,
+    status_text,
+    xml_safe,
+)
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 NUMBER_FORMATS = {
@@ -32,6 +41,7 @@ NUMBER_FORMATS = {
     "score": "0.00",
     "datetime": "yyyy-mm-dd hh:mm",
 }
+SIGNIFICANT = 12  # float noise (9555.450000000186) stays out of the cells; no figure needs more digits
 _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 MAX_COLUMN_WIDTH = 60
 
@@ -67,7 +77,8 @@ def _about_sheet(sheet, content: ReportContent) -> None:
     title = f"{content.cover.title}（{content.draft_mark}）" if content.draft else content.cover.title
     sheet.append([neutralise(title)])
     sheet["A1"].font = Font(bold=True, size=14)
-    for label, value in (*content.cover.fields, *content.control):
+    mark = (translate("report.cover.mark", content.lang), content.cover.mark)
+    for label, value in (*content.cover.fields, mark, *content.control):
         _append(sheet, [label, value])
     sheet.column_dimensions["A"].width = 18
     sheet.column_dimensions["B"].width = 80
@@ -81,12 +92,19 @@ def _table_sheet(sheet, table: Table, branding: Branding, lang: str) -> None:
         cell.fill = header_fill
         cell.alignment = Alignment(vertical="center", wrap_text=True)
     for row in table.rows:
-        values = [_measure_value(v, lang) if isinstance(v, Measure) else v for v in row]
-        _append(sheet, [_excel_value(v) for v in values])
+        cells = zip(row, table.columns, strict=True)
+        _append(sheet, [_excel_value(_cell_value(value, column, lang)) for value, column in cells])
         for cell, value, column in zip(sheet[sheet.max_row], row, table.columns, strict=True):
-            unit = value.unit if isinstance(value, Measure) else column.unit
-            if unit in NUMBER_FORMATS and cell.value is not None and not isinstance(cell.value, str):
-                cell.number_format = NUMBER_FORMATS[unit]
+            if isinstance(cell.value, str) or cell.value is None:
+                if column.unit == STATUS and value in STATUS_COLOURS:
+                    fill, colour = STATUS_COLOURS[value]
+                    cell.fill = PatternFill("solid", fgColor=fill)
+                    cell.font = Font(bold=True, color=colour)
+            elif isinstance(value, Delta):
+                cell.number_format = _change_format(value, lang)
+            else:
+                unit = value.unit if isinstance(value, Measure) else column.unit
+                cell.number_format = NUMBER_FORMATS.get(unit, cell.number_format)
     for index in range(1, len(table.columns) + 1):
         longest = max(len(str(c.value or "")) for (c,) in sheet.iter_rows(min_col=index, max_col=index))
         sheet.column_dimensions[get_column_letter(index)].width = min(
@@ -108,6 +126,29 @@ def _append(sheet, values) -> None:
             cell.data_type = "s"
 
 
+def _cell_value(value, column, lang: str):
+    """What a cell holds: numbers as numbers (a change as its amount), words for the rest."""
+    if column.unit == STATUS:
+        return status_text(value, lang)
+    if isinstance(value, Delta):
+        change = change_of(value.current, value.reference, value.unit)
+        return None if change is None else change.amount
+    if isinstance(value, Measure):
+        return _measure_value(value, lang)
+    return value
+
+
+def _change_format(delta: Delta, lang: str) -> str:
+    """ "+1.2 个百分点" for rates, "+4.5%" relative, "+12" in the value's own unit: signed."""
+    change = change_of(delta.current, delta.reference, delta.unit)
+    if change.kind == "points":
+        points = translate("unit.points", lang).replace('"', "")
+        return f'+0.0" {points}";-0.0" {points}";0.0" {points}"'
+    if change.kind == "relative":
+        return "+0.0%;-0.0%;0.0%"
+    return "+#,##0.0#;-#,##0.0#;0"
+
+
 def _measure_value(measure: Measure, lang: str):
     """The number, or "无数据" / "no data" for a KPI without a value (an empty cell for others)."""
     if measure.no_data and is_missing(measure.value):
@@ -121,7 +162,9 @@ def _excel_value(value):
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value.replace(tzinfo=None)  # Excel has no time zones; the report states its zone
     if hasattr(value, "item"):  # numpy scalars
-        return value.item()
+        value = value.item()
+    if isinstance(value, float):
+        return float(f"{value:.{SIGNIFICANT}g}")
     return value
 
 
