@@ -45,6 +45,22 @@ st.caption(
         approved=viewer.local(chosen.approved_at, chosen.project_id),
     )
 )
+if chosen.confirmed_at is not None:
+    st.success(
+        t(
+            "published.confirmed",
+            name=viewer.names.get(chosen.confirmed_by, chosen.confirmed_by),
+            at=viewer.local(chosen.confirmed_at, chosen.project_id),
+        ),
+        icon=":material/verified:",
+    )
+elif user.is_customer and st.button(t("published.confirm"), type="primary", help=t("published.confirm_help")):
+    try:
+        published.confirm(user, chosen.report_id, chosen.version, db=database())
+    except Exception as exc:  # refused or raced: say why, the page stays as it was
+        st.error(t("published.confirm_failed", error=plain_message(exc)))
+    else:
+        st.rerun()
 try:
     files = published.version_documents(user, chosen.report_id, chosen.version, db=database())
 except Exception as exc:  # tampered or missing: say so, never fall back to live data

@@ -77,6 +77,8 @@ table = pd.DataFrame(
         t("register.approved_on"): [
             e.expected.approved_on.isoformat() if e.expected.approved_on else "" for e in chosen
         ],
+        t("register.published_on"): [e.published_on.isoformat() if e.published_on else "" for e in chosen],
+        t("register.confirmed_on"): [e.confirmed_on.isoformat() if e.confirmed_on else "" for e in chosen],
     }
 )
 st.dataframe(table, hide_index=True, width="stretch")

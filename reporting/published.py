@@ -16,7 +16,7 @@ from sqlmodel import select
 
 from data.db import Database
 from data.models import AuditEvent, Report, ReportVersion
-from reporting import archive
+from reporting import archive, workflow
 from reporting.roles import Actor, PermissionDenied, can_view
 
 
@@ -31,11 +31,17 @@ class PublishedVersion:
     published_at: datetime
     approver_id: str
     approved_at: datetime
+    confirmed_by: str | None = None  # the customer account that confirmed it, and when
+    confirmed_at: datetime | None = None
 
 
 def publications(*, db: Database) -> list[PublishedVersion]:
     """Every published version of every report, newest period first (the scheduler mails them)."""
     with db.session() as s:
+        confirmed = {
+            (e.report_id, e.version): (e.actor_id, e.occurred_at)
+            for e in s.exec(select(AuditEvent).where(AuditEvent.action == "confirm")).all()
+        }
         rows = s.exec(
             select(Report, ReportVersion, AuditEvent.occurred_at)
             .join(ReportVersion, ReportVersion.report_id == Report.id)
@@ -58,6 +64,7 @@ def publications(*, db: Database) -> list[PublishedVersion]:
             published_at,
             version.approver_id,
             version.approved_at,
+            *confirmed.get((report.id, version.version), (None, None)),
         )
         for report, version, published_at in rows
     ]
@@ -87,3 +94,14 @@ def version_documents(actor: Actor, report_id: str, version: int, *, db: Databas
     if not allowed:
         raise PermissionDenied(f"{actor.username} may not read version {version} of report {report_id}")
     return archive.sealed_documents(report_id, version, db=db)
+
+
+def confirm(actor: Actor, report_id: str, version: int, *, db: Database) -> None:
+    """The customer confirms the published version it read (``workflow`` records who and when).
+    Only the version now published can be confirmed: a report edited since has a newer draft."""
+    if not any(v.report_id == report_id and v.version == version for v in published_versions(actor, db=db)):
+        raise PermissionDenied(f"{actor.username} may not confirm version {version} of report {report_id}")
+    report = workflow.get_report(actor, report_id, db=db)
+    if report.current_version != version or report.state != "published":
+        raise workflow.WorkflowError(f"version {version} is no longer the published one: confirm the newest")
+    workflow.transition(report_id, "confirm", actor, expected_lock=report.lock_version, db=db)

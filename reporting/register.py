@@ -14,6 +14,7 @@ from datetime import date
 
 from data.db import Database
 from reporting.expected_reports import ExpectedReport, expected_reports
+from reporting.published import PublishedVersion, publications
 from reporting.roles import Actor
 from reporting.users import display_names
 
@@ -25,6 +26,8 @@ class RegisterEntry:
     expected: ExpectedReport
     author: str  # display names; "" when nobody has started it or approved it
     approver: str
+    published_on: date | None = None  # the newest published version's day (UTC), and the
+    confirmed_on: date | None = None  # customer's confirmation of it: the states as they happen
 
 
 def report_register(actor: Actor, today: date, *, db: Database) -> list[RegisterEntry]:
@@ -34,7 +37,22 @@ def report_register(actor: Actor, today: date, *, db: Database) -> list[Register
     names = display_names(db=db)
     rows = [e for e in expected_reports(today, db=db) if actor.covers(e.project_id)]
     rows.sort(key=lambda e: (e.period, e.project_id, e.report_kind), reverse=True)
-    return [RegisterEntry(e, names.get(e.author_id, ""), names.get(e.approver_id, "")) for e in rows]
+    newest: dict[str, PublishedVersion] = {}
+    for version in publications(db=db):  # newest version first within a report
+        newest.setdefault(version.report_id, version)
+    entries = []
+    for e in rows:
+        out = newest.get(e.report_id)
+        entries.append(
+            RegisterEntry(
+                e,
+                names.get(e.author_id, ""),
+                names.get(e.approver_id, ""),
+                out.published_at.date() if out else None,
+                out.confirmed_at.date() if out and out.confirmed_at else None,
+            )
+        )
+    return entries
 
 
 def on_time_rates(entries: list[RegisterEntry]) -> dict[str, float | None]:

@@ -26,7 +26,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "archive": frozenset({"approver", "admin"}),
     "comment": frozenset({"author", "approver", "admin"}),
     "update_action": frozenset({"author", "approver"}),
+    "confirm": frozenset({"viewer"}),  # a customer account only (CUSTOMER_ACTIONS)
 }
+# What only the customer does: confirm the report it received.
+CUSTOMER_ACTIONS = frozenset({"confirm"})
 ALL_PROJECTS_ROLES = frozenset(subset(ROLES, "admin", "approver", "quality"))
 CUSTOMER_VISIBLE_STATES = frozenset(subset(REPORT_STATES, "published", "archived"))
 
@@ -67,6 +70,8 @@ def may(actor: Actor, action: str, project_id: str) -> bool:
     """True when the role allows ``action`` on reports of ``project_id``."""
     if action not in PERMISSIONS:
         raise ValueError(f"unknown action {action!r}")
+    if action in CUSTOMER_ACTIONS and not actor.is_customer:
+        return False
     return actor.role in PERMISSIONS[action] and actor.covers(project_id)
 
 

@@ -2,7 +2,8 @@
 
 draft → submitted → approved | returned (with comment) → published → archived;
 returned → (edit) → submitted; editing an approved or published report starts a new version
-as a draft that needs approval again. ``transition`` checks the role, the state and the
+as a draft that needs approval again. The customer confirms a published version once
+(``confirm``: an audit event, the state stays published). ``transition`` checks the role, the state and the
 optimistic lock (the ``lock_version`` the user saw), then writes the report and an
 append-only audit event in one transaction: a refused or conflicting action changes nothing.
 
@@ -52,9 +53,10 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     ("submitted", "approve"): "approved",
     ("approved", "publish"): "published",
     ("published", "archive"): "archived",
+    ("published", "confirm"): "published",  # the customer confirms the version it received
     **{(s, "comment"): s for s in REPORT_STATES if s != "archived"},
 }
-ACTIONS = ("edit", "submit", "return", "approve", "publish", "archive", "comment")
+ACTIONS = ("edit", "submit", "return", "approve", "publish", "archive", "comment", "confirm")
 NEW_VERSION_STATES = frozenset(subset(REPORT_STATES, "approved", "published"))
 # Audit actions that make a user an author of the version they were done on.
 _WRITING_ACTIONS = ("create", "edit", "submit")
@@ -260,7 +262,24 @@ def _apply(
         if problems:
             raise TamperedReport(report.id, report.current_version, action, problems)
         return {"published_at" if action == "publish" else "archived_at": now}, None
+    if action == "confirm":
+        _check_confirmable(s, report)
     return {}, None
+
+
+def _check_confirmable(s: Session, report: Report) -> None:
+    """The customer's report (external), confirmed once per version."""
+    if report.report_kind != "external":
+        raise WorkflowError("only the customer's service report (external) is confirmed by the customer")
+    done = s.exec(
+        select(AuditEvent).where(
+            AuditEvent.report_id == report.id,
+            AuditEvent.version == report.current_version,
+            AuditEvent.action == "confirm",
+        )
+    ).first()
+    if done is not None:
+        raise WorkflowError(f"version {report.current_version} was confirmed on {done.occurred_at:%Y-%m-%d}")
 
 
 def _freeze(s: Session, report: Report, actor: Actor, now: datetime, rendition: Rendition) -> str:

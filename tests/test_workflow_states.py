@@ -30,6 +30,7 @@ ALLOWED = {
     ("submitted", "approve"): ("approved", {"approver"}),
     ("approved", "publish"): ("published", {"author", "approver"}),
     ("published", "archive"): ("archived", {"approver", "admin"}),
+    ("published", "confirm"): ("published", {"customer"}),  # once per version
     **{(s, "comment"): (s, {"author", "approver", "admin"}) for s in STATES if s != "archived"},
 }
 CASES = list(itertools.product(STATES, ACTIONS, ROLES))
@@ -45,7 +46,7 @@ def world(request, tmp_path_factory):
 
 def test_every_action_is_covered():
     assert set(ACTIONS) == {a for _, a in ALLOWED}
-    assert len(CASES) == 6 * 7 * 6
+    assert len(CASES) == 6 * 8 * 6
 
 
 @pytest.mark.parametrize(("state", "action", "role"), CASES)
