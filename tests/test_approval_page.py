@@ -174,3 +174,17 @@ def test_users_page_is_for_admins_only(world, app):
     )
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         app("pm", page="users_admin")  # not registered for an author at all
+
+
+def test_the_author_drafts_the_summary_from_the_figures_then_edits_it(world, app):
+    path, cast = world
+    report = workflow.create_draft(cast.author, PROJECT, PERIOD.shift(-2), "internal", db=Database.open(path))
+    at = app("pm")
+    at.selectbox(key="approval_report").select(report.id).run()
+    at.button(key=f"draft_summary_{report.id}").click().run()
+    assert not at.exception, at.exception
+    stored = workflow.get_report(cast.author, report.id, db=Database.open(path)).narrative["summary"]
+    assert stored.startswith("• ") and "（较上期）" in stored, "drawn from the figures"
+    [field] = [a for a in at.text_area if a.key.endswith("_summary")]
+    assert field.value == stored, "the field shows the drafted text at once, ready to rewrite"
+    assert not [b for b in at.button if b.key == f"draft_summary_{report.id}"], "drafted once"

@@ -4,6 +4,7 @@ preview, versions and audit trail. Every button calls reporting/, which checks t
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import itertools
 import json
 from datetime import date
@@ -169,6 +170,8 @@ def narrative_panel(viewer: Viewer, report: workflow.ReportView) -> None:
         st.caption(t("workflow.anomalies_unavailable", error=plain_message(exc)))
         unmet = []
     kpi_ids = list(dict.fromkeys([*unmet, *existing]))
+    # The fields are keyed by the stored text: once anyone saves, they show what was saved.
+    shown = f"{report.id}_{hashlib.sha256(json.dumps(narrative, sort_keys=True).encode()).hexdigest()[:12]}"
     if editable and not str(narrative.get("summary") or "").strip():
         _draft_summary_button(viewer, report)
     with st.form(f"narrative_{report.id}"):
@@ -181,19 +184,19 @@ def narrative_panel(viewer: Viewer, report: workflow.ReportView) -> None:
             title = CATALOGUE[kpi_id].name(viewer.lang) if kpi_id in unmet else kpi_id
             st.markdown(f"**{plain(title)}** (`{kpi_id}`)")
             analysis = st.text_area(
-                t("workflow.narrative.analysis"), old.get("analysis", ""), key=f"an_{report.id}_{kpi_id}"
+                t("workflow.narrative.analysis"), old.get("analysis", ""), key=f"an_{shown}_{kpi_id}"
             )
             c1, c2, c3 = st.columns([3, 1, 1])
             action = c1.text_input(
-                t("workflow.narrative.action"), old.get("action", ""), key=f"ac_{report.id}_{kpi_id}"
+                t("workflow.narrative.action"), old.get("action", ""), key=f"ac_{shown}_{kpi_id}"
             )
             owner = c2.text_input(
-                t("workflow.narrative.owner"), old.get("owner", ""), key=f"ow_{report.id}_{kpi_id}"
+                t("workflow.narrative.owner"), old.get("owner", ""), key=f"ow_{shown}_{kpi_id}"
             )
             due = c3.date_input(
                 t("workflow.narrative.due_date"),
                 date.fromisoformat(old["due_date"]) if old.get("due_date") else None,
-                key=f"du_{report.id}_{kpi_id}",
+                key=f"du_{shown}_{kpi_id}",
             )
             entries.append(
                 {
@@ -206,7 +209,7 @@ def narrative_panel(viewer: Viewer, report: workflow.ReportView) -> None:
             )
         texts = {
             field: st.text_area(
-                t(f"workflow.narrative.{field}"), narrative.get(field, ""), key=f"tx_{report.id}_{field}"
+                t(f"workflow.narrative.{field}"), narrative.get(field, ""), key=f"tx_{shown}_{field}"
             )
             for field in NARRATIVE_TEXT_FIELDS
         }
@@ -214,12 +217,12 @@ def narrative_panel(viewer: Viewer, report: workflow.ReportView) -> None:
         confirmation = narrative.get("confirmation") or {}
         c1, c2 = st.columns(2)
         by = c1.text_input(
-            t("workflow.narrative.confirmation_by"), confirmation.get("by", ""), key=f"cf_by_{report.id}"
+            t("workflow.narrative.confirmation_by"), confirmation.get("by", ""), key=f"cf_by_{shown}"
         )
         at = c2.date_input(
             t("workflow.narrative.confirmation_at"),
             date.fromisoformat(confirmation["at"]) if confirmation.get("at") else None,
-            key=f"cf_at_{report.id}",
+            key=f"cf_at_{shown}",
         )
         saved = st.form_submit_button(t("workflow.narrative.save"), disabled=not editable, type="primary")
     if saved:
