@@ -21,7 +21,7 @@ from analytics.kpis import calendar_coverage
 from locales import catalogue, translate
 from reporting.export.xlsx import neutralise
 from ui import cached, meeting
-from ui.i18n import current_language, t
+from ui.i18n import current_language, t, t_text
 
 MEETING_FONT_SIZE = 22  # meeting mode: the back row of the room must read the axis labels
 MEETING_CHART_PX = 560  # meeting mode: a long bar chart leaves room for its table on the screen
@@ -293,7 +293,7 @@ def anomaly_list(anomalies: Sequence, values: dict) -> None:
         if anomaly.kind == "kpi_below_target" and anomaly.key in values:
             kpi, value = CATALOGUE[anomaly.key], values[anomaly.key]
             subject = charts.kpi_name(kpi.id, lang)
-            detail = t(
+            detail = t_text(  # a table cell shows text as it is: no markdown escapes
                 "anomaly.kpi_detail",
                 value=units.format_value(value.value, kpi.unit, lang, value.target),
                 target=units.format_value(value.target, kpi.unit, lang),
