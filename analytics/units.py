@@ -97,14 +97,21 @@ def format_change(current, reference, unit: str, lang: str) -> str:
         return "—"
     if change.kind == "points":
         decimals = 1 if unit == "ratio" else 2
-        return f"{change.amount:+.{decimals}f} {translate('unit.points', lang)}"
+        return f"{_signed(change.amount, f'.{decimals}f')} {translate('unit.points', lang)}"
     if change.kind == "relative":
-        return f"{change.amount * 100:+.1f}%"
+        return f"{_signed(change.amount * 100, '.1f')}%"
     if unit == "score":
-        return f"{change.amount:+.2f}"
+        return _signed(change.amount, ".2f")
     if unit == "count":
-        return f"{round(change.amount):+,}"
-    return f"{change.amount:+,.1f}{suffix(unit, lang)}"
+        return _signed(round(change.amount), ",")
+    return f"{_signed(change.amount, ',.1f')}{suffix(unit, lang)}"
+
+
+def _signed(amount: float, spec: str) -> str:
+    """"+1.2", "-0.5"; a change that rounds to nothing reads "0.00", not "-0.00" (a red arrow
+    beside 100.00% availability otherwise)."""
+    text = format(amount, "+" + spec)
+    return text[1:] if float(text.replace(",", "")) == 0 else text
 
 
 def axis_format(unit: str, lang: str) -> dict:
