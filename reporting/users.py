@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Iterable
 from datetime import timedelta
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, select
@@ -29,7 +29,21 @@ SESSION_HOURS_ENV = "SERVICEREPORT_SESSION_HOURS"
 DEFAULT_SESSION_HOURS = 12.0
 MIN_PASSWORD_LENGTH = 10
 
-_hasher = PasswordHasher()
+# argon2id's cost, an argon2.profiles name: RFC 9106's low-memory profile (64 MiB, 3 passes)
+# unless set. The test suite sets CHEAPEST: its hundreds of test accounts would otherwise spend
+# minutes hashing. Every hash records its own cost, so a login still verifies older hashes.
+PASSWORD_PROFILE_ENV = "SERVICEREPORT_PASSWORD_PROFILE"
+PASSWORD_PROFILES = ("RFC_9106_LOW_MEMORY", "RFC_9106_HIGH_MEMORY", "CHEAPEST")
+
+
+def _password_hasher() -> PasswordHasher:
+    name = os.environ.get(PASSWORD_PROFILE_ENV) or PASSWORD_PROFILES[0]
+    if name not in PASSWORD_PROFILES:
+        raise ValueError(f"{PASSWORD_PROFILE_ENV}={name!r}: one of {', '.join(PASSWORD_PROFILES)}")
+    return PasswordHasher.from_parameters(getattr(profiles, name))
+
+
+_hasher = _password_hasher()
 
 
 class UserError(ValueError):

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
+
+# Cheap argon2 for the suite's hundreds of test accounts, here and in the app servers it starts
+# (set before reporting/users.py is imported); production keeps the default cost.
+os.environ.setdefault("SERVICEREPORT_PASSWORD_PROFILE", "CHEAPEST")
 
 from data.db import Database
 

@@ -120,3 +120,15 @@ def test_admin_cannot_demote_themselves(db_path):
         users.update_user(
             cast.admin, "admin", role="viewer", projects=[PROJECT], active=True, db=Database.open(db_path)
         )
+
+
+def test_the_hashing_cost_is_an_argon2_profile_named_in_the_environment(monkeypatch):
+    from argon2 import profiles
+
+    monkeypatch.setenv(users.PASSWORD_PROFILE_ENV, "RFC_9106_LOW_MEMORY")
+    assert users._password_hasher().memory_cost == profiles.RFC_9106_LOW_MEMORY.memory_cost == 65536
+    monkeypatch.delenv(users.PASSWORD_PROFILE_ENV)
+    assert users._password_hasher().time_cost == 3, "the default: RFC 9106's low-memory profile"
+    monkeypatch.setenv(users.PASSWORD_PROFILE_ENV, "cheap")
+    with pytest.raises(ValueError, match="one of RFC_9106_LOW_MEMORY"):
+        users._password_hasher()
