@@ -19,6 +19,8 @@ from data.db import Database
 from reporting import workflow
 from reporting.archive import Rendition
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -37,6 +37,8 @@ from reporting.escalation import find_anomalies
 from reporting.export import render
 from tests import kpi_fixture as fx
 
+pytestmark = pytest.mark.slow
+
 OCT = Period.parse("2025-10")
 
 # How to take each source's records away from the fixture project.

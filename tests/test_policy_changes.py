@@ -25,6 +25,8 @@ from reporting import archive, drafting, policies, policy_check, policy_preview,
 from reporting.documents import export_report
 from reporting.roles import PermissionDenied
 
+pytestmark = pytest.mark.slow
+
 TIGHTER = (
     '[sla.incident.P3]\nresponse = "2h"\nresolution = "2d"',
     '[sla.incident.P3]\nresponse = "2h"\nresolution = "4h"',

@@ -20,6 +20,8 @@ from workflow_helpers import DOCUMENT, PROJECT, act, seed
 from data.db import Database
 from reporting import definitions, duties, notify, outbox, schedule, users, workflow
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SUBSCRIBERS = ["cio@customer.example", "ops@customer.example"]
