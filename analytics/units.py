@@ -108,7 +108,7 @@ def format_change(current, reference, unit: str, lang: str) -> str:
 
 
 def _signed(amount: float, spec: str) -> str:
-    """"+1.2", "-0.5"; a change that rounds to nothing reads "0.00", not "-0.00" (a red arrow
+    """ "+1.2", "-0.5"; a change that rounds to nothing reads "0.00", not "-0.00" (a red arrow
     beside 100.00% availability otherwise)."""
     text = format(amount, "+" + spec)
     return text[1:] if float(text.replace(",", "")) == 0 else text

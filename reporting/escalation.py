@@ -8,16 +8,17 @@ check safe to run again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import pandas as pd
 
 from analytics.kpi_catalogue import CATALOGUE
 from analytics.kpis import KpiValue, availability_by_service, compute_kpis, major_incidents
+from analytics.units import format_value
 from data.db import Database
 from domain.periods import Period
-from locales import translate
+from locales import DEFAULT_LANGUAGE, translate
 from reporting.expected_reports import ExpectedReport, expected_reports
 from reporting.notify import Delivery, SmtpConfig, notify
 from reporting.roles import Actor
@@ -31,7 +32,23 @@ ANOMALY_KINDS = ("major_incident", "kpi_below_target", "availability_breach")
 class Anomaly:
     kind: str  # one of ANOMALY_KINDS
     key: str  # stable identity within project × period: ticket id, KPI id or service
-    detail: str
+    detail: str  # the ticket or the service and its figure; an unmet KPI: what describe says in Chinese
+    value: float | None = None  # an unmet KPI's value and target
+    target: float | None = None
+
+    def describe(self, lang: str) -> str:
+        """What a page or a mail says: an unmet KPI by name, value and target in its unit and in
+        the reader's language (never its id); the others as found."""
+        if self.kind != "kpi_below_target":
+            return self.detail
+        kpi = CATALOGUE[self.key]
+        return translate(
+            "anomaly.kpi_line",
+            lang,
+            name=kpi.name(lang),
+            value=format_value(self.value, kpi.unit, lang, self.target),
+            target=format_value(self.target, kpi.unit, lang),
+        )
 
 
 def find_anomalies(
@@ -48,8 +65,8 @@ def find_anomalies(
         )
     for kpi in (values or compute_kpis(project_id, period, db=db)).values():
         if kpi.met is False and kpi.value is not None:  # no data is never an anomaly
-            detail = f"{CATALOGUE[kpi.id].name_zh} ({kpi.id}): {kpi.value:.4g}, 目标 target {kpi.target:.4g}"
-            found.append(Anomaly("kpi_below_target", kpi.id, detail))
+            unmet = Anomaly("kpi_below_target", kpi.id, "", kpi.value, kpi.target)
+            found.append(replace(unmet, detail=unmet.describe(DEFAULT_LANGUAGE)))
     services = availability_by_service(project_id, period, db=db)
     for row in services.itertuples(index=False):
         if pd.notna(row.met) and not row.met:
@@ -87,7 +104,9 @@ def announce_anomalies(
     """Tell the approvers covering the project about ``anomalies``, once per set."""
     if not anomalies:
         return Delivery(0, 0, ())
-    lines = [f"- {translate('workflow.anomaly.' + a.kind)}: {a.detail}" for a in anomalies]
+    lines = [
+        f"- {translate('workflow.anomaly.' + a.kind)}: {a.describe(DEFAULT_LANGUAGE)}" for a in anomalies
+    ]
     keys = ",".join(sorted(f"{a.kind}:{a.key}" for a in anomalies))
     return notify(
         recipients("approver", project_id, db=db),

@@ -437,21 +437,7 @@ def _breaches_by_priority(ctx) -> Table:
 
 def _progress(ctx):
     t, k = ctx.t, ctx.kpis
-    by_kind = ctx.breakdowns["kind"]
-    yield Table(
-        "volumes",
-        t("report.table.volumes"),
-        (
-            Column(t("report.col.kind")),
-            Column(t("report.col.opened"), "count"),
-            Column(t("report.col.resolved"), "count"),
-            Column(t("report.col.backlog"), "count"),
-        ),
-        tuple(
-            (_enum("kind", r.group, ctx), r.tickets_opened, r.tickets_resolved, r.backlog_end)
-            for r in by_kind.itertuples()
-        ),
-    )
+    yield _volume_table(ctx, "volumes", "kind", t("report.col.kind"))
     figure = charts.volume_trend(ctx.series, title=t("report.chart.volumes"), lang=ctx.lang)
     backlog = k["backlog_end"]
     takeaway = t(
@@ -489,6 +475,25 @@ def _progress(ctx):
     )
 
 
+def _volume_table(ctx, key: str, column: str, label: str) -> Table:
+    """Opened, resolved and backlog per value of a ticket column (its breakdown)."""
+    t = ctx.t
+    return Table(
+        key,
+        t(f"report.table.{key}"),
+        (
+            Column(label),
+            Column(t("report.col.opened"), "count"),
+            Column(t("report.col.resolved"), "count"),
+            Column(t("report.col.backlog"), "count"),
+        ),
+        tuple(
+            (_enum(column, r.group, ctx), r.tickets_opened, r.tickets_resolved, r.backlog_end)
+            for r in ctx.breakdowns[column].itertuples()
+        ),
+    )
+
+
 def _largest_share(ctx, frame: pd.DataFrame, column: str) -> str:
     """ "P3 最多：412 张，占 48.0%" — the value with the most new tickets."""
     total = frame["tickets_opened"].sum()
@@ -507,20 +512,7 @@ def _groups(ctx):
     """Internal: the assignment groups' load and the breaches per priority."""
     t = ctx.t
     by_group = ctx.breakdowns["assignment_group"]
-    yield Table(
-        "by_group",
-        t("report.table.by_group"),
-        (
-            Column(t("report.col.group")),
-            Column(t("report.col.opened"), "count"),
-            Column(t("report.col.resolved"), "count"),
-            Column(t("report.col.backlog"), "count"),
-        ),
-        tuple(
-            (_enum("assignment_group", r.group, ctx), r.tickets_opened, r.tickets_resolved, r.backlog_end)
-            for r in by_group.itertuples()
-        ),
-    )
+    yield _volume_table(ctx, "by_group", "assignment_group", t("report.col.group"))
     figure = charts.bar_chart(
         by_group.rename(columns={"group": "assignment_group"}),
         x="assignment_group",

@@ -188,3 +188,18 @@ def test_the_author_drafts_the_summary_from_the_figures_then_edits_it(world, app
     [field] = [a for a in at.text_area if a.key.endswith("_summary")]
     assert field.value == stored, "the field shows the drafted text at once, ready to rewrite"
     assert not [b for b in at.button if b.key == f"draft_summary_{report.id}"], "drafted once"
+
+
+def test_anomalies_name_unmet_kpis_in_the_readers_words_not_by_id(world, app):
+    path, cast = world
+    period = PERIOD.shift(-3)
+    report = workflow.create_draft(cast.author, PROJECT, period, "external", db=Database.open(path))
+    at = app("pm")
+    at.selectbox(key="approval_report").select(report.id).run()
+    [warning] = [w.value for w in at.warning if "指标未达标" in w.value]
+    unmet = unmet_kpis(PROJECT, period, db=Database.open(path))
+    assert unmet, "the demo month misses some KPI"
+    for kpi in unmet:
+        assert plain(kpi.definition.name("zh_CN")) in warning
+        assert kpi.value.id not in warning, "no raw KPI id"
+    assert "target" not in warning and "目标" in warning

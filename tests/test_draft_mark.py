@@ -15,6 +15,8 @@ from openpyxl import load_workbook
 from data.db import Database
 from reporting.documents import export_documents
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def draft_files(demo_db_path, tmp_path_factory):

@@ -37,6 +37,8 @@ from reporting.report_model import (
     xml_safe_figure,
 )
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 # Every kind: C0 controls (NUL, ESC, vertical tab, form feed, unit separator), DEL, a C1
 # control (NEL), a noncharacter (U+FFFF) and a lone surrogate (Python strings can hold one).

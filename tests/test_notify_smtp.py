@@ -119,7 +119,7 @@ def test_anomalies_of_a_demo_month_are_escalated_once(tmp_path, smtp_server):
         [(to, message)] = collector.messages
         assert to == ["boss@example.com"] and period.label in _subject(message)
         body = message.get_content()
-        assert all(a.detail in body for a in found)
+        assert all(a.describe("zh_CN") in body for a in found)
         assert (
             escalation.escalate_anomalies("demo-erp", period, smtp=smtp, db=Database.open(path))[1].created
             == 0

@@ -30,6 +30,8 @@ from reporting.documents import COMMAND_LINE, export_documents
 from reporting.export.template import TemplateError, check_template, default_template, set_font
 from reporting.report_model import STATUS_COLOURS
 
+pytestmark = pytest.mark.slow
+
 T = lambda key, **v: translate(key, "zh_CN", **v)  # noqa: E731
 
 

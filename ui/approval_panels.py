@@ -23,7 +23,7 @@ from reporting.roles import may
 from ui import cached
 from ui.database import database
 from ui.errors import plain_message
-from ui.i18n import plain, t
+from ui.i18n import current_language, plain, t
 from ui.workflow_ui import Viewer, run_write, show_content, smtp_config
 from ui.workflow_ui import unmet as unmet_ids
 
@@ -92,7 +92,9 @@ def anomalies_panel(report: workflow.ReportView) -> None:
         st.caption(t("workflow.anomalies_unavailable", error=plain_message(exc)))
         return
     if found:
-        lines = "\n".join(f"- **{t('workflow.anomaly.' + a.kind)}**: {plain(a.detail)}" for a in found)
+        lines = "\n".join(
+            f"- **{t('workflow.anomaly.' + a.kind)}**: {plain(a.describe(current_language()))}" for a in found
+        )
         st.warning(f"{t('workflow.anomalies')}\n\n{lines}", icon=":material/warning:")
 
 
