@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 from workflow_helpers import OTHER_PROJECT, PASSWORD, PROJECT, seed
 
 from data.db import ENV_VAR, Database
+from data.projects import list_projects
 from locales import catalogue
 from reporting import definitions, users
 from reporting.roles import PermissionDenied
@@ -139,3 +140,19 @@ def test_only_admins_reach_the_page_and_the_backend_checks_again(world):
             cast.author, project_id=PROJECT, report_kind="external", period_kind="month",
             goal="g", audience="a", data_sources="s", recipients=definitions.parse_recipients("x@y"), db=db,
         )  # fmt: skip
+
+
+def test_the_new_users_role_starts_unchosen_and_projects_read_by_name(world):
+    db, cast = world
+    at = page_as(cast.admin)
+    role = widget(at.selectbox, "workflow.users.role")
+    assert role.value is None, "never an administrator by default"
+    names = {p.project_id: p.name for p in list_projects(db=db)}
+    assert (
+        widget(at.multiselect, "workflow.users.projects").format_func(OTHER_PROJECT) == names[OTHER_PROJECT]
+    )
+    widget(at.text_input, "workflow.auth.username").input("norole")
+    widget(at.text_input, "workflow.auth.password").input(PASSWORD)
+    at = submit(at, "workflow.users.add")
+    assert [e.value for e in at.error] == ["请选择角色。"]
+    assert "norole" not in [u["username"] for u in users.list_users(cast.admin, db=db)]

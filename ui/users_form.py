@@ -16,7 +16,7 @@ from reporting.export import MEDIA_TYPES
 from reporting.export.template import default_template
 from reporting.roles import Actor, PermissionDenied
 from ui.confirmation import confirm_after_rerun
-from ui.database import database
+from ui.database import database, projects
 from ui.i18n import LANGUAGE_NAMES, LANGUAGES, plain, t
 
 
@@ -27,7 +27,7 @@ def users_table(listed: list[dict]) -> None:
                 t("workflow.auth.username"): [u["username"] for u in listed],
                 t("workflow.users.display_name"): [u["display_name"] for u in listed],
                 t("workflow.users.role"): [t(f"workflow.role.{u['role']}") for u in listed],
-                t("workflow.users.projects"): [", ".join(u["projects"]) for u in listed],
+                t("workflow.users.projects"): ["、".join(map(_project_name, u["projects"])) for u in listed],
                 t("workflow.users.email"): [u["email"] or "" for u in listed],
                 t("workflow.users.customer"): [u["is_customer"] for u in listed],
                 t("workflow.users.active"): [u["active"] for u in listed],
@@ -44,11 +44,25 @@ def add_user_form(admin: Actor, project_ids: Sequence[str]) -> None:
         username = st.text_input(t("workflow.auth.username"))
         display_name = st.text_input(t("workflow.users.display_name"))
         email = st.text_input(t("workflow.users.email"))
-        role = st.selectbox(t("workflow.users.role"), ROLES, format_func=_role_name)
-        chosen = st.multiselect(t("workflow.users.projects"), project_ids, placeholder=t("common.choose"))
+        role = st.selectbox(  # no role chosen for the admin: an administrator is made on purpose
+            t("workflow.users.role"),
+            ROLES,
+            index=None,
+            format_func=_role_name,
+            placeholder=t("common.choose"),
+        )
+        chosen = st.multiselect(
+            t("workflow.users.projects"),
+            project_ids,
+            format_func=_project_name,
+            placeholder=t("common.choose"),
+        )
         customer = st.checkbox(t("workflow.users.customer"))
         password = st.text_input(t("workflow.auth.password"), type="password")
         if st.form_submit_button(t("workflow.users.add"), type="primary"):
+            if role is None:
+                st.error(t("workflow.users.role_required"))
+                return
             _save(
                 t("workflow.users.added", username=username),
                 lambda: users.create_user(
@@ -78,6 +92,7 @@ def edit_user_form(admin: Actor, listed: list[dict], project_ids: Sequence[str])
             t("workflow.users.projects"),
             project_ids,
             default=[p for p in current["projects"] if p in project_ids],
+            format_func=_project_name,
             placeholder=t("common.choose"),
         )
         active = st.checkbox(t("workflow.users.active"), value=current["active"])
@@ -102,7 +117,9 @@ def definition_form(admin: Actor, project_ids: Sequence[str]) -> None:
     st.subheader(t("workflow.definitions.title"))
     st.caption(t("workflow.definitions.help"))
     c1, c2, c3 = st.columns(3)
-    project_id = c1.selectbox(t("workflow.users.projects"), project_ids, key="def_project")
+    project_id = c1.selectbox(
+        t("workflow.users.projects"), project_ids, format_func=_project_name, key="def_project"
+    )
     report_kind = c2.selectbox(
         t("workflow.new_draft.kind"),
         REPORT_KINDS,
@@ -217,6 +234,11 @@ def _template_form(admin: Actor, definition) -> None:
         mime=MEDIA_TYPES["docx"],
         key=f"tpl_default_{key}",
     )
+
+
+def _project_name(project_id: str) -> str:
+    """Projects by the name people know them by; an unknown id as it is."""
+    return {p.project_id: p.name for p in projects()}.get(project_id, project_id)
 
 
 def _section_label(key: str) -> str:
