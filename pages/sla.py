@@ -68,6 +68,9 @@ if widgets.section("sla.breaches"):
     st.query_params[CLOCK_PARAM] = clock
     with widgets.computing():
         breaches = cached.breaches(project, period, clock)
+    # How far over first, beside the ticket: the wide table must not hide it off the right edge.
+    first = ["ticket_id", "priority", "over_minutes", "target_minutes", "business_minutes_used"]
+    breaches = breaches[[c for c in first if c in breaches] + [c for c in breaches if c not in first]]
     st.caption(t("sla.breach_hint", count=len(breaches)))
     picked = widgets.table(
         breaches, name=f"sla-breaches-{clock}-{project}-{period}", height=360, selection=True

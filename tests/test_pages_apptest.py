@@ -114,7 +114,7 @@ def _check_figures(at: AppTest, page: str, period: Period, lang: str, path) -> N
     elif page == "workload":
         people = _table(at, "hours_logged", lang)
         assert people[column_label("hours_logged", lang)].sum() > 0
-        assert people[column_label("utilisation", lang)].between(0, 2).all()
+        assert people[column_label("utilisation", lang)].between(0, 200).all(), "shown in %"
     elif page == "satisfaction":
         comments = _table(at, "comment", lang)
         assert len(comments) > 0 and comments[column_label("score", lang)].between(1, 5).all()

@@ -189,8 +189,9 @@ def table(
             on_screen[label] = frame[source].map(lambda v, u=unit: units.format_value(v, u, lang))
         elif unit == "pct":  # 99.899 beside a 99.9 target must not read 99.90
             formats[label] = st.column_config.NumberColumn(format="%.3f%%")
-        elif _is_share(source):
-            formats[label] = st.column_config.NumberColumn(format="percent")
+        elif _is_share(source):  # one decimal throughout: never "100%" beside "97.83%"
+            on_screen[label] = frame[source] * 100
+            formats[label] = st.column_config.NumberColumn(format="%.1f%%")
         elif pd.api.types.is_float_dtype(frame[source]):
             formats[label] = st.column_config.NumberColumn(format="%.2f")
     event = st.dataframe(
