@@ -90,6 +90,27 @@ def period_labels(values: Sequence, lang: str) -> list[str]:
     return shown
 
 
+def tick_labels(values: Sequence, lang: str) -> list[str]:
+    """Axis ticks for ``period_labels(values)``: months without their year except at January
+    ("12月", "2026年1月", "2月" …; the first tick has it too unless January comes next), so that
+    twelve fit a third of a screen; hovers keep the whole label."""
+    ticks = []
+    for index, (value, label) in enumerate(zip(values, period_labels(values, lang), strict=True)):
+        try:
+            period = value if isinstance(value, Period) else Period.parse(str(value))
+        except PeriodError:
+            ticks.append(label)
+            continue
+        # The year once: at January, or on the first tick unless January follows right after.
+        whole = period.kind != "month" or period.start.month == 1 or (index == 0 and period.start.month != 12)
+        ticks.append(label if whole else _month_name(period, lang))
+    return ticks
+
+
+def _month_name(period: Period, lang: str) -> str:
+    return f"{period.start.month}月" if lang.startswith("zh") else period.start.strftime("%b")
+
+
 def value_name(column: str, value, lang: str) -> str:
     """A legend or axis name for ``value`` of ``column``: translated when it is a known code;
     an empty value is named ("未指派" for a person or group, else "未填写"), never blank."""
@@ -158,7 +179,9 @@ def kpi_trend(
     )
     if targets.notna().any():
         fig.add_trace(_target_trace(labels, targets, lang))
-    fig.update_xaxes(tickangle=PERIOD_TICK_ANGLE, type="category")  # "2025" is a label, not a number
+    fig.update_xaxes(  # "2025" is a label, not a number
+        tickangle=PERIOD_TICK_ANGLE, type="category", tickvals=labels, ticktext=tick_labels(series[x], lang)
+    )
     if not present.any():
         _say_no_data(fig, lang)
     return _finish(fig, title=title, unit=unit, lang=lang, height=height)
@@ -207,11 +230,17 @@ def grouped_trend(
         )
     # Every period in time order: a category axis otherwise orders them as the traces first
     # name them, and a group without the first periods drew its line back in time.
-    labels = period_labels(sorted(set(frame[x])), lang)
+    periods = sorted(set(frame[x]))
+    labels = period_labels(periods, lang)
     if target is not None:
         fig.add_trace(_target_trace(labels, pd.Series([target] * len(labels)), lang))
     fig.update_xaxes(  # "2025" is a label, not a number
-        tickangle=PERIOD_TICK_ANGLE, type="category", categoryorder="array", categoryarray=labels
+        tickangle=PERIOD_TICK_ANGLE,
+        type="category",
+        categoryorder="array",
+        categoryarray=labels,
+        tickvals=labels,
+        ticktext=tick_labels(periods, lang),
     )
     if not frame[y].map(lambda v: not units.is_missing(v)).any():
         _say_no_data(fig, lang)

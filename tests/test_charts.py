@@ -232,3 +232,22 @@ def test_grouped_trend_keeps_periods_in_time_order_when_a_group_starts_later():
     )
     axis = list(fig.layout.xaxis.categoryarray)
     assert axis == charts.period_labels(["2026-01", "2026-02", "2026-03", "2026-04"], "en")
+
+
+def test_month_ticks_say_the_year_once_so_twelve_fit_a_narrow_chart():
+    months = ["2025-12", *[f"2026-{m:02d}" for m in range(1, 12)]]
+    ticks = charts.tick_labels(months, "zh_CN")
+    assert ticks[:3] == ["12月", "2026年1月", "2月"] and ticks[-1] == "11月"
+    assert charts.tick_labels(["2025-10", "2025-11"], "zh_CN") == ["2025年10月", "11月"]
+    assert charts.tick_labels(["2025-Q4", "2026-Q1"], "en") == charts.period_labels(
+        ["2025-Q4", "2026-Q1"], "en"
+    )
+    figure = charts.catalogue_trend(
+        pd.DataFrame({"period": months, "kpi_id": "csat_avg", "value": 4.5, "target": 4.0}),
+        "csat_avg",
+        "zh_CN",
+    )
+    assert list(figure.layout.xaxis.ticktext) == ticks, "the axis shows the short ticks"
+    assert list(figure.data[0].x)[1] == "2026年1月" and list(figure.data[0].x)[2] == "2026年2月", (
+        "hover: whole"
+    )
