@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 from data.db import Database
 from data.models import LoginSession, User, UserProject, utcnow
 from domain.vocabulary import ROLES
+from locales import translate
 from reporting import sign_in
 from reporting.notify import Recipient
 from reporting.roles import Actor, make_actor, require_admin
@@ -47,12 +48,20 @@ _hasher = _password_hasher()
 
 
 class UserError(ValueError):
-    """A user record cannot be created or changed as asked; nothing was changed."""
+    """A user record cannot be created or changed as asked; nothing was changed. The text is
+    English for the command line (``str``); pages say it in their language (``message``)."""
+
+    def __init__(self, key: str, **values) -> None:
+        self.key, self.values = key, values
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str) -> str:
+        return translate(f"users.error.{self.key}", lang, **self.values)
 
 
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+        raise UserError("password_short", length=MIN_PASSWORD_LENGTH)
     return _hasher.hash(password)
 
 
@@ -84,25 +93,25 @@ def create_user(
     """Create a user. ``by`` must be an admin, except for the very first user (an admin)."""
     username = username.strip()
     if not username:
-        raise UserError("username must not be empty")
+        raise UserError("username_empty")
     if role not in ROLES:
-        raise UserError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+        raise UserError("unknown_role", role=repr(role), roles=", ".join(ROLES))
     if is_customer and role != "viewer":
-        raise UserError("a customer account must have the viewer role")
+        raise UserError("customer_viewer")
     projects = sorted(set(projects))
     if role in ("author", "viewer") and not projects:
-        raise UserError(f"a {role} needs at least one project")
+        raise UserError("needs_project", role=role)
     if by is not None:
         require_admin(by)
     elif role != "admin":
-        raise UserError("without an administrator acting, only the first administrator can be created")
+        raise UserError("first_admin_only")
     password_hash = hash_password(password) if password is not None else None  # slow: before the lock
     with db.session(write=True) as s:
         # Checked under the write lock: two first-run forms submitted at once make one admin.
         if by is None and s.exec(select(func.count()).select_from(User)).one() > 0:
-            raise UserError("only an administrator can add users once the first administrator exists")
+            raise UserError("admin_adds")
         if s.exec(select(User).where(User.username == username)).first() is not None:
-            raise UserError(f"user {username!r} already exists")
+            raise UserError("exists", username=username)
         user = User(
             username=username,
             display_name=display_name.strip() or username,
@@ -234,19 +243,19 @@ def update_user(
     """Change a user's role, projects, active flag and optionally password (admins only)."""
     require_admin(by)
     if role not in ROLES:
-        raise UserError(f"unknown role {role!r}")
+        raise UserError("unknown_role", role=repr(role), roles=", ".join(ROLES))
     projects = sorted(set(projects))
     if role in ("author", "viewer") and not projects:
-        raise UserError(f"a {role} needs at least one project")
+        raise UserError("needs_project", role=role)
     new_hash = hash_password(password) if password else None  # slow: before the lock
     with db.session(write=True) as s:
         user = s.exec(select(User).where(User.username == username)).first()
         if user is None:
-            raise UserError(f"unknown user {username!r}")
+            raise UserError("unknown_user", username=username)
         if user.user_id == by.user_id and (role != "admin" or not active):
-            raise UserError("you cannot remove your own administrator rights")
+            raise UserError("own_admin")
         if user.is_customer and role != "viewer":
-            raise UserError("a customer account must have the viewer role")
+            raise UserError("customer_viewer")
         if new_hash or (user.active and not active):  # a reset or disabled account signs out everywhere
             s.exec(update(LoginSession).where(LoginSession.user_id == user.user_id).values(revoked=True))
         if new_hash:
@@ -280,7 +289,7 @@ def first_admin(*, db: Database) -> Actor:
             select(User).where(User.role == "admin", User.active).order_by(User.created_at)
         ).first()
         if admin is None:
-            raise UserError("no administrator yet: run `manage.py users create-admin` first")
+            raise UserError("no_admin")
         return _actor(s, admin)
 
 
@@ -291,7 +300,7 @@ def project_author(project_id: str, username: str | None = None, *, db: Database
     authors = [r.actor for r in recipients("author", project_id, db=db)]
     if len(authors) != 1:
         names = ", ".join(a.username for a in authors) or "none"
-        raise UserError(f"project {project_id} has {len(authors)} authors ({names}): name one with --author")
+        raise UserError("many_authors", project_id=project_id, count=len(authors), names=names)
     return authors[0]
 
 

@@ -97,7 +97,7 @@ def test_a_refused_change_says_why_and_changes_nothing(world):
     at.selectbox(key="edit_username").set_value("admin").run()
     widget(at.checkbox, "workflow.users.active").uncheck()
     at = submit(at, "workflow.users.save")
-    assert at.error and "administrator rights" in at.error[0].value
+    assert at.error and at.error[0].value == "不能取消自己的管理员权限"
     assert not at.success
     assert users.actor_by_username("admin", db=db).role == "admin"
 
@@ -156,3 +156,13 @@ def test_the_new_users_role_starts_unchosen_and_projects_read_by_name(world):
     at = submit(at, "workflow.users.add")
     assert [e.value for e in at.error] == ["请选择角色。"]
     assert "norole" not in [u["username"] for u in users.list_users(cast.admin, db=db)]
+
+
+def test_a_refused_user_is_explained_in_the_pages_language(world):
+    db, cast = world
+    at = page_as(cast.admin)
+    widget(at.text_input, "workflow.auth.username").input("shortpw")
+    widget(at.selectbox, "workflow.users.role").set_value("approver")
+    widget(at.text_input, "workflow.auth.password").input("短密码")
+    at = submit(at, "workflow.users.add")
+    assert [e.value for e in at.error] == ["密码至少需要 10 个字符"]

@@ -23,7 +23,7 @@ from reporting.roles import Actor
 from reporting.sign_in import SignInLocked
 from ui import session_cookie
 from ui.database import database
-from ui.i18n import plain, t
+from ui.i18n import current_language, plain, t
 
 _USER, _TOKEN, _PENDING_COOKIE = "_auth_user", "_auth_token", "_auth_cookie_script"
 
@@ -112,7 +112,7 @@ def _first_run_form() -> None:
             username=username, display_name=display_name, role="admin", password=password, db=database()
         )
     except users.UserError as exc:
-        st.error(plain(str(exc)))
+        st.error(plain(exc.message(current_language())))
         return
     _start(admin)
     st.rerun()

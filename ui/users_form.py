@@ -17,7 +17,7 @@ from reporting.export.template import default_template
 from reporting.roles import Actor, PermissionDenied
 from ui.confirmation import confirm_after_rerun
 from ui.database import database, projects
-from ui.i18n import LANGUAGE_NAMES, LANGUAGES, plain, t
+from ui.i18n import LANGUAGE_NAMES, LANGUAGES, current_language, plain, t
 
 
 def users_table(listed: list[dict]) -> None:
@@ -255,7 +255,10 @@ def _save(message: str, call: Callable[[], object]) -> None:
     """Run the write; rerun to show ``message`` above the forms, or say why nothing changed."""
     try:
         call()
-    except (users.UserError, PermissionDenied, ValueError) as exc:
+    except users.UserError as exc:
+        st.error(plain(exc.message(current_language())))
+        return
+    except (PermissionDenied, ValueError) as exc:
         st.error(plain(str(exc)))
         return
     confirm_after_rerun(message)

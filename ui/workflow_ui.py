@@ -79,7 +79,10 @@ def run_write(action_label: str, call: Callable[[], object], *, changes_report_d
     except workflow.ConcurrentEditError as exc:
         st.error(conflict_message(exc))
         return
-    except (workflow.WorkflowError, PermissionDenied, users.UserError, ValueError) as exc:
+    except users.UserError as exc:
+        st.error(plain(exc.message(current_language())))
+        return
+    except (workflow.WorkflowError, PermissionDenied, ValueError) as exc:
         st.error(plain(str(exc)))
         return
     if changes_report_dates:
