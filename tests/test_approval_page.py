@@ -203,3 +203,27 @@ def test_anomalies_name_unmet_kpis_in_the_readers_words_not_by_id(world, app):
         assert plain(kpi.definition.name("zh_CN")) in warning
         assert kpi.value.id not in warning, "no raw KPI id"
     assert "target" not in warning and "目标" in warning
+
+
+def test_the_chosen_report_is_in_the_url_and_a_link_opens_it(world, app):
+    path, cast = world
+    for months in (4, 5):
+        workflow.create_draft(cast.author, PROJECT, PERIOD.shift(-months), "internal", db=Database.open(path))
+    target = workflow.list_reports(cast.author, db=Database.open(path))[-1]
+    at = app("pm")
+    assert at.selectbox(key="approval_report").value != target.id
+    at.selectbox(key="approval_report").select(target.id).run()
+    assert target.id in at.query_params["report"]
+    fresh = AppTest.from_file("../app.py", default_timeout=120)
+    fresh.query_params.update(
+        {"project": PROJECT, "kind": "month", "period": PERIOD.label, "report": target.id}
+    )
+    fresh.run()
+    fresh.text_input[0].input("pm")
+    fresh.text_input[1].input(PASSWORD)
+    fresh.button[0].click()
+    fresh.run()
+    fresh.switch_page("pages/approval.py")
+    fresh.query_params["report"] = target.id
+    fresh.run()
+    assert fresh.selectbox(key="approval_report").value == target.id, "a reload opens the same report"

@@ -15,6 +15,8 @@ from ui.i18n import plain, t, t_text
 from ui.workflow_ui import Viewer, run_write, smtp_config
 
 SELECTED = "approval_report"  # widget key of the chosen report's id; a new draft selects itself
+REPORT_PARAM = "report"  # the chosen report in the URL: a reload or a shared link opens it again
+QUEUES = ("mine", "waiting", "returned", "overdue", "all")
 
 
 def notifications_panel(viewer: Viewer) -> None:
@@ -84,9 +86,9 @@ def queues(viewer: Viewer, reports: list[workflow.ReportView]) -> None:
     first = {"author": 0, "approver": 1}.get(user.role, 4)  # each role starts on its own queue
     tabs = st.tabs(labels, default=labels[first])
     lists = (mine, waiting, [r for r in reports if r.state == "returned"], late, reports)
-    for tab, shown in zip(tabs, lists, strict=True):
+    for tab, name, shown in zip(tabs, QUEUES, lists, strict=True):
         with tab:
-            _queue_table(viewer, shown)
+            _queue_table(viewer, shown, name)
     if not_started:
         with tabs[3]:
             st.markdown(f"**{t('workflow.queue.not_started')}**")
@@ -104,11 +106,12 @@ def queues(viewer: Viewer, reports: list[workflow.ReportView]) -> None:
             )
 
 
-def _queue_table(viewer: Viewer, reports: list[workflow.ReportView]) -> None:
+def _queue_table(viewer: Viewer, reports: list[workflow.ReportView], name: str) -> None:
+    """The queue's reports; choosing a row opens that report below (the selectbox follows)."""
     if not reports:
         st.caption(t("workflow.queue.empty"))
         return
-    st.dataframe(
+    event = st.dataframe(
         pd.DataFrame(
             {
                 t("workflow.col.project"): [r.project_id for r in reports],
@@ -122,20 +125,33 @@ def _queue_table(viewer: Viewer, reports: list[workflow.ReportView]) -> None:
         ),
         hide_index=True,
         width="stretch",
+        key=f"queue_{name}",
+        on_select="rerun",
+        selection_mode="single-row",
     )
+    rows = event.selection.rows
+    picked = reports[rows[0]].id if rows and rows[0] < len(reports) else None
+    # A row stays selected across reruns: only a new pick moves the selectbox, not every rerun.
+    if picked != st.session_state.get(f"_picked_{name}"):
+        st.session_state[f"_picked_{name}"] = picked
+        if picked is not None:
+            st.session_state[SELECTED] = picked
 
 
 def choose_report(reports: list[workflow.ReportView]) -> workflow.ReportView:
-    """The report whose detail is shown: the one chosen before if still visible, else the first."""
+    """The report whose detail is shown: the one chosen before (or picked in a queue, or named
+    in the URL) if still visible, else the first."""
     by_id = {r.id: r for r in reports}
     if st.session_state.get(SELECTED) not in by_id:
-        st.session_state[SELECTED] = reports[0].id
+        linked = st.query_params.get(REPORT_PARAM)
+        st.session_state[SELECTED] = linked if linked in by_id else reports[0].id
     chosen = st.selectbox(
         t("workflow.select_report"),
         list(by_id),
         format_func=lambda i: _label(by_id[i]),
         key=SELECTED,
     )
+    st.query_params[REPORT_PARAM] = chosen
     return by_id[chosen]
 
 
