@@ -166,3 +166,4 @@ def test_a_refused_user_is_explained_in_the_pages_language(world):
     widget(at.text_input, "workflow.auth.password").input("短密码")
     at = submit(at, "workflow.users.add")
     assert [e.value for e in at.error] == ["密码至少需要 10 个字符"]
+    assert "shortpw" not in [u["username"] for u in users.list_users(cast.admin, db=db)]
