@@ -183,8 +183,8 @@ def narrative_panel(viewer: Viewer, report: workflow.ReportView) -> None:
         entries = []
         for kpi_id in kpi_ids:
             old = existing.get(kpi_id, {})
-            title = CATALOGUE[kpi_id].name(viewer.lang) if kpi_id in unmet else kpi_id
-            st.markdown(f"**{plain(title)}** (`{kpi_id}`)")
+            title = CATALOGUE[kpi_id].name(viewer.lang) if kpi_id in CATALOGUE else kpi_id
+            st.markdown(f"**{plain(title)}**")
             analysis = st.text_area(
                 t("workflow.narrative.analysis"), old.get("analysis", ""), key=f"an_{shown}_{kpi_id}"
             )
@@ -274,7 +274,8 @@ def carried_panel(viewer: Viewer, report: workflow.ReportView) -> None:
     can_update = may(user, "update_action", report.project_id)
     for item in carried:
         c1, c2 = st.columns([4, 1])
-        heading = plain(f"{item.period} · {item.kpi_id}")
+        name = CATALOGUE[item.kpi_id].name(viewer.lang) if item.kpi_id in CATALOGUE else item.kpi_id
+        heading = plain(f"{item.period} · {name}")
         details = plain(f"{item.action} ({item.owner or ''}, {item.due_date or ''})")
         c1.markdown(f"**{heading}** — {details}")
         status = c2.selectbox(
