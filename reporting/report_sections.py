@@ -448,31 +448,23 @@ def _progress(ctx):
         change=format_change(backlog.value, backlog.previous, "count", ctx.lang),
     )
     yield Chart("volumes", figure.layout.title.text, figure, takeaway)
-    by_priority = ctx.breakdowns["priority"]
+    yield _breakdown_chart(ctx, "by_priority", "priority", horizontal=False)
+    yield _breakdown_chart(ctx, "by_category", "category", horizontal=True)
+
+
+def _breakdown_chart(ctx, key: str, column: str, *, horizontal: bool, half: bool = True) -> Chart:
+    """New tickets per value of a ticket column (the top ten), and which value has the most."""
+    frame = ctx.breakdowns[column]
     figure = charts.bar_chart(
-        by_priority.rename(columns={"group": "priority"}),
-        x="priority",
+        frame.head(10).rename(columns={"group": column}),
+        x=column,
         y="tickets_opened",
-        title=t("report.chart.by_priority"),
+        title=ctx.t(f"report.chart.{key}"),
         unit="count",
         lang=ctx.lang,
+        horizontal=horizontal,
     )
-    yield Chart(
-        "by_priority", figure.layout.title.text, figure, _largest_share(ctx, by_priority, "priority"), True
-    )
-    by_category = ctx.breakdowns["category"]
-    figure = charts.bar_chart(
-        by_category.head(10).rename(columns={"group": "category"}),
-        x="category",
-        y="tickets_opened",
-        title=t("report.chart.by_category"),
-        unit="count",
-        lang=ctx.lang,
-        horizontal=True,
-    )
-    yield Chart(
-        "by_category", figure.layout.title.text, figure, _largest_share(ctx, by_category, "category"), True
-    )
+    return Chart(key, figure.layout.title.text, figure, _largest_share(ctx, frame, column), half)
 
 
 def _volume_table(ctx, key: str, column: str, label: str) -> Table:
@@ -511,20 +503,8 @@ def _largest_share(ctx, frame: pd.DataFrame, column: str) -> str:
 def _groups(ctx):
     """Internal: the assignment groups' load and the breaches per priority."""
     t = ctx.t
-    by_group = ctx.breakdowns["assignment_group"]
     yield _volume_table(ctx, "by_group", "assignment_group", t("report.col.group"))
-    figure = charts.bar_chart(
-        by_group.rename(columns={"group": "assignment_group"}),
-        x="assignment_group",
-        y="tickets_opened",
-        title=t("report.chart.by_group"),
-        unit="count",
-        lang=ctx.lang,
-        horizontal=True,
-    )
-    yield Chart(
-        "by_group", figure.layout.title.text, figure, _largest_share(ctx, by_group, "assignment_group")
-    )
+    yield _breakdown_chart(ctx, "by_group", "assignment_group", horizontal=True, half=False)
     yield _breaches_by_priority(ctx)
 
 

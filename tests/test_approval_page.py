@@ -35,9 +35,9 @@ def app(world, monkeypatch):
         yield _starter
 
 
-def _starter(username: str, page: str = "approval") -> AppTest:
+def _starter(username: str, page: str = "approval", **params: str) -> AppTest:
     at = AppTest.from_file("../app.py", default_timeout=120)
-    at.query_params.update({"project": PROJECT, "kind": "month", "period": PERIOD.label})
+    at.query_params.update({"project": PROJECT, "kind": "month", "period": PERIOD.label, **params})
     at.run()
     assert not at.exception, at.exception
     at.text_input[0].input(username)
@@ -46,6 +46,7 @@ def _starter(username: str, page: str = "approval") -> AppTest:
     at.run()
     assert not at.exception, at.exception
     at.switch_page(f"pages/{page}.py")
+    at.query_params.update(params)  # the page's own parameters, as a link or a reload carries them
     at.run()
     assert not at.exception, at.exception
     return at
@@ -214,16 +215,5 @@ def test_the_chosen_report_is_in_the_url_and_a_link_opens_it(world, app):
     assert at.selectbox(key="approval_report").value != target.id
     at.selectbox(key="approval_report").select(target.id).run()
     assert target.id in at.query_params["report"]
-    fresh = AppTest.from_file("../app.py", default_timeout=120)
-    fresh.query_params.update(
-        {"project": PROJECT, "kind": "month", "period": PERIOD.label, "report": target.id}
-    )
-    fresh.run()
-    fresh.text_input[0].input("pm")
-    fresh.text_input[1].input(PASSWORD)
-    fresh.button[0].click()
-    fresh.run()
-    fresh.switch_page("pages/approval.py")
-    fresh.query_params["report"] = target.id
-    fresh.run()
+    fresh = app("pm", report=target.id)
     assert fresh.selectbox(key="approval_report").value == target.id, "a reload opens the same report"
