@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from analytics import changes, kpis, units
 from analytics.charts import kpi_name
+from analytics.coverage import data_span
 from analytics.kpi_catalogue import CATALOGUE, HEADLINE
 from data.db import ENV_VAR, Database
 from domain.periods import KINDS, Period
@@ -147,6 +148,15 @@ def test_period_change_in_the_sidebar_changes_figures_and_url(open_page):
     assert not at.exception
     assert at.query_params["period"] == older
     assert {m.label: m.value for m in at.metric} != first
+
+
+def test_the_period_list_offers_only_periods_that_hold_data(open_page, app_db):
+    at = open_page("overview", kind="year")
+    reach = data_span(PROJECT, db=Database.open(app_db))
+    years = range(reach.first_day.year, reach.last_day.year + 1)
+    offered = at.selectbox(key="period").options
+    assert offered and all(any(str(y) in o for y in years) for o in offered), offered
+    assert not any(str(reach.first_day.year - 1) in o for o in offered), "no year before the data"
 
 
 def test_hostile_ticket_title_is_shown_as_text(open_page):

@@ -51,10 +51,14 @@ def sidebar_filters() -> Filters | None:
         t("filters.period_kind"), KINDS, format_func=lambda k: t(f"period_kind.{k}"), key="kind"
     )
     latest = latest_period(project_id, kind)
-    choices = [
-        p.label
-        for p in [*running_period(project_id, kind, latest), *reversed(latest.recent(PERIODS_OFFERED))]
+    # The periods that hold data, the latest full one, and one a link asked for (it says no data).
+    span, asked = cached.data_span(project_id), st.session_state.get("period")
+    offered = [
+        p
+        for p in reversed(latest.recent(PERIODS_OFFERED))
+        if p == latest or p.label == asked or span.covered_days(p)
     ]
+    choices = [p.label for p in [*running_period(project_id, kind, latest), *offered]]
     if st.session_state.get("period") not in choices:
         st.session_state["period"] = latest.label  # the last full period: what a report is about
     period = st.sidebar.selectbox(
