@@ -30,7 +30,7 @@ if widgets.section("overview.headline"):
     policy_ui.sla_hint(filters.project)  # imported data without SLA targets: say so, link the editor
 
 if widgets.section("overview.anomalies"):
-    widgets.anomaly_list(anomalies, values)
+    widgets.anomaly_list(anomalies)
 
 if widgets.section("overview.trends"):
     left, right = st.columns(2)

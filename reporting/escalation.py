@@ -36,19 +36,27 @@ class Anomaly:
     value: float | None = None  # an unmet KPI's value and target
     target: float | None = None
 
-    def describe(self, lang: str) -> str:
-        """What a page or a mail says: an unmet KPI by name, value and target in its unit and in
-        the reader's language (never its id); the others as found."""
+    def subject(self, lang: str) -> str:
+        """What it is about: an unmet KPI by name (never its id), else its ticket or service."""
+        return CATALOGUE[self.key].name(lang) if self.kind == "kpi_below_target" else self.key
+
+    def figures(self, lang: str) -> str:
+        """An unmet KPI's value and target in its unit and the reader's language; else the detail."""
         if self.kind != "kpi_below_target":
             return self.detail
-        kpi = CATALOGUE[self.key]
+        unit = CATALOGUE[self.key].unit
         return translate(
-            "anomaly.kpi_line",
+            "anomaly.kpi_detail",
             lang,
-            name=kpi.name(lang),
-            value=format_value(self.value, kpi.unit, lang, self.target),
-            target=format_value(self.target, kpi.unit, lang),
+            value=format_value(self.value, unit, lang, self.target),
+            target=format_value(self.target, unit, lang),
         )
+
+    def describe(self, lang: str) -> str:
+        """What a page or a mail says in one line."""
+        if self.kind != "kpi_below_target":
+            return self.detail
+        return translate("anomaly.kpi_line", lang, name=self.subject(lang), figures=self.figures(lang))
 
 
 def find_anomalies(

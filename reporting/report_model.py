@@ -160,9 +160,8 @@ class ReportContent:
     kpis: dict[str, dict] = field(default_factory=dict)  # id → value/target/met/previous/last_year
     draft: bool = False  # not approved: every page and the workbook's title say 草稿 / DRAFT
     findings: str = ""  # the summary drawn from the figures: where the author's draft starts
-    template: bytes | None = field(
-        default=None, compare=False, repr=False
-    )  # the Word template (DOCX, PDF look)
+    # The Word template the DOCX is laid out in and the PDF takes its look from (None: the house one).
+    template: bytes | None = field(default=None, compare=False, repr=False)
     # svg/png → one image per chart, in chart order: drawn here, so that a renderer in another
     # process (reporting/export) needs no browser of its own.
     images: dict[str, list[bytes]] = field(default_factory=dict, compare=False)

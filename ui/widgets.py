@@ -21,7 +21,7 @@ from analytics.kpis import calendar_coverage
 from locales import catalogue, translate
 from reporting.export.xlsx import neutralise
 from ui import cached, meeting
-from ui.i18n import current_language, t, t_text
+from ui.i18n import current_language, t
 
 MEETING_FONT_SIZE = 22  # meeting mode: the back row of the room must read the axis labels
 MEETING_CHART_PX = 560  # meeting mode: a long bar chart leaves room for its table on the screen
@@ -278,28 +278,18 @@ def xlsx_bytes(frame: pd.DataFrame, *, sheet: str) -> bytes:
     return buffer.getvalue()
 
 
-def anomaly_list(anomalies: Sequence, values: dict) -> None:
-    """Major anomalies (reporting.escalation.Anomaly) to flag and escalate, or an all-clear.
-
-    ``values`` are the period's KpiValues: an unmet KPI reads "value / target" in its unit.
-    """
+def anomaly_list(anomalies: Sequence) -> None:
+    """Major anomalies (reporting.escalation.Anomaly) to flag and escalate, or an all-clear; an
+    unmet KPI by name, with value and target in its unit."""
     if not anomalies:
         st.success(t("anomaly.none"), icon=":material/verified:")
         return
     st.error(t("anomaly.count", count=len(anomalies)), icon=":material/warning:")
     lang = current_language()
-    rows = []
-    for anomaly in anomalies:
-        subject, detail = anomaly.key, anomaly.detail
-        if anomaly.kind == "kpi_below_target" and anomaly.key in values:
-            kpi, value = CATALOGUE[anomaly.key], values[anomaly.key]
-            subject = charts.kpi_name(kpi.id, lang)
-            detail = t_text(  # a table cell shows text as it is: no markdown escapes
-                "anomaly.kpi_detail",
-                value=units.format_value(value.value, kpi.unit, lang, value.target),
-                target=units.format_value(value.target, kpi.unit, lang),
-            )
-        rows.append({"anomaly": t(f"anomaly.kind.{anomaly.kind}"), "subject": subject, "detail": detail})
+    rows = [
+        {"anomaly": t(f"anomaly.kind.{a.kind}"), "subject": a.subject(lang), "detail": a.figures(lang)}
+        for a in anomalies
+    ]
     table(pd.DataFrame(rows), name="anomalies")
 
 
