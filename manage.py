@@ -361,6 +361,16 @@ def cmd_reports_act(args: argparse.Namespace) -> int:
     current = workflow.get_report(actor, args.id, db=db)
     if args.action == "approve":
         report = drafting.approve(actor, args.id, current.lock_version, args.lang, db=db)
+    elif args.action == "submit":
+        report = drafting.submit(actor, args.id, current.lock_version, db=db)
+    elif args.action == "edit":
+        try:
+            narrative = json.loads(Path(args.narrative).read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{args.narrative}: not JSON ({exc})") from None
+        report = workflow.transition(
+            args.id, "edit", actor, expected_lock=current.lock_version, narrative=narrative, db=db
+        )
     else:
         comment = getattr(args, "comment", None)
         report = workflow.transition(
@@ -580,7 +590,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_reports_show)
     for action, text in (
-        ("submit", "submit a draft for approval"),
+        ("edit", "write the narrative (analyses, corrective actions, plan) from a JSON file"),
+        ("submit", "submit a draft for approval (refused while required narrative is empty)"),
         ("approve", "approve: render, freeze and seal the documents"),
         ("publish", "publish an approved report to the customer"),
         ("archive", "archive a published report"),
@@ -593,6 +604,10 @@ def build_parser() -> argparse.ArgumentParser:
         )
         if action == "return":
             p.add_argument("--comment", required=True, help="why it goes back")
+        if action == "edit":
+            p.add_argument(
+                "--narrative", required=True, help="JSON: unmet_analysis, summary, next_plan, … (README)"
+            )
         if action == "approve":
             p.add_argument(
                 "--lang", default=DEFAULT_LANGUAGE, choices=LANGUAGES, help="the documents' language"

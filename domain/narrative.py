@@ -10,6 +10,7 @@ kept as text, and keys an analysis or the confirmation does not know are dropped
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Annotated
 
@@ -85,6 +86,26 @@ class Narrative(BaseModel):
 
 # The free texts, in the order the approval tab shows them.
 NARRATIVE_TEXT_FIELDS = tuple(name for name, spec in Narrative.model_fields.items() if spec.annotation is str)
+
+
+# What a report must say before it goes to the approver (procedure 服务报告管理程序: every
+# missed target analysed with its corrective action; the next period's plan).
+REQUIRED_PER_UNMET_KPI = ("analysis", "action")
+REQUIRED_TEXTS = ("next_plan",)
+
+
+def missing_for_submission(narrative: dict, unmet_kpi_ids: Sequence[str]) -> list[tuple[str, str | None]]:
+    """The parts still empty, as (field, KPI id or None), in the order the approval tab shows them."""
+    analyses = {e.get("kpi_id"): e for e in narrative.get("unmet_analysis") or ()}
+    missing = [
+        (field, kpi_id)
+        for kpi_id in unmet_kpi_ids
+        for field in REQUIRED_PER_UNMET_KPI
+        if not str(analyses.get(kpi_id, {}).get(field) or "").strip()
+    ]
+    return missing + [
+        (field, None) for field in REQUIRED_TEXTS if not str(narrative.get(field) or "").strip()
+    ]
 
 
 def empty_narrative() -> dict:

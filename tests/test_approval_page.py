@@ -81,6 +81,20 @@ def test_author_creates_and_submits_and_approver_sees_it_waiting(world, app):
     for kpi in unmet:  # the narrative's analysis rows, named in the author's language
         assert f"**{plain(kpi.definition.name('zh_CN'))}**" in headings and kpi.value.id not in headings
 
+    at.button(key="do_submit").click()  # nothing written yet: refused, the parts named
+    at.run()
+    [refused] = [e.value for e in at.error if "提交前请填写" in e.value]
+    assert refused.startswith("提交前请填写：") and refused.endswith("下期工作计划。"), refused
+    assert f"{unmet[0].definition.name('zh_CN')}的原因分析" in refused
+    assert workflow.get_report(cast.author, report.id, db=Database.open(path)).state == "draft"
+    for field in at.text_area:
+        if field.label in ("原因分析", "下期工作计划"):
+            field.input("夜班人手不足；12 月增加一名值班工程师")
+    for field in at.text_input:
+        if field.label == "纠正措施":
+            field.input("增加夜班值守")
+    at.button(key=f"FormSubmitter:narrative_{report.id}-保存").click()
+    at.run()
     at.button(key="do_submit").click()
     at.run()
     assert not at.exception, at.exception

@@ -66,6 +66,19 @@ def _click(page, name: str) -> None:
     _wait_idle(page)
 
 
+def _write_narrative(author) -> None:
+    """What a submit requires: each missed KPI's cause and corrective action, the next plan."""
+    author.get_by_role("tab", name="分析与计划").click()
+    for field in author.get_by_label("原因分析", exact=True).all():
+        field.fill("夜班人手不足，响应延迟集中在 0–6 点")
+    for field in author.get_by_label("纠正措施", exact=True).all():
+        field.fill("增加一名夜班值守工程师")
+    author.get_by_label("下期工作计划").fill("12月：补齐夜班人手；数据库平台巡检。")
+    _click(author, "保存")
+    author.get_by_text("操作已完成：保存").wait_for()
+    author.get_by_role("tab", name="审批操作").click()
+
+
 def test_draft_return_fix_approve_download_verify(demo_path, browser, tmp_path):
     with streamlit_server(demo_path, tmp_path / "streamlit.log") as url:
         pages = {}
@@ -85,6 +98,9 @@ def _approval_round_trip(browser, url: str, pages_to_capture: dict) -> None:
     _click(author, "创建草稿")
     author.get_by_text("操作已完成").wait_for()
     screenshot(author, "approval_1_author_draft", full_page=True)
+    _click(author, "提交审批")  # nothing written yet: refused, the missing parts named
+    author.get_by_text(re.compile("提交前请填写：.*下期工作计划")).wait_for()
+    _write_narrative(author)
     _click(author, "提交审批")
     author.get_by_text("操作已完成：提交审批").wait_for()
 
@@ -147,6 +163,7 @@ def _check_database(path: Path) -> None:
         Database.open(path).close()
     assert rows == [
         ("pm", "create", None, "draft"),
+        ("pm", "edit", "draft", "draft"),  # the refused submit left no trace
         ("pm", "submit", "draft", "submitted"),
         ("boss", "return", "submitted", "returned"),
         ("pm", "edit", "returned", "returned"),

@@ -12,20 +12,33 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from test_draft_mark import page_marks
-from workflow_helpers import PROJECT, report_in_state, seed
+from workflow_helpers import PASSWORD, PROJECT, report_in_state, seed, seeded_demo_copy
 
 import manage
+from analytics.kpi_catalogue import CATALOGUE
 from data.db import Database
 from domain.periods import Period
-from reporting import archive, definitions, escalation, workflow
+from reporting import archive, definitions, drafting, escalation, users, workflow
 
 OCT = Period.parse("2026-10")
 
 
+PLAN = {"next_plan": "11月：数据库平台双机热备演练"}
+
+
 @pytest.fixture
 def draft(db_path):
+    """A draft whose narrative holds what a submit requires (no tickets: no KPI is missed)."""
     cast = seed(db_path)
     report = workflow.create_draft(cast.author, PROJECT, OCT, "external", db=Database.open(db_path))
+    workflow.transition(
+        report.id,
+        "edit",
+        cast.author,
+        expected_lock=report.lock_version,
+        narrative=PLAN,
+        db=Database.open(db_path),
+    )
     return db_path, report.id
 
 
@@ -42,15 +55,20 @@ def state_and_events(db_path, report_id: str) -> tuple[str, int]:
     return state, events
 
 
-def test_the_whole_workflow_runs_on_the_command_line_as_the_users_who_act(db_path, capsys):
+def test_the_whole_workflow_runs_on_the_command_line_as_the_users_who_act(db_path, capsys, tmp_path):
     seed(db_path)
     code, out, err = run(
         capsys, db_path, "draft", "--project", PROJECT, "--period", "2026-10", "--kind", "external"
     )
     assert code == 0, err
     report_id = out.split()[1]
+    code, out, err = run(capsys, db_path, "submit", report_id, "--as", "pm")
+    assert code == 2 and "Before submitting, fill in: Next period's work plan." in err, err
+    narrative = tmp_path / "narrative.json"
+    narrative.write_text(json.dumps(PLAN, ensure_ascii=False), encoding="utf-8")
     # Each step: first someone whose role may not take it (refused, nothing changed), then who may.
     steps = [
+        ("ops", ["edit", report_id, "--as", "pm", "--narrative", str(narrative)], "draft"),
         ("ops", ["submit", report_id, "--as", "pm"], "submitted"),
         ("pm", ["return", report_id, "--as", "boss", "--comment", "请核对十月的可用率"], "returned"),
         ("client", ["submit", report_id, "--as", "pm"], "submitted"),
@@ -169,3 +187,47 @@ def test_deadlines_list_every_expected_report_since_the_first_with_its_status(db
     code, out, _ = run(capsys, db_path, "deadlines", "--today", "2026-11-05")
     assert code == 0
     assert "2026-10  due 2026-11-10  open     not started" in out  # its due date has not come yet
+
+
+def test_a_submit_names_each_missed_kpi_still_unexplained_and_changes_nothing(demo_db_path, tmp_path, capsys):
+    """Every KPI below target needs its cause and corrective action, and the report its plan,
+    before it goes to the approver: refused on the command line and in the app alike."""
+    db_path = seeded_demo_copy(demo_db_path, tmp_path / "demo.duckdb")
+    author = users.authenticate("pm", PASSWORD, db=Database.open(db_path))
+    period = Period.parse("2026-09")
+    unmet = drafting.missed_kpis(PROJECT, period, db=Database.open(db_path))
+    assert len(unmet) >= 2, "the demo month misses some KPIs"
+    report = workflow.create_draft(author, PROJECT, period, "external", db=Database.open(db_path))
+    first, *others = unmet
+    narrative = {"unmet_analysis": [{"kpi_id": first, "analysis": "夜班人手不足"}]}
+    report = workflow.transition(
+        report.id,
+        "edit",
+        author,
+        expected_lock=report.lock_version,
+        narrative=narrative,
+        db=Database.open(db_path),
+    )
+    before = state_and_events(db_path, report.id)
+    code, _, err = run(capsys, db_path, "submit", report.id, "--as", "pm")
+    assert code == 2 and state_and_events(db_path, report.id) == before
+    with pytest.raises(drafting.IncompleteReport) as refused:
+        drafting.submit(author, report.id, report.lock_version, db=Database.open(db_path))
+    expected = [(first, "action")] + [(k, f) for k in others for f in ("analysis", "action")]
+    assert [(kpi, field) for field, kpi in refused.value.missing if kpi] == expected
+    said = refused.value.message("zh_CN")
+    assert said.startswith("提交前请填写：") and said.endswith("下期工作计划。"), said
+    assert f"{CATALOGUE[first].name('zh_CN')}的纠正措施" in said and first not in said
+    assert f"Corrective action of {CATALOGUE[first].name('en')}" in err
+
+    done = [{"kpi_id": k, "analysis": "原因", "action": "措施"} for k in unmet]
+    report = workflow.transition(
+        report.id,
+        "edit",
+        author,
+        expected_lock=report.lock_version,
+        narrative={"unmet_analysis": done, **PLAN},
+        db=Database.open(db_path),
+    )
+    code, out, err = run(capsys, db_path, "submit", report.id, "--as", "pm")
+    assert code == 0 and "→ submitted" in out, err

@@ -144,6 +144,8 @@ def _do(viewer: Viewer, report: workflow.ReportView, action: str, comment: str) 
                 after = drafting.approve(
                     user, report.id, report.lock_version, viewer.lang, comment, db=database()
                 )
+        elif action == "submit":
+            after = drafting.submit(user, report.id, report.lock_version, db=database())
         else:
             after = workflow.transition(
                 report.id, action, user, expected_lock=report.lock_version, comment=comment, db=database()

@@ -13,7 +13,7 @@ import streamlit as st
 from analytics.kpis import unmet_kpis
 from data.models import as_utc
 from domain.periods import Period
-from reporting import users, workflow
+from reporting import drafting, users, workflow
 from reporting.outbox import SmtpConfig
 from reporting.report_model import Chart, Paragraph, ReportContent, Subheading, Table
 from reporting.roles import Actor, PermissionDenied
@@ -79,7 +79,7 @@ def run_write(action_label: str, call: Callable[[], object], *, changes_report_d
     except workflow.ConcurrentEditError as exc:
         st.error(conflict_message(exc))
         return
-    except users.UserError as exc:
+    except (users.UserError, drafting.IncompleteReport) as exc:
         st.error(plain(exc.message(current_language())))
         return
     except (workflow.WorkflowError, PermissionDenied, ValueError) as exc:
