@@ -40,9 +40,10 @@ if widgets.section("changes.by_type"):
                 title=t("changes.by_type_outcome"),
                 unit="count",
                 lang=lang,
-            )
+            ),
+            meeting_share=widgets.ABOVE_TABLE,
         )
-    widgets.table(changes, name=f"changes-{project}-{period}", height=320)
+    widgets.table(changes, name=f"changes-{project}-{period}", height=320, meeting_share=widgets.BELOW_CHART)
 
 if widgets.section("changes.releases"):
     with widgets.computing():
@@ -58,6 +59,9 @@ if widgets.section("changes.releases"):
                 values="changes",
                 title=t("changes.release_outcomes"),
                 lang=lang,
-            )
+            ),
+            meeting_share=widgets.ABOVE_TABLE,
         )
-    widgets.table(releases, name=f"releases-{project}-{period}", height=320)
+    widgets.table(
+        releases, name=f"releases-{project}-{period}", height=320, meeting_share=widgets.BELOW_CHART
+    )

@@ -29,7 +29,8 @@ if widgets.section("incidents.volumes"):
     left, right = st.columns(2)
     with left:
         widgets.chart(
-            widgets.figure(charts.volume_trend, series, title=t("incidents.volume_trend"), lang=lang)
+            widgets.figure(charts.volume_trend, series, title=t("incidents.volume_trend"), lang=lang),
+            meeting_share=widgets.ABOVE_TABLE,
         )
     with right:
         widgets.chart(
@@ -42,9 +43,10 @@ if widgets.section("incidents.volumes"):
                 title=t("incidents.by_kind"),
                 unit="count",
                 lang=lang,
-            )
+            ),
+            meeting_share=widgets.ABOVE_TABLE,
         )
-    widgets.table(by_kind, name=f"by-kind-{project}-{period}")
+    widgets.table(by_kind, name=f"by-kind-{project}-{period}", meeting_share=widgets.BELOW_CHART)
 
 if widgets.section("incidents.categories"):
     with widgets.computing():
@@ -59,9 +61,10 @@ if widgets.section("incidents.categories"):
             unit="count",
             lang=lang,
             horizontal=True,
-        )
+        ),
+        meeting_share=0.6,  # a bar per category, each label readable
     )
-    widgets.table(by_category, name=f"by-category-{project}-{period}", meeting_rows=4)  # under a tall chart
+    widgets.table(by_category, name=f"by-category-{project}-{period}", meeting_share=0.4)
 
 if widgets.section("incidents.tiers"):
     with widgets.computing():
@@ -78,7 +81,8 @@ if widgets.section("incidents.tiers"):
                 title=t("incidents.resolved_by_tier"),
                 unit="count",
                 lang=lang,
-            )
+            ),
+            meeting_share=widgets.ABOVE_TABLE,
         )
     with right:
         widgets.chart(
@@ -91,9 +95,10 @@ if widgets.section("incidents.tiers"):
                 title=t("incidents.quality_trend"),
                 unit="ratio",
                 lang=lang,
-            )
+            ),
+            meeting_share=widgets.ABOVE_TABLE,
         )
-    widgets.table(by_tier, name=f"by-tier-{project}-{period}")
+    widgets.table(by_tier, name=f"by-tier-{project}-{period}", meeting_share=widgets.BELOW_CHART)
 
 if widgets.section("incidents.majors"):
     with widgets.computing():
@@ -112,13 +117,12 @@ if widgets.section("incidents.majors"):
                 hover="title",
                 title=t("incidents.majors_timeline"),
                 lang=lang,
-            )
+            ),
+            meeting_share=widgets.ABOVE_TABLE,
         )
-        widgets.table(majors, name=f"major-incidents-{project}-{period}")
+        widgets.table(majors, name=f"major-incidents-{project}-{period}", meeting_share=widgets.BELOW_CHART)
 
 if widgets.section("incidents.problems"):
     with widgets.computing():
         problems = cached.problems_in_period(project, period)
-    widgets.table(
-        problems, name=f"problems-{project}-{period}", height=320, meeting_rows=widgets.WHOLE_SCREEN_ROWS
-    )
+    widgets.table(problems, name=f"problems-{project}-{period}", height=320)

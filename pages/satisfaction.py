@@ -52,6 +52,4 @@ if widgets.section("satisfaction.scores"):
 if widgets.section("satisfaction.comments"):
     with widgets.computing():
         comments = cached.comments(project, period)
-    widgets.table(
-        comments, name=f"comments-{project}-{period}", height=360, meeting_rows=widgets.WHOLE_SCREEN_ROWS
-    )
+    widgets.table(comments, name=f"comments-{project}-{period}", height=360)

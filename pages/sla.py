@@ -45,12 +45,14 @@ if widgets.section("sla.priorities"):
                     unit="ratio",
                     lang=lang,
                     target=target_for(filters.project.policy, kpi_id),
-                )
+                ),
+                meeting_share=widgets.ABOVE_TABLE,
             )
     st.caption(t("sla.priority_table"))
     widgets.table(
         cached.breakdown(project, period, "priority"),
         name=f"sla-priority-{project}-{period}",
+        meeting_share=widgets.BELOW_CHART,
     )
 
 if widgets.section("sla.breaches"):
@@ -73,9 +75,13 @@ if widgets.section("sla.breaches"):
     breaches = breaches[[c for c in first if c in breaches] + [c for c in breaches if c not in first]]
     st.caption(t("sla.breach_hint", count=len(breaches)))
     picked = widgets.table(
-        breaches, name=f"sla-breaches-{clock}-{project}-{period}", height=360, selection=True
+        breaches,
+        name=f"sla-breaches-{clock}-{project}-{period}",
+        height=360,
+        selection=True,
+        meeting_share=0.85,  # under the clock's switch
     )
-    if picked.selection.rows:
+    if picked is not None and picked.selection.rows:  # None: meeting mode's static table
         st.query_params[TICKET_PARAM] = str(breaches.iloc[picked.selection.rows[0]]["ticket_id"])
 
     ticket = st.query_params.get(TICKET_PARAM)

@@ -27,7 +27,10 @@ if widgets.section("workload.utilisation"):
         people = cached.utilisation_by_person(project, period)
     left, right = st.columns(2)
     with left:
-        widgets.chart(widgets.figure(charts.catalogue_trend, series, "staff_utilisation", lang))
+        widgets.chart(
+            widgets.figure(charts.catalogue_trend, series, "staff_utilisation", lang),
+            meeting_share=widgets.ABOVE_TABLE,
+        )
     with right:
         widgets.chart(
             widgets.figure(
@@ -39,7 +42,8 @@ if widgets.section("workload.utilisation"):
                 unit="ratio",
                 lang=lang,
                 horizontal=True,
-            )
+            ),
+            meeting_share=widgets.ABOVE_TABLE,
         )
     if not meeting.active():  # on the projector the column headers name the sources
         st.caption(
@@ -49,7 +53,9 @@ if widgets.section("workload.utilisation"):
                 available=f"{people['hours_available'].sum():,.1f}",
             )
         )
-    widgets.table(people, name=f"utilisation-{project}-{period}", height=320)
+    widgets.table(
+        people, name=f"utilisation-{project}-{period}", height=320, meeting_share=widgets.BELOW_CHART
+    )
 
 if widgets.section("workload.by_group"):
     with widgets.computing():
@@ -66,15 +72,14 @@ if widgets.section("workload.by_group"):
             unit="hours",
             lang=lang,
             horizontal=True,
-        )
+        ),
+        meeting_share=widgets.ABOVE_TABLE,
     )
-    widgets.table(by_group, name=f"by-group-{project}-{period}")
+    widgets.table(by_group, name=f"by-group-{project}-{period}", meeting_share=widgets.BELOW_CHART)
 
 if widgets.section("workload.by_person"):
     with widgets.computing():
         by_assignee = cached.breakdowns(project, period, BREAKDOWNS)["assignee"]
     if not meeting.active():
         st.caption(t("workload.effort_source"))
-    widgets.table(
-        by_assignee, name=f"by-person-{project}-{period}", height=360, meeting_rows=widgets.WHOLE_SCREEN_ROWS
-    )
+    widgets.table(by_assignee, name=f"by-person-{project}-{period}", height=360)

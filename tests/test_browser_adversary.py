@@ -20,6 +20,7 @@ from workflow_helpers import DOCUMENT
 
 from data.db import Database
 from reporting import drafting, users, workflow
+from ui.meeting import SCREENS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -178,6 +179,13 @@ def test_hostile_ticket_titles_and_names_stay_text_in_pages_and_charts(browser, 
     wait_until_drawn(tab, LOAD_MS)
     _no_outside_link_or_image(tab, outside)
     assert tab.locator(".js-plotly-plot a").count() == 0, "no link inside a chart"
+    majors = SCREENS.index("incidents.majors") + 1  # the meeting room's table reads markdown
+    tab.goto(
+        f"{server}/incidents?project={PROJECT}&kind=month&period={period.label}&meeting=1&section={majors}"
+    )
+    wait_until_drawn(tab, LOAD_MS)
+    assert tab.locator('[data-testid="stTable"]').count() == 1 and LINK in _shown(tab), "the title, as typed"
+    _no_outside_link_or_image(tab, outside)
     tab.goto(f"{server}/approval?project={PROJECT}&kind=month&period={period.label}")
     wait_until_idle(tab, LOAD_MS)
     wait_until_idle(tab, LOAD_MS)

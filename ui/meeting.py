@@ -4,7 +4,8 @@ Every dashboard page is cut into the sections of ``SECTIONS``; in meeting mode a
 one of them, full width, in large type, without the sidebar. ``?meeting=1&section=5`` opens
 the fifth screen (counted across the pages, in report order); the filters still come from the
 URL. Next/previous are buttons, with ←/→ and PageUp/PageDown (what a presenter's clicker
-sends) as Streamlit's own button shortcuts, so no custom JavaScript; Esc leaves.
+sends) as Streamlit's own button shortcuts, so no custom JavaScript; Esc leaves. The room
+chooses a theme (light, dark, high contrast: ``?theme=``), kept while moving between screens.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from ui.i18n import t
 
 PARAM = "meeting"
 SECTION_PARAM = "section"
+THEME_PARAM = "theme"
 _STATE = "_meeting"
+TABLE_FONT_PX = 20  # read from the back of a meeting room
 
 # Each dashboard page's sections in order (keys: app.py's page names). A section's id is also
 # the message key of its heading; pages open each one with widgets.section(id).
@@ -54,20 +57,100 @@ def _screens() -> tuple[str, ...]:
 
 # Static CSS only (no user data): hide the sidebar, the header and the second set of keyboard
 # buttons; widen the page, enlarge type.
-_CSS = """
+_CSS = f"""
 <style>
 section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
 [data-testid="stExpandSidebarButton"], header[data-testid="stHeader"],
-.st-key-meeting-clicker { display: none !important; }
-.stMainBlockContainer { max-width: 100% !important; padding: 1rem 2.5rem 2rem 2.5rem !important; }
+.st-key-meeting-clicker {{ display: none !important; }}
+.stMainBlockContainer {{ max-width: 100% !important; padding: 1rem 2.5rem 1rem 2.5rem !important; }}
 .stMainBlockContainer p, .stMainBlockContainer li,
-.stMainBlockContainer label { font-size: 1.4rem !important; }
-.stMainBlockContainer h1 { font-size: 2.4rem !important; padding-top: 0 !important; }
-.stMainBlockContainer h2, .stMainBlockContainer h3 { font-size: 2.1rem !important; }
-.stMainBlockContainer [data-testid="stMetricValue"] p { font-size: 3rem !important; }
-[data-testid="stMetricLabel"] p { font-size: 1.4rem !important; }
+.stMainBlockContainer label {{ font-size: 1.4rem !important; }}
+.stMainBlockContainer h1 {{ font-size: 2.2rem !important; padding: 0 !important; }}
+.stMainBlockContainer :is(h2, h3) {{ font-size: 2rem !important; padding: 0.25rem 0 !important; }}
+.stMainBlockContainer [data-testid="stMetricValue"] p {{ font-size: 3rem !important; }}
+[data-testid="stMetricLabel"] p {{ font-size: 1.4rem !important; }}
+[data-testid="stTable"] :is(th, td) {{ padding: 0.3rem 0.6rem !important; }}
+[data-testid="stTable"] :is(th, td), [data-testid="stTable"] :is(th, td) p {{
+  font-size: {TABLE_FONT_PX}px !important; line-height: 1.3 !important; white-space: nowrap !important; }}
 </style>
 """
+
+# The room's themes: light (the app's own), dark for a projector in a dim room, and high
+# contrast (white on black, bright series) for a washed-out projector or a bright room.
+THEMES = ("light", "dark", "contrast")
+_PALETTES = {
+    "dark": {"bg": "#0e1117", "panel": "#1a1f2b", "text": "#e8eaf0", "muted": "#aab0bf", "grid": "#3a4150"},
+    "contrast": {
+        "bg": "#000000",
+        "panel": "#000000",
+        "text": "#ffffff",
+        "muted": "#ffffff",
+        "grid": "#777777",
+    },
+}
+_CONTRAST_SERIES = ["#ffd400", "#00e5ff", "#ff6ec7", "#7cff4f", "#ffffff", "#ff8c00"]
+
+
+def _theme_css(name: str) -> str:
+    c = _PALETTES[name]
+    return f"""
+<style>
+.stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {{ background: {c["bg"]} !important; }}
+[data-testid="stMain"] :is(h1, h2, h3, p, li, label, th, td, [data-testid="stMetricValue"]):not(
+  [data-testid="stMetricDelta"] *) {{ color: {c["text"]} !important; }}
+[data-testid="stMain"] [data-testid="stMetricDelta"] {{ background: transparent !important; }}
+[data-testid="stMain"] [data-testid="stCaptionContainer"] p {{ color: {c["muted"]} !important; }}
+[data-testid="stMain"] :is([data-testid="stVerticalBlockBorderWrapper"], table, th, td) {{
+  border-color: {c["grid"]} !important; }}
+[data-testid="stMain"] :is(table, thead, tr, th, td, button, [data-testid="stAlertContainer"]) {{
+  background: {c["panel"]} !important; }}
+[data-testid="stMain"] [data-testid="stAlertContainer"] {{ border: 1px solid {c["grid"]} !important; }}
+[data-testid="stMain"] button :is(p, span) {{ color: {c["text"]} !important; }}
+</style>
+"""
+
+
+def theme() -> str:
+    """The room's theme the URL names (``?theme=dark``); light by default."""
+    chosen = st.query_params.get(THEME_PARAM)
+    return chosen if chosen in THEMES else "light"
+
+
+def themed(fig):
+    """A meeting chart (a copy, never a shared figure) in the room's theme."""
+    name = theme()
+    if name == "light":
+        return fig
+    c = _PALETTES[name]
+    fig.update_layout(
+        paper_bgcolor=c["bg"], plot_bgcolor=c["bg"], font_color=c["text"], legend_font_color=c["text"]
+    )
+    fig.update_xaxes(
+        gridcolor=c["grid"], linecolor=c["text"], zerolinecolor=c["grid"], tickfont_color=c["text"]
+    )
+    fig.update_yaxes(
+        gridcolor=c["grid"], linecolor=c["text"], zerolinecolor=c["grid"], tickfont_color=c["text"]
+    )
+    if name == "contrast":
+        fig.update_layout(colorway=_CONTRAST_SERIES)
+    for trace in fig.data:  # black and dark grey marks (targets, the darkest series) would vanish
+        for holder in (getattr(trace, "line", None), getattr(trace, "marker", None)):
+            if _dark(getattr(holder, "color", None)):
+                holder.color = c["text"]
+            if _dark(getattr(getattr(holder, "line", None), "color", None)):
+                holder.line.color = c["text"]
+    for shape in fig.layout.shapes:
+        if _dark(shape.line.color):
+            shape.line.color = c["text"]
+    return fig
+
+
+def _dark(colour) -> bool:
+    """A ``#rrggbb`` colour too dark to see on a dark background."""
+    if not (isinstance(colour, str) and len(colour) == 7 and colour.startswith("#")):
+        return False
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue < 80
 
 
 def requested() -> bool:
@@ -109,8 +192,10 @@ def present(pages: Mapping, current) -> None:
     if _name_of(pages, current) != _page_of(screen):
         _go(pages, current, screen)
     st.html(_CSS)
+    if theme() != "light":
+        st.html(_theme_css(theme()))
     section = screens[screen]
-    position, previous, following, leave = st.columns([6, 1, 1, 1], vertical_alignment="center")
+    position, look, previous, following, leave = st.columns([5, 2, 1, 1, 1], vertical_alignment="center")
     position.caption(
         t(
             "meeting.position",
@@ -119,6 +204,17 @@ def present(pages: Mapping, current) -> None:
             title=f"{pages[_page_of(screen)].title} · {t(section)}",
         )
     )
+    chosen = look.segmented_control(
+        t("meeting.theme"),
+        THEMES,
+        default=theme(),
+        format_func=lambda name: t(f"meeting.theme.{name}"),
+        label_visibility="collapsed",
+        key="meeting_theme",
+    )
+    if chosen and chosen != theme():
+        st.query_params[THEME_PARAM] = chosen
+        st.rerun()
     first, last = screen == 0, screen == len(screens) - 1
     back = previous.button(
         t("meeting.previous"), icon=":material/arrow_back:", shortcut="Left", disabled=first, width="stretch"
@@ -134,8 +230,8 @@ def present(pages: Mapping, current) -> None:
     if forward:
         _go(pages, current, screen + 1)
     if leave.button(t("meeting.leave"), icon=":material/close:", shortcut="Esc", width="stretch"):
-        st.query_params.pop(PARAM, None)
-        st.query_params.pop(SECTION_PARAM, None)
+        for param in (PARAM, SECTION_PARAM, THEME_PARAM):
+            st.query_params.pop(param, None)
         st.rerun()
 
 

@@ -7,6 +7,7 @@ which show it as text; nothing here passes data through ``unsafe_allow_html``.
 from __future__ import annotations
 
 import io
+import numbers
 import re
 from collections.abc import Callable, Sequence
 from zoneinfo import ZoneInfo
@@ -21,12 +22,15 @@ from analytics.kpis import calendar_coverage
 from locales import catalogue, translate
 from reporting.export.xlsx import neutralise
 from ui import cached, meeting
-from ui.i18n import current_language, t
+from ui.i18n import current_language, plain, t
 
 MEETING_FONT_SIZE = 22  # meeting mode: the back row of the room must read the axis labels
-MEETING_CHART_PX = 560  # meeting mode: a long bar chart leaves room for its table on the screen
-MEETING_TABLE_ROWS = 7  # meeting mode: a section's table scrolls within itself, not the screen
-WHOLE_SCREEN_ROWS = 18  # … unless the table is all its section shows
+# Meeting mode lays a section out on a 1080-pixel-high projector: what is left under the
+# meeting bar, the page title and the section heading goes to the section's charts and table.
+MEETING_CONTENT_PX = 720
+MEETING_ROW_PX = 40  # a meeting table's row at meeting.TABLE_FONT_PX (and the header's)
+MEETING_WIDTH_PX = 1840  # a 1920-pixel-wide projector less the page's margins
+ABOVE_TABLE = BELOW_CHART = 0.5  # a chart and the table under it share the screen
 _ROW_PX = 35  # st.dataframe's row (and header) height
 _PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 _DELTA_COLOUR = {"higher": "normal", "lower": "inverse", "none": "off"}
@@ -110,13 +114,17 @@ def _shared_figure(name: str, _builder: Callable[..., go.Figure], *args, **kwarg
     return _builder(*args, **kwargs)  # keyed by the builder's name: Streamlit cannot hash functions
 
 
-def chart(fig: go.Figure, *, key: str | None = None) -> None:
-    """A plotly figure as built by analytics/charts.py, with our template (not Streamlit's)."""
+def chart(fig: go.Figure, *, key: str | None = None, meeting_share: float = 1.0) -> None:
+    """A plotly figure as built by analytics/charts.py, with our template (not Streamlit's).
+    In meeting mode it is drawn in large type, in the room's theme, ``meeting_share`` of the
+    screen high (``ABOVE_TABLE`` when a table follows)."""
     if meeting.active():
-        fig = go.Figure(fig).update_layout(
-            font_size=MEETING_FONT_SIZE,
-            title_font_size=MEETING_FONT_SIZE + 6,
-            height=min(fig.layout.height or MEETING_CHART_PX, MEETING_CHART_PX),
+        fig = meeting.themed(
+            go.Figure(fig).update_layout(
+                font_size=MEETING_FONT_SIZE,
+                title_font_size=MEETING_FONT_SIZE + 6,
+                height=round(MEETING_CONTENT_PX * meeting_share),
+            )
         )
     st.plotly_chart(fig, theme=None, width="stretch", config=_PLOTLY_CONFIG, key=key)
 
@@ -156,8 +164,9 @@ def kpi_tile(kpi, value, history: Sequence, compare: str) -> None:
         else:
             st.caption(t("tile.no_target"))
         st.caption(f"{t(f'tile.vs.{other}')} {_change(value, other, kpi.unit, lang) or '—'}")
+        spark = figure(charts.sparkline, tuple(history), target=value.target, direction=kpi.direction)
         st.plotly_chart(
-            figure(charts.sparkline, tuple(history), target=value.target, direction=kpi.direction),
+            meeting.themed(go.Figure(spark)) if meeting.active() else spark,
             theme=None,
             width="stretch",
             config={"staticPlot": True},
@@ -171,16 +180,14 @@ def table(
     name: str,
     height: int | str = "auto",
     selection: bool = False,
-    meeting_rows: int = MEETING_TABLE_ROWS,
+    meeting_share: float = 1.0,
 ):
     """A table in the reader's language, with its CSV/XLSX downloads (the same columns as
     shown) under it; with ``selection`` one row can be picked (``event.selection.rows``).
-    In meeting mode it shows at most ``meeting_rows`` rows at a time (more for a section that
-    is only this table), so that the section fits one screen."""
+    In meeting mode it is a static table in large type with as many rows as ``meeting_share``
+    of the screen holds (``BELOW_CHART`` under a chart), saying how many it leaves out."""
     lang = current_language()
     shown = readable(frame, lang)
-    if meeting.active() and len(frame) > meeting_rows:
-        height = (meeting_rows + 1) * _ROW_PX + 3
     formats = {}
     on_screen = shown.copy()
     for label, source in zip(shown.columns, frame.columns, strict=True):
@@ -188,25 +195,56 @@ def table(
         if unit and frame[source].map(units.is_missing).any():  # "无数据", not a blank or "None"
             on_screen[label] = frame[source].map(lambda v, u=unit: units.format_value(v, u, lang))
         elif unit == "pct":  # 99.899 beside a 99.9 target must not read 99.90
-            formats[label] = st.column_config.NumberColumn(format="%.3f%%")
+            formats[label] = "%.3f%%"
         elif _is_share(source):  # one decimal throughout: never "100%" beside "97.83%"
             on_screen[label] = frame[source] * 100
-            formats[label] = st.column_config.NumberColumn(format="%.1f%%")
+            formats[label] = "%.1f%%"
         elif pd.api.types.is_float_dtype(frame[source]):
-            formats[label] = st.column_config.NumberColumn(format="%.2f")
+            formats[label] = "%.2f"
+    if meeting.active():
+        _meeting_table(on_screen, formats, meeting_share)
+        return None
     event = st.dataframe(
         on_screen,
         hide_index=True,
         width="stretch",
         height=height,
-        column_config=formats,
+        column_config={label: st.column_config.NumberColumn(format=f) for label, f in formats.items()},
         key=f"table-{name}",
         on_select="rerun" if selection else "ignore",
         selection_mode="single-row",
     )
-    if not meeting.active():  # nobody downloads from the meeting-room screen
-        download_buttons(shown, name=name)
+    download_buttons(shown, name=name)
     return event
+
+
+def _meeting_table(frame: pd.DataFrame, formats: dict[str, str], share: float) -> None:
+    """The meeting room's table: HTML (st.table) the room's theme styles, every cell as plain
+    text (st.table reads markdown), the rows that fit and a line naming the rest."""
+    rows = max(int(MEETING_CONTENT_PX * share) // MEETING_ROW_PX - 1, 3)
+    texts = {
+        label: [_cell_text(v, formats.get(label)) if not _blank(v) else "" for v in frame[label].head(rows)]
+        for label in frame.columns
+    }
+    shown, width = [], 0
+    for label, cells in texts.items():  # the columns, in order, that fit the screen's width
+        width += max(_text_px(str(label)), *map(_text_px, cells)) + 2 * 10
+        if shown and width > MEETING_WIDTH_PX:
+            break
+        shown.append(label)
+    table = pd.DataFrame({plain(str(label)): [plain(c) for c in texts[label]] for label in shown})
+    st.table(table, hide_index=True)
+    left_out = [t("meeting.rows_shown", shown=rows, total=len(frame))] if len(frame) > rows else []
+    if len(shown) < len(frame.columns):
+        left_out.append(t("meeting.columns_left_out", count=len(frame.columns) - len(shown)))
+    if left_out:
+        st.caption(" · ".join(left_out))
+
+
+def _text_px(text: str) -> int:
+    """Roughly how wide ``text`` is at the meeting table's type size: CJK glyphs are square."""
+    size = meeting.TABLE_FONT_PX
+    return sum(size if ord(ch) > 0x2E80 else round(size * 0.55) for ch in text)
 
 
 # Columns naming who or what a row is about: an empty one reads "未指派" / "未填写", not blank.
@@ -225,6 +263,18 @@ def readable(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
                 lambda v, c=column: charts.value_name(c, v, lang) if _blank(v) else v
             )
     return shown.rename(columns={c: column_label(c, lang) for c in shown.columns})
+
+
+def _cell_text(value, fmt: str | None) -> str:
+    if isinstance(value, bool):
+        return "✓" if value else ""
+    if value is pd.NaT:
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if fmt and isinstance(value, numbers.Real):
+        return fmt % value
+    return f"{value:,}" if isinstance(value, numbers.Integral) and not isinstance(value, bool) else str(value)
 
 
 def _blank(value) -> bool:
@@ -268,13 +318,13 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 
 def xlsx_bytes(frame: pd.DataFrame, *, sheet: str) -> bytes:
     """One sheet; Excel cannot store time zones, so aware timestamps are written as UTC."""
-    plain = _spreadsheet_safe(frame)
-    for column in plain.columns:
-        if isinstance(plain[column].dtype, pd.DatetimeTZDtype):
-            plain[column] = plain[column].dt.tz_convert("UTC").dt.tz_localize(None)
+    safe = _spreadsheet_safe(frame)
+    for column in safe.columns:
+        if isinstance(safe[column].dtype, pd.DatetimeTZDtype):
+            safe[column] = safe[column].dt.tz_convert("UTC").dt.tz_localize(None)
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        plain.to_excel(writer, sheet_name=re.sub(r"[\[\]:*?/\\]", "_", sheet)[:31], index=False)
+        safe.to_excel(writer, sheet_name=re.sub(r"[\[\]:*?/\\]", "_", sheet)[:31], index=False)
     return buffer.getvalue()
 
 
