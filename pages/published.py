@@ -12,7 +12,7 @@ from reporting.export import EXTENSIONS, MEDIA_TYPES
 from ui.auth import current_user
 from ui.database import database, projects
 from ui.errors import plain_message
-from ui.i18n import t, t_text
+from ui.i18n import relabelled, t, t_text
 from ui.workflow_ui import Viewer
 
 user = current_user()
@@ -36,7 +36,7 @@ def label(v: published.PublishedVersion) -> str:
     )
 
 
-chosen = st.selectbox(t("published.choose"), versions, format_func=label, key="published_version")
+chosen = st.selectbox(t("published.choose"), versions, format_func=label, key=relabelled("published_version"))
 st.caption(
     t(
         "published.meta",

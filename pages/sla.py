@@ -9,7 +9,7 @@ from analytics import charts
 from analytics.kpis import target_for
 from ui import cached, policy_ui, widgets
 from ui.filters import current
-from ui.i18n import current_language, t, t_text
+from ui.i18n import current_language, relabelled, t, t_text
 
 SLA_KPIS = ("response_sla_rate", "resolution_sla_rate")
 CLOCKS = ("resolution", "response")
@@ -63,7 +63,7 @@ if widgets.section("sla.breaches"):
             CLOCKS,
             format_func=lambda c: t(f"sla.clock.{c}"),
             default=linked if linked in CLOCKS else CLOCKS[0],
-            key="sla_clock",
+            key=relabelled("sla_clock"),
         )
         or CLOCKS[0]
     )

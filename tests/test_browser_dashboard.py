@@ -259,3 +259,20 @@ def test_availability_sits_beside_sla_and_draws_each_service(page, app_server):
     wait_until_drawn(page)
     assert page.locator(".js-plotly-plot .bars .point").count() > 1, "a bar per service"
     screenshot(page, "availability-zh")
+
+
+def test_switching_language_keeps_page_period_and_comparison_and_relabels_the_sidebar(page, app_server):
+    base, _, _ = app_server
+    _open(page, f"{base}/sla?project=demo-gov&kind=quarter&period=2026-Q2&compare=last_year")
+    _sidebar(page).get_by_text("English", exact=True).click()
+    page.wait_for_url(re.compile(r"lang=en"))
+    wait_until_drawn(page)
+    assert _title(page) == "SLA attainment"
+    for param in ("project=demo-gov", "kind=quarter", "period=2026-Q2", "compare=last_year"):
+        assert param in page.url, (param, page.url)
+    sidebar = _sidebar(page)
+    assert sidebar.get_by_role("combobox", name="Period type").input_value() == "Quarterly"
+    assert sidebar.get_by_role("combobox", name="Period", exact=True).input_value() == "Q2 2026"
+    assert sidebar.get_by_role("radio", name="Same period last year").is_checked()
+    assert "季度" not in sidebar.inner_text() and "2026年" not in sidebar.inner_text()
+    screenshot(page, "language-switch-keeps-the-view")

@@ -11,7 +11,7 @@ from reporting import drafting, escalation, notify, workflow
 from reporting.roles import may
 from ui.database import database, figures
 from ui.filters import Filters
-from ui.i18n import plain, t, t_text
+from ui.i18n import plain, relabelled, t, t_text
 from ui.workflow_ui import Viewer, run_write, smtp_config
 
 SELECTED = "approval_report"  # widget key of the chosen report's id; a new draft selects itself
@@ -149,7 +149,7 @@ def choose_report(reports: list[workflow.ReportView]) -> workflow.ReportView:
         t("workflow.select_report"),
         list(by_id),
         format_func=lambda i: _label(by_id[i]),
-        key=SELECTED,
+        key=relabelled(SELECTED),
     )
     st.query_params[REPORT_PARAM] = chosen
     return by_id[chosen]

@@ -16,7 +16,7 @@ from domain.periods import KINDS, Period, PeriodError
 from ui import cached
 from ui.auth import current_user
 from ui.database import projects
-from ui.i18n import current_language, t, t_text
+from ui.i18n import current_language, relabelled, t, t_text
 
 COMPARE_CHOICES = ("previous", "last_year")
 PERIODS_OFFERED = 36  # how far back the period selector reaches
@@ -48,7 +48,7 @@ def sidebar_filters() -> Filters | None:
         t("filters.project"), list(by_id), format_func=lambda pid: by_id[pid].name, key="project"
     )
     kind = st.sidebar.selectbox(
-        t("filters.period_kind"), KINDS, format_func=lambda k: t(f"period_kind.{k}"), key="kind"
+        t("filters.period_kind"), KINDS, format_func=lambda k: t(f"period_kind.{k}"), key=relabelled("kind")
     )
     latest = latest_period(project_id, kind)
     # The periods that hold data, the latest full one, and one a link asked for (it says no data).
@@ -62,13 +62,13 @@ def sidebar_filters() -> Filters | None:
     if st.session_state.get("period") not in choices:
         st.session_state["period"] = latest.label  # the last full period: what a report is about
     period = st.sidebar.selectbox(
-        t("filters.period"), choices, format_func=lambda label: _display(label), key="period"
+        t("filters.period"), choices, format_func=lambda label: _display(label), key=relabelled("period")
     )
     compare = st.sidebar.radio(
         t("filters.compare"),
         COMPARE_CHOICES,
         format_func=lambda c: t(f"filters.compare.{c}"),
-        key="compare",
+        key=relabelled("compare"),
         horizontal=True,
     )
     st.query_params.update({"project": project_id, "kind": kind, "period": period, "compare": compare})

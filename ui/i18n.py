@@ -43,6 +43,26 @@ _JOINER = "\u2060"  # WORD JOINER: no width, no line break
 _AUTOLINKED = re.compile(r"://|www\.|@.", re.IGNORECASE)
 
 
+_RELABELLED = "_relabelled_choices"
+
+
+def relabelled(key: str) -> str:
+    """Mark the choice widget ``key`` as showing its options in the UI language; returns the key.
+
+    The browser keeps a choice as the text it showed, so after a language switch it would go
+    on showing "月度" beside English until the choice is assigned again (``_relabel``)."""
+    st.session_state.setdefault(_RELABELLED, set()).add(key)
+    return key
+
+
+def _relabel() -> None:
+    """On a language switch: assign each marked choice its own value, so the browser shows it
+    in the new language (page, period and comparison stay as they were)."""
+    for key in st.session_state.get(_RELABELLED, ()):
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 def language_switch() -> None:
     """Sidebar radio; the choice goes to the URL so a copied link keeps the language."""
     lang = st.sidebar.radio(
@@ -52,6 +72,7 @@ def language_switch() -> None:
         format_func=LANGUAGE_NAMES.__getitem__,
         horizontal=True,
         key="lang",
+        on_change=_relabel,
     )
     if lang == DEFAULT_LANGUAGE:
         st.query_params.pop("lang", None)

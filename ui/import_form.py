@@ -13,7 +13,7 @@ from data.importers.native import TABLES
 from data.projects import Project
 from reporting.roles import Actor
 from ui import import_mapping
-from ui.i18n import t
+from ui.i18n import relabelled, t
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,10 @@ def import_form(user: Actor, allowed: Mapping[str, Project], default: str | None
     project to import into. ``allowed``: project id → project the user covers."""
     upload = st.file_uploader(t("import.file"), type=["csv", "xlsx"], key="import_file")
     preset = st.selectbox(
-        t("import.preset"), PRESETS, format_func=lambda p: t(f"import.preset.{p}"), key="import_preset"
+        t("import.preset"),
+        PRESETS,
+        format_func=lambda p: t(f"import.preset.{p}"),
+        key=relabelled("import_preset"),
     )
     st.caption(t(f"import.preset_help.{preset.replace('-', '_')}"))
     new_project = ""
