@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import cached, meeting
+from ui import cached, meeting, streamlit_words
 from ui.auth import logout_button, require_login
 from ui.department import department_pages
 from ui.errors import database_errors_shown_plainly
@@ -26,6 +26,28 @@ DASHBOARDS = (
 )
 
 
+# The sidebar's groups of pages, by URL path, in order; each user sees the pages they have.
+# Every page is listed (no "View 6 more" folding half the menu away).
+NAV_SECTIONS = (
+    (
+        "nav.section.dashboards",
+        ("overview", "sla", "availability", "incidents", "changes", "workload", "satisfaction"),
+    ),
+    ("nav.section.reports", ("export", "approval", "register")),
+    ("nav.section.department", ("portfolio", "complaints")),
+    ("nav.section.admin", ("import", "policy", "users", "duties")),
+)
+
+
+def sidebar_sections(pages: list[st.Page]) -> dict[str, list[st.Page]]:
+    by_path = {page.url_path or "overview": page for page in pages}  # the default page's path is ""
+    unplaced = set(by_path) - {path for _, paths in NAV_SECTIONS for path in paths}
+    if unplaced:  # a new page must be given its place in the menu
+        raise ValueError(f"pages missing from NAV_SECTIONS: {sorted(unplaced)}")
+    sections = {t(key): [by_path[path] for path in paths if path in by_path] for key, paths in NAV_SECTIONS}
+    return {title: listed for title, listed in sections.items() if listed}
+
+
 def dashboard_pages() -> dict[str, st.Page]:
     return {
         name: st.Page(
@@ -42,6 +64,7 @@ def customer_app() -> None:
         "pages/published.py", title=t("nav.published"), icon=":material/description:", url_path="published"
     )
     navigation = st.navigation([reports])
+    streamlit_words.say_page_not_found()
     st.sidebar.title(t("app.title"))
     language_switch()
     logout_button()
@@ -57,6 +80,7 @@ def main() -> None:
         initial_sidebar_state="collapsed" if in_meeting else "auto",
     )
     cached.follow_other_writers()  # another server's import or approval, seen within seconds
+    streamlit_words.in_page_language()
     dashboards = dashboard_pages()
     user = require_login()  # draws the login (or first-run) page when nobody is signed in
     if user is None:
@@ -82,14 +106,17 @@ def main() -> None:
     }
     pages = [
         *dashboards.values(),
+        availability,  # beside SLA in the menu; no meeting screen of its own
         export,
         *([imports] if user.role in IMPORT_ROLES else []),  # the page checks the role again itself
         *policy_pages(user),  # admins and authors; reporting/policies.py checks again
         *department,  # the portfolio for who covers every project; the register and complaints
         *workflow_pages(user),
     ]
-    pages.insert(pages.index(dashboards["sla"]) + 1, availability)  # beside SLA; no meeting screen of its own
-    navigation = st.navigation(pages, position="hidden" if in_meeting else "sidebar")
+    navigation = st.navigation(
+        sidebar_sections(pages), position="hidden" if in_meeting else "sidebar", expanded=True
+    )
+    streamlit_words.say_page_not_found()
     st.sidebar.title(t("app.title"))
     language_switch()
     logout_button()
