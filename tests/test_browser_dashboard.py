@@ -333,3 +333,16 @@ def test_no_english_in_the_chinese_interface(page, app_server):
     assert page.get_by_text("链接中的页面不存在，已打开首页。").is_visible()
     assert page.get_by_text("Page not found").count() == 0
     assert not found, "\n".join(f"{page_name}: {words}" for page_name, words in found.items())
+
+
+def test_english_tile_titles_are_whole(page, app_server):
+    base, _, _ = app_server
+    _open(page, f"{base}/?project={PROJECT}&kind=month&lang=en")
+    wait_until_drawn(page)
+    cut = page.evaluate(
+        """() => [...document.querySelectorAll('[data-testid="stMetricLabel"], '
+                                               + '[data-testid="stMetricLabel"] *')]
+             .filter(e => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflow !== 'visible')
+             .map(e => e.innerText)"""
+    )
+    assert cut == [], f"tile titles cut off: {cut}"

@@ -35,6 +35,11 @@ _ROW_PX = 35  # st.dataframe's row (and header) height
 _PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 _DELTA_COLOUR = {"higher": "normal", "lower": "inverse", "none": "off"}
 _MET_BADGE = {True: ("green", ":material/check_circle:"), False: ("red", ":material/error:")}
+# A tile's KPI name wraps instead of ending in "…" ("Mean time to resolve (ho…" in English).
+_TILE_CSS = """<style>
+[class*="st-key-kpi-tile-"] [data-testid="stMetricLabel"] * {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
+</style>"""
 
 
 def page_header(title: str, filters) -> None:
@@ -136,10 +141,11 @@ def kpi_tile(kpi, value, history: Sequence, compare: str) -> None:
     ``kpi`` is a catalogue KpiDef, ``value`` a KpiValue of analytics/kpis.py.
     """
     lang = current_language()
+    st.html(_TILE_CSS)
     other = "last_year" if compare == "previous" else "previous"
     reference = value.previous if compare == "previous" else value.last_year
     unchanged = reference is not None and reference == value.value  # no arrow for "no change"
-    with st.container(border=True):
+    with st.container(border=True, key=f"kpi-tile-{kpi.id}"):
         st.metric(
             charts.kpi_name(kpi.id, lang),
             units.format_value(value.value, kpi.unit, lang, value.target),
