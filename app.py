@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import cached, meeting, streamlit_words
+from ui import cached, meeting, saved_views_ui, streamlit_words
 from ui.auth import logout_button, require_login
 from ui.department import department_pages
 from ui.errors import database_errors_shown_plainly
@@ -117,6 +117,9 @@ def main() -> None:
         sidebar_sections(pages), position="hidden" if in_meeting else "sidebar", expanded=True
     )
     streamlit_words.say_page_not_found()
+    by_path = {page.url_path: page for page in pages}
+    if not in_meeting:
+        saved_views_ui.go_to_start_page(user, by_path, navigation)
     st.sidebar.title(t("app.title"))
     language_switch()
     logout_button()
@@ -128,6 +131,7 @@ def main() -> None:
         meeting.present(presented, navigation)
     else:
         meeting.enter_button(presented, navigation)
+        saved_views_ui.sidebar(user, by_path, navigation)
     navigation.run()
 
 

@@ -250,3 +250,15 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
+
+
+class SavedView(SQLModel, table=True):
+    __tablename__ = "saved_views"
+
+    view_id: str = Field(default_factory=new_id, primary_key=True)
+    user_id: str
+    name: str
+    page: str  # the page's URL path ("" is the overview)
+    query: str  # the view's query string: project, kind, period, compare, …
+    is_start: bool = False
+    created_at: datetime = Field(default_factory=utcnow)

@@ -346,3 +346,40 @@ def test_english_tile_titles_are_whole(page, app_server):
              .map(e => e.innerText)"""
     )
     assert cut == [], f"tile titles cut off: {cut}"
+
+
+def test_a_saved_view_opens_again_is_shared_by_link_and_can_be_the_start_page(page, browser, app_server):
+    base, token, _ = app_server
+    view = f"project={PROJECT}&kind=quarter&period=2026-Q2&compare=last_year"
+    _open(page, f"{base}/sla?{view}")
+    views = _sidebar(page).locator('[data-testid="stExpander"]', has_text="我的视图")
+    views.get_by_text("我的视图").click()
+    views.get_by_label("视图名称").fill("二季度 SLA（同比）")
+    views.get_by_role("button", name="保存当前视图").click()
+    link = views.locator('[data-testid="stCode"]')
+    link.wait_for()
+    assert link.inner_text().strip() == f"{base}/sla?{view}&clock=resolution"
+    screenshot(page, "saved-view-in-sidebar")
+
+    _open(page, f"{base}/incidents?project=demo-gov&kind=month")
+    views.get_by_text("我的视图").click()
+    views.get_by_role("button", name="打开").click()
+    page.wait_for_url(re.compile(r"/sla\?.*kind=quarter"))
+    wait_until_drawn(page)
+    assert _title(page) == "SLA 达成"
+    assert _sidebar(page).get_by_role("combobox", name="报告周期").input_value() == "2026年第2季度"
+    assert _sidebar(page).get_by_role("combobox", name="项目").input_value() == "集团ERP运维服务"
+
+    if not views.get_by_role("button", name="设为首页").is_visible():
+        views.get_by_text("我的视图").click()
+    views.get_by_role("button", name="设为首页").click()
+    views.get_by_role("button", name="取消首页").wait_for()
+    fresh = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+    fresh.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": base}])
+    start = fresh.new_page()
+    start.set_default_timeout(LOAD_MS)
+    start.goto(base)
+    start.wait_for_url(re.compile(r"/sla\?.*period=2026-Q2"))
+    wait_until_drawn(start)
+    assert start.locator('[data-testid="stMain"] h1').first.inner_text().strip() == "SLA 达成"
+    fresh.close()

@@ -88,17 +88,21 @@ def current() -> Filters | None:
 
 
 def request_view(project_id: str, period: Period) -> None:
-    """Have the next run open on ``project_id`` and ``period`` (the portfolio's cell links): the
-    sidebar's widgets exist already in this run, so their values can only change before the next."""
-    st.session_state["_requested_view"] = (project_id, period.label)
+    """Have the next run open on ``project_id`` and ``period`` (the portfolio's cell links)."""
+    request_params({"project": project_id, "period": period.label})
+
+
+def request_params(params: dict[str, str]) -> None:
+    """Have the next run's sidebar take the view of ``params`` (``project``, ``kind``,
+    ``period``, ``compare``: a saved view's): the sidebar's widgets exist already in this run,
+    so their values can only change before the next."""
+    st.session_state["_requested_view"] = dict(params)
 
 
 def _adopt_requested_view(by_id: dict[str, Project]) -> None:
     requested = st.session_state.pop("_requested_view", None)
-    if requested is None or requested[0] not in by_id:
-        return
-    period = Period.parse(requested[1])
-    st.session_state.update(project=requested[0], kind=period.kind, period=period.label)
+    if requested is not None:
+        _adopt(requested, by_id)
 
 
 def _adopt_query_params(by_id: dict[str, Project]) -> None:
@@ -106,7 +110,11 @@ def _adopt_query_params(by_id: dict[str, Project]) -> None:
     if st.session_state.get("_filters_seeded"):
         return
     st.session_state["_filters_seeded"] = True
-    params = st.query_params
+    _adopt(st.query_params.to_dict(), by_id)
+
+
+def _adopt(params: dict[str, str], by_id: dict[str, Project]) -> None:
+    """Set the sidebar's choices to those ``params`` name that this user may have."""
     if params.get("project") in by_id:
         st.session_state["project"] = params["project"]
     if params.get("kind") in KINDS:
