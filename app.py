@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import cached, meeting, saved_views_ui, streamlit_words
+from ui import cached, drill, meeting, saved_views_ui, streamlit_words
 from ui.auth import logout_button, require_login
 from ui.department import department_pages
 from ui.errors import database_errors_shown_plainly
@@ -131,6 +131,7 @@ def main() -> None:
         meeting.present(presented, navigation)
     else:
         meeting.enter_button(presented, navigation)
+        drill.search_box(dashboards["sla"])
         saved_views_ui.sidebar(user, by_path, navigation)
     navigation.run()
 

@@ -222,6 +222,7 @@ def grouped_trend(
             go.Scatter(
                 x=period_labels(part[x], lang),
                 y=_plain(part[y]),
+                customdata=_drill_keys(part[x], name),
                 mode="lines+markers",
                 name=value_name(group, name, lang),
                 line={"color": _colour(group, name, index), "width": 3},
@@ -246,6 +247,12 @@ def grouped_trend(
         _say_no_data(fig, lang)
     # The template's legend above the plot: beside it, it took the width twelve month labels need.
     return _finish(fig, title=title, unit=unit, lang=lang, height=height)
+
+
+def _drill_keys(categories, series) -> list[list]:
+    """Each point's own values (category or period, series) as stored, not as shown: what a
+    click on it opens (ui/drill.py)."""
+    return [[None if units.is_missing(c) else str(c), series] for c in categories]
 
 
 def bar_chart(
@@ -280,6 +287,7 @@ def bar_chart(
             go.Bar(
                 x=_plain(values) if horizontal else shown,
                 y=shown if horizontal else _plain(values),
+                customdata=_drill_keys(categories, name),
                 orientation="h" if horizontal else "v",
                 name=value_name(named_by, name, lang) if named_by else title,
                 marker_color=_colour(named_by, name, index) if named_by else _bar_colours(x, categories),

@@ -7,7 +7,8 @@ import streamlit as st
 
 from analytics import charts
 from analytics.kpi_catalogue import VOLUME_KPIS
-from ui import cached, widgets
+from ui import cached, drill, widgets
+from ui.drill import Drill
 from ui.filters import current
 from ui.i18n import current_language, t
 
@@ -28,12 +29,14 @@ if widgets.section("incidents.volumes"):
         by_kind = cached.breakdowns(project, period, BREAKDOWNS)["kind"]
     left, right = st.columns(2)
     with left:
-        widgets.chart(
+        drill.chart(
             widgets.figure(charts.volume_trend, series, title=t("incidents.volume_trend"), lang=lang),
+            key="incidents-volumes",
+            drill=Drill(),
             meeting_share=widgets.ABOVE_TABLE,
         )
     with right:
-        widgets.chart(
+        drill.chart(
             widgets.figure(
                 charts.bar_chart,
                 by_kind,
@@ -44,6 +47,8 @@ if widgets.section("incidents.volumes"):
                 unit="count",
                 lang=lang,
             ),
+            key="incidents-by-kind",
+            drill=Drill(by="kind"),
             meeting_share=widgets.ABOVE_TABLE,
         )
     widgets.table(by_kind, name=f"by-kind-{project}-{period}", meeting_share=widgets.BELOW_CHART)
@@ -51,7 +56,7 @@ if widgets.section("incidents.volumes"):
 if widgets.section("incidents.categories"):
     with widgets.computing():
         by_category = cached.breakdowns(project, period, BREAKDOWNS)["category"]
-    widgets.chart(
+    drill.chart(
         widgets.figure(
             charts.bar_chart,
             by_category.head(TOP_CATEGORIES),
@@ -62,6 +67,8 @@ if widgets.section("incidents.categories"):
             lang=lang,
             horizontal=True,
         ),
+        key="incidents-categories",
+        drill=Drill(by="category", measure="tickets_opened"),
         meeting_share=0.6,  # a bar per category, each label readable
     )
     widgets.table(by_category, name=f"by-category-{project}-{period}", meeting_share=0.4)
@@ -72,7 +79,7 @@ if widgets.section("incidents.tiers"):
         by_tier = cached.breakdowns(project, period, BREAKDOWNS)["tier"]
     left, right = st.columns(2)
     with left:
-        widgets.chart(
+        drill.chart(
             widgets.figure(
                 charts.bar_chart,
                 by_tier,
@@ -82,6 +89,8 @@ if widgets.section("incidents.tiers"):
                 unit="count",
                 lang=lang,
             ),
+            key="incidents-tiers",
+            drill=Drill(by="tier", measure="tickets_resolved"),
             meeting_share=widgets.ABOVE_TABLE,
         )
     with right:

@@ -6,7 +6,8 @@ import streamlit as st
 
 from analytics import charts
 from analytics.kpi_catalogue import CATALOGUE, HEADLINE
-from ui import cached, policy_ui, widgets
+from ui import cached, drill, policy_ui, widgets
+from ui.drill import Drill
 from ui.filters import current
 from ui.i18n import current_language, t
 
@@ -27,6 +28,8 @@ if widgets.section("overview.headline"):
             with column:
                 history = series.loc[series["kpi_id"] == kpi_id, "value"].tolist()
                 widgets.kpi_tile(CATALOGUE[kpi_id], values[kpi_id], history, filters.compare)
+                drill.tile_button(kpi_id, at="tiles")
+    drill.panel("tiles")
     policy_ui.sla_hint(filters.project)  # imported data without SLA targets: say so, link the editor
 
 if widgets.section("overview.anomalies"):
@@ -35,9 +38,10 @@ if widgets.section("overview.anomalies"):
 if widgets.section("overview.trends"):
     left, right = st.columns(2)
     with left:
-        widgets.chart(
+        drill.chart(
             widgets.figure(charts.volume_trend, series, title=t("overview.volume_trend"), lang=lang),
             key="overview-volumes",
+            drill=Drill(),
         )
     with right:
         widgets.chart(

@@ -21,6 +21,7 @@ from app_driver import (
 )
 from export_fixture import PROJECT, make_report_db
 
+from analytics.breakdowns import breakdown
 from data.db import Database
 from data.projects import list_projects
 from domain.periods import Period
@@ -383,3 +384,54 @@ def test_a_saved_view_opens_again_is_shared_by_link_and_can_be_the_start_page(pa
     wait_until_drawn(start)
     assert start.locator('[data-testid="stMain"] h1').first.inner_text().strip() == "SLA 达成"
     fresh.close()
+
+
+def _click_bar(page, chart, index: int = 0) -> None:
+    """Click a bar as a person does: on its middle (plotly's drag layer takes the click)."""
+    box = chart.locator(".bars .point path").nth(index).bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+def test_a_click_on_a_bar_or_tile_lists_its_tickets_and_the_search_opens_a_timeline(
+    page, app_server, demo_db_path
+):
+    """Figures from the demo database the app's is a copy of (the month holds no test tickets)."""
+    base, _, _ = app_server
+    period = Period.parse("2026-09")
+    figures = breakdown(PROJECT, period, "category", db=Database.open(demo_db_path))
+    top = figures.iloc[0]
+    _open(page, f"{base}/incidents?project={PROJECT}&kind=month&period={period.label}")
+    categories = page.locator('[data-testid="stPlotlyChart"]').nth(2)
+    categories.scroll_into_view_if_needed()
+    wait_until_drawn(page)
+    _click_bar(page, categories)
+    panel = page.get_by_text(re.compile(r"^工单明细："))
+    panel.wait_for()
+    assert (
+        panel.inner_text()
+        == f"工单明细：新增工单数 · 类别：{top.group} · 2026年9月（{top.tickets_opened} 张）"
+    )
+    assert "drill_by=category" in page.url and "drill=tickets_opened" in page.url
+    screenshot(page, "click-through-category")
+    page.reload()  # the list is part of the view's URL
+    page.get_by_text(re.compile(r"^工单明细：")).wait_for()
+    page.get_by_role("button", name="关闭").click()
+    page.wait_for_function("() => !location.search.includes('drill=')")
+
+    _open(page, f"{base}/?project={PROJECT}&kind=month&period={period.label}")
+    page.get_by_role("button", name="查看工单").nth(1).click()  # the second volume tile: resolved
+    panel = page.get_by_text(re.compile(r"^工单明细：解决工单数"))
+    panel.wait_for()
+    resolved = breakdown(PROJECT, period, "kind", db=Database.open(demo_db_path))
+    resolved = int(resolved[resolved["group"].isin(["incident", "request"])]["tickets_resolved"].sum())
+    assert f"（{resolved} 张）" in panel.inner_text()
+
+    search = _sidebar(page).get_by_label("查找工单")
+    search.fill("数据库 连接")
+    search.press("Enter")
+    _sidebar(page).get_by_role("button", name="查看处理时间线").click()
+    page.wait_for_url(re.compile(r"/sla\?.*ticket="))
+    wait_until_drawn(page)
+    ticket = re.search(r"ticket=([^&]+)", page.url).group(1)
+    assert any(f"工单 {ticket} 的处理时间线" in h for h in _headings(page)), _headings(page)
+    assert "drill=" not in page.url

@@ -76,4 +76,4 @@ def test_workload_tables_name_the_unassigned_and_say_where_capacity_is_missing(o
     assert len(row) == 1, f"{OUTSOURCED} logged hours in {period.label}"
     assert row[column_label("utilisation", "zh_CN")].iloc[0] == "无数据"
     captions = " ".join(str(c.value) for c in at.caption)
-    assert "工时登记" in captions and "effort" in captions, "each workload figure names its source"
+    assert "工时登记" in captions and "工单记录工时" in captions, "each workload figure names its source"

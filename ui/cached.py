@@ -13,7 +13,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from analytics import changes, coverage, kpis, problems, satisfaction, trends, workload
+from analytics import changes, coverage, drilldown, kpis, problems, satisfaction, trends, workload
 from analytics import portfolio as portfolios
 from analytics.kpi_catalogue import HEADLINE
 from data.projects import list_projects, write_marks
@@ -79,6 +79,18 @@ def breakdown_series(project_id: str, period: str, by: str, ids: tuple[str, ...]
 @st.cache_data(ttl=_TTL, show_spinner=False)
 def breaches(project_id: str, period: str, clock: str):
     return kpis.breaches(project_id, Period.parse(period), clock=clock, db=figures())
+
+
+@st.cache_data(ttl=_TTL, show_spinner=False)
+def tickets_behind(project_id: str, period: str, measure: str, by: str | None, value: str | None):
+    return drilldown.tickets_behind(
+        project_id, Period.parse(period), measure, by=by, value=value, db=figures()
+    )
+
+
+@st.cache_data(ttl=_TTL, show_spinner=False, max_entries=256)
+def search_tickets(project_id: str, text: str):
+    return drilldown.search_tickets(project_id, text, db=figures())
 
 
 @st.cache_data(ttl=_TTL, show_spinner=False)

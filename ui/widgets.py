@@ -119,10 +119,11 @@ def _shared_figure(name: str, _builder: Callable[..., go.Figure], *args, **kwarg
     return _builder(*args, **kwargs)  # keyed by the builder's name: Streamlit cannot hash functions
 
 
-def chart(fig: go.Figure, *, key: str | None = None, meeting_share: float = 1.0) -> None:
+def chart(fig: go.Figure, *, key: str | None = None, meeting_share: float = 1.0, on_select: str = "ignore"):
     """A plotly figure as built by analytics/charts.py, with our template (not Streamlit's).
     In meeting mode it is drawn in large type, in the room's theme, ``meeting_share`` of the
-    screen high (``ABOVE_TABLE`` when a table follows)."""
+    screen high (``ABOVE_TABLE`` when a table follows). ``on_select="rerun"``: a click selects
+    a point, and the selection event is returned (ui/drill.py)."""
     if meeting.active():
         fig = meeting.themed(
             go.Figure(fig).update_layout(
@@ -131,7 +132,15 @@ def chart(fig: go.Figure, *, key: str | None = None, meeting_share: float = 1.0)
                 height=round(MEETING_CONTENT_PX * meeting_share),
             )
         )
-    st.plotly_chart(fig, theme=None, width="stretch", config=_PLOTLY_CONFIG, key=key)
+    return st.plotly_chart(
+        fig,
+        theme=None,
+        width="stretch",
+        config=_PLOTLY_CONFIG,
+        key=key,
+        on_select=on_select,
+        selection_mode="points",
+    )
 
 
 def kpi_tile(kpi, value, history: Sequence, compare: str) -> None:
