@@ -51,6 +51,19 @@ def _cn_exceptions() -> dict[date, bool]:
 _CN_EXCEPTIONS = _cn_exceptions()
 
 
+def statutory_holidays(calendar: Calendar, first: date, last: date) -> list[tuple[date, str]]:
+    """The first day and English name (chinesecalendar's, e.g. "National Day") of each
+    statutory holiday of a ``workdays = "cn"`` calendar that starts between ``first`` and
+    ``last``; none for other calendars."""
+    if calendar.workdays != "cn":
+        return []
+    return [
+        (day, name)
+        for day, name in sorted(cn_constants.holidays.items())
+        if first <= day <= last and cn_constants.holidays.get(day - timedelta(days=1)) != name
+    ]
+
+
 @lru_cache(maxsize=64)
 def day_exceptions(calendar: Calendar) -> dict[date, bool]:
     """Every date whose working status differs from plain Monday–Friday (True = working).

@@ -28,6 +28,12 @@ MET = "#009E73"
 MISSED = "#D55E00"
 NEUTRAL = "#56606B"
 TARGET = "#333333"
+EVENT = "#7B3F99"  # marked events: apart from the series and the target
+HOLIDAY = "#7B8794"
+EVENT_LABEL = 8  # characters of an event's name under a chart's tick
+# (period label, names, any marked by people) per period that holds events:
+# reporting/annotations.chart_events
+Events = Sequence[tuple[str, str, bool]]
 # The same value has the same colour on every chart and in every report.
 FIXED_COLOURS = {
     "priority": {"P1": "#D55E00", "P2": "#E69F00", "P3": "#0072B2", "P4": "#56B4E9"},
@@ -128,7 +134,7 @@ def kpi_name(kpi_id: str, lang: str) -> str:
 
 
 def catalogue_trend(
-    series: pd.DataFrame, kpi_id: str, lang: str, *, height: int = DEFAULT_HEIGHT
+    series: pd.DataFrame, kpi_id: str, lang: str, *, height: int = DEFAULT_HEIGHT, events: Events = ()
 ) -> go.Figure:
     """``kpi_trend`` of one KPI of a ``kpi_series`` frame, named and formatted from the catalogue."""
     kpi = CATALOGUE[kpi_id]
@@ -139,6 +145,7 @@ def catalogue_trend(
         lang=lang,
         direction=kpi.direction,
         height=height,
+        events=events,
     )
 
 
@@ -153,6 +160,7 @@ def kpi_trend(
     y: str = "value",
     target: str = "target",
     height: int = DEFAULT_HEIGHT,
+    events: Events = (),
 ) -> go.Figure:
     """One KPI over periods; points coloured met/missed against the (possibly changing) target.
 
@@ -184,10 +192,13 @@ def kpi_trend(
     )
     if not present.any():
         _say_no_data(fig, lang)
+    _mark_events(fig, events, lang)
     return _finish(fig, title=title, unit=unit, lang=lang, height=height)
 
 
-def volume_trend(series: pd.DataFrame, *, title: str, lang: str, height: int = DEFAULT_HEIGHT) -> go.Figure:
+def volume_trend(
+    series: pd.DataFrame, *, title: str, lang: str, height: int = DEFAULT_HEIGHT, events: Events = ()
+) -> go.Figure:
     """Tickets opened, resolved and backlog at period end over the periods of a ``kpi_series``
     frame (other KPIs in it are left out): one figure for the overview, the incidents page and
     the report."""
@@ -200,6 +211,7 @@ def volume_trend(series: pd.DataFrame, *, title: str, lang: str, height: int = D
         unit="count",
         lang=lang,
         height=height,
+        events=events,
     )
 
 
@@ -214,6 +226,7 @@ def grouped_trend(
     lang: str,
     target: float | None = None,
     height: int = DEFAULT_HEIGHT,
+    events: Events = (),
 ) -> go.Figure:
     """One line per group (e.g. per priority) over periods, with an optional flat target line."""
     fig = go.Figure()
@@ -245,6 +258,7 @@ def grouped_trend(
     )
     if not frame[y].map(lambda v: not units.is_missing(v)).any():
         _say_no_data(fig, lang)
+    _mark_events(fig, events, lang)
     # The template's legend above the plot: beside it, it took the width twelve month labels need.
     return _finish(fig, title=title, unit=unit, lang=lang, height=height)
 
@@ -475,6 +489,24 @@ def _as_text(fig: go.Figure) -> None:
                 continue
             if any(isinstance(v, str) and any(c in v for c in "<>&") for v in values):
                 trace[attribute] = [html.escape(v, quote=False) if isinstance(v, str) else v for v in values]
+
+
+def _mark_events(fig: go.Figure, events: Events, lang: str) -> None:
+    """Name the events of each period beside its tick ("7月 ◆机房搬迁": holidays in grey, what
+    people marked in purple, as typed, cut at EVENT_LABEL characters) and draw a dotted line
+    at a period with marked events: on the axis the names never cover the data or each other."""
+    ticks, values = list(fig.layout.xaxis.ticktext or ()), list(fig.layout.xaxis.tickvals or ())
+    for label, text, marked in events:
+        x = period_labels([label], lang)[0]
+        if x not in values:
+            continue
+        short = text if len(text) <= EVENT_LABEL else text[: EVENT_LABEL - 1] + "…"
+        colour = EVENT if marked else HOLIDAY
+        index = values.index(x)
+        ticks[index] += f" <span style='color:{colour}'>◆{html.escape(short, quote=False)}</span>"
+        if marked:
+            fig.add_vline(x=x, line={"color": EVENT, "dash": "dot", "width": 1.5}, layer="below")
+    fig.update_xaxes(ticktext=ticks)
 
 
 def _say_no_data(fig: go.Figure, lang: str) -> None:

@@ -262,3 +262,14 @@ class SavedView(SQLModel, table=True):
     query: str  # the view's query string: project, kind, period, compare, …
     is_start: bool = False
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class Annotation(SQLModel, table=True):
+    __tablename__ = "annotations"
+
+    annotation_id: str = Field(default_factory=new_id, primary_key=True)
+    project_id: str
+    day: date  # the project's local date
+    text: str
+    created_by: str
+    created_at: datetime = Field(default_factory=utcnow)

@@ -15,6 +15,7 @@ CHANGE_KPIS = ("change_success_rate", "emergency_change_ratio")
 filters = current()
 lang = current_language()
 project, period = filters.project.project_id, filters.period.label
+events = cached.chart_events(project, period)  # holidays and marked events on the trends
 widgets.page_header(t("changes.title"), filters)
 
 if widgets.section("changes.trends"):
@@ -22,7 +23,7 @@ if widgets.section("changes.trends"):
         series = cached.kpi_series(project, period, CHANGE_KPIS)
     for column, kpi_id in zip(st.columns(2), CHANGE_KPIS, strict=True):
         with column:
-            widgets.chart(widgets.figure(charts.catalogue_trend, series, kpi_id, lang))
+            widgets.chart(widgets.figure(charts.catalogue_trend, series, kpi_id, lang, events=events))
 
 if widgets.section("changes.by_type"):
     with widgets.computing():

@@ -20,6 +20,7 @@ TOP_CATEGORIES = 15
 filters = current()
 lang = current_language()
 project, period = filters.project.project_id, filters.period.label
+events = cached.chart_events(project, period)  # holidays and marked events on the trends
 widgets.page_header(t("incidents.title"), filters)
 
 
@@ -30,7 +31,9 @@ if widgets.section("incidents.volumes"):
     left, right = st.columns(2)
     with left:
         drill.chart(
-            widgets.figure(charts.volume_trend, series, title=t("incidents.volume_trend"), lang=lang),
+            widgets.figure(
+                charts.volume_trend, series, title=t("incidents.volume_trend"), lang=lang, events=events
+            ),
             key="incidents-volumes",
             drill=Drill(),
             meeting_share=widgets.ABOVE_TABLE,
@@ -104,6 +107,7 @@ if widgets.section("incidents.tiers"):
                 title=t("incidents.quality_trend"),
                 unit="ratio",
                 lang=lang,
+                events=events,
             ),
             meeting_share=widgets.ABOVE_TABLE,
         )

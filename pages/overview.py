@@ -6,8 +6,10 @@ import streamlit as st
 
 from analytics import charts
 from analytics.kpi_catalogue import CATALOGUE, HEADLINE
-from ui import cached, drill, policy_ui, widgets
+from ui import cached, drill, meeting, policy_ui, widgets
+from ui.auth import current_user
 from ui.drill import Drill
+from ui.events_form import events_panel
 from ui.filters import current
 from ui.i18n import current_language, t
 
@@ -16,6 +18,7 @@ TILES_PER_ROW = 5
 filters = current()
 lang = current_language()
 project, period = filters.project.project_id, filters.period.label
+events = cached.chart_events(project, period)  # holidays and marked events on the trends
 widgets.page_header(t("overview.title"), filters)
 
 with widgets.computing():
@@ -39,12 +42,16 @@ if widgets.section("overview.trends"):
     left, right = st.columns(2)
     with left:
         drill.chart(
-            widgets.figure(charts.volume_trend, series, title=t("overview.volume_trend"), lang=lang),
+            widgets.figure(
+                charts.volume_trend, series, title=t("overview.volume_trend"), lang=lang, events=events
+            ),
             key="overview-volumes",
             drill=Drill(),
         )
     with right:
         widgets.chart(
-            widgets.figure(charts.catalogue_trend, series, "resolution_sla_rate", lang),
+            widgets.figure(charts.catalogue_trend, series, "resolution_sla_rate", lang, events=events),
             key="overview-resolution",
         )
+    if not meeting.active():
+        events_panel(current_user(), filters.project)

@@ -14,6 +14,7 @@ CSAT_KPIS = ("csat_avg", "csat_satisfied_rate", "callback_24h_rate")
 filters = current()
 lang = current_language()
 project, period = filters.project.project_id, filters.period.label
+events = cached.chart_events(project, period)  # holidays and marked events on the trends
 widgets.page_header(t("satisfaction.title"), filters)
 
 if widgets.section("satisfaction.trends"):
@@ -21,7 +22,7 @@ if widgets.section("satisfaction.trends"):
         series = cached.kpi_series(project, period, CSAT_KPIS)
     for column, kpi_id in zip(st.columns(3), CSAT_KPIS, strict=True):
         with column:
-            widgets.chart(widgets.figure(charts.catalogue_trend, series, kpi_id, lang))
+            widgets.chart(widgets.figure(charts.catalogue_trend, series, kpi_id, lang, events=events))
 
 if widgets.section("satisfaction.scores"):
     with widgets.computing():

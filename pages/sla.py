@@ -19,6 +19,7 @@ CLOCK_PARAM, TICKET_PARAM = "clock", "ticket"
 filters = current()
 lang = current_language()
 project, period = filters.project.project_id, filters.period.label
+events = cached.chart_events(project, period)  # holidays and marked events on the trends
 widgets.page_header(t("sla.title"), filters)
 
 if widgets.section("sla.attainment"):
@@ -27,7 +28,7 @@ if widgets.section("sla.attainment"):
     policy_ui.sla_hint(filters.project, series)  # no targets in the policy: say so, link to the editor
     for column, kpi_id in zip(st.columns(2), SLA_KPIS, strict=True):
         with column:
-            widgets.chart(widgets.figure(charts.catalogue_trend, series, kpi_id, lang))
+            widgets.chart(widgets.figure(charts.catalogue_trend, series, kpi_id, lang, events=events))
 
 if widgets.section("sla.priorities"):
     with widgets.computing():
@@ -45,6 +46,7 @@ if widgets.section("sla.priorities"):
                     unit="ratio",
                     lang=lang,
                     target=target_for(filters.project.policy, kpi_id),
+                    events=events,
                 ),
                 meeting_share=widgets.ABOVE_TABLE,
             )

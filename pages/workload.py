@@ -18,6 +18,7 @@ BREAKDOWNS = ("assignment_group", "assignee")
 filters = current()
 lang = current_language()
 project, period = filters.project.project_id, filters.period.label
+events = cached.chart_events(project, period)  # holidays and marked events on the trends
 widgets.page_header(t("workload.title"), filters)
 
 
@@ -28,7 +29,7 @@ if widgets.section("workload.utilisation"):
     left, right = st.columns(2)
     with left:
         widgets.chart(
-            widgets.figure(charts.catalogue_trend, series, "staff_utilisation", lang),
+            widgets.figure(charts.catalogue_trend, series, "staff_utilisation", lang, events=events),
             meeting_share=widgets.ABOVE_TABLE,
         )
     with right:

@@ -34,6 +34,7 @@ from domain.periods import Period
 from domain.vocabulary import REPORT_KINDS
 from locales import translate
 from reporting import report_sections
+from reporting.annotations import chart_events
 from reporting.branding import load_branding
 from reporting.corrective import carried_actions
 from reporting.deadlines import due_date
@@ -68,6 +69,7 @@ class ReportContext:
     breakdowns: dict[str, pd.DataFrame] = field(default_factory=dict)  # ticket column → KPIs per value
     carried_actions: list = field(default_factory=list)
     span: DataSpan | None = None  # how far the project's data reaches: coverage and freshness notes
+    events: tuple = ()  # holidays and marked events on the trend charts (reporting/annotations.py)
 
     @property
     def internal(self) -> bool:
@@ -134,6 +136,7 @@ def build_report(
         breakdowns=breakdowns(project_id, period, BREAKDOWNS[kind], as_of=as_of, db=figures),
         carried_actions=carried_actions(project_id, period, db=db),
         span=data_span(project_id, db=figures),
+        events=chart_events(project_id, period, lang, db=db, count=TREND_PERIODS[period.kind]),
     )
     title = ctx.t(
         "report.title",

@@ -142,7 +142,7 @@ def coverage_note(ctx) -> str:
 
 def _trend_chart(ctx, kpi_id: str, *, half: bool = True) -> Chart:
     """The dashboard's trend figure of one KPI over the report's trend periods, and what it says."""
-    figure = charts.catalogue_trend(ctx.series, kpi_id, ctx.lang)
+    figure = charts.catalogue_trend(ctx.series, kpi_id, ctx.lang, events=ctx.events)
     return Chart(f"trend_{kpi_id}", figure.layout.title.text, figure, _kpi_takeaway(ctx, kpi_id), half)
 
 
@@ -438,7 +438,9 @@ def _breaches_by_priority(ctx) -> Table:
 def _progress(ctx):
     t, k = ctx.t, ctx.kpis
     yield _volume_table(ctx, "volumes", "kind", t("report.col.kind"))
-    figure = charts.volume_trend(ctx.series, title=t("report.chart.volumes"), lang=ctx.lang)
+    figure = charts.volume_trend(
+        ctx.series, title=t("report.chart.volumes"), lang=ctx.lang, events=ctx.events
+    )
     backlog = k["backlog_end"]
     takeaway = t(
         "report.takeaway.volumes",

@@ -7,6 +7,9 @@ that shows other numbers than the engine fails.
 
 from __future__ import annotations
 
+import json
+from datetime import date
+
 import pytest
 from app_driver import ADMIN, PASSWORD, ROOT, open_app, steady_navigation
 from export_fixture import EVIL_SCRIPT, PROJECT, make_report_db
@@ -280,3 +283,19 @@ def test_a_year_without_known_holidays_is_said_plainly(period, warned):
     assert bool(warnings) is warned
     if warned:
         assert "2027" in warnings[0] and "周一至周五" in warnings[0]
+
+
+def _tick_texts(at: AppTest) -> list[str]:
+    return [" ".join(json.loads(c.proto.spec)["layout"]["xaxis"].get("ticktext", [])) for c in _charts(at)]
+
+
+def test_an_event_marked_on_the_overview_is_named_on_the_trends(open_page):
+    at = open_page("overview", kind="month")
+    at.date_input[0].set_value(date(2026, 9, 3))
+    next(w for w in at.text_input if w.label == "事件").input("机房搬迁")
+    next(b for b in at.button if b.label == "添加").click().run()
+    assert not at.exception and not any("事件" in e.value for e in at.error)
+    assert sum("机房搬迁" in ticks for ticks in _tick_texts(at)) == 2, "the volume and the SLA trend"
+    assert "2026-09-03　机房搬迁" in _texts(at)
+    next(b for b in at.button if b.label == "删除").click().run()
+    assert not any("机房搬迁" in ticks for ticks in _tick_texts(at))

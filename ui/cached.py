@@ -18,8 +18,9 @@ from analytics import portfolio as portfolios
 from analytics.kpi_catalogue import HEADLINE
 from data.projects import list_projects, write_marks
 from domain.periods import Period
-from reporting import escalation
+from reporting import annotations, escalation
 from ui.database import database, figures
+from ui.i18n import current_language
 
 
 @st.cache_data(ttl=600, show_spinner=False)
@@ -91,6 +92,21 @@ def tickets_behind(project_id: str, period: str, measure: str, by: str | None, v
 @st.cache_data(ttl=_TTL, show_spinner=False, max_entries=256)
 def search_tickets(project_id: str, text: str):
     return drilldown.search_tickets(project_id, text, db=figures())
+
+
+def chart_events(project_id: str, period: str) -> tuple[tuple[str, str, bool], ...]:
+    """``annotations.chart_events`` of the period's trend, in the reader's language."""
+    return _chart_events(project_id, period, current_language())
+
+
+def clear_events() -> None:
+    """After an event is marked or removed."""
+    _chart_events.clear()
+
+
+@st.cache_data(ttl=_TTL, show_spinner=False)
+def _chart_events(project_id: str, period: str, lang: str) -> tuple[tuple[str, str, bool], ...]:
+    return annotations.chart_events(project_id, Period.parse(period), lang, db=database())
 
 
 @st.cache_data(ttl=_TTL, show_spinner=False)
