@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from datetime import timedelta
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -17,7 +18,7 @@ import plotly.io as pio
 
 from analytics import units
 from analytics.kpi_catalogue import CATALOGUE, VOLUME_KPIS
-from domain.periods import Period, PeriodError
+from domain.periods import RANGE, Period, PeriodError
 from locales import catalogue, translate
 
 TEMPLATE = "servicereport"
@@ -99,13 +100,19 @@ def period_labels(values: Sequence, lang: str) -> list[str]:
 def tick_labels(values: Sequence, lang: str) -> list[str]:
     """Axis ticks for ``period_labels(values)``: months without their year except at January
     ("12月", "2026年1月", "2月" …; the first tick has it too unless January comes next), so that
-    twelve fit a third of a screen; hovers keep the whole label."""
-    ticks = []
+    twelve fit a third of a screen; a range of days by its last day ("2026-10-04", "11-20");
+    hovers keep the whole label."""
+    ticks, year = [], None
     for index, (value, label) in enumerate(zip(values, period_labels(values, lang), strict=True)):
         try:
             period = value if isinstance(value, Period) else Period.parse(str(value))
         except PeriodError:
             ticks.append(label)
+            continue
+        if period.kind == RANGE:  # a range of days by its last day, its year when it changes
+            last = period.end - timedelta(days=1)
+            ticks.append(f"{last:%m-%d}" if last.year == year else f"{last:%Y-%m-%d}")
+            year = last.year
             continue
         # The year once: at January, or on the first tick unless January follows right after.
         whole = period.kind != "month" or period.start.month == 1 or (index == 0 and period.start.month != 12)

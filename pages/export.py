@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from domain.periods import RANGE
 from domain.vocabulary import REPORT_KINDS
 from reporting.export import FORMATS
 from ui import export_actions, widgets
@@ -17,6 +18,9 @@ filters = current()
 user = current_user()
 project, period = filters.project.project_id, filters.period.label
 widgets.page_header(t("export.title"), filters)
+if filters.period.kind == RANGE:
+    st.info(t("report.range_refused"))
+    st.stop()
 st.caption(t("export.intro"))
 export_actions.warm_up()
 

@@ -88,7 +88,8 @@ def chart_events(
     found += [(event.day, event.text, True) for event in marked]
     by_period: dict[str, list[tuple[str, bool]]] = {}
     for day, text, by_people in sorted(found):
-        by_period.setdefault(Period.containing(day, period.kind).label, []).append((text, by_people))
+        holding = next(p for p in periods if p.start <= day < p.end)  # a custom range too
+        by_period.setdefault(holding.label, []).append((text, by_people))
     separator = translate("chart.event_separator", lang)
     return tuple(
         (label, separator.join(dict.fromkeys(text for text, _ in named)), any(m for _, m in named))

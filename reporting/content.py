@@ -30,7 +30,7 @@ from analytics.kpis import BREACH_CLOCK, CATALOGUE, breaches, breakdowns, comput
 from data.db import Database
 from data.models import ReportDefinition
 from data.projects import Project, get_project
-from domain.periods import Period
+from domain.periods import Period, report_period
 from domain.vocabulary import REPORT_KINDS
 from locales import translate
 from reporting import report_sections
@@ -107,6 +107,7 @@ def build_report(
     ``template``: the Word template to lay it out in (default: the report definition's)."""
     if kind not in REPORT_KINDS:
         raise ValueError(f"report kind {kind!r} must be one of {', '.join(REPORT_KINDS)}")
+    report_period(period)
     figures = db.analytical()  # on PostgreSQL, this process's DuckDB copy (data/replica.py)
     project = get_project(project_id, db=db)
     definition = get_definition(project_id, kind, period.kind, db=db)

@@ -33,7 +33,7 @@ from data.models import (
 )
 from data.projects import get_project
 from domain.narrative import NarrativeError, empty_narrative, validate_narrative
-from domain.periods import Period
+from domain.periods import Period, report_period
 from domain.vocabulary import REPORT_KINDS, REPORT_STATES, subset
 from reporting.archive import Rendition, TamperedVersion, integrity_problems, seal
 from reporting.audit_chain import chain_event, log_chain_head
@@ -144,7 +144,7 @@ def create_draft(
     require(actor, "create", project_id)
     if report_kind not in REPORT_KINDS:
         raise WorkflowError(f"report kind must be one of {', '.join(REPORT_KINDS)}, not {report_kind!r}")
-    period = period if isinstance(period, Period) else Period.parse(period)
+    period = report_period(period if isinstance(period, Period) else Period.parse(period))
     calendar = get_project(project_id, db=db).policy.calendar
     with db.session(write=True) as s:
         existing = s.exec(

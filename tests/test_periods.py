@@ -2,7 +2,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from domain.periods import Period, PeriodError
+from domain.periods import Period, PeriodError, report_period
 
 
 @pytest.mark.parametrize(
@@ -52,3 +52,32 @@ def test_display_in_both_languages():
     assert Period.parse("2026-H2").display("zh_CN") == "2026年下半年"
     assert Period.parse("2026-Q3").display("en") == "Q3 2026"
     assert Period.parse("2026-10").display("en") == "October 2026"
+
+
+def test_a_custom_range_of_days_moves_by_its_own_length():
+    period = Period.parse("2026-10-05~2026-11-20")
+    assert (period.kind, period.start, period.end, period.label) == (
+        "range",
+        date(2026, 10, 5),
+        date(2026, 11, 21),
+        "2026-10-05~2026-11-20",
+    )
+    assert period.previous().label == "2026-08-19~2026-10-04", "the same 47 days just before"
+    assert period.last_year().label == "2025-10-05~2025-11-20"
+    assert Period.parse("2024-02-29~2024-03-01").last_year().label == "2023-02-28~2023-03-01"
+    assert [p.label for p in period.recent(2)] == ["2026-08-19~2026-10-04", "2026-10-05~2026-11-20"]
+    assert period.display("zh_CN") == "2026-10-05 至 2026-11-20"
+    assert period.display("en") == "5 Oct 2026 – 20 Nov 2026"
+    assert Period.between(date(2026, 1, 1), date(2026, 1, 1)).label == "2026-01-01~2026-01-01"
+
+
+@pytest.mark.parametrize("text", ["2026-11-20~2026-10-05", "2020-01-01~2026-01-01", "2026-02-30~2026-03-01"])
+def test_a_range_backwards_too_long_or_of_no_date_is_refused(text):
+    with pytest.raises(PeriodError):
+        Period.parse(text)
+
+
+def test_a_report_covers_the_four_kinds_never_a_range():
+    assert report_period(Period.parse("2026-Q3")).label == "2026-Q3"
+    with pytest.raises(PeriodError, match="custom ranges are for looking"):
+        report_period(Period.parse("2026-10-05~2026-11-20"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from domain.periods import RANGE
 from domain.vocabulary import REPORT_KINDS
 from reporting import drafting, escalation, notify, workflow
 from reporting.roles import may
@@ -49,6 +50,10 @@ def new_draft_form(viewer: Viewer, filters: Filters | None) -> None:
     """A draft for the project and period chosen in the sidebar, offered to who may create one."""
     user = viewer.user
     if filters is None or not may(user, "create", filters.project.project_id):
+        return
+    if filters.period.kind == RANGE:
+        with st.expander(t("workflow.new_draft")):
+            st.info(t("report.range_refused"))
         return
     with st.expander(t("workflow.new_draft")), st.form("new_draft"):
         st.write(f"{filters.project.name} · {filters.period.display(viewer.lang)}")

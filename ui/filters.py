@@ -6,20 +6,24 @@ link copied from the browser opens the same page with the same figures.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import streamlit as st
 
 from data.projects import Project
-from domain.periods import KINDS, Period, PeriodError
+from domain.periods import KINDS, RANGE, Period, PeriodError
 from ui import cached
 from ui.auth import current_user
 from ui.database import projects
 from ui.i18n import current_language, relabelled, t, t_text
 
 COMPARE_CHOICES = ("previous", "last_year")
+RANGE_KEY = "range_days"
+SIDEBAR_KINDS = (*KINDS, RANGE)
 PERIODS_OFFERED = 36  # how far back the period selector reaches
+RANGE_DEFAULT_DAYS = 30  # a new custom range: the last month of data
 
 
 @dataclass(frozen=True)
@@ -48,8 +52,26 @@ def sidebar_filters() -> Filters | None:
         t("filters.project"), list(by_id), format_func=lambda pid: by_id[pid].name, key="project"
     )
     kind = st.sidebar.selectbox(
-        t("filters.period_kind"), KINDS, format_func=lambda k: t(f"period_kind.{k}"), key=relabelled("kind")
+        t("filters.period_kind"),
+        SIDEBAR_KINDS,
+        format_func=lambda k: t(f"period_kind.{k}"),
+        key=relabelled("kind"),
     )
+    period = _range(project_id) if kind == RANGE else _period(project_id, kind)
+    compare = st.sidebar.radio(
+        t("filters.compare"),
+        COMPARE_CHOICES,
+        format_func=lambda c: t(f"filters.compare.{c}"),
+        key=relabelled("compare"),
+        horizontal=True,
+    )
+    st.query_params.update({"project": project_id, "kind": kind, "period": period, "compare": compare})
+    return Filters(by_id[project_id], Period.parse(period), compare)
+
+
+def _period(project_id: str, kind: str) -> str:
+    """The period selector of a kind: the periods that hold data, the latest full one, the
+    running one and one a link asked for (it says no data)."""
     latest = latest_period(project_id, kind)
     # The periods that hold data, the latest full one, and one a link asked for (it says no data).
     span, asked = cached.data_span(project_id), st.session_state.get("period")
@@ -61,18 +83,29 @@ def sidebar_filters() -> Filters | None:
     choices = [p.label for p in [*running_period(project_id, kind, latest), *offered]]
     if st.session_state.get("period") not in choices:
         st.session_state["period"] = latest.label  # the last full period: what a report is about
-    period = st.sidebar.selectbox(
+    return st.sidebar.selectbox(
         t("filters.period"), choices, format_func=lambda label: _display(label), key=relabelled("period")
     )
-    compare = st.sidebar.radio(
-        t("filters.compare"),
-        COMPARE_CHOICES,
-        format_func=lambda c: t(f"filters.compare.{c}"),
-        key=relabelled("compare"),
-        horizontal=True,
-    )
-    st.query_params.update({"project": project_id, "kind": kind, "period": period, "compare": compare})
-    return Filters(by_id[project_id], Period.parse(period), compare)
+
+
+def _range(project_id: str) -> str:
+    """Two days chosen in a calendar: any range of days, to look at (reports cover the kinds).
+    While only the first day is picked, the range shown so far stays."""
+    last = cached.last_ticket_day(project_id) or date.today()
+    shown = Period.between(last - timedelta(days=RANGE_DEFAULT_DAYS - 1), last)
+    asked = st.session_state.get("period", "")
+    if "~" in asked:  # a range a link or an earlier run chose
+        with suppress(PeriodError):
+            shown = Period.parse(asked)
+    st.session_state.setdefault(RANGE_KEY, (shown.start, shown.end - timedelta(days=1)))
+    chosen = st.sidebar.date_input(t("filters.range"), key=RANGE_KEY, format="YYYY-MM-DD")
+    if len(chosen) == 2:
+        try:
+            shown = Period.between(*chosen)
+        except PeriodError as exc:
+            st.sidebar.error(str(exc))
+    st.session_state["period"] = shown.label  # the period selector's key: kept for a switch back
+    return shown.label
 
 
 def current() -> Filters | None:
@@ -117,7 +150,7 @@ def _adopt(params: dict[str, str], by_id: dict[str, Project]) -> None:
     """Set the sidebar's choices to those ``params`` name that this user may have."""
     if params.get("project") in by_id:
         st.session_state["project"] = params["project"]
-    if params.get("kind") in KINDS:
+    if params.get("kind") in SIDEBAR_KINDS:
         st.session_state["kind"] = params["kind"]
     if params.get("compare") in COMPARE_CHOICES:
         st.session_state["compare"] = params["compare"]
@@ -127,6 +160,8 @@ def _adopt(params: dict[str, str], by_id: dict[str, Project]) -> None:
         return
     st.session_state["kind"] = period.kind
     st.session_state["period"] = period.label
+    if period.kind == RANGE:
+        st.session_state[RANGE_KEY] = (period.start, period.end - timedelta(days=1))
 
 
 def latest_period(project_id: str, kind: str) -> Period:
