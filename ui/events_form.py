@@ -8,10 +8,10 @@ import streamlit as st
 from data.projects import Project
 from reporting import annotations
 from reporting.roles import Actor
-from reporting.users import UserError
 from ui import cached
 from ui.database import database
-from ui.i18n import current_language, plain, t
+from ui.errors import write_then_rerun
+from ui.i18n import plain, t
 
 
 def events_panel(user: Actor, project: Project) -> None:
@@ -27,19 +27,17 @@ def events_panel(user: Actor, project: Project) -> None:
                 if day is None:
                     st.error(t("events.day_required"))
                 else:
-                    _write(lambda: annotations.add_event(user, project.project_id, day, text, db=database()))
+                    write_then_rerun(
+                        then=cached.clear_events,
+                        call=lambda: annotations.add_event(
+                            user, project.project_id, day, text, db=database()
+                        ),
+                    )
         for event in annotations.list_events(user, project.project_id, db=database()):
             row = st.container(horizontal=True, vertical_alignment="center")
             row.markdown(f"{event.day:%Y-%m-%d}　{plain(event.text)}")
             if row.button(t("events.delete"), key=f"event-{event.annotation_id}", type="tertiary"):
-                _write(lambda e=event: annotations.delete_event(user, e.annotation_id, db=database()))
-
-
-def _write(call) -> None:
-    try:
-        call()
-    except UserError as exc:
-        st.error(plain(exc.message(current_language())))
-        return
-    cached.clear_events()
-    st.rerun()
+                write_then_rerun(
+                    then=cached.clear_events,
+                    call=lambda e=event: annotations.delete_event(user, e.annotation_id, db=database()),
+                )

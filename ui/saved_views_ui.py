@@ -9,10 +9,10 @@ import streamlit as st
 
 from reporting import saved_views
 from reporting.roles import Actor
-from reporting.users import UserError
 from ui.database import database
+from ui.errors import write_then_rerun
 from ui.filters import request_params
-from ui.i18n import current_language, plain, t
+from ui.i18n import t
 
 _START_DONE = "_start_view_done"
 
@@ -36,7 +36,9 @@ def sidebar(user: Actor, pages: dict[str, st.Page], current: st.Page) -> None:
             name = st.text_input(t("views.name"), max_chars=saved_views.NAME_LIMIT)
             if st.form_submit_button(t("views.save"), icon=":material/bookmark_add:"):
                 query = urlencode(st.query_params.to_dict())
-                _write(lambda: saved_views.save_view(user, name, current.url_path, query, db=database()))
+                write_then_rerun(
+                    lambda: saved_views.save_view(user, name, current.url_path, query, db=database())
+                )
         views = [v for v in saved_views.list_views(user, db=database()) if v.page in pages]
         if not views:
             st.caption(t("views.none"))
@@ -59,21 +61,12 @@ def sidebar(user: Actor, pages: dict[str, st.Page], current: st.Page) -> None:
             st.switch_page(pages[chosen.page], query_params=params)
         start = None if chosen.is_start else chosen.view_id
         if row.button(t("views.unstart" if chosen.is_start else "views.start"), key="view_start"):
-            _write(lambda: saved_views.set_start(user, start, db=database()))
+            write_then_rerun(lambda: saved_views.set_start(user, start, db=database()))
         if row.button(t("views.delete"), key="view_delete"):
-            _write(lambda: saved_views.delete_view(user, chosen.view_id, db=database()))
+            write_then_rerun(lambda: saved_views.delete_view(user, chosen.view_id, db=database()))
 
 
 def _address() -> str:
     """The app's address as the browser reached it (scheme, host, port), for a shareable link."""
     url = urlsplit(st.context.url or "")
     return f"{url.scheme}://{url.netloc}" if url.netloc else ""
-
-
-def _write(call) -> None:
-    try:
-        call()
-    except UserError as exc:
-        st.error(plain(exc.message(current_language())))
-        return
-    st.rerun()
