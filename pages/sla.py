@@ -8,6 +8,7 @@ import streamlit as st
 from analytics import charts
 from analytics.kpis import target_for
 from ui import cached, policy_ui, widgets
+from ui.drill import SLA_CLOCK_KEY
 from ui.filters import current
 from ui.i18n import current_language, relabelled, t, t_text
 
@@ -65,7 +66,7 @@ if widgets.section("sla.breaches"):
             CLOCKS,
             format_func=lambda c: t(f"sla.clock.{c}"),
             default=linked if linked in CLOCKS else CLOCKS[0],
-            key=relabelled("sla_clock"),
+            key=relabelled(SLA_CLOCK_KEY),
         )
         or CLOCKS[0]
     )

@@ -426,6 +426,17 @@ def test_a_click_on_a_bar_or_tile_lists_its_tickets_and_the_search_opens_a_timel
     resolved = int(resolved[resolved["group"].isin(["incident", "request"])]["tickets_resolved"].sum())
     assert f"（{resolved} 张）" in panel.inner_text()
 
+    page.get_by_role("button", name="查看违约工单").first.click()  # the response SLA tile
+    page.wait_for_url(re.compile(r"/sla\?.*clock=response"))
+    page.get_by_text(re.compile(r"^共 \d+ 张违约工单")).wait_for()
+    assert (
+        page.locator(
+            '[data-testid="stMain"] [role="radio"][aria-checked="true"], '
+            '[data-testid="stMain"] button[kind="segmented_controlActive"]'
+        ).first.inner_text()
+        == "响应"
+    )
+
     search = _sidebar(page).get_by_label("查找工单")
     search.fill("数据库 连接")
     search.press("Enter")

@@ -17,11 +17,14 @@ import streamlit as st
 
 from analytics import charts
 from analytics.drilldown import MEASURES
+from analytics.kpis import BREACH_CLOCK
 from domain.periods import Period, PeriodError
 from ui import cached, widgets
 from ui.i18n import current_language, t, t_text
 
 PARAMS = ("drill", "drill_by", "drill_value", "drill_period", "drill_at")
+SLA_PAGE = "pages/sla.py"  # its breach list, by the clock the URL names
+SLA_CLOCK_KEY = "sla_clock"  # the SLA page's switch between the response and resolution lists
 _SEEN = "_drill_seen"  # per chart: the selection already acted on (it stays selected)
 
 
@@ -43,11 +46,18 @@ def chart(fig: go.Figure, *, key: str, drill: Drill, **options) -> None:
 
 
 def tile_button(kpi_id: str, *, at: str) -> None:
-    """Under a volume KPI tile: list its tickets (in the panel drawn at ``at``)."""
+    """Under a volume KPI tile: list its tickets (in the panel drawn at ``at``); under an SLA
+    tile: open the SLA page's list of the tickets that missed it."""
     if kpi_id in MEASURES and st.button(
         t("drill.tickets"), key=f"drill-{kpi_id}", icon=":material/list:", type="tertiary"
     ):
         _open({"drill": kpi_id, "drill_at": at})
+    if kpi_id in BREACH_CLOCK and st.button(
+        t("drill.breaches"), key=f"drill-{kpi_id}", icon=":material/list:", type="tertiary"
+    ):
+        kept = {k: v for k, v in st.query_params.to_dict().items() if k not in PARAMS}
+        st.session_state[SLA_CLOCK_KEY] = BREACH_CLOCK[kpi_id]  # the page's switch, set before it runs
+        st.switch_page(SLA_PAGE, query_params={**kept, "clock": BREACH_CLOCK[kpi_id]})
 
 
 def _follow(points: list, key: str, drill: Drill) -> None:
