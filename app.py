@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from domain.ticket_filter import EVERY_TICKET
 from ui import cached, drill, meeting, saved_views_ui, streamlit_words
 from ui.auth import logout_button, require_login
+from ui.database import only
 from ui.department import department_pages
 from ui.errors import database_errors_shown_plainly
 from ui.filters import sidebar_filters
@@ -133,7 +135,10 @@ def main() -> None:
         meeting.enter_button(presented, navigation)
         drill.search_box(dashboards["sla"])
         saved_views_ui.sidebar(user, by_path, navigation)
-    navigation.run()
+    # The sidebar's ticket filter counts on the dashboards only: reports and approvals never.
+    filtered = navigation.url_path in {*(p.url_path for p in dashboards.values()), availability.url_path}
+    with only(st.session_state["_filters"].tickets if filtered else EVERY_TICKET):
+        navigation.run()
 
 
 # Streamlit runs this file as __main__. A worker process that renders documents

@@ -20,6 +20,7 @@ from data.projects import get_project
 from data.sql import Params, quote_ident
 from domain.periods import Period
 from domain.policy import KINDS
+from domain.ticket_filter import COLUMNS as FILTER_COLUMNS
 
 # Each drillable figure and the predicate that puts a ticket in it ({start}, {end}: the period).
 MEASURES = {
@@ -58,7 +59,7 @@ def tickets_behind(
         start=bind("start", start) if "{start}" in template else "", end=bind("end", end)
     )
     kinds = KINDS if by == "kind" else TICKET_KINDS  # as the breakdowns count them
-    where = [ticket_where(bind, project_id, as_of or datetime.now(UTC), kinds), in_period]
+    where = [ticket_where(bind, project_id, as_of or datetime.now(UTC), kinds, db.tickets), in_period]
     if by is not None:
         column = f"t.{quote_ident(by)}"
         where.append(f"{column} IS NULL" if value is None else f"{column} = {bind('value', value)}")
@@ -78,10 +79,25 @@ def search_tickets(
         f"lower(t.title) LIKE {bind(f'word_{i}', _like(w))} {_ESCAPE}" for i, w in enumerate(words)
     )
     where = (
-        f"{ticket_where(bind, project_id, as_of or datetime.now(UTC), KINDS)}"
+        f"{ticket_where(bind, project_id, as_of or datetime.now(UTC), KINDS, db.tickets)}"
         f" AND (lower(t.ticket_id) LIKE {bind('id', _like(text.strip()))} {_ESCAPE} OR ({titled}))"
     )
     return _select(where, bind, f"t.created_at DESC, t.ticket_id LIMIT {SEARCH_LIMIT}", db=db)
+
+
+def filter_choices(project_id: str, *, db: Database) -> dict[str, list[str]]:
+    """Each filter column's values among the project's tickets, most used first."""
+    choices = {}
+    for column in FILTER_COLUMNS:
+        rows = db.execute(
+            f"SELECT {quote_ident(column)} AS v FROM tickets WHERE project_id = $p AND {quote_ident(column)}"
+            " IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1",
+            {"p": project_id},
+        ).fetchall()
+        choices[column] = [str(value) for (value,) in rows]
+    choices["priority"].sort()  # P1 … P4
+    choices["kind"].sort(key=lambda k: KINDS.index(k) if k in KINDS else len(KINDS))
+    return choices
 
 
 def _like(text: str) -> str:

@@ -24,6 +24,7 @@ from data.db import Database
 from data.sql import Params
 from domain.periods import Period
 from domain.policy import Policy
+from domain.ticket_filter import EVERY_TICKET, TicketFilter
 
 CALLBACK_HOURS = 24  # callback_24h_rate: a callback within this many hours of resolution
 GROUP_COLUMNS = ("priority", "category", "tier", "assignment_group", "service", "kind", "assignee")
@@ -40,6 +41,7 @@ class Scope:
     groups: tuple[str, ...] = ()  # ticket columns to break down by (GROUP_COLUMNS), one pass for all
     kinds: tuple[str, ...] = TICKET_KINDS
     wanted: frozenset[str] = frozenset(CATALOGUE)  # KPIs asked for: costly parts of others are skipped
+    tickets: TicketFilter = EVERY_TICKET  # the dashboards' filter: run_families takes the handle's
 
     def __post_init__(self):
         for group in self.groups:
@@ -106,7 +108,7 @@ def _opened(s: Scope, bind: Params) -> str:
 source AS (
     SELECT p.period, t.*
     FROM tickets AS t JOIN periods AS p ON {s.in_period("t.created_at")}
-    WHERE {ticket_where(bind, s.project_id, s.as_of, s.kinds)}
+    WHERE {ticket_where(bind, s.project_id, s.as_of, s.kinds, s.tickets)}
       AND {s.span(bind, "t.created_at")}
 ),
 {clock_ctes(bind, s.policy, s.project_id, "source", s.as_of, ("response",))}
@@ -145,7 +147,7 @@ callbacks AS (
 source AS (
     SELECT p.period, t.*
     FROM tickets AS t JOIN periods AS p ON {s.in_period("t.resolved_at")}
-    WHERE {ticket_where(bind, s.project_id, s.as_of, s.kinds)}
+    WHERE {ticket_where(bind, s.project_id, s.as_of, s.kinds, s.tickets)}
       AND {s.span(bind, "t.resolved_at")}
 ),
 {clock_ctes(bind, s.policy, s.project_id, "source", s.as_of, ("resolution",))}{callbacks}
@@ -194,7 +196,7 @@ def _backlog(s: Scope, bind: Params) -> str:
 open_tickets AS (
     SELECT t.kind, t.created_at, t.resolved_at, {LEFT_BACKLOG_AT} AS left_at{s.group_columns("t", ("kind",))}
     FROM tickets AS t
-    WHERE {ticket_where(bind, s.project_id, s.as_of, (*s.kinds, "problem"))}
+    WHERE {ticket_where(bind, s.project_id, s.as_of, (*s.kinds, "problem"), s.tickets)}
       AND t.created_at < {end}
       AND ((t.kind = 'problem' AND (t.resolved_at IS NULL OR t.resolved_at >= {start}))
            OR t.resolved_at IS NULL OR {open_at_some_end})
@@ -218,7 +220,7 @@ SELECT p.period,
        {success_rate} AS change_success_rate,
        {emergency_ratio} AS emergency_change_ratio
 FROM tickets AS t JOIN periods AS p ON {s.in_period(closed)}
-WHERE {ticket_where(bind, s.project_id, s.as_of, ("change",))}
+WHERE {ticket_where(bind, s.project_id, s.as_of, ("change",), s.tickets)}
   AND {s.span(bind, closed)}
 GROUP BY p.period"""
 
@@ -383,7 +385,7 @@ def run_families(scope: Scope, ids: Iterable[str] | None = None, *, db: Database
     families: Sequence[Family] = [f for f in FAMILIES if wanted & set(f.kpis)]
     if scope.groups:
         families = [f for f in families if f.groupable]
-    scope = replace(scope, wanted=frozenset(wanted))
+    scope = replace(scope, wanted=frozenset(wanted), tickets=db.tickets)
     ensure_calendar(scope.policy.calendar, db=db)
     # On the caller's cursor (other cursors would not see the rows of a transaction the caller
     # has open). One statement per family: joining them into one statement gained nothing on

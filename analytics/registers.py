@@ -28,7 +28,7 @@ def major_incidents(
 ) -> pd.DataFrame:
     """Major incidents created in ``period`` (local times; duration null while unresolved)."""
     bind = _params(project_id, period, db=db)
-    where = ticket_where(bind, project_id, as_of or datetime.now(UTC), ("incident",))
+    where = ticket_where(bind, project_id, as_of or datetime.now(UTC), ("incident",), db.tickets)
     sql = f"""
 SELECT t.ticket_id, t.title, t.priority, t.service,
        t.created_at AT TIME ZONE $tz AS created_at, t.resolved_at AT TIME ZONE $tz AS resolved_at,
@@ -46,7 +46,7 @@ def major_changes(
     """Changes and releases closed in ``period`` that are normal or emergency (not standard)
     or that failed or were rolled back."""
     bind = _params(project_id, period, db=db)
-    where = ticket_where(bind, project_id, as_of or datetime.now(UTC), ("change", "release"))
+    where = ticket_where(bind, project_id, as_of or datetime.now(UTC), ("change", "release"), db.tickets)
     closed = "COALESCE(t.closed_at, t.resolved_at)"
     sql = f"""
 SELECT t.ticket_id, t.kind, t.change_type, t.outcome, t.title, {closed} AT TIME ZONE $tz AS closed_at

@@ -27,9 +27,10 @@ from analytics.quality import valid_sql
 from analytics.sqltext import minutes_between, values_cte
 from data.db import Database
 from data.projects import get_project
-from data.sql import Params
+from data.sql import Params, quote_ident
 from domain.periods import Period
 from domain.policy import CALENDAR_24X7, Calendar, Policy
+from domain.ticket_filter import EVERY_TICKET, TicketFilter
 from domain.vocabulary import KINDS, STATUSES, subset
 
 TICKET_KINDS = subset(KINDS, "incident", "request")  # "tickets" in DESIGN §4
@@ -41,11 +42,22 @@ def project_clock(policy: Policy, bind: Params) -> Clock:
     return Clock(policy.calendar, policy.timezone, WORK_CALENDAR, bind)
 
 
-def ticket_where(bind: Params, project_id: str, as_of: datetime, kinds: Sequence[str] = TICKET_KINDS) -> str:
-    """Predicate over ``tickets AS t``: the project's valid tickets of ``kinds``."""
+def ticket_where(
+    bind: Params,
+    project_id: str,
+    as_of: datetime,
+    kinds: Sequence[str] = TICKET_KINDS,
+    tickets: TicketFilter = EVERY_TICKET,
+) -> str:
+    """Predicate over ``tickets AS t``: the project's valid tickets of ``kinds`` that the
+    dashboards' filter ``tickets`` chose."""
+    chosen = "".join(
+        f"\n      AND t.{quote_ident(column)} IN {bind.each(f'only_{column}', values)}"
+        for column, values in tickets.chosen
+    )
     return (
         f"t.project_id = {bind('project_id', project_id)} AND t.kind IN {bind.each('ticket_kind', kinds)}"
-        f"\n      AND {valid_sql(bind, 'tickets', as_of)}"
+        f"\n      AND {valid_sql(bind, 'tickets', as_of)}{chosen}"
     )
 
 
@@ -207,7 +219,7 @@ def breaches(
     sql = f"""
 WITH source AS (
     SELECT t.* FROM tickets AS t
-    WHERE {ticket_where(bind, project_id, as_of)}
+    WHERE {ticket_where(bind, project_id, as_of, tickets=db.tickets)}
       AND t.{anchor} >= {bind("start", start)} AND t.{anchor} < {bind("end", end)}
 ),
 {clock_ctes(bind, policy, project_id, "source", as_of, (clock,))}

@@ -45,6 +45,7 @@ from sqlmodel import Session
 
 from data import postgres, replica
 from data.migrations import apply_migrations
+from domain.ticket_filter import EVERY_TICKET, TicketFilter
 
 ENV_VAR = "SERVICEREPORT_DB"
 DEFAULT_PATH = Path(__file__).resolve().parent / "servicereport.duckdb"
@@ -127,6 +128,7 @@ class Database:
     location: str  # the file's absolute path, or a PostgreSQL URL
     pinned: Cursor | None = field(default=None, compare=False, repr=False)
     reads_copy: bool = False  # see analytical()
+    tickets: TicketFilter = EVERY_TICKET  # which tickets the figures read through it count
 
     @classmethod
     def open(cls, location: str | os.PathLike | None = None) -> Database:
@@ -152,6 +154,10 @@ class Database:
         if self.backend != "postgresql" or self.pinned is not None:
             return self
         return replace(self, reads_copy=True)
+
+    def only(self, tickets: TicketFilter) -> Database:
+        """This handle for figures of the ``tickets`` the dashboards' filter chose."""
+        return replace(self, tickets=tickets)
 
     def on(self, cursor: Cursor) -> Database:
         """This handle pinned to ``cursor``, for the steps of data/ whose temporary tables and

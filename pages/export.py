@@ -21,6 +21,8 @@ widgets.page_header(t("export.title"), filters)
 if filters.period.kind == RANGE:
     st.info(t("report.range_refused"))
     st.stop()
+if filters.tickets:
+    st.info(t("report.filter_ignored"))
 st.caption(t("export.intro"))
 export_actions.warm_up()
 

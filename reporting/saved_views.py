@@ -17,11 +17,13 @@ from sqlmodel import select, update
 
 from data.db import Database
 from data.models import SavedView
+from domain.ticket_filter import PARAMS as TICKET_PARAMS
 from reporting.roles import Actor, PermissionDenied
 from reporting.users import UserError
 
-# What a view keeps of the URL: the sidebar's filters, the language, the SLA page's clock.
-VIEW_PARAMS = ("project", "kind", "period", "compare", "lang", "clock")
+# What a view keeps of the URL: the sidebar's choices and ticket filter, the language, the
+# SLA page's clock.
+VIEW_PARAMS = ("project", "kind", "period", "compare", *TICKET_PARAMS.values(), "lang", "clock")
 NAME_LIMIT = 60  # characters
 VIEWS_PER_USER = 50
 _PAGE = re.compile(r"^[a-z_]{0,40}$")  # app.py's URL paths
@@ -33,9 +35,10 @@ def _own(actor: Actor) -> None:
 
 
 def clean_query(query: str) -> str:
-    """The view's parameters of ``query`` (a URL's query string), in ``VIEW_PARAMS`` order."""
-    given = dict(parse_qsl(query.lstrip("?")))
-    return urlencode([(key, given[key]) for key in VIEW_PARAMS if given.get(key)])
+    """The view's parameters of ``query`` (a URL's query string), in ``VIEW_PARAMS`` order
+    (a filter's repeated parameters, one per value, in theirs)."""
+    given = [(key, value) for key, value in parse_qsl(query.lstrip("?")) if value]
+    return urlencode([(key, value) for wanted in VIEW_PARAMS for key, value in given if key == wanted])
 
 
 def link(view: SavedView) -> str:

@@ -22,9 +22,11 @@ from app_driver import (
 from export_fixture import PROJECT, make_report_db
 
 from analytics.breakdowns import breakdown
+from analytics.kpis import compute_kpis
 from data.db import Database
 from data.projects import list_projects
 from domain.periods import Period
+from domain.ticket_filter import TicketFilter
 from locales import translate
 from reporting import users
 from ui.meeting import SCREENS
@@ -446,3 +448,42 @@ def test_a_click_on_a_bar_or_tile_lists_its_tickets_and_the_search_opens_a_timel
     ticket = re.search(r"ticket=([^&]+)", page.url).group(1)
     assert any(f"工单 {ticket} 的处理时间线" in h for h in _headings(page)), _headings(page)
     assert "drill=" not in page.url
+
+
+def test_a_ticket_filter_goes_through_the_url_and_counts_what_the_engine_counts(
+    page, app_server, demo_db_path
+):
+    """Figures from the demo database the app's is a copy of (the month holds no test tickets)."""
+    base, _, _ = app_server
+    month = Period.parse("2026-09")
+    _open(page, f"{base}/?project={PROJECT}&kind=month&period={month.label}&service=ERP财务模块")
+    wait_until_drawn(page)
+    chosen = TicketFilter.of({"service": ["ERP财务模块"]})
+    expected = compute_kpis(PROJECT, month, db=Database.open(demo_db_path).only(chosen))[
+        "tickets_opened"
+    ].value
+    assert _first_metric(page) == f"{expected:,}"
+    assert page.get_by_role("button", name="服务：ERP财务模块").is_visible(), "the filter as a chip"
+
+    filters = _sidebar(page).locator('[data-testid="stExpander"]', has_text="筛选工单")
+    priority = filters.locator('[data-testid="stMultiSelect"]', has_text="优先级")
+    priority.scroll_into_view_if_needed()
+    priority.locator("input").click()
+    page.keyboard.type("P1")  # type to find it, as a person does
+    page.get_by_role("option", name="P1 紧急").wait_for()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => location.search.includes('priority=P1')")
+    wait_until_drawn(page)
+    both = TicketFilter.of({"service": ["ERP财务模块"], "priority": ["P1"]})
+    expected = compute_kpis(PROJECT, month, db=Database.open(demo_db_path).only(both))["tickets_opened"].value
+    page.wait_for_function(
+        "v => document.querySelector('[data-testid=\"stMetricValue\"]').innerText === v", arg=f"{expected:,}"
+    )
+    screenshot(page, "ticket-filter-chips")
+    page.reload()  # a copied link opens the same filtered view
+    wait_until_drawn(page)
+    assert _first_metric(page) == f"{expected:,}"
+    page.get_by_role("button", name="服务：ERP财务模块").click()  # remove one chip
+    page.wait_for_function("() => !location.search.includes('service=')")
+    assert "priority=P1" in page.url

@@ -12,6 +12,7 @@ from analytics.kpis import compute_kpis
 from analytics.units import is_missing
 from data.db import Database
 from domain.periods import Period
+from domain.ticket_filter import TicketFilter
 
 PROJECT = "demo-erp"
 PERIOD = Period.parse("2026-09")
@@ -60,3 +61,27 @@ def test_an_unknown_figure_or_breakdown_is_refused(db):
         tickets_behind(PROJECT, PERIOD, "csat_avg", db=db)
     with pytest.raises(ValueError, match="breakdown"):
         tickets_behind(PROJECT, PERIOD, "tickets_opened", by="title; DROP TABLE tickets", db=db)
+
+
+def test_a_ticket_filter_counts_what_the_breakdown_counts_for_its_values(db):
+    """The dashboards' filter (domain/ticket_filter.py) narrows every ticket figure: filtered on
+    one priority, the headline is that priority's row of the breakdown; filtered on two, the sum."""
+    rows = breakdown(PROJECT, PERIOD, "priority", db=db).set_index("group")
+    for priority in rows.index:
+        only = db.only(TicketFilter.of({"priority": [priority]}))
+        headline = compute_kpis(PROJECT, PERIOD, db=only)
+        for measure in MEASURES:
+            assert headline[measure].value == rows.loc[priority, measure], (priority, measure)
+        assert (
+            len(tickets_behind(PROJECT, PERIOD, "tickets_opened", db=only))
+            == rows.loc[priority, "tickets_opened"]
+        )
+    two = db.only(TicketFilter.of({"priority": ["P1", "P2"]}))
+    assert (
+        compute_kpis(PROJECT, PERIOD, db=two)["tickets_resolved"].value
+        == rows.loc[["P1", "P2"], "tickets_resolved"].sum()
+    )
+    everything = compute_kpis(PROJECT, PERIOD, db=db)
+    assert compute_kpis(PROJECT, PERIOD, db=two)["csat_avg"].value == everything["csat_avg"].value, (
+        "surveys: whole project"
+    )

@@ -21,6 +21,7 @@ from analytics.coverage import data_span
 from analytics.kpi_catalogue import CATALOGUE, HEADLINE
 from data.db import ENV_VAR, Database
 from domain.periods import KINDS, RANGE, Period
+from domain.ticket_filter import TicketFilter
 from locales import translate
 from reporting import users
 from ui.i18n import plain
@@ -315,3 +316,31 @@ def test_an_event_marked_on_the_overview_is_named_on_the_trends(open_page):
     assert "2026-09-03　机房搬迁" in _texts(at)
     next(b for b in at.button if b.label == "删除").click().run()
     assert not any("机房搬迁" in ticks for ticks in _tick_texts(at))
+
+
+def test_a_ticket_filter_from_the_url_counts_only_those_tickets_on_every_dashboard(open_page, app_db):
+    """?priority=P1&priority=P2&ticket_kind=incident: the tiles are the engine's with the same
+    filter, the chips name it, the next page keeps it, and the export page says reports are
+    the whole project's."""
+    at = open_page("overview", kind="month", period="2026-09", priority=["P1", "P2"], ticket_kind="incident")
+    assert not at.exception, at.exception
+    chosen = TicketFilter.of({"priority": ["P1", "P2"], "kind": ["incident"]})
+    assert at.multiselect(key="only_priority").value == ["P1", "P2"]
+    month = Period.parse("2026-09")
+    filtered = kpis.compute_kpis(PROJECT, month, db=Database.open(app_db).only(chosen))
+    whole = kpis.compute_kpis(PROJECT, month, db=Database.open(app_db))
+    shown = {m.label: m.value for m in at.metric}
+    assert shown[kpi_name("tickets_opened", "zh_CN")] == f"{filtered['tickets_opened'].value:,}"
+    assert filtered["tickets_opened"].value < whole["tickets_opened"].value
+    chips = [b.label for b in at.button if b.key and b.key.startswith("chip-")]
+    assert chips == ["优先级：P1 紧急", "优先级：P2 高", "类型：事件"], chips
+    at.switch_page("pages/incidents.py").run()
+    next(b for b in at.button if b.key == "chip-priority-P1").click().run()  # removes P1 only
+    assert not at.exception, at.exception
+    assert at.multiselect(key="only_priority").value == ["P2"]
+    assert [b.key for b in at.button if b.key and b.key.startswith("chip-")] == [
+        "chip-priority-P2",
+        "chip-kind-incident",
+    ]
+    at.switch_page("pages/export.py").run()
+    assert any("不适用于正式报告" in i.value for i in at.info)

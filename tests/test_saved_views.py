@@ -30,6 +30,10 @@ def test_a_view_keeps_its_page_and_filters_and_the_same_name_replaces_it(world):
     )
     assert saved.name == "三季度 SLA" and saved.page == "sla"
     assert saved.query == f"{QUARTER}&lang=en", "meeting, screen and ticket are not part of a view"
+    filtered = saved_views.clean_query(f"priority=P1&{QUARTER}&ticket_kind=incident&priority=P2&drill=x")
+    assert filtered == f"{QUARTER}&priority=P1&priority=P2&ticket_kind=incident", (
+        "the ticket filter, every value"
+    )
     assert saved_views.link(saved) == f"/sla?{QUARTER}&lang=en"
     replaced = saved_views.save_view(cast.author, "三季度 SLA", "incidents", "project=demo-erp", db=db)
     assert replaced.view_id == saved.view_id

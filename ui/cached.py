@@ -6,6 +6,7 @@ served from memory; ``clear()`` is called after imports and workflow writes.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from datetime import date
@@ -18,8 +19,9 @@ from analytics import portfolio as portfolios
 from analytics.kpi_catalogue import HEADLINE
 from data.projects import list_projects, write_marks
 from domain.periods import Period
+from domain.ticket_filter import TicketFilter
 from reporting import annotations, escalation
-from ui.database import database, figures
+from ui.database import chosen_tickets, database, figures, only
 from ui.i18n import current_language
 
 
@@ -38,7 +40,27 @@ def data_span(project_id: str) -> coverage.DataSpan:
 _TTL = 3600
 
 
-@st.cache_data(ttl=_TTL, show_spinner=False)
+def per_filter(function):
+    """``st.cache_data`` keyed by the dashboards' ticket filter (``ui.database.only``) as well
+    as the arguments: a filtered page and an unfiltered one never share figures."""
+
+    def of_tickets(chosen: tuple, *args, **kwargs):
+        with only(TicketFilter(chosen)):
+            return function(*args, **kwargs)
+
+    # Streamlit keys a cache by the function's name: one store per decorated function.
+    of_tickets.__qualname__ = f"{function.__qualname__}.of_tickets"
+    cached = st.cache_data(ttl=_TTL, show_spinner=False)(of_tickets)
+
+    @functools.wraps(function)
+    def call(*args, **kwargs):
+        return cached(chosen_tickets().chosen, *args, **kwargs)
+
+    call.clear = cached.clear
+    return call
+
+
+@per_filter
 def kpi_values(project_id: str, period: str, ids: tuple[str, ...] | None = None) -> dict:
     return kpis.compute_kpis(project_id, Period.parse(period), ids=list(ids) if ids else None, db=figures())
 
@@ -50,7 +72,7 @@ def kpi_series(project_id: str, period: str, ids: tuple[str, ...], count: int = 
     return combined[combined["kpi_id"].isin(ids)].reset_index(drop=True)
 
 
-@st.cache_data(ttl=_TTL, show_spinner=False)
+@per_filter
 def _series_of_query(project_id: str, period: str, ids: tuple[str, ...], count: int) -> pd.DataFrame:
     return kpis.kpi_series(project_id, Period.parse(period), count=count, ids=list(ids), db=figures())
 
@@ -59,30 +81,35 @@ def _series_of_query(project_id: str, period: str, ids: tuple[str, ...], count: 
 # and charts translate its values.
 
 
-@st.cache_data(ttl=_TTL, show_spinner=False)
+@per_filter
 def breakdown(project_id: str, period: str, by: str):
     return kpis.breakdown(project_id, Period.parse(period), by, db=figures()).rename(columns={"group": by})
 
 
-@st.cache_data(ttl=_TTL, show_spinner=False)
+@per_filter
 def breakdowns(project_id: str, period: str, by: tuple[str, ...]) -> dict:
     """Several breakdowns of one period, computed in one pass."""
     frames = kpis.breakdowns(project_id, Period.parse(period), list(by), db=figures())
     return {name: frame.rename(columns={"group": name}) for name, frame in frames.items()}
 
 
-@st.cache_data(ttl=_TTL, show_spinner=False)
+@per_filter
 def breakdown_series(project_id: str, period: str, by: str, ids: tuple[str, ...], count: int = 12):
     series = trends.breakdown_series(project_id, Period.parse(period), by, ids, count=count, db=figures())
     return series.rename(columns={"group": by})
 
 
-@st.cache_data(ttl=_TTL, show_spinner=False)
+@per_filter
 def breaches(project_id: str, period: str, clock: str):
     return kpis.breaches(project_id, Period.parse(period), clock=clock, db=figures())
 
 
 @st.cache_data(ttl=_TTL, show_spinner=False)
+def filter_choices(project_id: str) -> dict[str, list[str]]:
+    return drilldown.filter_choices(project_id, db=figures())
+
+
+@per_filter
 def tickets_behind(project_id: str, period: str, measure: str, by: str | None, value: str | None):
     return drilldown.tickets_behind(
         project_id, Period.parse(period), measure, by=by, value=value, db=figures()
@@ -114,7 +141,7 @@ def ticket_timeline(project_id: str, ticket_id: str):
     return kpis.ticket_timeline(project_id, ticket_id, db=figures())
 
 
-@st.cache_data(ttl=_TTL, show_spinner=False)
+@per_filter
 def major_incidents(project_id: str, period: str):
     return kpis.major_incidents(project_id, Period.parse(period), db=figures())
 
@@ -124,7 +151,7 @@ def availability_by_service(project_id: str, period: str):
     return kpis.availability_by_service(project_id, Period.parse(period), db=figures())
 
 
-@st.cache_data(ttl=_TTL, show_spinner=False)
+@per_filter
 def anomalies(project_id: str, period: str) -> list:
     values = kpi_values(project_id, period)  # cached already for the tiles: not computed twice
     return escalation.find_anomalies(project_id, Period.parse(period), values, db=figures())

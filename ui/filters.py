@@ -6,18 +6,22 @@ link copied from the browser opens the same page with the same figures.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import streamlit as st
 
+from analytics.charts import value_name
 from data.projects import Project
 from domain.periods import KINDS, RANGE, Period, PeriodError
+from domain.ticket_filter import COLUMNS, EVERY_TICKET, PARAMS, TicketFilter
 from ui import cached
 from ui.auth import current_user
 from ui.database import projects
 from ui.i18n import current_language, relabelled, t, t_text
+from ui.widgets import FILTER_KEY, column_label
 
 COMPARE_CHOICES = ("previous", "last_year")
 RANGE_KEY = "range_days"
@@ -31,6 +35,7 @@ class Filters:
     project: Project
     period: Period
     compare: str  # "previous" or "last_year"
+    tickets: TicketFilter = EVERY_TICKET  # the dashboards' ticket filter
 
     @property
     def compare_period(self) -> Period:
@@ -65,8 +70,33 @@ def sidebar_filters() -> Filters | None:
         key=relabelled("compare"),
         horizontal=True,
     )
+    tickets = _ticket_filter(project_id)
     st.query_params.update({"project": project_id, "kind": kind, "period": period, "compare": compare})
-    return Filters(by_id[project_id], Period.parse(period), compare)
+    for name in PARAMS.values():
+        st.query_params.pop(name, None)
+    st.query_params.update(tickets.to_params())
+    return Filters(by_id[project_id], Period.parse(period), compare, tickets)
+
+
+def _ticket_filter(project_id: str) -> TicketFilter:
+    """The sidebar's ticket filter: which services, groups, categories, priorities and kinds the
+    dashboards count (empty: all)."""
+    choices = cached.filter_choices(project_id)
+    chosen = {column: st.session_state.get(FILTER_KEY + column) or [] for column in COLUMNS}
+    with st.sidebar.expander(
+        t("filters.tickets"), icon=":material/filter_alt:", expanded=any(chosen.values())
+    ):
+        st.caption(t("filters.tickets_help"))
+        for column in COLUMNS:
+            options = list(dict.fromkeys([*chosen[column], *choices.get(column, [])]))
+            chosen[column] = st.multiselect(
+                column_label(column, current_language()),
+                options,
+                format_func=lambda value, c=column: value_name(c, value, current_language()),
+                placeholder=t_text("filters.all"),
+                key=relabelled(FILTER_KEY + column),
+            )
+    return TicketFilter.of(chosen)
 
 
 def _period(project_id: str, kind: str) -> str:
@@ -122,20 +152,20 @@ def current() -> Filters | None:
 
 def request_view(project_id: str, period: Period) -> None:
     """Have the next run open on ``project_id`` and ``period`` (the portfolio's cell links)."""
-    request_params({"project": project_id, "period": period.label})
+    request_params({"project": [project_id], "period": [period.label]})
 
 
-def request_params(params: dict[str, str]) -> None:
-    """Have the next run's sidebar take the view of ``params`` (``project``, ``kind``,
-    ``period``, ``compare``: a saved view's): the sidebar's widgets exist already in this run,
-    so their values can only change before the next."""
-    st.session_state["_requested_view"] = dict(params)
+def request_params(params: dict[str, list[str]]) -> None:
+    """Have the next run's sidebar take the view of ``params`` (each parameter's values, as a
+    saved view's query holds them): the sidebar's widgets exist already in this run, so their
+    values can only change before the next. A view without a ticket filter clears it."""
+    st.session_state["_requested_view"] = {name: list(values) for name, values in params.items()}
 
 
 def _adopt_requested_view(by_id: dict[str, Project]) -> None:
     requested = st.session_state.pop("_requested_view", None)
     if requested is not None:
-        _adopt(requested, by_id)
+        _adopt(lambda name: requested.get(name, []), by_id)
 
 
 def _adopt_query_params(by_id: dict[str, Project]) -> None:
@@ -143,19 +173,27 @@ def _adopt_query_params(by_id: dict[str, Project]) -> None:
     if st.session_state.get("_filters_seeded"):
         return
     st.session_state["_filters_seeded"] = True
-    _adopt(st.query_params.to_dict(), by_id)
+    _adopt(st.query_params.get_all, by_id)
 
 
-def _adopt(params: dict[str, str], by_id: dict[str, Project]) -> None:
-    """Set the sidebar's choices to those ``params`` name that this user may have."""
-    if params.get("project") in by_id:
-        st.session_state["project"] = params["project"]
-    if params.get("kind") in SIDEBAR_KINDS:
-        st.session_state["kind"] = params["kind"]
-    if params.get("compare") in COMPARE_CHOICES:
-        st.session_state["compare"] = params["compare"]
+def _adopt(values_of: Callable[[str], list[str]], by_id: dict[str, Project]) -> None:
+    """Set the sidebar's choices to those the parameters name (``values_of(name)``: a
+    parameter's values) that this user may have."""
+
+    def first(name: str) -> str:
+        return next(iter(values_of(name)), "")
+
+    if first("project") in by_id:
+        st.session_state["project"] = first("project")
+    if first("kind") in SIDEBAR_KINDS:
+        st.session_state["kind"] = first("kind")
+    if first("compare") in COMPARE_CHOICES:
+        st.session_state["compare"] = first("compare")
+    tickets = TicketFilter.from_params(values_of)
+    for column in COLUMNS:
+        st.session_state[FILTER_KEY + column] = list(tickets.values(column))
     try:
-        period = Period.parse(params.get("period", ""))
+        period = Period.parse(first("period"))
     except PeriodError:
         return
     st.session_state["kind"] = period.kind

@@ -26,7 +26,7 @@ def go_to_start_page(user: Actor, pages: dict[str, st.Page], current: st.Page) -
         return  # a link names what to open
     view = saved_views.start_view(user, db=database())
     if view is not None and view.page in pages:
-        st.switch_page(pages[view.page], query_params=dict(parse_qsl(view.query)))
+        st.switch_page(pages[view.page], query_params=_grouped(view.query))
 
 
 def sidebar(user: Actor, pages: dict[str, st.Page], current: st.Page) -> None:
@@ -35,7 +35,7 @@ def sidebar(user: Actor, pages: dict[str, st.Page], current: st.Page) -> None:
         with st.form("save_view", clear_on_submit=True, border=False):
             name = st.text_input(t("views.name"), max_chars=saved_views.NAME_LIMIT)
             if st.form_submit_button(t("views.save"), icon=":material/bookmark_add:"):
-                query = urlencode(st.query_params.to_dict())
+                query = urlencode([(k, v) for k in st.query_params for v in st.query_params.get_all(k)])
                 write_then_rerun(
                     lambda: saved_views.save_view(user, name, current.url_path, query, db=database())
                 )
@@ -56,7 +56,7 @@ def sidebar(user: Actor, pages: dict[str, st.Page], current: st.Page) -> None:
         st.code(_address() + saved_views.link(chosen), language=None, wrap_lines=True)
         row = st.container(horizontal=True)
         if row.button(t("views.open"), key="view_open", type="primary"):
-            params = dict(parse_qsl(chosen.query))
+            params = _grouped(chosen.query)
             request_params(params)
             st.switch_page(pages[chosen.page], query_params=params)
         start = None if chosen.is_start else chosen.view_id
@@ -64,6 +64,14 @@ def sidebar(user: Actor, pages: dict[str, st.Page], current: st.Page) -> None:
             write_then_rerun(lambda: saved_views.set_start(user, start, db=database()))
         if row.button(t("views.delete"), key="view_delete"):
             write_then_rerun(lambda: saved_views.delete_view(user, chosen.view_id, db=database()))
+
+
+def _grouped(query: str) -> dict[str, list[str]]:
+    """A view's query as each parameter's values (a ticket filter repeats its parameters)."""
+    grouped: dict[str, list[str]] = {}
+    for name, value in parse_qsl(query):
+        grouped.setdefault(name, []).append(value)
+    return grouped
 
 
 def _address() -> str:

@@ -22,7 +22,7 @@ from analytics.kpis import calendar_coverage
 from locales import catalogue, translate
 from reporting.export.xlsx import neutralise
 from ui import cached, meeting
-from ui.i18n import current_language, plain, t
+from ui.i18n import current_language, plain, t, t_text
 
 MEETING_FONT_SIZE = 22  # meeting mode: the back row of the room must read the axis labels
 # Meeting mode lays a section out on a 1080-pixel-high projector: what is left under the
@@ -34,6 +34,7 @@ ABOVE_TABLE = BELOW_CHART = 0.5  # a chart and the table under it share the scre
 _ROW_PX = 35  # st.dataframe's row (and header) height
 _PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 _DELTA_COLOUR = {"higher": "normal", "lower": "inverse", "none": "off"}
+FILTER_KEY = "only_"  # + a ticket column: the sidebar's ticket filter (ui/filters.py)
 _MET_BADGE = {True: ("green", ":material/check_circle:"), False: ("red", ":material/error:")}
 # A tile's KPI name wraps instead of ending in "…" ("Mean time to resolve (ho…" in English).
 _TILE_CSS = """<style>
@@ -54,10 +55,37 @@ def page_header(title: str, filters) -> None:
         compare=filters.compare_period.display(current_language()),
     )
     st.caption(f"{scope} · {_as_of(filters.project, span)}")  # one line: meeting screens are full
+    if filters.tickets:
+        filter_chips(filters.tickets)
     partial_period_warnings(filters.period, span)
     uncovered = calendar_coverage(filters.project.policy, filters.period)
     if uncovered:  # never guess holidays: say which clocks assumed Monday–Friday
         st.warning(t("page.calendar_uncovered", years=", ".join(map(str, uncovered))), icon="📅")
+
+
+def filter_chips(tickets) -> None:
+    """The sidebar's ticket filter, one removable chip per value, and what it leaves out."""
+    lang = current_language()
+    row = st.container(horizontal=True, vertical_alignment="center")
+    row.markdown(f"**{t('filters.active')}**")
+    for column, values in tickets.chosen:
+        for value in values:
+            what = f"{column_label(column, lang)}：{charts.value_name(column, value, lang)}"
+            row.button(
+                plain(what),
+                key=f"chip-{column}-{value}",
+                icon=":material/close:",
+                help=t_text("filters.remove", what=what),
+                on_click=_remove_chip,
+                args=(column, value),
+            )
+    st.caption(t("filters.not_tickets"))
+
+
+def _remove_chip(column: str, value: str) -> None:
+    """Before the next run: the sidebar's choice loses ``value`` (its widget is not drawn yet)."""
+    key = FILTER_KEY + column
+    st.session_state[key] = [v for v in st.session_state.get(key, []) if v != value]
 
 
 def _as_of(project, span) -> str:
