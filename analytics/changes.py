@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from analytics.quality import valid_sql
+from analytics.sla import ticket_where
 from data.db import Database
 from data.projects import get_project
 from data.sql import Params
@@ -34,7 +34,8 @@ def closed_changes(
         raise ValueError(f"kind {kind!r} must be one of {', '.join(CHANGE_KINDS)}")
     tz = get_project(project_id, db=db).timezone
     start, end = period.bounds_utc(tz)
-    bind = Params(project_id=project_id, kind=kind, start=start, end=end, tz=tz)
+    bind = Params(start=start, end=end, tz=tz)
+    where = ticket_where(bind, project_id, as_of or datetime.now(UTC), (kind,), db.tickets)
     closed = "COALESCE(t.closed_at, t.resolved_at)"
     return con.execute(
         f"""
@@ -42,8 +43,7 @@ def closed_changes(
                t.assignment_group, t.created_at AT TIME ZONE $tz AS created_at,
                {closed} AT TIME ZONE $tz AS closed_at
         FROM tickets AS t
-        WHERE t.project_id = $project_id AND t.kind = $kind AND {closed} >= $start AND {closed} < $end
-          AND {valid_sql(bind, "tickets", as_of or datetime.now(UTC))}
+        WHERE {where} AND {closed} >= $start AND {closed} < $end
         ORDER BY {closed} DESC, t.ticket_id
         """,
         bind.values,

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from analytics.quality import valid_sql
+from analytics.sla import ticket_where
 from data.db import Database
 from data.projects import get_project
 from data.sql import Params
@@ -25,6 +25,7 @@ def problems_in_period(
     tz = get_project(project_id, db=db).timezone
     start, end = period.bounds_utc(tz)
     bind = Params(project_id=project_id, start=start, end=end, tz=tz)
+    where = ticket_where(bind, project_id, as_of or datetime.now(UTC), ("problem",), db.tickets)
     return con.execute(
         f"""
         WITH linked AS (
@@ -40,9 +41,7 @@ def problems_in_period(
                t.resolved_at IS NOT NULL AND t.resolved_at < $end AS resolved_in_period
         FROM tickets AS t
         LEFT JOIN linked AS l ON l.problem_id = t.ticket_id
-        WHERE t.project_id = $project_id AND t.kind = 'problem' AND t.created_at < $end
-          AND (t.resolved_at IS NULL OR t.resolved_at >= $start)
-          AND {valid_sql(bind, "tickets", as_of or datetime.now(UTC))}
+        WHERE {where} AND t.created_at < $end AND (t.resolved_at IS NULL OR t.resolved_at >= $start)
         ORDER BY resolved_in_period, t.priority, t.created_at
         """,
         bind.values,

@@ -157,12 +157,12 @@ def anomalies(project_id: str, period: str) -> list:
     return escalation.find_anomalies(project_id, Period.parse(period), values, db=figures())
 
 
-@st.cache_data(ttl=_TTL, show_spinner=False)
+@per_filter
 def problems_in_period(project_id: str, period: str):
     return problems.problems_in_period(project_id, Period.parse(period), db=figures())
 
 
-@st.cache_data(ttl=_TTL, show_spinner=False)
+@per_filter
 def closed_changes(project_id: str, period: str, kind: str):
     return changes.closed_changes(project_id, Period.parse(period), kind, db=figures())
 
