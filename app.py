@@ -41,8 +41,9 @@ NAV_SECTIONS = (
 )
 
 
-def sidebar_sections(pages: list[st.Page]) -> dict[str, list[st.Page]]:
-    by_path = {page.url_path or "overview": page for page in pages}  # the default page's path is ""
+def sidebar_sections(by_path: dict[str, st.Page]) -> dict[str, list[st.Page]]:
+    """``by_path``: the user's pages by URL path (the default page, the overview, has "")."""
+    by_path = {path or "overview": page for path, page in by_path.items()}
     unplaced = set(by_path) - {path for _, paths in NAV_SECTIONS for path in paths}
     if unplaced:  # a new page must be given its place in the menu
         raise ValueError(f"pages missing from NAV_SECTIONS: {sorted(unplaced)}")
@@ -115,11 +116,11 @@ def main() -> None:
         *department,  # the portfolio for who covers every project; the register and complaints
         *workflow_pages(user),
     ]
+    by_path = {page.url_path: page for page in pages}
     navigation = st.navigation(
-        sidebar_sections(pages), position="hidden" if in_meeting else "sidebar", expanded=True
+        sidebar_sections(by_path), position="hidden" if in_meeting else "sidebar", expanded=True
     )
     streamlit_words.say_page_not_found()
-    by_path = {page.url_path: page for page in pages}
     if not in_meeting:
         saved_views_ui.go_to_start_page(user, by_path, navigation)
     st.sidebar.title(t("app.title"))

@@ -55,9 +55,13 @@ def tile_button(kpi_id: str, *, at: str) -> None:
     if kpi_id in BREACH_CLOCK and st.button(
         t("drill.breaches"), key=f"drill-{kpi_id}", icon=":material/list:", type="tertiary"
     ):
-        kept = {k: v for k, v in st.query_params.to_dict().items() if k not in PARAMS}
         st.session_state[SLA_CLOCK_KEY] = BREACH_CLOCK[kpi_id]  # the page's switch, set before it runs
-        st.switch_page(SLA_PAGE, query_params={**kept, "clock": BREACH_CLOCK[kpi_id]})
+        st.switch_page(SLA_PAGE, query_params={**_view_params(), "clock": BREACH_CLOCK[kpi_id]})
+
+
+def _view_params() -> dict[str, list[str]]:
+    """The URL's view without its drill-down (every value of a repeated filter parameter)."""
+    return {name: st.query_params.get_all(name) for name in st.query_params if name not in PARAMS}
 
 
 def _follow(points: list, key: str, drill: Drill) -> None:
@@ -138,5 +142,4 @@ def search_box(sla_page: st.Page) -> None:
         key="ticket_found",
     )
     if st.sidebar.button(t("drill.timeline"), key="ticket_open", icon=":material/timeline:"):
-        kept = {k: v for k, v in st.query_params.to_dict().items() if k not in PARAMS}
-        st.switch_page(sla_page, query_params={**kept, "ticket": chosen})
+        st.switch_page(sla_page, query_params={**_view_params(), "ticket": chosen})

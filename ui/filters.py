@@ -15,7 +15,7 @@ import streamlit as st
 
 from analytics.charts import value_name
 from data.projects import Project
-from domain.periods import KINDS, RANGE, Period, PeriodError
+from domain.periods import KINDS, RANGE, RANGE_LIMIT_DAYS, Period, PeriodError
 from domain.ticket_filter import COLUMNS, EVERY_TICKET, PARAMS, TicketFilter
 from ui import cached
 from ui.auth import current_user
@@ -103,7 +103,6 @@ def _period(project_id: str, kind: str) -> str:
     """The period selector of a kind: the periods that hold data, the latest full one, the
     running one and one a link asked for (it says no data)."""
     latest = latest_period(project_id, kind)
-    # The periods that hold data, the latest full one, and one a link asked for (it says no data).
     span, asked = cached.data_span(project_id), st.session_state.get("period")
     offered = [
         p
@@ -123,17 +122,16 @@ def _range(project_id: str) -> str:
     While only the first day is picked, the range shown so far stays."""
     last = cached.last_ticket_day(project_id) or date.today()
     shown = Period.between(last - timedelta(days=RANGE_DEFAULT_DAYS - 1), last)
-    asked = st.session_state.get("period", "")
-    if "~" in asked:  # a range a link or an earlier run chose
-        with suppress(PeriodError):
-            shown = Period.parse(asked)
+    with suppress(PeriodError):  # a range a link or an earlier run chose
+        asked = Period.parse(st.session_state.get("period", ""))
+        shown = asked if asked.kind == RANGE else shown
     st.session_state.setdefault(RANGE_KEY, (shown.start, shown.end - timedelta(days=1)))
     chosen = st.sidebar.date_input(t("filters.range"), key=RANGE_KEY, format="YYYY-MM-DD")
     if len(chosen) == 2:
         try:
             shown = Period.between(*chosen)
-        except PeriodError as exc:
-            st.sidebar.error(str(exc))
+        except PeriodError:  # longer than RANGE_LIMIT_DAYS: the calendar keeps days in order
+            st.sidebar.error(t("filters.range_too_long", days=RANGE_LIMIT_DAYS))
     st.session_state["period"] = shown.label  # the period selector's key: kept for a switch back
     return shown.label
 

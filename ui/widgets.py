@@ -31,7 +31,6 @@ MEETING_CONTENT_PX = 720
 MEETING_ROW_PX = 40  # a meeting table's row at meeting.TABLE_FONT_PX (and the header's)
 MEETING_WIDTH_PX = 1840  # a 1920-pixel-wide projector less the page's margins
 ABOVE_TABLE = BELOW_CHART = 0.5  # a chart and the table under it share the screen
-_ROW_PX = 35  # st.dataframe's row (and header) height
 _PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 _DELTA_COLOUR = {"higher": "normal", "lower": "inverse", "none": "off"}
 FILTER_KEY = "only_"  # + a ticket column: the sidebar's ticket filter (ui/filters.py)
