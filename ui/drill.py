@@ -105,7 +105,7 @@ def panel(at: str) -> None:
     tickets = cached.tickets_behind(filters.project.project_id, period.label, measure, by, value)
     what = [charts.kpi_name(measure, lang)]
     if by:
-        what.append(f"{widgets.column_label(by, lang)}：{charts.value_name(by, value, lang)}")
+        what.append(widgets.column_value(by, value, lang))
     with st.container(border=True):
         head, close = st.columns([8, 1], vertical_alignment="center")
         head.markdown(

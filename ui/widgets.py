@@ -22,6 +22,7 @@ from analytics.kpis import calendar_coverage
 from locales import catalogue, translate
 from reporting.export.xlsx import neutralise
 from ui import cached, meeting
+from ui.database import chosen_tickets
 from ui.i18n import current_language, plain, t, t_text
 
 MEETING_FONT_SIZE = 22  # meeting mode: the back row of the room must read the axis labels
@@ -54,8 +55,8 @@ def page_header(title: str, filters) -> None:
         compare=filters.compare_period.display(current_language()),
     )
     st.caption(f"{scope} · {_as_of(filters.project, span)}")  # one line: meeting screens are full
-    if filters.tickets:
-        filter_chips(filters.tickets)
+    if chosen_tickets():  # a dashboard run with the sidebar's filter (app.py)
+        filter_chips(chosen_tickets())
     partial_period_warnings(filters.period, span)
     uncovered = calendar_coverage(filters.project.policy, filters.period)
     if uncovered:  # never guess holidays: say which clocks assumed Monday–Friday
@@ -69,7 +70,7 @@ def filter_chips(tickets) -> None:
     row.markdown(f"**{t('filters.active')}**")
     for column, values in tickets.chosen:
         for value in values:
-            what = f"{column_label(column, lang)}：{charts.value_name(column, value, lang)}"
+            what = column_value(column, value, lang)
             row.button(
                 plain(what),
                 key=f"chip-{column}-{value}",
@@ -79,6 +80,12 @@ def filter_chips(tickets) -> None:
                 args=(column, value),
             )
     st.caption(t("filters.not_tickets"))
+
+
+def column_value(column: str, value, lang: str) -> str:
+    """ "类别：系统维护", "Category: …": a column's value with its name, as chips and lists say it."""
+    named = charts.value_name(column, value, lang)
+    return translate("filters.column_value", lang, column=column_label(column, lang), value=named)
 
 
 def _remove_chip(column: str, value: str) -> None:
