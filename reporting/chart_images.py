@@ -33,6 +33,8 @@ TABS = 2  # Chrome tabs drawing in parallel: the machine's two cores
 RELOAD_EVERY = 100  # figures per tab between page reloads
 PNG_SCALE = 2  # crisp in Word at a printed width of ~16 cm
 RENDER_TIMEOUT = 120  # seconds for one batch
+START_TIMEOUT = 40  # seconds for Chrome and its tabs to come up (~2 s when idle)
+START_ATTEMPTS = 2
 CACHE_SIZE = 256
 
 _lock = threading.Lock()  # guards the server's start and the image cache
@@ -65,12 +67,22 @@ class _ChartServer:
         atexit.register(self.close)
 
     async def _open(self) -> kaleido.Kaleido:
-        browser = _TabReusingKaleido(n=TABS)
-        await browser.open()
-        return browser
+        # Now and then Chrome comes up but a tab never reports its page loaded, and kaleido
+        # waits for ever: give each start a bounded wait and start it once more.
+        for attempt in range(1, START_ATTEMPTS + 1):
+            browser = _TabReusingKaleido(n=TABS)
+            try:
+                await asyncio.wait_for(browser.open(), START_TIMEOUT)
+                return browser
+            except Exception as exc:  # a timeout, or kaleido's error for the start it cut short
+                await _close_quietly(browser)
+                if attempt == START_ATTEMPTS:
+                    raise ChartExportError(
+                        f"Chrome did not start within {START_TIMEOUT} s, {START_ATTEMPTS} times: {exc!r}"
+                    ) from exc
 
     def draw(self, specs: list[dict], opts: dict) -> list[bytes]:
-        browser = self.ready.result(RENDER_TIMEOUT)
+        browser = self.ready.result(START_TIMEOUT * START_ATTEMPTS + 30)
 
         async def batch() -> list[bytes]:
             return await asyncio.gather(*(browser.calc_fig(spec, opts=opts) for spec in specs))
@@ -85,6 +97,15 @@ class _ChartServer:
         if self.ready.done() and not self.failed():
             asyncio.run_coroutine_threadsafe(self.ready.result().close(), self.loop).result(10)
         self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+async def _close_quietly(browser: kaleido.Kaleido) -> None:
+    """Stop a half-started Chrome; kill it when it does not answer."""
+    try:
+        await asyncio.wait_for(browser.close(), 10)
+    except Exception:  # a browser that never started may fail to close in any way
+        if getattr(browser, "subprocess", None) is not None:
+            browser.subprocess.kill()
 
 
 def ensure_server() -> None:

@@ -6,6 +6,7 @@ import io
 import subprocess
 
 import plotly.graph_objects as go
+import pytest
 from PIL import Image
 
 from reporting import chart_images
@@ -43,3 +44,15 @@ def test_reused_tabs_draw_each_figure_exactly_as_a_fresh_one():
     assert batch[1] == batch[3] == alone, "a figure drawn after another is byte-identical"
     assert batch[0] != alone
     assert chart_images.figure_images([first], "png")[0] is batch[1], "served from the cache"
+
+
+def test_a_chrome_that_does_not_come_up_in_time_fails_plainly_and_the_next_export_starts_it_again(
+    monkeypatch,
+):
+    monkeypatch.setattr(chart_images, "_server", None)
+    monkeypatch.setattr(chart_images, "START_TIMEOUT", 0.01)  # no Chrome starts that fast
+    chart_images.clear_cache()
+    with pytest.raises(chart_images.ChartExportError, match=r"did not start within 0\.01 s, 2 times"):
+        chart_images.figure_image(_figure("丙", [1, 2]), "png")
+    monkeypatch.setattr(chart_images, "START_TIMEOUT", 40)
+    assert chart_images.figure_image(_figure("丙", [1, 2]), "png").startswith(b"\x89PNG")
