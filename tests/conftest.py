@@ -150,31 +150,3 @@ def smtp_server():
     controller.start()
     yield SmtpConfig(host="127.0.0.1", port=controller.port, sender="sla@example.com"), inbox
     controller.stop()
-
-
-# The longest modules, longest first (seconds each on two cores, measured with --durations).
-LONGEST_FIRST = (
-    "test_browser_dashboard",  # ~105 s
-    "test_browser_concurrent",  # ~90 s
-    "test_browser_adversary",  # ~75 s
-    "test_postgres_servers",  # ~55 s
-    "test_e2e_approval",  # ~35 s
-    "test_export_cli",  # ~33 s
-    "test_report_deliverable",  # ~33 s
-    "test_schedule",  # ~30 s
-)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The longest modules first, then the other slow and browser ones, then the rest. ``make
-    test`` gives each worker whole modules (``--dist loadfile``) in this order, the next to
-    whichever is free: started early, the long ones run beside the many short ones instead of
-    leaving one core waiting on them at the end."""
-
-    def order(item: pytest.Item) -> tuple[int, int]:
-        module = item.path.stem
-        if module in LONGEST_FIRST:
-            return 0, LONGEST_FIRST.index(module)
-        return (1 if item.get_closest_marker("slow") or item.get_closest_marker("browser") else 2), 0
-
-    items.sort(key=order)

@@ -69,9 +69,12 @@ def page(browser, app_server):
 
 
 def _open(page, url: str) -> None:
+    """Load ``url`` and wait until its run has finished: a click while the page is still being
+    written can land on an element the run is about to replace."""
     page.goto(url)
     try:
         page.wait_for_selector(CHART, state="visible")
+        wait_until_drawn(page)
     except Exception:
         screenshot(
             page, "failed-" + re.sub(r"\W+", "-", url.split("/", 3)[-1])[:60]
@@ -341,7 +344,6 @@ def test_no_english_in_the_chinese_interface(page, app_server):
 def test_english_tile_titles_are_whole(page, app_server):
     base, _, _ = app_server
     _open(page, f"{base}/?project={PROJECT}&kind=month&lang=en")
-    wait_until_drawn(page)
     cut = page.evaluate(
         """() => [...document.querySelectorAll('[data-testid="stMetricLabel"], '
                                                + '[data-testid="stMetricLabel"] *')]
@@ -457,7 +459,6 @@ def test_a_ticket_filter_goes_through_the_url_and_counts_what_the_engine_counts(
     base, _, _ = app_server
     month = Period.parse("2026-09")
     _open(page, f"{base}/?project={PROJECT}&kind=month&period={month.label}&service=ERP财务模块")
-    wait_until_drawn(page)
     chosen = TicketFilter.of({"service": ["ERP财务模块"]})
     expected = compute_kpis(PROJECT, month, db=Database.open(demo_db_path).only(chosen))[
         "tickets_opened"
