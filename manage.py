@@ -18,7 +18,7 @@ from data.importers.native import TABLES
 from data.transfer import TransferRefused
 from domain.vocabulary import REPORT_KINDS, REPORT_STATES, ROLES
 from locales import DEFAULT_LANGUAGE, LANGUAGES
-from reporting.export import FORMATS
+from reporting.export import FORMATS, rendering_in_this_process
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -637,7 +637,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        with rendering_in_this_process():
+            return args.func(args)
     except (
         DatabaseBusyError,
         TransferRefused,

@@ -130,6 +130,18 @@ def test_documents_are_laid_out_in_a_worker_process_that_is_replaced_when_it_die
     assert again.startswith(b"%PDF") and set(export._render_workers()._processes).isdisjoint(pids)
 
 
+def test_a_command_lays_out_in_its_own_process_and_the_server_keeps_its_workers(report):
+    """``manage.py`` has no sessions to keep responsive: it saves spawning a worker."""
+    from reporting import export
+
+    content, _, _, _ = report
+    export._discard_workers()
+    with export.rendering_in_this_process():
+        assert render(content, "pdf").startswith(b"%PDF")
+    assert export._workers is None, "no render worker was started"
+    assert render(content, "pdf").startswith(b"%PDF") and export._workers is not None
+
+
 def test_workers_started_after_a_streamlit_script_run_do_not_rerun_the_page(report):
     """Streamlit installs each page as ``__main__`` (with the page's ``__file__``) and leaves it
     there; a worker spawned after that must not run the page (it died: BrokenProcessPool)."""

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from locales import translate
@@ -82,6 +83,20 @@ MEDIA_TYPES = {
 RENDER_WORKERS = max(1, (os.cpu_count() or 2) // 2)
 _workers_lock = threading.RLock()  # _submit holds it around _render_workers
 _workers: ProcessPoolExecutor | None = None
+_in_this_process: ContextVar[bool] = ContextVar("render_in_this_process", default=False)
+
+
+@contextmanager
+def rendering_in_this_process() -> Iterator[None]:
+    """Render the documents of this block in the calling process, not in a render worker.
+
+    The workers keep weasyprint's minutes of Python off the app server's sessions; a command
+    (``manage.py``) has no sessions, and spawning a worker cost it 1.4 s of an 8.4 s export."""
+    token = _in_this_process.set(True)
+    try:
+        yield
+    finally:
+        _in_this_process.reset(token)
 
 
 def render(content: ReportContent, fmt: str) -> bytes:
@@ -93,6 +108,8 @@ def render(content: ReportContent, fmt: str) -> bytes:
         images = {CHART_FORMATS[fmt]: content.images[CHART_FORMATS[fmt]]}
     # Only this format's images travel: another thread may be drawing the next format's.
     job = dataclasses.replace(content, images=images)
+    if _in_this_process.get():
+        return _render_here(job, fmt)
     try:
         return _submit(job, fmt).result()
     except BrokenProcessPool:  # the worker died (killed, out of memory): start another once
