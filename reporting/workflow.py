@@ -35,6 +35,7 @@ from data.projects import get_project
 from domain.narrative import NarrativeError, empty_narrative, validate_narrative
 from domain.periods import Period, report_period
 from domain.vocabulary import REPORT_KINDS, REPORT_STATES, subset
+from locales import translate
 from reporting.archive import Rendition, TamperedVersion, integrity_problems, seal
 from reporting.audit_chain import chain_event, log_chain_head
 from reporting.deadlines import due_date
@@ -96,8 +97,6 @@ class TamperedReport(WorkflowError, TamperedVersion):
         TamperedVersion.__init__(self, report_id, version, issues)
 
     def message(self, lang: str = "en") -> str:
-        from locales import translate
-
         return translate(
             f"workflow.versions.refused_{self.action}",
             lang,

@@ -34,6 +34,8 @@ from reporting.report_model import ReportContent
 Progress = Callable[[float, str], None]
 
 
+# The renderers are imported where they run: the app server, which hands layout to the
+# worker, never loads weasyprint (and its fonts).
 def _render_docx(content: ReportContent) -> bytes:
     from reporting.export.docx import render_docx
 
