@@ -195,6 +195,21 @@ _DRAWN_JS = """() => !document.querySelector('[data-testid="stSkeleton"]') &&
   [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(c => c.querySelector('.main-svg'))"""
 
 
+# Waits a frame for the animation a click starts, then for every animation in the element.
+_ANIMATIONS_DONE_JS = """async e => {
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  await Promise.all(e.getAnimations({subtree: true}).map(a => a.finished.catch(() => null)));
+}"""
+
+
+def toggle_expander(expander) -> None:
+    """Click an st.expander's header, then wait out its half-second height animation: a click
+    on the content while it still moves presses one element and releases on another, and is lost
+    (seen as a button that did nothing about one time in fifteen on a busy machine)."""
+    expander.locator("summary").click()
+    expander.evaluate(_ANIMATIONS_DONE_JS)
+
+
 def wait_until_drawn(tab, timeout_ms: float = 120_000) -> None:
     """Wait until the script run has finished and the browser has drawn all it sent."""
     wait_until_idle(tab, timeout_ms)

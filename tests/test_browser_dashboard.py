@@ -15,6 +15,7 @@ from app_driver import (
     SESSION_COOKIE,
     screenshot,
     streamlit_server,
+    toggle_expander,
     wait_for_first_chart,
     wait_for_log,
     wait_until_drawn,
@@ -88,6 +89,16 @@ def _sidebar(page):
 
 def _title(page) -> str:
     return page.locator('[data-testid="stMain"] h1').first.inner_text().strip()
+
+
+def _wait_for_title(page, title: str) -> None:
+    """Wait until the page headed ``title`` is written and drawn. After a click the address
+    changes before the next page's run has begun, so the page before can still be showing and
+    its run count as finished."""
+    page.wait_for_function(
+        "t => document.querySelector('[data-testid=\"stMain\"] h1')?.innerText.trim() === t", arg=title
+    )
+    wait_until_drawn(page)
 
 
 def _headings(page) -> list[str]:
@@ -272,8 +283,7 @@ def test_switching_language_keeps_page_period_and_comparison_and_relabels_the_si
     _open(page, f"{base}/sla?project=demo-gov&kind=quarter&period=2026-Q2&compare=last_year")
     _sidebar(page).get_by_text("English", exact=True).click()
     page.wait_for_url(re.compile(r"lang=en"))
-    wait_until_drawn(page)
-    assert _title(page) == "SLA attainment"
+    _wait_for_title(page, "SLA attainment")
     for param in ("project=demo-gov", "kind=quarter", "period=2026-Q2", "compare=last_year"):
         assert param in page.url, (param, page.url)
     sidebar = _sidebar(page)
@@ -358,7 +368,7 @@ def test_a_saved_view_opens_again_is_shared_by_link_and_can_be_the_start_page(pa
     view = f"project={PROJECT}&kind=quarter&period=2026-Q2&compare=last_year"
     _open(page, f"{base}/sla?{view}")
     views = _sidebar(page).locator('[data-testid="stExpander"]', has_text="我的视图")
-    views.get_by_text("我的视图").click()
+    toggle_expander(views)
     views.get_by_label("视图名称").fill("二季度 SLA（同比）")
     views.get_by_role("button", name="保存当前视图").click()
     link = views.locator('[data-testid="stCode"]')
@@ -367,16 +377,15 @@ def test_a_saved_view_opens_again_is_shared_by_link_and_can_be_the_start_page(pa
     screenshot(page, "saved-view-in-sidebar")
 
     _open(page, f"{base}/incidents?project=demo-gov&kind=month")
-    views.get_by_text("我的视图").click()
+    toggle_expander(views)
     views.get_by_role("button", name="打开").click()
     page.wait_for_url(re.compile(r"/sla\?.*kind=quarter"))
-    wait_until_drawn(page)
-    assert _title(page) == "SLA 达成"
+    _wait_for_title(page, "SLA 达成")
     assert _sidebar(page).get_by_role("combobox", name="报告周期").input_value() == "2026年第2季度"
     assert _sidebar(page).get_by_role("combobox", name="项目").input_value() == "集团ERP运维服务"
 
     if not views.get_by_role("button", name="设为首页").is_visible():
-        views.get_by_text("我的视图").click()
+        toggle_expander(views)
     views.get_by_role("button", name="设为首页").click()
     views.get_by_role("button", name="取消首页").wait_for()
     fresh = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
@@ -385,8 +394,7 @@ def test_a_saved_view_opens_again_is_shared_by_link_and_can_be_the_start_page(pa
     start.set_default_timeout(LOAD_MS)
     start.goto(base)
     start.wait_for_url(re.compile(r"/sla\?.*period=2026-Q2"))
-    wait_until_drawn(start)
-    assert start.locator('[data-testid="stMain"] h1').first.inner_text().strip() == "SLA 达成"
+    _wait_for_title(start, "SLA 达成")
     fresh.close()
 
 
@@ -446,9 +454,9 @@ def test_a_click_on_a_bar_or_tile_lists_its_tickets_and_the_search_opens_a_timel
     search.press("Enter")
     _sidebar(page).get_by_role("button", name="查看处理时间线").click()
     page.wait_for_url(re.compile(r"/sla\?.*ticket="))
-    wait_until_drawn(page)
     ticket = re.search(r"ticket=([^&]+)", page.url).group(1)
-    assert any(f"工单 {ticket} 的处理时间线" in h for h in _headings(page)), _headings(page)
+    page.locator('[data-testid="stMain"] h3', has_text=f"工单 {ticket} 的处理时间线").wait_for()
+    wait_until_drawn(page)
     assert "drill=" not in page.url
 
 

@@ -12,7 +12,14 @@ import re
 from pathlib import Path
 
 import pytest
-from app_driver import CHROMIUM, screenshot, streamlit_server, wait_for_session_cookie, wait_until_idle
+from app_driver import (
+    CHROMIUM,
+    screenshot,
+    streamlit_server,
+    toggle_expander,
+    wait_for_session_cookie,
+    wait_until_idle,
+)
 from workflow_helpers import PASSWORD, PROJECT, seed
 
 from data.db import Database
@@ -93,8 +100,7 @@ def test_draft_return_fix_approve_download_verify(demo_path, browser, tmp_path):
 
 def _approval_round_trip(browser, url: str, pages_to_capture: dict) -> None:
     _, author = _login(browser, url, "pm", pages_to_capture)
-    author.get_by_text("新建报告草稿").click()
-    _wait_idle(author)  # a click during a rerun the expander started can be lost
+    toggle_expander(author.locator('[data-testid="stExpander"]', has_text="新建报告草稿"))
     _click(author, "创建草稿")
     author.get_by_text("操作已完成").wait_for()
     screenshot(author, "approval_1_author_draft", full_page=True)
