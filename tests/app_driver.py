@@ -36,6 +36,7 @@ SESSION_COOKIE = "srm_session"  # ui/auth.py: a login survives page loads throug
 CHART = ".js-plotly-plot .main-svg"  # a plotly chart that has been drawn
 SERVER_OPTIONS = ("--server.address", "127.0.0.1", "--server.headless", "true")
 SERVER_START_SECONDS = 60
+SERVER_LOGS: list[Path] = []  # every app server's log in this process, for a failed test's report
 
 
 @contextmanager
@@ -117,6 +118,7 @@ def streamlit_process(
     """``streamlit_server`` that also hands out the server process (to measure its CPU and memory)."""
     port = free_port()
     extra = list(extra_options(port)) if extra_options is not None else []
+    SERVER_LOGS.append(log_path)
     with log_path.open("w") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "ui.server", *SERVER_OPTIONS, *extra, "--server.port", str(port)],

@@ -29,6 +29,21 @@ if str(ROOT) not in sys.path:
 # process). The installed packages do not change during a run, so each process scans once.
 manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
 
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed test's report ends with what the app servers logged meanwhile: CI keeps only
+    the printed output, and a server's traceback is often the cause of a browser's timeout."""
+    report = yield
+    if report.failed:
+        from app_driver import SERVER_LOGS
+
+        for log in SERVER_LOGS:
+            if log.exists() and log.stat().st_mtime >= report.start:
+                report.sections.append((f"app server log {log}", log.read_text(errors="replace")[-4000:]))
+    return report
+
+
 SHARED_DATA = ROOT.parent / "shared" / "data"
 SERVICENOW_SAMPLE = SHARED_DATA / "servicenow-sample" / "incident_event_log.csv"
 DEMO_TEST_TICKETS = 30_000
