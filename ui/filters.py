@@ -71,11 +71,21 @@ def sidebar_filters() -> Filters | None:
         horizontal=True,
     )
     tickets = _ticket_filter(project_id)
-    st.query_params.update({"project": project_id, "kind": kind, "period": period, "compare": compare})
-    for name in PARAMS.values():
-        st.query_params.pop(name, None)
-    st.query_params.update(tickets.to_params())
+    _show_in_address(
+        {"project": project_id, "kind": kind, "period": period, "compare": compare, **tickets.to_params()}
+    )
     return Filters(by_id[project_id], Period.parse(period), compare, tickets)
+
+
+def _show_in_address(view: dict[str, str | list[str]]) -> None:
+    """Put the sidebar's view in the address in one change, and only when it differs: each
+    change of st.query_params reaches the browser as an address of its own, and taking the
+    ticket filter out to put it back showed, for a moment, an address without it."""
+    shown = {name: st.query_params.get_all(name) for name in st.query_params}
+    kept = {name: values for name, values in shown.items() if name not in PARAMS.values()}
+    wanted = {**kept, **{name: value if isinstance(value, list) else [value] for name, value in view.items()}}
+    if wanted != shown:
+        st.query_params.from_dict(wanted)
 
 
 def _ticket_filter(project_id: str) -> TicketFilter:
