@@ -20,6 +20,7 @@ from analytics.drilldown import MEASURES
 from analytics.kpis import BREACH_CLOCK
 from domain.periods import Period, PeriodError
 from ui import cached, widgets
+from ui.address import set_params
 from ui.i18n import current_language, t, t_text
 
 PARAMS = ("drill", "drill_by", "drill_value", "drill_period", "drill_at")
@@ -83,9 +84,7 @@ def _follow(points: list, key: str, drill: Drill) -> None:
 
 
 def _open(params: dict[str, str]) -> None:
-    for name in PARAMS:
-        st.query_params.pop(name, None)
-    st.query_params.update(params)
+    set_params(params, replacing=PARAMS)
     st.rerun()
 
 

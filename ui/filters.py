@@ -18,6 +18,7 @@ from data.projects import Project
 from domain.periods import KINDS, RANGE, RANGE_LIMIT_DAYS, Period, PeriodError
 from domain.ticket_filter import COLUMNS, EVERY_TICKET, PARAMS, TicketFilter
 from ui import cached
+from ui.address import set_params
 from ui.auth import current_user
 from ui.database import projects
 from ui.i18n import current_language, relabelled, t, t_text
@@ -71,21 +72,11 @@ def sidebar_filters() -> Filters | None:
         horizontal=True,
     )
     tickets = _ticket_filter(project_id)
-    _show_in_address(
-        {"project": project_id, "kind": kind, "period": period, "compare": compare, **tickets.to_params()}
+    set_params(
+        {"project": project_id, "kind": kind, "period": period, "compare": compare, **tickets.to_params()},
+        replacing=PARAMS.values(),
     )
     return Filters(by_id[project_id], Period.parse(period), compare, tickets)
-
-
-def _show_in_address(view: dict[str, str | list[str]]) -> None:
-    """Put the sidebar's view in the address in one change, and only when it differs: each
-    change of st.query_params reaches the browser as an address of its own, and taking the
-    ticket filter out to put it back showed, for a moment, an address without it."""
-    shown = {name: st.query_params.get_all(name) for name in st.query_params}
-    kept = {name: values for name, values in shown.items() if name not in PARAMS.values()}
-    wanted = {**kept, **{name: value if isinstance(value, list) else [value] for name, value in view.items()}}
-    if wanted != shown:
-        st.query_params.from_dict(wanted)
 
 
 def _ticket_filter(project_id: str) -> TicketFilter:
