@@ -216,6 +216,10 @@ def test_meeting_mode_in_the_projector_theme_fits_every_screen(browser, app_serv
     wait_until_drawn(tab, LOAD_MS)
     tab.locator('[data-testid="stMain"] button', has_text="高对比度").click()
     tab.wait_for_url(re.compile(r"theme=contrast"))
+    # The address changes before the run that draws the theme: wait for that run's colours.
+    tab.wait_for_function(
+        "() => getComputedStyle(document.querySelector('.stApp')).backgroundColor === 'rgb(0, 0, 0)'"
+    )
     problems = []
     for screen, section in enumerate(SCREENS):
         if screen:
