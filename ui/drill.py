@@ -52,7 +52,7 @@ def tile_button(kpi_id: str, *, at: str) -> None:
     if kpi_id in MEASURES and st.button(
         t("drill.tickets"), key=f"drill-{kpi_id}", icon=":material/list:", type="tertiary"
     ):
-        _open({"drill": kpi_id, "drill_at": at})
+        _show_list({"drill": kpi_id, "drill_at": at})
     if kpi_id in BREACH_CLOCK and st.button(
         t("drill.breaches"), key=f"drill-{kpi_id}", icon=":material/list:", type="tertiary"
     ):
@@ -80,10 +80,11 @@ def _follow(points: list, key: str, drill: Drill) -> None:
         params["drill_period"] = category
     else:
         params |= {"drill_by": drill.by, "drill_value": category or ""}
-    _open(params)
+    _show_list(params)
 
 
-def _open(params: dict[str, str]) -> None:
+def _show_list(params: dict[str, str]) -> None:
+    """Show the ticket list ``params`` names (none: close it), from the next run on."""
     set_params(params, replacing=PARAMS)
     st.rerun()
 
@@ -113,9 +114,7 @@ def panel(at: str) -> None:
             + "**"
         )
         if close.button(t("drill.close"), key=f"drill-close-{at}", icon=":material/close:"):
-            for name in PARAMS:
-                st.query_params.pop(name, None)
-            st.rerun()
+            _show_list({})
         widgets.table(tickets, name=f"tickets-{measure}-{by or 'all'}-{value or ''}-{period.label}")
 
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 import streamlit as st
 
+from ui.address import set_params
 from ui.i18n import t
 
 PARAM = "meeting"
@@ -230,8 +231,7 @@ def present(pages: Mapping, current) -> None:
     if forward:
         _go(pages, current, screen + 1)
     if leave.button(t("meeting.leave"), icon=":material/close:", shortcut="Esc", width="stretch"):
-        for param in (PARAM, SECTION_PARAM, THEME_PARAM):
-            st.query_params.pop(param, None)
+        set_params({}, replacing=(PARAM, SECTION_PARAM, THEME_PARAM))
         st.rerun()
 
 
