@@ -3,7 +3,7 @@
 # when a system package is missing.
 SHELL := /bin/bash
 PY := .venv/bin/python
-APT_PACKAGES := chromium fonts-noto-cjk poppler-utils postgresql
+APT_PACKAGES := chromium chromium-headless-shell fonts-noto-cjk poppler-utils postgresql
 DB ?= data/servicereport.duckdb
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
