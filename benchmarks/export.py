@@ -27,7 +27,7 @@ COLD_TARGET, WARM_TARGET = 15.0, 10.0
 
 def run(label: str) -> list[dict]:
     path = demo_db(label)
-    con = Database.open(path).cursor()
+    con = Database.open(path)
 
     def export() -> None:
         export_documents(project_id=BENCH_PROJECT, period=END_MONTH, kind="external", formats=FORMATS, db=con)

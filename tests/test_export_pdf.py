@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 import signal
@@ -154,6 +155,21 @@ def test_workers_started_after_a_streamlit_script_run_do_not_rerun_the_page(repo
     assert getattr(sys.modules["__main__"], "__file__", None), "Streamlit left its page as __main__"
     export._discard_workers()  # the next render spawns its workers now
     assert render(content, "xlsx").startswith(b"PK")
+
+
+def test_a_process_that_is_itself_a_multiprocessing_child_exits_after_an_export(report):
+    """Such a process (the benchmarks run each section in one) joins its children as it exits,
+    before the pool's own shutdown runs: a render worker still waiting for work held it for ever."""
+    from reporting import export
+
+    content, _, _, _ = report
+    child = multiprocessing.get_context("spawn").Process(target=render, args=(content, "xlsx"))
+    with export._main_without_a_file():  # an earlier test left a Streamlit page as __main__
+        child.start()
+    child.join(timeout=90)
+    if child.exitcode is None:
+        child.kill()
+    assert child.exitcode == 0, "the exporting process did not exit"
 
 
 def test_workers_leave_with_a_server_stopped_by_a_signal(tmp_path):

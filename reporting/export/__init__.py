@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import multiprocessing
+import multiprocessing.util
 import os
 import sys
 import threading
@@ -153,6 +154,11 @@ def _render_workers() -> ProcessPoolExecutor:
                 initializer=_leave_with_parent,
                 initargs=(os.getpid(),),
             )
+            # A process that is itself a multiprocessing child joins its children as it exits,
+            # before the pool's own shutdown runs, and the idle workers held it for ever. Exit
+            # finalizers run before that join, highest priority first: this one before the pool's
+            # queues close (priority 10), so the workers can still be told to leave.
+            multiprocessing.util.Finalize(None, _workers.shutdown, exitpriority=100)
         return _workers
 
 
