@@ -27,14 +27,14 @@ COLD_TARGET, WARM_TARGET = 15.0, 10.0
 
 def run(label: str) -> list[dict]:
     path = demo_db(label)
-    con = Database.open(path)
+    db = Database.open(path)
 
     def export() -> None:
-        export_documents(project_id=BENCH_PROJECT, period=END_MONTH, kind="external", formats=FORMATS, db=con)
+        export_documents(project_id=BENCH_PROJECT, period=END_MONTH, kind="external", formats=FORMATS, db=db)
 
     # Cold means the chart server: this process has not started Chrome yet (benchmarks.run gives
     # each section its own process). The database is warmed first, as in a running app.
-    build_report(BENCH_PROJECT, END_MONTH, "external", db=con)
+    build_report(BENCH_PROJECT, END_MONTH, "external", db=db)
     wall, cpu = time.perf_counter(), time.process_time()
     export()
     cold = (time.perf_counter() - wall, time.process_time() - cpu)
@@ -44,13 +44,13 @@ def run(label: str) -> list[dict]:
         export()
 
     warm = best_of(warm_export, repeat=2)
-    content = build_report(BENCH_PROJECT, END_MONTH, "external", db=con)
+    content = build_report(BENCH_PROJECT, END_MONTH, "external", db=db)
     charts = len(content.charts)
     if charts < MIN_CHARTS:
         raise RuntimeError(f"the benchmark report has {charts} charts, fewer than {MIN_CHARTS}")
     parts = {
         "figures from analytics/ (build_report)": lambda: build_report(
-            BENCH_PROJECT, END_MONTH, "external", db=con
+            BENCH_PROJECT, END_MONTH, "external", db=db
         ),
         f"{charts} charts as SVG + PNG": lambda: _draw(content),
         "PDF (weasyprint, images drawn)": lambda: render_all(content, ["pdf"]),

@@ -112,7 +112,7 @@ class _ChartServer:
 
 
 async def _close_quietly(browser: kaleido.Kaleido) -> None:
-    """Stop a half-started Chrome; kill it when it does not answer."""
+    """Stop Chrome, half-started or at work; kill it when it does not answer in time."""
     try:
         await asyncio.wait_for(browser.close(), CLOSE_TIMEOUT)
     except Exception:  # a browser that never started may fail to close in any way
