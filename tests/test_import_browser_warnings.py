@@ -7,7 +7,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from app_driver import ADMIN, CHROMIUM, CHROMIUM_ARGS, PASSWORD, SESSION_COOKIE, streamlit_server
+from app_driver import (
+    ADMIN,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PASSWORD,
+    SESSION_COOKIE,
+    streamlit_server,
+    wait_until_idle,
+)
 
 from data.db import Database
 from data.projects import load_project_file
@@ -55,7 +63,11 @@ def _import(tab, path: Path) -> None:
 
 
 def _problem_rows(tab) -> str:
-    """The problems table as text (a glide-data-grid canvas: read through its CSV download)."""
+    """The problems table as text (a glide-data-grid canvas: read through its CSV download).
+
+    Called once the new run's alert shows: the run then ends, removing the previous import's
+    button, which Streamlit keeps (stale) until then and which would make the name ambiguous."""
+    wait_until_idle(tab)
     with tab.expect_download() as download:
         tab.get_by_role("button", name="下载问题清单（CSV）").click()
     return Path(download.value.path()).read_text(encoding="utf-8-sig")
