@@ -69,7 +69,9 @@ def _row(name: str, timing: tuple[float, float], target: float) -> dict:
 
 
 def _draw(content) -> None:
+    # Both caches: the content keeps what it drew, and chart_images keeps every image by figure.
     chart_images.clear_cache()
+    content.images.clear()
     for chart in content.charts:
         content.chart_image(chart, "svg")
         content.chart_image(chart, "png")
