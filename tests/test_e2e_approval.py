@@ -152,9 +152,11 @@ def _approval_round_trip(browser, url: str, pages_to_capture: dict) -> None:
     screenshot(approver, "approval_4_approver_audit_trail", full_page=True)
 
     _click(author, "退出登录")
-    author.get_by_role("button", name="登录").wait_for()
+    author.get_by_role("button", name="登录", exact=True).wait_for()  # not "退出登录"
     author.reload()  # the cookie is gone and the session revoked: still signed out
-    author.get_by_role("button", name="登录").wait_for()
+    author.get_by_role("button", name="登录", exact=True).wait_for()
+    wait_until_idle(author, TIMEOUT_MS)
+    assert author.get_by_role("button", name="退出登录").count() == 0
 
 
 def _check_database(path: Path) -> None:
