@@ -86,6 +86,8 @@ class Narrative(BaseModel):
 
 # The free texts, in the order the approval tab shows them.
 NARRATIVE_TEXT_FIELDS = tuple(name for name, spec in Narrative.model_fields.items() if spec.annotation is str)
+# What the author writes for each missed KPI, in order (its kpi_id names the entry).
+UNMET_ANALYSIS_FIELDS = tuple(name for name in UnmetAnalysis.model_fields if name != "kpi_id")
 
 
 # What a report must say before it goes to the approver (procedure 服务报告管理程序: every

@@ -56,6 +56,7 @@ from sqlmodel import Session, select
 
 from data.db import Database
 from data.models import AuditEvent, Report, ReportVersion, ReportVersionDocument
+from domain.narrative import NARRATIVE_TEXT_FIELDS, UNMET_ANALYSIS_FIELDS
 from locales import translate
 from reporting import audit_chain
 from reporting.digests import Problem, canonical_json, problem, problems_text, sha256_hex, utc_text
@@ -447,9 +448,9 @@ def _narrative_lines(narrative: dict) -> list[str]:
     lines = []
     for entry in narrative.get("unmet_analysis", []):
         kpi = entry.get("kpi_id", "")
-        for field in ("analysis", "action", "owner", "due_date"):
+        for field in UNMET_ANALYSIS_FIELDS:
             lines.append(f"[{kpi}] {field}: {entry.get(field) or ''}")
-    for field in ("outstanding_issues", "improvements", "next_plan"):
+    for field in NARRATIVE_TEXT_FIELDS:
         text = narrative.get(field) or ""
         lines.extend(f"{field}: {line}" for line in (text.splitlines() or [""]))
     confirmation = narrative.get("confirmation") or {}

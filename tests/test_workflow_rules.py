@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
@@ -229,13 +230,37 @@ def test_edit_after_approval_makes_a_new_version_with_a_diff(world):
     assert report.approved_at == first_approved_at, "on-time rate counts the first approval"
     versions = archive.versions(cast.approver, report.id, db=Database.open(path))
     assert [v.version for v in versions] == [2, 1]
-    import json
-
     diff = archive.narrative_diff(
         json.loads(versions[1].narrative), json.loads(versions[0].narrative), "V1", "V2"
     )
     assert "+next_plan: 第二版计划" in diff
     assert "-next_plan: " in diff
+
+
+def test_the_version_diff_shows_every_part_of_the_narrative():
+    """Each free text (the findings summary too) and each missed KPI's fields, section by section."""
+    old = {"unmet_analysis": [{"kpi_id": "csat_avg", "analysis": "回访不及时", "owner": "张三"}]}
+    new = {
+        "unmet_analysis": [{"kpi_id": "csat_avg", "analysis": "回访不及时", "owner": "李四"}],
+        "summary": "本月总体平稳",
+        "outstanding_issues": "数据库补丁",
+        "improvements": "巡检自动化",
+        "next_plan": "双机演练",
+        "confirmation": {"by": "客户", "at": "2026-11-05"},
+    }
+    diff = archive.narrative_diff(old, new, "V1", "V2")
+    for line in (
+        "-[csat_avg] owner: 张三",
+        "+[csat_avg] owner: 李四",
+        "+summary: 本月总体平稳",
+        "+outstanding_issues: 数据库补丁",
+        "+improvements: 巡检自动化",
+        "+next_plan: 双机演练",
+        "+confirmation: 客户 2026-11-05",
+    ):
+        assert line in diff.splitlines(), line
+    changed = [line for line in diff.splitlines()[2:] if line[:1] in "+-"]  # after the ---/+++ header
+    assert not [line for line in changed if "analysis:" in line], "an unchanged field is no change"
 
 
 def test_corrective_actions_carry_over_to_the_next_report(world):
