@@ -12,6 +12,7 @@ from functools import reduce
 
 import pandas as pd
 
+from analytics.kpi_catalogue import VOLUME_KPIS
 from analytics.kpi_reach import reaches
 from analytics.kpi_sql import GROUP_COLUMNS, Scope, run_families
 from analytics.sla import TICKET_KINDS
@@ -31,7 +32,6 @@ KPI_COLUMNS = (
     "reopen_rate",
 )
 COLUMNS = ("group", *KPI_COLUMNS, "effort_hours")
-_COUNTS = ("tickets_opened", "tickets_resolved", "backlog_end")
 _ORDERED = ("priority", "tier", "kind")  # natural order; the others by volume
 
 
@@ -84,8 +84,8 @@ def breakdown(
 
 def _tidy(frame: pd.DataFrame, by: str) -> pd.DataFrame:
     frame = frame.rename(columns={"grp": "group"}).copy()
-    frame[list(_COUNTS)] = frame[list(_COUNTS)].fillna(0).astype("int64")
-    frame = frame[frame[list(_COUNTS)].sum(axis=1) > 0]
+    frame[list(VOLUME_KPIS)] = frame[list(VOLUME_KPIS)].fillna(0).astype("int64")
+    frame = frame[frame[list(VOLUME_KPIS)].sum(axis=1) > 0]
     if by in _ORDERED:
         frame = frame.sort_values("group", na_position="last")
     else:

@@ -145,10 +145,6 @@ def clear_cache() -> None:
         _cache.clear()
 
 
-def figure_image(fig: go.Figure, fmt: str) -> bytes:
-    return figure_images([fig], fmt)[0]
-
-
 def figure_images(
     figs: Sequence[go.Figure], fmt: str, size: tuple[int, int] = (WIDTH, HEIGHT)
 ) -> list[bytes]:

@@ -187,7 +187,12 @@ class ReportContent:
     def draw_charts(self, fmt: str) -> None:
         """Draw every chart in one batch per size, ahead of the renderers that ask for them one by
         one. The figures lose their own titles: the numbered caption under them names them."""
-        from reporting.chart_images import HALF_SIZE, HEIGHT, WIDTH, figure_images  # loads kaleido: only here
+        from reporting.chart_images import (
+            HALF_SIZE,
+            HEIGHT,
+            WIDTH,
+            figure_images,
+        )  # kaleido: not in render workers
 
         if fmt in self.images:
             return

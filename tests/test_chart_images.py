@@ -20,7 +20,7 @@ def _figure(title: str, values: list[float]) -> go.Figure:
 
 
 def test_chinese_text_is_set_in_noto_cjk_which_the_system_has():
-    svg = chart_images.figure_image(_figure("响应及时率趋势", [0.9, 0.95, 0.97]), "svg").decode()
+    svg = chart_images.figure_images([_figure("响应及时率趋势", [0.9, 0.95, 0.97])], "svg")[0].decode()
     assert "响应及时率趋势" in svg and "2026年3月" in svg
     assert "Noto Sans CJK SC" in svg
     matched = subprocess.run(["fc-match", "Noto Sans CJK SC"], capture_output=True, text=True, check=True)
@@ -32,7 +32,7 @@ def test_the_chart_server_runs_debians_headless_shell(monkeypatch):
     monkeypatch.delenv("BROWSER_PATH", raising=False)
     if shutil.which("chromium-headless-shell") is None:
         pytest.skip("chromium-headless-shell is not installed here (`make system-deps` installs it)")
-    chart_images.figure_image(_figure("解决及时率", [0.9]), "svg")
+    chart_images.figure_images([_figure("解决及时率", [0.9])], "svg")[0]
     started = chart_images._server.ready.result().subprocess.pid  # Debian starts Chrome from a script
     assert "chromium-headless-shell" in _programs_under(started)
 
@@ -43,7 +43,7 @@ def _programs_under(pid: int) -> set[str]:
 
 
 def test_png_has_the_print_size_and_ink():
-    png = chart_images.figure_image(_figure("解决及时率", [0.8, 0.9, 0.99]), "png")
+    png = chart_images.figure_images([_figure("解决及时率", [0.8, 0.9, 0.99])], "png")[0]
     image = Image.open(io.BytesIO(png))
     assert image.size == (
         chart_images.WIDTH * chart_images.PNG_SCALE,
@@ -70,6 +70,6 @@ def test_a_chrome_that_does_not_come_up_in_time_fails_plainly_and_the_next_expor
     monkeypatch.setattr(chart_images, "START_TIMEOUT", 0.01)  # no Chrome starts that fast
     chart_images.clear_cache()
     with pytest.raises(chart_images.ChartExportError, match=r"did not start within 0\.01 s, 2 times"):
-        chart_images.figure_image(_figure("丙", [1, 2]), "png")
+        chart_images.figure_images([_figure("丙", [1, 2])], "png")[0]
     monkeypatch.setattr(chart_images, "START_TIMEOUT", 40)
-    assert chart_images.figure_image(_figure("丙", [1, 2]), "png").startswith(b"\x89PNG")
+    assert chart_images.figure_images([_figure("丙", [1, 2])], "png")[0].startswith(b"\x89PNG")
