@@ -16,9 +16,9 @@ from data.db import DEFAULT_PATH, ENV_VAR, Database, DatabaseBusyError
 from data.importers import PRESETS
 from data.importers.native import TABLES
 from data.transfer import TransferRefused
-from domain.vocabulary import REPORT_KINDS, REPORT_STATES, ROLES
+from domain.vocabulary import ORGANISATION_REPORT_KINDS, REPORT_KINDS, REPORT_STATES, ROLES
 from locales import DEFAULT_LANGUAGE, LANGUAGES
-from reporting.export import FORMATS, rendering_in_this_process
+from reporting.export import DOCUMENT_FORMATS, FORMATS, rendering_in_this_process
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -530,8 +530,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_db(sub.add_parser("export", help="export the period report"))
     p.add_argument("--project", help="the project (not with --kind quality or review: every project)")
     p.add_argument("--period", required=True)
-    p.add_argument("--kind", required=True, choices=(*REPORT_KINDS, "quality", "review"))
-    p.add_argument("--format", default="docx,pdf,xlsx", help=f"comma-separated: {','.join(FORMATS)}")
+    p.add_argument("--kind", required=True, choices=(*REPORT_KINDS, *ORGANISATION_REPORT_KINDS))
+    p.add_argument(
+        "--format", default=",".join(DOCUMENT_FORMATS), help=f"comma-separated: {','.join(FORMATS)}"
+    )
     p.add_argument("--out", required=True)
     p.add_argument("--lang", default=DEFAULT_LANGUAGE, choices=LANGUAGES)
     p.add_argument(

@@ -19,6 +19,7 @@ COMPLAINT_SEVERITIES = ("normal", "major")
 # The report workflow (issue 6)
 ROLES = ("admin", "author", "approver", "viewer", "quality")
 REPORT_KINDS = ("external", "internal")
+ORGANISATION_REPORT_KINDS = ("quality", "review")  # every project in one document, not per project
 # The period report's sections in document order (DESIGN §1), each with its audience: "external"
 # sections are in the customer's 服务报告 and the department's 服务总结; "internal" ones (people,
 # teams, raw feedback, data quality) only in the 服务总结, whatever a report definition asks for.

@@ -6,13 +6,11 @@ import streamlit as st
 
 from domain.periods import RANGE
 from domain.vocabulary import REPORT_KINDS
-from reporting.export import FORMATS
+from reporting.export import DOCUMENT_FORMATS, FORMATS
 from ui import export_actions, widgets
 from ui.auth import current_user
 from ui.filters import current
 from ui.i18n import t
-
-DEFAULT_FORMATS = ["docx", "pdf", "xlsx"]
 
 filters = current()
 user = current_user()
@@ -33,7 +31,7 @@ with st.form("export"):
         format_func=lambda k: t(f"report.kind.{k}"),
         horizontal=True,
     )
-    formats, lang = export_actions.formats_and_language(FORMATS, DEFAULT_FORMATS)
+    formats, lang = export_actions.formats_and_language(FORMATS, DOCUMENT_FORMATS)
     generate = export_actions.generate_button()
 export_actions.export_flow(
     "_export",

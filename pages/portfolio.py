@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from reporting.export import DOCUMENT_FORMATS
 from ui import cached, department, export_actions, meeting, widgets
 from ui.auth import current_user
 from ui.database import projects
@@ -17,7 +18,6 @@ filters = current()
 if user is None or not user.covers_all:
     st.error(t("access.denied"))
     st.stop()
-QUALITY_FORMATS = ("docx", "pdf", "xlsx")
 lang, period = current_language(), filters.period
 visible = tuple(p.project_id for p in projects() if user.covers(p.project_id))
 
@@ -58,7 +58,7 @@ if meeting.active():  # the meeting-room screen shows the figures, not the expor
 st.subheader(t("portfolio.quality_report"))
 st.caption(t("portfolio.quality_report.help"))
 with st.form("quality_report"):
-    formats, report_lang = export_actions.formats_and_language(QUALITY_FORMATS, ("docx", "pdf"))
+    formats, report_lang = export_actions.formats_and_language(DOCUMENT_FORMATS, ("docx", "pdf"))
     generate = export_actions.generate_button()
 export_actions.export_flow(
     "_quality_report",

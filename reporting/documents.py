@@ -32,6 +32,7 @@ from data.projects import get_project
 from domain.periods import Period
 from domain.vocabulary import REPORT_STATES, subset
 from locales import translate
+from reporting import quality_report, review_pack
 from reporting.archive import FROZEN_FORMATS, Rendition, TamperedVersion, checked_version
 from reporting.chart_images import ensure_server
 from reporting.content import build_report
@@ -47,9 +48,7 @@ from reporting.export import (
     no_progress,
     render_all,
 )
-from reporting.quality_report import build_quality_report
 from reporting.report_model import ReportContent
-from reporting.review_pack import build_review_pack
 from reporting.roles import Actor, PermissionDenied, make_actor, require_live_view
 from reporting.users import display_names
 from reporting.workflow import ReportView, get_report, list_reports
@@ -206,7 +205,10 @@ def export_documents(
 
 
 # The organisation's documents (every project at once): the monthly quality report, the review pack.
-ORGANISATION_KINDS = {"quality": build_quality_report, "review": build_review_pack}
+ORGANISATION_KINDS = {
+    quality_report.KIND: quality_report.build_quality_report,
+    review_pack.KIND: review_pack.build_review_pack,
+}
 
 
 def organisation_documents(

@@ -19,6 +19,7 @@ from data.db import Database
 from data.models import CorrectiveAction
 from data.projects import list_projects
 from domain.periods import Period
+from domain.vocabulary import ORGANISATION_REPORT_KINDS, subset
 from reporting.expected_reports import expected_reports
 from reporting.organisation_report import (
     COMPLAINT_KPIS,
@@ -30,7 +31,7 @@ from reporting.organisation_report import (
 from reporting.register import RegisterEntry, on_time_rates
 from reporting.report_model import MEASURE, Column, Measure, Paragraph, ReportContent, Table
 
-KIND = "quality"
+(KIND,) = subset(ORGANISATION_REPORT_KINDS, "quality")
 TREND_PERIODS = 6
 
 

@@ -22,6 +22,7 @@ from data.db import Database
 from data.models import CorrectiveAction
 from data.projects import list_projects
 from domain.periods import Period, last_full
+from domain.vocabulary import ORGANISATION_REPORT_KINDS, subset
 from reporting.expected_reports import expected_reports
 from reporting.organisation_report import (
     COMPLAINT_KPIS,
@@ -33,7 +34,7 @@ from reporting.organisation_report import (
 from reporting.register import RegisterEntry, on_time_rates
 from reporting.report_model import DATETIME, Column, Paragraph, ReportContent, Table
 
-KIND = "review"
+(KIND,) = subset(ORGANISATION_REPORT_KINDS, "review")
 
 
 def build_review_pack(

@@ -71,6 +71,7 @@ RENDERERS: dict[str, Callable[[ReportContent], bytes]] = {
     "zip": _render_chart_zip,
 }
 FORMATS = tuple(RENDERERS)
+DOCUMENT_FORMATS = ("docx", "pdf", "xlsx")  # what an export gives unless asked: the zip is the charts alone
 CHART_FORMATS = {"docx": "png", "pdf": "svg", "zip": "png"}  # how each format embeds its charts
 RENDER_ORDER = ("pdf", "xlsx", "docx", "zip")  # the PDF first, while the PNGs are being drawn
 EXTENSIONS = {"docx": "docx", "pdf": "pdf", "xlsx": "xlsx", "zip": "charts.zip"}
