@@ -136,6 +136,9 @@ def _approval_round_trip(browser, url: str, pages_to_capture: dict) -> None:
     approver.get_by_text("操作已完成：批准").wait_for()
     approver.get_by_role("tab", name="版本历史").click()
     shown = approver.get_by_text(re.compile(r"DOCX SHA-256 [0-9a-f]{64}")).inner_text()
+    # The tab's run has started (it wrote the hashes); a file chosen before it ends can be lost
+    # (seen once under load: the uploader showed no file and nothing was checked).
+    wait_until_idle(approver, TIMEOUT_MS)
     with approver.expect_download() as download_info:
         approver.get_by_role("button", name="下载归档文件 DOCX").click()
     downloaded_path = Path(download_info.value.path())
