@@ -17,7 +17,7 @@ from data.importers import PRESETS
 from data.importers.native import TABLES
 from data.transfer import TransferRefused
 from domain.vocabulary import ORGANISATION_REPORT_KINDS, REPORT_KINDS, REPORT_STATES, ROLES
-from locales import DEFAULT_LANGUAGE, LANGUAGES
+from locales import DEFAULT_LANGUAGE, LANGUAGES, translate
 from reporting.export import DOCUMENT_FORMATS, FORMATS, rendering_in_this_process
 
 
@@ -85,12 +85,13 @@ def cmd_kpis(args: argparse.Namespace) -> int:
         }
         print(json.dumps(payload, ensure_ascii=False, indent=2))
         return 0
+    lang = DEFAULT_LANGUAGE
+    verdicts = {True: translate("policy.preview.met", lang), False: translate("policy.preview.missed", lang)}
     for kpi_id, v in values.items():
         kpi = CATALOGUE[kpi_id]
-        met = {True: "达标", False: "未达标", None: ""}[v.met]
-        value = format_value(v.value, kpi.unit, "zh_CN", v.target)  # "无数据" without data
-        target = "—" if v.target is None else format_value(v.target, kpi.unit, "zh_CN")
-        print(f"{kpi_id:28} {kpi.name_zh:16} {value:>14} {target:>12} {met}")
+        value = format_value(v.value, kpi.unit, lang, v.target)  # "无数据" without data
+        target = "—" if v.target is None else format_value(v.target, kpi.unit, lang)
+        print(f"{kpi_id:28} {kpi.name(lang):16} {value:>14} {target:>12} {verdicts.get(v.met, '')}")
     return 0
 
 
