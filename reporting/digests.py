@@ -45,4 +45,4 @@ def problem(key: str, **values: str | int) -> Problem:
 
 
 def problems_text(issues, lang: str = "en") -> str:
-    return ("；" if lang == "zh_CN" else "; ").join(p.text(lang) for p in issues)
+    return translate("common.list_separator", lang).join(p.text(lang) for p in issues)
