@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
+from analytics.changes import CHANGE_KINDS
 from analytics.kpi_reach import reaches
 from analytics.kpi_sql import Scope, availability_sql
 from analytics.sla import ticket_where
@@ -46,7 +47,7 @@ def major_changes(
     """Changes and releases closed in ``period`` that are normal or emergency (not standard)
     or that failed or were rolled back."""
     bind = _params(project_id, period, db=db)
-    where = ticket_where(bind, project_id, as_of or datetime.now(UTC), ("change", "release"), db.tickets)
+    where = ticket_where(bind, project_id, as_of or datetime.now(UTC), CHANGE_KINDS, db.tickets)
     closed = "COALESCE(t.closed_at, t.resolved_at)"
     sql = f"""
 SELECT t.ticket_id, t.kind, t.change_type, t.outcome, t.title, {closed} AT TIME ZONE $tz AS closed_at

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analytics import charts
-from analytics.changes import closed_changes, outcome_counts
+from analytics.changes import CHANGE_KINDS, closed_changes, outcome_counts
 from analytics.complaints import complaints_of
 from analytics.kpi_catalogue import VOLUME_KPIS
 from analytics.kpis import (
@@ -566,7 +566,7 @@ def _changes(ctx):
     closed = pd.concat(
         [
             closed_changes(ctx.project.project_id, ctx.period, kind, as_of=ctx.as_of, db=ctx.db)
-            for kind in ("change", "release")
+            for kind in CHANGE_KINDS
         ],
         ignore_index=True,
     )

@@ -23,6 +23,7 @@ from data.models import CorrectiveAction
 from data.projects import list_projects
 from domain.periods import Period, last_full
 from domain.vocabulary import ORGANISATION_REPORT_KINDS, subset
+from reporting.corrective import OPEN_STATUSES
 from reporting.expected_reports import expected_reports
 from reporting.organisation_report import (
     COMPLAINT_KPIS,
@@ -76,7 +77,7 @@ def _summary(w: Writer, due: list[RegisterEntry], actions: list[CorrectiveAction
         else w.t("review.summary.on_time", rate=f"{rate:.0%}")
     )
     complaints = sum(r.kpis["complaints"].value or 0 for r in w.rows)
-    still_open = sum(1 for a in actions if a.status in ("open", "in_progress"))
+    still_open = sum(1 for a in actions if a.status in OPEN_STATUSES)
     yield Paragraph(
         w.t("review.summary.follow_up", complaints=complaints, actions=len(actions), open=still_open)
     )
