@@ -5,7 +5,7 @@ README's role table, independently of app.py."""
 from __future__ import annotations
 
 import pytest
-from app_driver import steady_navigation
+from app_driver import ROOT, steady_navigation
 from streamlit.testing.v1 import AppTest
 from workflow_helpers import PASSWORD, PROJECT, seed
 
@@ -41,6 +41,10 @@ USERNAMES = {
 }
 
 
+def test_the_table_names_every_page_file():
+    assert set(PAGES) == {path.stem for path in (ROOT / "pages").glob("*.py")}
+
+
 @pytest.fixture(scope="module")
 def app_db(tmp_path_factory):
     path = tmp_path_factory.mktemp("page_roles") / "app.duckdb"
@@ -62,15 +66,16 @@ def test_each_role_reaches_exactly_its_pages(app_db, monkeypatch, role):
         at.button[0].click()
         at.run()
         assert not at.exception, at.exception
-        reached = set()
-        for page in PAGES:
+        reached, broken = set(), {}
+        for page in PAGES:  # every page is tried: one that fails does not hide the next
             try:
                 at.switch_page(f"pages/{page}.py")
             except ValueError as refused:
                 assert "Could not find a navigation page" in str(refused)
                 continue
             at.run()
-            assert not at.exception, (page, at.exception)
-            assert at.title, f"{page} drew nothing for {role}"
             reached.add(page)
+            if at.exception or not at.title:
+                broken[page] = [e.message for e in at.exception] or "drew nothing"
+    assert broken == {}, f"pages that failed for {role}"
     assert reached == {page for page, roles in PAGES.items() if role in roles}
