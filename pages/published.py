@@ -8,7 +8,7 @@ import streamlit as st
 
 from domain.periods import Period
 from reporting import published
-from reporting.export import EXTENSIONS, MEDIA_TYPES
+from reporting.export import MEDIA_TYPES, version_file_name
 from ui.auth import current_user
 from ui.database import database, projects
 from ui.errors import plain_message
@@ -67,13 +67,14 @@ except Exception as exc:  # tampered or missing: say so, never fall back to live
     st.error(t("published.unavailable", error=plain_message(exc)))
     st.stop()
 
-stem = f"{chosen.project_id}_{chosen.period}_V{chosen.version}"
 row = st.container(horizontal=True)
 for fmt, data in files.items():
     row.download_button(
         t("published.download", fmt=fmt.upper()),
         data,
-        file_name=f"{stem}.{EXTENSIONS[fmt]}",
+        file_name=version_file_name(
+            chosen.project_id, chosen.period, chosen.report_kind, chosen.version, fmt
+        ),
         mime=MEDIA_TYPES[fmt],
         key=f"published_{fmt}",
         on_click="ignore",

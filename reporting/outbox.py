@@ -24,7 +24,7 @@ from sqlmodel import select
 from data.db import Database
 from data.models import Notification, OutboxMessage, Report, as_utc, utcnow
 from reporting.archive import sealed_documents
-from reporting.export import EXTENSIONS, MEDIA_TYPES
+from reporting.export import MEDIA_TYPES, version_file_name
 from reporting.roles import Actor, require_admin
 
 MAX_ATTEMPTS = 5
@@ -220,12 +220,11 @@ def _compose(message: OutboxMessage, sender: str, *, db: Database) -> EmailMessa
         files = sealed_documents(message.report_id, message.version, db=db)
         with db.session() as s:
             report = s.get(Report, message.report_id)
-            stem = f"{report.project_id}_{report.period}_V{message.version}"
+            named = (report.project_id, report.period, report.report_kind, message.version)
         for fmt in json.loads(message.formats):
             maintype, subtype = MEDIA_TYPES[fmt].split("/", 1)
-            mail.add_attachment(
-                files[fmt], maintype=maintype, subtype=subtype, filename=f"{stem}.{EXTENSIONS[fmt]}"
-            )
+            filename = version_file_name(*named, fmt)
+            mail.add_attachment(files[fmt], maintype=maintype, subtype=subtype, filename=filename)
     return mail
 
 

@@ -18,7 +18,7 @@ from domain.periods import Period
 from domain.vocabulary import ACTION_STATUSES
 from reporting import archive, corrective, digests, documents, drafting, escalation, schedule, workflow
 from reporting.deadlines import due_date
-from reporting.export import EXTENSIONS, MEDIA_TYPES
+from reporting.export import MEDIA_TYPES, version_file_name
 from reporting.roles import may
 from ui import cached
 from ui.database import database
@@ -348,12 +348,13 @@ def versions_panel(viewer: Viewer, report: workflow.ReportView) -> None:
             language=None,
         )
         *downloads, verify = st.columns(len(files) + 1)
-        stem = f"{report.project_id}_{report.period}_{report.report_kind}_V{version.version}"
         for column, (fmt, data) in zip(downloads, files.items(), strict=True):
             column.download_button(
                 t("workflow.versions.download", fmt=fmt.upper()),
                 data,
-                file_name=f"{stem}.{EXTENSIONS[fmt]}",
+                file_name=version_file_name(
+                    report.project_id, report.period, report.report_kind, version.version, fmt
+                ),
                 mime=MEDIA_TYPES[fmt],
                 key=f"dl_{version.version}_{fmt}",
                 on_click="ignore",

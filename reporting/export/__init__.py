@@ -187,6 +187,12 @@ def file_name(content: ReportContent, fmt: str) -> str:
     return f"{_safe_name(content.file_stem())}.{EXTENSIONS[fmt]}"
 
 
+def version_file_name(project_id: str, period: str, report_kind: str, version: int, fmt: str) -> str:
+    """A frozen version's file, named alike wherever it is handed out (approval tab, published
+    reports, mail): its report kind keeps the 服务报告 and 服务总结 of a period apart."""
+    return f"{_safe_name(f'{project_id}_{period}_{report_kind}_V{version}')}.{EXTENSIONS[fmt]}"
+
+
 def render_all(
     content: ReportContent, formats: Iterable[str], progress: Progress | None = None
 ) -> dict[str, bytes]:
