@@ -193,8 +193,10 @@ def export_documents(
         narrative, meta = drafted_text(as_actor, project_id, period, kind, lang, db=db) or (None, None)
     frozen = frozen_documents(project_id, period, kind, db=db)
     documents = {fmt: frozen[fmt] for fmt in formats if fmt in frozen}
-    live = [f for f in formats if f not in documents]
-    if set(CHART_FORMATS) & set(live):
+    if len(documents) == len(formats):  # all frozen at approval: no figures to compute
+        report(1.0, translate("export.progress.done", lang))
+        return _named(documents, project_id, period.label, kind, lang)
+    if set(CHART_FORMATS) & (set(formats) - set(documents)):
         ensure_server()  # Chrome starts in the background while DuckDB computes the figures
     content = build_report(
         project_id, period, kind, lang, narrative=narrative, meta=meta, db=db, template=template
@@ -245,7 +247,17 @@ def _rendered(
     if live:
         documents = documents | render_all(content, live, progress=rendering)
     report(1.0, translate("export.progress.done", content.lang))
-    return [ExportedFile(fmt, file_name(content, fmt), documents[fmt]) for fmt in formats]
+    ordered = {fmt: documents[fmt] for fmt in formats}
+    return _named(ordered, content.project_id, content.period, content.kind, content.lang)
+
+
+def _named(
+    documents: dict[str, bytes], project_id: str, period: str, kind: str, lang: str
+) -> list[ExportedFile]:
+    return [
+        ExportedFile(fmt, file_name(project_id, period, kind, lang, fmt), data)
+        for fmt, data in documents.items()
+    ]
 
 
 def export_report(

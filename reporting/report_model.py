@@ -228,10 +228,6 @@ class ReportContent:
     def draft_mark(self) -> str:
         return translate("report.draft_mark", self.lang)
 
-    def file_stem(self) -> str:
-        kind = translate(f"report.kind.{self.kind}", self.lang)
-        return f"{self.project_id}_{self.period}_{kind}"
-
     def snapshot(self) -> dict:
         """JSON-able figures of the report, archived beside the frozen document."""
         return {

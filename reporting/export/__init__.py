@@ -183,8 +183,10 @@ def _discard_workers() -> None:
         broken.shutdown(wait=False)
 
 
-def file_name(content: ReportContent, fmt: str) -> str:
-    return f"{_safe_name(content.file_stem())}.{EXTENSIONS[fmt]}"
+def file_name(project_id: str, period: str, kind: str, lang: str, fmt: str) -> str:
+    """A report's document as exported, e.g. demo-erp_2026-10_服务报告.pdf."""
+    stem = f"{project_id}_{period}_{translate(f'report.kind.{kind}', lang)}"
+    return f"{_safe_name(stem)}.{EXTENSIONS[fmt]}"
 
 
 def version_file_name(project_id: str, period: str, report_kind: str, version: int, fmt: str) -> str:
