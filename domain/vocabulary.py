@@ -12,6 +12,7 @@ from __future__ import annotations
 # Tickets (DESIGN §3)
 KINDS = ("incident", "request", "problem", "change", "release")
 PRIORITIES = ("P1", "P2", "P3", "P4")
+TIERS = ("L1", "L2", "L3")  # support levels: L1 is the first line
 STATUSES = ("new", "in_progress", "pending", "resolved", "closed", "cancelled")
 FEEDBACK_KINDS = ("callback", "survey")
 COMPLAINT_SEVERITIES = ("normal", "major")

@@ -10,7 +10,7 @@ import streamlit as st
 
 from data.importers import event_log
 from data.importers.servicenow import tier_column
-from data.importers.tiers import LEVELS, guess
+from data.importers.tiers import guess
 from domain import vocabulary
 from ui import import_actions
 from ui.i18n import plain, t
@@ -96,7 +96,7 @@ def _tier_map(upload, column: str, skip: tuple[str, ...] = ()) -> dict:
         if value.strip() in skip:
             continue
         first = guess(value)
-        options = [*([] if first else [UNMAPPED]), *LEVELS, NO_LEVEL]
+        options = [*([] if first else [UNMAPPED]), *vocabulary.TIERS, NO_LEVEL]
         ours = st.selectbox(
             plain(value),
             options,

@@ -20,7 +20,7 @@ from data.demo import vocab
 from data.demo.arrivals import sample_seconds
 from data.demo.labels import labels, refer, repeat, timestamps
 from data.demo.project import DemoProject
-from domain.vocabulary import KINDS, PRIORITIES, STATUSES
+from domain.vocabulary import KINDS, PRIORITIES, STATUSES, TIERS
 
 INCIDENT, REQUEST, PROBLEM, CHANGE, RELEASE = range(5)
 KIND_MIX = {
@@ -111,7 +111,7 @@ def generate_month(project: DemoProject, month: int, n: int, state: TicketState,
             "priority": labels(priority, PRIORITIES),
             "status": labels(times.status, STATUSES),
             "major": pa.array(major),
-            "tier": labels(tier, ("L1", "L2", "L3")),
+            "tier": labels(tier, TIERS),
             "escalated": pa.array(tier > 0),
             "assignment_group": labels(group, vocab.GROUPS),
             "assignee": labels(assignee, staff.names),

@@ -75,7 +75,7 @@ STATUSES = {
     "canceled": "cancelled",
     "已取消": "cancelled",
 }
-TIERS = tiers.TIERS  # L1…L3, 1…3, Level 1…3, Tier 1…3, 一线…三线
+TIERS = tiers.SYNONYMS  # L1…L3, 1…3, Level 1…3, Tier 1…3, 一线…三线
 CHANGE_TYPES = {
     "standard": "standard",
     "标准": "standard",

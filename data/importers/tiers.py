@@ -24,8 +24,8 @@ from collections.abc import Mapping
 from data.importers.problems import ERROR, Problem, file_problem
 from data.importers.staging import Field, Rule, enum_sql, src
 from data.sql import quote_ident
+from domain.vocabulary import TIERS
 
-LEVELS = ("L1", "L2", "L3")
 NOT_A_LEVEL = ""  # a map's value for "this value is not a level": left out, never an error
 STAGED = "support_level"  # the staged text column the level is parsed from
 _NAMES = {
@@ -33,25 +33,25 @@ _NAMES = {
     "L2": ("l2", "2", "level 2", "level2", "tier 2", "tier2", "二线"),
     "L3": ("l3", "3", "level 3", "level3", "tier 3", "tier3", "三线"),
 }
-TIERS = {name: level for level, names in _NAMES.items() for name in names}
+SYNONYMS = {name: level for level, names in _NAMES.items() for name in names}
 
 
 def normalised(value) -> str | None:
     """A map value as ours: L1/L2/L3, ``NOT_A_LEVEL``, or None when it is none of these."""
     if value is None or str(value).strip() == "":
         return NOT_A_LEVEL
-    return TIERS.get(str(value).strip().lower())
+    return SYNONYMS.get(str(value).strip().lower())
 
 
 def guess(value: str) -> str | None:
     """The level a source value means without a map (for the form's first choice)."""
-    return TIERS.get(str(value).strip().lower())
+    return SYNONYMS.get(str(value).strip().lower())
 
 
 def choices(tiers: Mapping | None) -> dict[str, str]:
     """Lower-case source text → L1/L2/L3 or ``NOT_A_LEVEL``: the built-in names, then the map."""
     mapped = {str(k).strip().lower(): normalised(v) for k, v in (tiers or {}).items()}
-    return {**TIERS, **{k: v for k, v in mapped.items() if v is not None}}
+    return {**SYNONYMS, **{k: v for k, v in mapped.items() if v is not None}}
 
 
 def mapping_problems(label: str, tiers: Mapping | None, column: str | None) -> list[Problem]:
@@ -59,11 +59,11 @@ def mapping_problems(label: str, tiers: Mapping | None, column: str | None) -> l
     if not tiers:
         return []
     if not isinstance(tiers, Mapping):
-        return [file_problem(label, "mapping_bad_tier", values=str(tiers), ours=", ".join(LEVELS))]
+        return [file_problem(label, "mapping_bad_tier", values=str(tiers), ours=", ".join(TIERS))]
     problems = []
     wrong = sorted({str(v) for v in tiers.values() if normalised(v) is None})
     if wrong:
-        ours = ", ".join(LEVELS)
+        ours = ", ".join(TIERS)
         problems.append(file_problem(label, "mapping_bad_tier", values=", ".join(wrong), ours=ours))
     if not column:
         problems.append(file_problem(label, "mapping_tiers_no_column"))
@@ -84,7 +84,7 @@ def staged(
         column,
         src(STAGED),
         "unknown_tier",
-        {"ours": ", ".join(LEVELS)},
+        {"ours": ", ".join(TIERS)},
         ERROR,
     )
     return [Field(STAGED, source=source)], {"tier": f"NULLIF({level}, '')"}, [rule]
