@@ -31,10 +31,10 @@ from data.sql import Params, quote_ident
 from domain.periods import Period
 from domain.policy import CALENDAR_24X7, Calendar, Policy
 from domain.ticket_filter import EVERY_TICKET, TicketFilter
-from domain.vocabulary import KINDS, STATUSES, subset
+from domain.vocabulary import KINDS, SLA_CLOCKS, STATUSES, subset
 
 TICKET_KINDS = subset(KINDS, "incident", "request")  # "tickets" in DESIGN §4
-CLOCKS = ("response", "resolution")
+CLOCKS = SLA_CLOCKS
 WORK_CALENDAR = "work_calendar"
 
 

@@ -13,6 +13,9 @@ from __future__ import annotations
 KINDS = ("incident", "request", "problem", "change", "release")
 PRIORITIES = ("P1", "P2", "P3", "P4")
 TIERS = ("L1", "L2", "L3")  # support levels: L1 is the first line
+SLA_CLOCKS = ("response", "resolution")  # what a policy sets a target for, per kind and priority
+CHANGE_TYPES = ("standard", "normal", "emergency")
+CHANGE_OUTCOMES = ("successful", "failed", "rolled_back", "cancelled")
 STATUSES = ("new", "in_progress", "pending", "resolved", "closed", "cancelled")
 FEEDBACK_KINDS = ("callback", "survey")
 COMPLAINT_SEVERITIES = ("normal", "major")

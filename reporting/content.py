@@ -31,7 +31,7 @@ from data.db import Database
 from data.models import ReportDefinition
 from data.projects import Project, get_project
 from domain.periods import Period, report_period
-from domain.vocabulary import REPORT_KINDS
+from domain.vocabulary import REPORT_KINDS, SLA_CLOCKS
 from locales import translate
 from reporting import report_sections
 from reporting.annotations import chart_events
@@ -131,8 +131,7 @@ def build_report(
             db=figures,
         ),
         breaches={
-            clock: breaches(project_id, period, clock, as_of=as_of, db=figures)
-            for clock in ("response", "resolution")
+            clock: breaches(project_id, period, clock, as_of=as_of, db=figures) for clock in SLA_CLOCKS
         },
         breakdowns=breakdowns(project_id, period, BREAKDOWNS[kind], as_of=as_of, db=figures),
         carried_actions=carried_actions(project_id, period, db=db),

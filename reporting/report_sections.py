@@ -25,7 +25,7 @@ from analytics.quality import data_quality_counts
 from analytics.satisfaction import comments, survey_summary
 from analytics.units import change_of, format_change, format_value, is_missing, no_data
 from analytics.workload import utilisation_by_person
-from domain.vocabulary import sections_for
+from domain.vocabulary import PRIORITIES, SLA_CLOCKS, sections_for
 from reporting.corrective import OPEN_STATUSES
 from reporting.report_model import (
     CHANGE,
@@ -417,19 +417,19 @@ def _top_breaches(ctx) -> Table:
 def _breaches_by_priority(ctx) -> Table:
     t = ctx.t
     rows = []
-    for clock in ("response", "resolution"):
+    for clock in SLA_CLOCKS:
         found = ctx.breaches[clock]
         counts = found["priority"].value_counts()
         rows.append(
             (
                 t(f"report.clock.{clock}"),
-                *(int(counts.get(p, 0)) for p in ("P1", "P2", "P3", "P4")),
+                *(int(counts.get(p, 0)) for p in PRIORITIES),
                 len(found),
             )
         )
     columns = (
         Column(t("report.col.clock")),
-        *(Column(charts.value_name("priority", p, ctx.lang), "count") for p in ("P1", "P2", "P3", "P4")),
+        *(Column(charts.value_name("priority", p, ctx.lang), "count") for p in PRIORITIES),
         Column(t("report.col.count"), "count"),
     )
     return Table("breaches_by_priority", t("report.table.breaches_by_priority"), columns, tuple(rows))
@@ -915,7 +915,7 @@ def _breach_list(ctx) -> Table:
         Column(t("report.col.over_minutes"), "minutes"),
     )
     rows = []
-    for clock in ("response", "resolution"):
+    for clock in SLA_CLOCKS:
         for r in ctx.breaches[clock].itertuples():
             rows.append(
                 (

@@ -24,7 +24,7 @@ from domain.vocabulary import ROLES
 from locales import translate
 from reporting import sign_in
 from reporting.notify import Recipient
-from reporting.roles import Actor, make_actor, require_admin
+from reporting.roles import ALL_PROJECTS_ROLES, Actor, make_actor, require_admin
 
 SESSION_HOURS_ENV = "SERVICEREPORT_SESSION_HOURS"
 DEFAULT_SESSION_HOURS = 12.0
@@ -99,7 +99,7 @@ def create_user(
     if is_customer and role != "viewer":
         raise UserError("customer_viewer")
     projects = sorted(set(projects))
-    if role in ("author", "viewer") and not projects:
+    if role not in ALL_PROJECTS_ROLES and not projects:
         raise UserError("needs_project", role=role)
     if by is not None:
         require_admin(by)
@@ -245,7 +245,7 @@ def update_user(
     if role not in ROLES:
         raise UserError("unknown_role", role=repr(role), roles=", ".join(ROLES))
     projects = sorted(set(projects))
-    if role in ("author", "viewer") and not projects:
+    if role not in ALL_PROJECTS_ROLES and not projects:
         raise UserError("needs_project", role=role)
     new_hash = hash_password(password) if password else None  # slow: before the lock
     with db.session(write=True) as s:

@@ -20,7 +20,7 @@ from data.demo import vocab
 from data.demo.arrivals import sample_seconds
 from data.demo.labels import labels, refer, repeat, timestamps
 from data.demo.project import DemoProject
-from domain.vocabulary import KINDS, PRIORITIES, STATUSES, TIERS
+from domain.vocabulary import CHANGE_OUTCOMES, CHANGE_TYPES, KINDS, PRIORITIES, STATUSES, TIERS
 
 INCIDENT, REQUEST, PROBLEM, CHANGE, RELEASE = range(5)
 KIND_MIX = {
@@ -33,9 +33,7 @@ PRIORITY_MIX = np.array(
 )  # fmt: skip
 TIER_MIX = np.array([[0.56, 0.34, 0.10], [0.76, 0.21, 0.03], [0, 0.5, 0.5], [0, 0.8, 0.2], [0, 0.6, 0.4]])
 TIER_SPEED = np.array([0.7, 1.1, 1.5])  # L3 gets the hard cases
-CHANGE_TYPES = ("standard", "normal", "emergency")
 CHANGE_TYPE_MIX = [0.6, 0.32, 0.08]
-OUTCOMES = ("successful", "failed", "rolled_back", "cancelled")
 OUTCOME_MIX = [0.94, 0.035, 0.025]  # of changes that go ahead; cancellations drawn apart
 # timeline columns and the status each starts
 NEW, WORK, PENDING, RESUME, FIRST_FIX, REOPENED, RESOLVED, CLOSED, CANCELLED = range(9)
@@ -124,7 +122,7 @@ def generate_month(project: DemoProject, month: int, n: int, state: TicketState,
             ),
             "reopen_count": pa.array(valid[:, REOPENED].astype(np.int32)),
             "change_type": labels(change_type, CHANGE_TYPES),
-            "outcome": labels(outcome, OUTCOMES),
+            "outcome": labels(outcome, CHANGE_OUTCOMES),
             "effort_hours": pa.array(effort, mask=~valid[:, WORK]),
             "problem_id": problem_id,
             "source": repeat("demo", n),
