@@ -1,9 +1,12 @@
 """The documents that are contracts agree with the code: every KPI id of the catalogue is in
 the README's KPI table (and DESIGN §4, where ../shared is beside the clone), no other id is,
-and every command line the README shows is one manage.py accepts."""
+every command line the README shows is one manage.py accepts, and every command and option
+of DESIGN §6's synopses is one manage.py has."""
 
 from __future__ import annotations
 
+import argparse
+import itertools
 import re
 import shlex
 
@@ -30,10 +33,50 @@ def test_the_readme_kpi_table_names_every_kpi_once_and_nothing_else():
 
 
 def test_design_section_4_defines_every_kpi_of_the_catalogue():
+    section = _design_section(4)
+    missing = [kpi_id for kpi_id in CATALOGUE if not re.search(rf"\b{kpi_id}\b", section)]
+    assert missing == []
+
+
+def _design_section(number: int) -> str:
     if not DESIGN.exists():
         pytest.skip(f"DESIGN.md lives in ../shared, beside the repository, not in a clone: {DESIGN}")
-    section = DESIGN.read_text(encoding="utf-8").split("## 4.")[1].split("\n## ")[0]
-    missing = [kpi_id for kpi_id in CATALOGUE if not re.search(rf"\b{kpi_id}\b", section)]
+    return DESIGN.read_text(encoding="utf-8").split(f"## {number}.")[1].split("\n## ")[0]
+
+
+def _synopses(section: str) -> list[str]:
+    """``python manage.py`` lines without their description column; ``list … | show ID`` is
+    two synopses of the same command."""
+    found = []
+    for line in section.splitlines():
+        if line.startswith("python manage.py "):
+            first, *others = re.split(r"\s{2,}", line.removeprefix("python manage.py "))[0].split(" | ")
+            found += [first, *(f"{first.split()[0]} {other}" for other in others)]
+    return found
+
+
+def _subcommand(parser: argparse.ArgumentParser, path: tuple[str, ...]) -> argparse.ArgumentParser:
+    for name in path:
+        (subparsers,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        parser = subparsers.choices[name]
+    return parser
+
+
+def test_every_command_and_option_of_design_section_6_exists():
+    synopses = _synopses(_design_section(6))
+    assert len(synopses) > 15, "no synopses found: the test would prove nothing"
+    missing = []
+    for synopsis in synopses:
+        words = synopsis.replace("[", " ").replace("]", " ").split()
+        path = list(itertools.takewhile(lambda w: re.fullmatch(r"[a-z][a-z|-]*", w), words))
+        options = set(re.findall(r"--[a-z][a-z-]*", synopsis))
+        for command in itertools.product(*(word.split("|") for word in path)):
+            try:
+                known = set(_subcommand(build_parser(), command)._option_string_actions)
+            except KeyError:
+                missing.append(" ".join(command))
+                continue
+            missing += [f"{' '.join(command)} {option}" for option in sorted(options - known)]
     assert missing == []
 
 
