@@ -214,17 +214,17 @@ HANDLE_NAMES = {"con", "cur", "conn", "connection", "db_path", "database_path"}
 
 
 def test_one_database_handle_passed_keyword_only():
-    """DESIGN §2 rule 7: every public function of analytics/, data/ and reporting/ that touches
-    the database takes ``data.db.Database`` as the keyword-only ``db``, never a connection,
-    a cursor or a path. (The import steps inside one transaction, in data/importers/ and
+    """DESIGN §2 rule 7: every public function and method of analytics/, data/, reporting/ and
+    ui/ that touches the database takes ``data.db.Database`` as the keyword-only ``db``, never a
+    connection, a cursor or a path. (The import steps inside one transaction, in data/importers/ and
     data/migrations/, work on that transaction's cursor: data/ alone knows the backend.)"""
     offenders, with_db = [], 0
-    for layer in ("analytics", "data", "reporting"):
+    for layer in ("analytics", "data", "reporting", "ui"):
         for path in python_files(layer):
             where = path.relative_to(ROOT)
             if where.parts[:2] in {("data", "migrations")} or where == Path("data/db.py"):
                 continue
-            for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 if not isinstance(node, ast.FunctionDef) or node.name.startswith("_"):
                     continue
                 positional = {a.arg for a in [*node.args.posonlyargs, *node.args.args]}
