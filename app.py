@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from domain.ticket_filter import EVERY_TICKET
+from reporting.roles import IMPORT_ROLES
 from ui import cached, drill, meeting, saved_views_ui, streamlit_words
 from ui.auth import logout_button, require_login
 from ui.database import only
@@ -12,7 +13,6 @@ from ui.department import department_pages
 from ui.errors import database_errors_shown_plainly
 from ui.filters import sidebar_filters
 from ui.i18n import language_switch, t
-from ui.import_actions import IMPORT_ROLES
 from ui.policy_ui import policy_pages
 from ui.workflow_ui import workflow_pages
 

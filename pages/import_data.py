@@ -28,7 +28,7 @@ with import_tab:
     if choices is None:  # no project to import into
         st.stop()
     if st.button(t("import.run"), type="primary", disabled=choices.upload is None):
-        outcome = import_actions.run_with_progress(choices.upload, **choices.options(user))
+        outcome = import_actions.run_with_progress(user, choices.upload, **choices.options())
         import_views.show_outcome(outcome)  # below the status box, which collapses when it completes
 
 with template_tab:

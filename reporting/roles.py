@@ -31,6 +31,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 # What only the customer does: confirm the report it received.
 CUSTOMER_ACTIONS = frozenset({"confirm"})
 ALL_PROJECTS_ROLES = frozenset(subset(ROLES, "admin", "approver", "quality"))
+# Admins and project managers (报告编制人, role "author") bring data into the projects they cover.
+IMPORT_ROLES = frozenset(subset(ROLES, "admin", "author"))
 CUSTOMER_VISIBLE_STATES = frozenset(subset(REPORT_STATES, "published", "archived"))
 
 
@@ -95,6 +97,17 @@ def require_live_view(actor: Actor, project_id: str) -> None:
     staff; a customer reads only the published versions (reporting/published.py)."""
     if actor.is_customer or not actor.covers(project_id):
         raise PermissionDenied(f"{actor.username} may not see the live figures of project {project_id}")
+
+
+def may_import(actor: Actor, project_id: str) -> bool:
+    return actor.role in IMPORT_ROLES and actor.covers(project_id)
+
+
+def require_import(actor: Actor, project_id: str) -> None:
+    if not may_import(actor, project_id):
+        raise PermissionDenied(
+            f"{actor.username} ({actor.role}) may not import data into project {project_id}"
+        )
 
 
 def require_admin(actor: Actor) -> None:

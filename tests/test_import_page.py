@@ -15,7 +15,9 @@ from data.db import ENV_VAR, Database
 from data.importers import ImportRejected, Problem, list_batches, problems_csv
 from data.importers.problems import REASON_CODES
 from locales import LANGUAGES, catalogue
-from reporting.roles import make_actor
+from reporting.roles import PermissionDenied, make_actor
+
+PM = make_actor("u1", "pm", "项目经理", "author", False, (PROJECT,))
 
 
 @dataclass
@@ -58,11 +60,7 @@ def test_a_project_manager_sees_the_form_template_and_history(app_db, tmp_path):
         tmp_path / "t.csv", [TICKET_HEADER, ["A", "incident", "P1", "", "", "2026-10-01 09:00", ""]]
     )
     import_actions.run_import(
-        Upload("工单.csv", csv.read_bytes()),
-        lambda f, m: None,
-        preset="native",
-        project_id=PROJECT,
-        user="pm",
+        PM, Upload("工单.csv", csv.read_bytes()), lambda f, m: None, preset="native", project_id=PROJECT
     )
     at = page_as("author")
     assert not at.exception, at.exception
@@ -70,6 +68,30 @@ def test_a_project_manager_sees_the_form_template_and_history(app_db, tmp_path):
     assert at.selectbox(key="import_project").value == PROJECT
     history = at.tabs[2].dataframe[0].value
     assert list(history["文件名"]) == ["工单.csv"] and list(history["导入人"]) == ["pm"]
+
+
+@pytest.mark.parametrize(
+    "who",
+    [
+        make_actor("u2", "ops", "值班", "viewer", False, (PROJECT,)),
+        make_actor("u3", "client", "客户", "viewer", True, (PROJECT,)),
+        make_actor("u4", "pm2", "另一项目经理", "author", False, ("other-project",)),
+        make_actor("u5", "boss", "部门经理", "approver", False, ()),
+    ],
+    ids=lambda actor: actor.username,
+)
+def test_an_import_is_refused_to_whoever_may_not_import_into_the_project(app_db, tmp_path, who):
+    """The role is checked where the import runs, not only by the page that hides the form."""
+    from ui import import_actions
+
+    csv = write_csv(
+        tmp_path / "t.csv", [TICKET_HEADER, ["A", "incident", "P1", "", "", "2026-10-01 09:00", ""]]
+    )
+    with pytest.raises(PermissionDenied):
+        import_actions.run_import(
+            who, Upload("工单.csv", csv.read_bytes()), lambda f, m: None, preset="native", project_id=PROJECT
+        )
+    assert list_batches(PROJECT, db=Database.open(app_db)) == []
 
 
 def test_run_import_from_an_upload_reports_problems_and_records_the_user(app_db, tmp_path):
@@ -82,7 +104,7 @@ def test_run_import_from_an_upload_reports_problems_and_records_the_user(app_db,
     workbook.save(data)
     upload = Upload("上传.xlsx", data.getvalue())
     with pytest.raises(ImportRejected) as rejected:
-        import_actions.run_import(upload, lambda f, m: None, preset="native", project_id=PROJECT, user="pm")
+        import_actions.run_import(PM, upload, lambda f, m: None, preset="native", project_id=PROJECT)
     [problem] = rejected.value.problems
     assert (problem.file, problem.row, problem.column, problem.value) == ("上传.xlsx", 2, "priority", "P7")
     assert list_batches(PROJECT, db=Database.open(app_db)) == []
@@ -107,12 +129,7 @@ def test_mapping_helpers_and_progress_of_an_event_log_upload(app_db, tmp_path):
     }
     seen = []
     result = import_actions.run_import(
-        upload,
-        lambda f, m: seen.append(f),
-        preset="event-log",
-        project_id=PROJECT,
-        user="pm",
-        mapping=mapping,
+        PM, upload, lambda f, m: seen.append(f), preset="event-log", project_id=PROJECT, mapping=mapping
     )
     assert (result.counts.inserted, seen[-1]) == (2, 1.0)
     assert seen == sorted(seen)

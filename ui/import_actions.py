@@ -11,15 +11,11 @@ from pathlib import Path
 import streamlit as st
 
 from data import importers
-from domain.vocabulary import ROLES, subset
-from reporting.roles import Actor
+from reporting.roles import IMPORT_ROLES, Actor, PermissionDenied, require_import
 from ui import cached
 from ui.auth import current_user
 from ui.database import database
 from ui.i18n import t
-
-# Admins and project managers (报告编制人, role "author") bring data into their projects.
-IMPORT_ROLES = frozenset(subset(ROLES, "admin", "author"))
 
 
 def importing_user() -> Actor | None:
@@ -28,17 +24,19 @@ def importing_user() -> Actor | None:
     return user if user is not None and user.role in IMPORT_ROLES else None
 
 
-def run_import(upload, progress, **options) -> importers.ImportResult:
-    """Import an ``st.file_uploader`` file; raises ``ImportRejected`` (nothing changed)."""
+def run_import(by: Actor, upload, progress, **options) -> importers.ImportResult:
+    """Import an ``st.file_uploader`` file as ``by``, into a project they may import into
+    (``PermissionDenied`` otherwise); raises ``ImportRejected`` (nothing changed)."""
+    require_import(by, options["project_id"])
     with _saved(upload) as path:
         result = importers.import_file(
-            path, file_name=upload.name, progress=progress, **options, db=database()
+            path, file_name=upload.name, progress=progress, user=by.username, **options, db=database()
         )
     cached.clear()  # every figure may have changed
     return result
 
 
-def run_with_progress(upload, **options) -> importers.ImportResult | Exception:
+def run_with_progress(by: Actor, upload, **options) -> importers.ImportResult | Exception:
     """``run_import`` under a progress bar and a status box that collapses when it ends. Returns
     the result, or the refusal or error to show (below the box, which then is closed)."""
     bar = st.progress(0.0)
@@ -49,8 +47,8 @@ def run_with_progress(upload, **options) -> importers.ImportResult | Exception:
             status.write(message)
 
         try:
-            result = run_import(upload, progress, **options)
-        except (importers.ImportRejected, KeyError, ValueError) as error:
+            result = run_import(by, upload, progress, **options)
+        except (importers.ImportRejected, PermissionDenied, KeyError, ValueError) as error:
             failed = "import.rejected" if isinstance(error, importers.ImportRejected) else "import.failed"
             status.update(label=t(failed), state="error", expanded=False)
             return error

@@ -29,7 +29,7 @@ class ImportChoices:
     valid_rows_only: bool
     create_project: bool
 
-    def options(self, user: Actor) -> dict:
+    def options(self) -> dict:
         return {
             "preset": self.preset,
             "project_id": self.project_id,
@@ -37,7 +37,6 @@ class ImportChoices:
             "table": self.table,
             "mapping": self.mapping,
             "valid_rows_only": self.valid_rows_only,
-            "user": user.username,
             "create_project": self.create_project,
         }
 
