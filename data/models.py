@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime
 
 from sqlmodel import Field, SQLModel
 
+from locales import DEFAULT_LANGUAGE
+
 
 def new_id() -> str:
     return uuid.uuid4().hex
@@ -80,7 +82,7 @@ class ReportDefinition(SQLModel, table=True):
     recipients: str | None = None  # JSON list
     # Migration 0009: the scheduler's reminder lead, and how a published report is mailed.
     remind_days: int = 3
-    language: str = "zh_CN"
+    language: str = DEFAULT_LANGUAGE
     mail_formats: str = '["pdf"]'  # JSON list
     # Migration 0012: the customer's Word template (None: the default) and the cover's mark.
     template_docx: bytes | None = None

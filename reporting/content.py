@@ -32,7 +32,7 @@ from data.models import ReportDefinition
 from data.projects import Project, get_project
 from domain.periods import Period, report_period
 from domain.vocabulary import REPORT_KINDS, SLA_CLOCKS
-from locales import translate
+from locales import DEFAULT_LANGUAGE, translate
 from reporting import report_sections
 from reporting.annotations import chart_events
 from reporting.branding import load_branding
@@ -95,7 +95,7 @@ def build_report(
     project_id: str,
     period: Period,
     kind: str,
-    lang: str = "zh_CN",
+    lang: str = DEFAULT_LANGUAGE,
     narrative: dict | None = None,
     meta: dict | None = None,
     *,

@@ -31,7 +31,7 @@ from data.models import Report, ReportVersion, as_utc
 from data.projects import get_project
 from domain.periods import Period
 from domain.vocabulary import REPORT_STATES, subset
-from locales import translate
+from locales import DEFAULT_LANGUAGE, translate
 from reporting import quality_report, review_pack
 from reporting.archive import FROZEN_FORMATS, Rendition, TamperedVersion, checked_version
 from reporting.chart_images import ensure_server
@@ -148,7 +148,7 @@ def preview(actor: Actor, report_id: str, lang: str, *, db: Database):
 
 
 def rendition(
-    report: ReportView, narrative: dict, meta: dict, lang: str = "zh_CN", *, db: Database
+    report: ReportView, narrative: dict, meta: dict, lang: str = DEFAULT_LANGUAGE, *, db: Database
 ) -> Rendition:
     """What an approval freezes: the report rendered in every format, and its figures."""
     content = build_report(
@@ -170,7 +170,7 @@ def export_documents(
     period: Period,
     kind: str,
     formats: Iterable[str],
-    lang: str = "zh_CN",
+    lang: str = DEFAULT_LANGUAGE,
     narrative: dict | None = None,
     meta: dict | None = None,
     progress: Progress | None = None,
@@ -218,7 +218,7 @@ def organisation_documents(
     kind: str,
     period: Period,
     formats: Iterable[str],
-    lang: str = "zh_CN",
+    lang: str = DEFAULT_LANGUAGE,
     progress: Progress | None = None,
     *,
     db: Database,
@@ -268,7 +268,7 @@ def export_report(
     kind: str,
     formats: Iterable[str],
     out_dir: Path,
-    lang: str = "zh_CN",
+    lang: str = DEFAULT_LANGUAGE,
     narrative: dict | None = None,
     meta: dict | None = None,
     progress: Progress | None = None,

@@ -20,6 +20,7 @@ from data.models import CorrectiveAction
 from data.projects import list_projects
 from domain.periods import Period
 from domain.vocabulary import ORGANISATION_REPORT_KINDS, subset
+from locales import DEFAULT_LANGUAGE
 from reporting.expected_reports import expected_reports
 from reporting.organisation_report import (
     COMPLAINT_KPIS,
@@ -36,7 +37,7 @@ TREND_PERIODS = 6
 
 
 def build_quality_report(
-    period: Period, lang: str = "zh_CN", *, db: Database, as_of: datetime | None = None
+    period: Period, lang: str = DEFAULT_LANGUAGE, *, db: Database, as_of: datetime | None = None
 ) -> ReportContent:
     as_of = as_of or datetime.now(UTC)
     ids = tuple(dict.fromkeys((*HEADLINE, *SATISFACTION_KPIS, *COMPLAINT_KPIS)))

@@ -23,6 +23,7 @@ from data.models import CorrectiveAction
 from data.projects import list_projects
 from domain.periods import Period, last_full
 from domain.vocabulary import ORGANISATION_REPORT_KINDS, subset
+from locales import DEFAULT_LANGUAGE
 from reporting.corrective import OPEN_STATUSES
 from reporting.expected_reports import expected_reports
 from reporting.organisation_report import (
@@ -39,7 +40,7 @@ from reporting.report_model import DATETIME, Column, Paragraph, ReportContent, T
 
 
 def build_review_pack(
-    year: Period, lang: str = "zh_CN", *, db: Database, as_of: datetime | None = None
+    year: Period, lang: str = DEFAULT_LANGUAGE, *, db: Database, as_of: datetime | None = None
 ) -> ReportContent:
     if year.kind != "year":
         raise ValueError(f"the management review covers a year, such as 2026, not {year.label}")
