@@ -16,6 +16,7 @@ from analytics.kpi_catalogue import CATALOGUE
 from analytics.portfolio import ProjectFigures, portfolio
 from data.db import Database
 from domain.periods import Period
+from domain.vocabulary import ROLES, subset
 from locales import translate
 from reporting.branding import load_branding
 from reporting.register import RegisterEntry
@@ -132,7 +133,10 @@ def organisation_content(
             columns=tuple(
                 t(f"report.signoff.{c}") for c in ("role", "organisation", "name", "signature", "date")
             ),
-            rows=tuple((t(f"report.signoff.{who}"), company, "", "", "") for who in ("author", "approver")),
+            rows=tuple(
+                (t(f"report.signoff.{who}"), company, "", "", "")
+                for who in subset(ROLES, "author", "approver")
+            ),
         ),
         appendix=appendix,
         kpis={r.project.project_id: {k: v.as_dict() for k, v in r.kpis.items()} for r in writer.rows},

@@ -17,16 +17,16 @@ from domain.vocabulary import REPORT_STATES, ROLES, subset
 # Actions on reports, and the roles that may attempt them. The state machine in
 # workflow.py then decides whether the action fits the report's state.
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "create": frozenset({"author"}),
-    "edit": frozenset({"author"}),
-    "submit": frozenset({"author"}),
-    "return": frozenset({"approver"}),
-    "approve": frozenset({"approver"}),
-    "publish": frozenset({"author", "approver"}),
-    "archive": frozenset({"approver", "admin"}),
-    "comment": frozenset({"author", "approver", "admin"}),
-    "update_action": frozenset({"author", "approver"}),
-    "confirm": frozenset({"viewer"}),  # a customer account only (CUSTOMER_ACTIONS)
+    "create": frozenset(subset(ROLES, "author")),
+    "edit": frozenset(subset(ROLES, "author")),
+    "submit": frozenset(subset(ROLES, "author")),
+    "return": frozenset(subset(ROLES, "approver")),
+    "approve": frozenset(subset(ROLES, "approver")),
+    "publish": frozenset(subset(ROLES, "author", "approver")),
+    "archive": frozenset(subset(ROLES, "approver", "admin")),
+    "comment": frozenset(subset(ROLES, "author", "approver", "admin")),
+    "update_action": frozenset(subset(ROLES, "author", "approver")),
+    "confirm": frozenset(subset(ROLES, "viewer")),  # a customer account only (CUSTOMER_ACTIONS)
 }
 # What only the customer does: confirm the report it received.
 CUSTOMER_ACTIONS = frozenset({"confirm"})
