@@ -119,9 +119,10 @@ def _all_projects_kpis(period, args: argparse.Namespace) -> int:
         }
         print(json.dumps(payload, ensure_ascii=False, indent=2))
         return 0
+    missed_label = translate("policy.preview.missed", DEFAULT_LANGUAGE)
     for r in rows:
         missed = ", ".join(r.missed) or "—"
-        print(f"{r.project.project_id:20} {r.project.name:20} 未达标 missed: {missed}")
+        print(f"{r.project.project_id:20} {r.project.name:20} {missed_label}: {missed}")
     return 0
 
 

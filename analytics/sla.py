@@ -34,7 +34,6 @@ from domain.ticket_filter import EVERY_TICKET, TicketFilter
 from domain.vocabulary import KINDS, SLA_CLOCKS, STATUSES, subset
 
 TICKET_KINDS = subset(KINDS, "incident", "request")  # "tickets" in DESIGN §4
-CLOCKS = SLA_CLOCKS
 WORK_CALENDAR = "work_calendar"
 
 
@@ -93,7 +92,7 @@ def clock_ctes(
     project_id: str,
     source: str,
     as_of: datetime,
-    clocks: Sequence[str] = CLOCKS,
+    clocks: Sequence[str] = SLA_CLOCKS,
 ) -> str:
     """CTEs (to follow ``source`` in a WITH list; call ``ensure_calendar`` first) ending in
     ``clocked``: every column of ``source`` (which needs ticket_id, kind, priority, created_at,
@@ -207,8 +206,8 @@ def breaches(
     whose resolution time minus pauses exceeded the target. Times are local, worst first.
     """
     con = db.cursor()
-    if clock not in CLOCKS:
-        raise ValueError(f"clock {clock!r} must be one of {', '.join(CLOCKS)}")
+    if clock not in SLA_CLOCKS:
+        raise ValueError(f"clock {clock!r} must be one of {', '.join(SLA_CLOCKS)}")
     policy = get_project(project_id, db=db).policy
     ensure_calendar(policy.calendar, db=db)
     as_of = as_of or datetime.now(UTC)

@@ -62,3 +62,6 @@ def subset(vocabulary: tuple[str, ...], *names: str) -> tuple[str, ...]:
     if unknown:
         raise ValueError(f"{', '.join(unknown)} not in {', '.join(vocabulary)}")
     return names
+
+
+WITH_THE_AUTHOR = subset(REPORT_STATES, "draft", "returned")  # a report being written

@@ -188,14 +188,14 @@ def export_documents(
     if as_actor is not None:
         require_live_view(as_actor, project_id)  # before anything, frozen documents included
     report = progress or no_progress
-    report(0.0, translate("export.progress.data", lang))
-    if as_actor is not None and narrative is None and meta is None:
-        narrative, meta = drafted_text(as_actor, project_id, period, kind, lang, db=db) or (None, None)
     frozen = frozen_documents(project_id, period, kind, db=db)
     documents = {fmt: frozen[fmt] for fmt in formats if fmt in frozen}
     if len(documents) == len(formats):  # all frozen at approval: no figures to compute
-        report(1.0, translate("export.progress.done", lang))
+        report(1.0, translate("export.progress.archived", lang))
         return _named(documents, project_id, period.label, kind, lang)
+    report(0.0, translate("export.progress.data", lang))
+    if as_actor is not None and narrative is None and meta is None:
+        narrative, meta = drafted_text(as_actor, project_id, period, kind, lang, db=db) or (None, None)
     if set(CHART_FORMATS) & (set(formats) - set(documents)):
         ensure_server()  # Chrome starts in the background while DuckDB computes the figures
     content = build_report(

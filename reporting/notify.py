@@ -20,7 +20,7 @@ from sqlmodel import select
 
 from data.db import Database
 from data.models import Notification, Report, utcnow
-from domain.vocabulary import REPORT_STATES, subset
+from domain.vocabulary import REPORT_STATES, WITH_THE_AUTHOR, subset
 from reporting import outbox
 from reporting.outbox import SmtpConfig
 from reporting.roles import Actor
@@ -30,9 +30,9 @@ __all__ = ["Delivery", "Recipient", "SmtpConfig", "inbox", "mark_all_read", "mar
 # The report states in which a notice of this kind still asks for something; other kinds
 # (anomalies, approvals, publications, failed mail) stay until read.
 LIVE_WHILE = {
-    "drafted": subset(REPORT_STATES, "draft", "returned"),
-    "remind": subset(REPORT_STATES, "draft", "returned"),
-    "overdue": subset(REPORT_STATES, "draft", "submitted", "returned"),
+    "drafted": WITH_THE_AUTHOR,
+    "remind": WITH_THE_AUTHOR,
+    "overdue": (*WITH_THE_AUTHOR, *subset(REPORT_STATES, "submitted")),
     "submit": ("submitted",),
     "return": ("returned",),
 }

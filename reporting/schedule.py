@@ -34,6 +34,7 @@ from data.db import Database
 from data.models import Report, utcnow
 from data.projects import Project, get_project, list_projects
 from domain.periods import Period, last_full
+from domain.vocabulary import WITH_THE_AUTHOR
 from locales import translate
 from reporting import duties, escalation, outbox, workflow
 from reporting.archive import documents
@@ -130,7 +131,7 @@ class _Run:
         definition = get_definition(expected.project_id, expected.report_kind, period.kind, db=self.db)
         if (
             expected.status == "open"
-            and expected.state in (None, "draft", "returned")
+            and (expected.state is None or expected.state in WITH_THE_AUTHOR)
             and today >= reminder_date(expected.due, definition.remind_days, calendar)
         ):
             yield self._do(f"remind:{name}", "remind", lambda: self._remind(expected), **where)

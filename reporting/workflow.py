@@ -59,7 +59,6 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 }
 ACTIONS = ("edit", "submit", "return", "approve", "publish", "archive", "comment", "confirm")
 NEW_VERSION_STATES = frozenset(subset(REPORT_STATES, "approved", "published"))
-WITH_THE_AUTHOR = frozenset(subset(REPORT_STATES, "draft", "returned"))  # being written
 # Audit actions that make a user an author of the version they were done on.
 _WRITING_ACTIONS = ("create", "edit", "submit")
 

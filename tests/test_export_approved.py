@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from workflow_helpers import seed
 
 from data.db import Database
+from locales import translate
 from reporting import archive, drafting, workflow
 from reporting.content import build_report
 from reporting.documents import export_report
@@ -62,8 +63,13 @@ def test_an_approved_report_exports_its_frozen_documents_whatever_the_data_does(
 
         con = Database.open(path)
         _late_import(con, period)
-        downloads = [_export(con, period, tmp_path / name) for name in ("first", "second")]
+        said = []
+        downloads = [
+            _export(con, period, tmp_path / name, lambda f, message: said.append(message))
+            for name in ("first", "second")
+        ]
         assert downloads[0] == downloads[1] == {fmt: frozen[fmt] for fmt in FORMATS}
+        assert said == [translate("export.progress.archived", "zh_CN")] * 2, "the archive, no figures"
         for fmt in FORMATS:
             assert (
                 archive.matches_file(report.id, downloads[0][fmt], db=Database.open(path)) == version.version
@@ -91,10 +97,17 @@ def test_an_approved_report_exports_its_frozen_documents_whatever_the_data_does(
         Database.open(path).close()
 
 
-def _export(con, period, out_dir) -> dict[str, bytes]:
+def _export(con, period, out_dir, progress) -> dict[str, bytes]:
     written = export_report(
-        project_id=PROJECT, period=period, kind="external", formats=FORMATS, out_dir=out_dir, db=con
+        project_id=PROJECT,
+        period=period,
+        kind="external",
+        formats=FORMATS,
+        out_dir=out_dir,
+        progress=progress,
+        db=con,
     )
+    assert [file.name for file in written] == [f"{PROJECT}_{period.label}_服务报告.{fmt}" for fmt in FORMATS]
     return {file.suffix[1:]: file.read_bytes() for file in written}
 
 

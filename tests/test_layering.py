@@ -137,14 +137,15 @@ def test_no_import_cycles_between_modules():
 
 def _literal_names(value: ast.expr) -> list[str] | None:
     """The strings of a tuple, list or set literal (or of ``frozenset``/``set``/``tuple`` of one),
-    None when the value is anything else or holds anything but strings."""
+    None when the value is anything else or holds anything but strings (and None)."""
     call = isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and len(value.args) == 1
     if call and value.func.id in ("frozenset", "set", "tuple"):
         value = value.args[0]
     if not isinstance(value, ast.Tuple | ast.List | ast.Set) or not value.elts:
         return None
     names = [e.value for e in value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
-    return names if len(names) == len(value.elts) else None
+    others = [e for e in value.elts if not (isinstance(e, ast.Constant) and e.value is None)]
+    return names if len(names) == len(others) else None  # None beside the names: "no state yet"
 
 
 def test_a_vocabulary_is_declared_once_in_domain():

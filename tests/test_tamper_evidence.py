@@ -514,3 +514,15 @@ def test_a_version_unsealed_after_sealing_began_is_refused(db_path):
     )
     problems = archive.verify(report.id, 1, db=Database.open(db_path)).problems
     assert "V1 has no seal although it was approved after sealing began" in problems
+
+
+def test_a_frozen_version_keeps_its_number_in_its_file_name_whatever_the_project_id():
+    from reporting.export import version_file_name
+
+    assert (
+        version_file_name("demo-erp", "2026-10", "external", 2, "zip")
+        == "demo-erp_2026-10_external_V2.charts.zip"
+    )
+    long_id = "p" * 64
+    names = {version_file_name(long_id, "2026-10", "external", v, "pdf") for v in (1, 2)}
+    assert len(names) == 2 and all(name.endswith(("_V1.pdf", "_V2.pdf")) for name in names)

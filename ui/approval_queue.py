@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from domain.periods import RANGE
-from domain.vocabulary import REPORT_KINDS
+from domain.vocabulary import REPORT_KINDS, WITH_THE_AUTHOR
 from reporting import drafting, escalation, notify, workflow
 from reporting.roles import may
 from ui.database import database, figures
@@ -77,7 +77,7 @@ def new_draft_form(viewer: Viewer, filters: Filters | None) -> None:
 def queues(viewer: Viewer, reports: list[workflow.ReportView]) -> None:
     """One tab per queue; each role opens on the queue it works from."""
     user, today = viewer.user, viewer.today
-    mine = [r for r in reports if r.state in workflow.WITH_THE_AUTHOR and r.author_id == user.user_id]
+    mine = [r for r in reports if r.state in WITH_THE_AUTHOR and r.author_id == user.user_id]
     waiting = [r for r in reports if r.state == "submitted" and may(user, "approve", r.project_id)]
     late = escalation.overdue(reports, today)
     not_started = escalation.missing_reports(user, reports, today, db=database())

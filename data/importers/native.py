@@ -75,7 +75,6 @@ STATUSES = {
     "canceled": "cancelled",
     "已取消": "cancelled",
 }
-TIERS = tiers.SYNONYMS  # L1…L3, 1…3, Level 1…3, Tier 1…3, 一线…三线
 CHANGE_TYPES = {
     "standard": "standard",
     "标准": "standard",
@@ -120,7 +119,7 @@ TABLES: dict[str, list[Column]] = {
         Column("priority", "优先级", "enum", True, PRIORITIES),
         Column("status", "状态", "enum", choices=STATUSES),
         Column("major", "重大事件", "bool"),
-        Column("tier", "解决层级", "enum", choices=TIERS),
+        Column("tier", "解决层级", "enum", choices=tiers.SYNONYMS),  # L1…L3, 1…3, Tier 1…3, 一线…三线
         Column("escalated", "是否升级", "bool"),
         Column("assignment_group", "处理组"),
         Column("assignee", "处理人"),

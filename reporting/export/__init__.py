@@ -71,7 +71,7 @@ RENDERERS: dict[str, Callable[[ReportContent], bytes]] = {
     "zip": _render_chart_zip,
 }
 FORMATS = tuple(RENDERERS)
-DOCUMENT_FORMATS = ("docx", "pdf", "xlsx")  # what an export gives unless asked: the zip is the charts alone
+DOCUMENT_FORMATS = ("docx", "pdf", "xlsx")  # the documents; the zip is the charts alone
 CHART_FORMATS = {"docx": "png", "pdf": "svg", "zip": "png"}  # how each format embeds its charts
 RENDER_ORDER = ("pdf", "xlsx", "docx", "zip")  # the PDF first, while the PNGs are being drawn
 EXTENSIONS = {"docx": "docx", "pdf": "pdf", "xlsx": "xlsx", "zip": "charts.zip"}
@@ -192,7 +192,7 @@ def file_name(project_id: str, period: str, kind: str, lang: str, fmt: str) -> s
 def version_file_name(project_id: str, period: str, report_kind: str, version: int, fmt: str) -> str:
     """A frozen version's file, named alike wherever it is handed out (approval tab, published
     reports, mail): its report kind keeps the 服务报告 and 服务总结 of a period apart."""
-    return f"{_safe_name(f'{project_id}_{period}_{report_kind}_V{version}')}.{EXTENSIONS[fmt]}"
+    return f"{_safe_name(f'{project_id}_{period}_{report_kind}')}_V{version}.{EXTENSIONS[fmt]}"
 
 
 def render_all(
