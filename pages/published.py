@@ -8,7 +8,7 @@ import streamlit as st
 
 from domain.periods import Period
 from reporting import published
-from reporting.export import MEDIA_TYPES, version_file_name
+from reporting.export import MEDIA_TYPES, file_name
 from ui.auth import current_user
 from ui.database import database, projects
 from ui.errors import plain_message
@@ -72,8 +72,8 @@ for fmt, data in files.items():
     row.download_button(
         t("published.download", fmt=fmt.upper()),
         data,
-        file_name=version_file_name(
-            chosen.project_id, chosen.period, chosen.report_kind, chosen.version, fmt
+        file_name=file_name(
+            chosen.project_id, chosen.period, chosen.report_kind, viewer.lang, fmt, chosen.version
         ),
         mime=MEDIA_TYPES[fmt],
         key=f"published_{fmt}",

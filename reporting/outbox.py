@@ -23,8 +23,10 @@ from sqlmodel import select
 
 from data.db import Database
 from data.models import Notification, OutboxMessage, Report, as_utc, utcnow
+from locales import DEFAULT_LANGUAGE
 from reporting.archive import sealed_documents
-from reporting.export import MEDIA_TYPES, version_file_name
+from reporting.definitions import get_definition
+from reporting.export import MEDIA_TYPES, file_name
 from reporting.roles import Actor, require_admin
 
 MAX_ATTEMPTS = 5
@@ -220,10 +222,14 @@ def _compose(message: OutboxMessage, sender: str, *, db: Database) -> EmailMessa
         files = sealed_documents(message.report_id, message.version, db=db)
         with db.session() as s:
             report = s.get(Report, message.report_id)
-            named = (report.project_id, report.period, report.report_kind, message.version)
+        # The attachments are named in the language the definition mails the report in.
+        definition = get_definition(report.project_id, report.report_kind, report.period_kind, db=db)
+        lang = definition.language if definition else DEFAULT_LANGUAGE
         for fmt in json.loads(message.formats):
             maintype, subtype = MEDIA_TYPES[fmt].split("/", 1)
-            filename = version_file_name(*named, fmt)
+            filename = file_name(
+                report.project_id, report.period, report.report_kind, lang, fmt, message.version
+            )
             mail.add_attachment(files[fmt], maintype=maintype, subtype=subtype, filename=filename)
     return mail
 

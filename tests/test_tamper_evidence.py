@@ -517,12 +517,13 @@ def test_a_version_unsealed_after_sealing_began_is_refused(db_path):
 
 
 def test_a_frozen_version_keeps_its_number_in_its_file_name_whatever_the_project_id():
-    from reporting.export import version_file_name
+    from reporting.export import file_name
 
     assert (
-        version_file_name("demo-erp", "2026-10", "external", 2, "zip")
-        == "demo-erp_2026-10_external_V2.charts.zip"
+        file_name("demo-erp", "2026-10", "external", "zh_CN", "zip", 2)
+        == "demo-erp_2026-10_服务报告_V2.charts.zip"
     )
+    assert file_name("demo-erp", "2026-10", "internal", "en", "pdf") == "demo-erp_2026-10_Service_Summary.pdf"
     long_id = "p" * 64
-    names = {version_file_name(long_id, "2026-10", "external", v, "pdf") for v in (1, 2)}
+    names = {file_name(long_id, "2026-10", "external", "zh_CN", "pdf", v) for v in (1, 2)}
     assert len(names) == 2 and all(name.endswith(("_V1.pdf", "_V2.pdf")) for name in names)

@@ -18,7 +18,7 @@ from domain.periods import Period
 from domain.vocabulary import ACTION_STATUSES
 from reporting import archive, corrective, digests, documents, drafting, escalation, schedule, workflow
 from reporting.deadlines import due_date
-from reporting.export import MEDIA_TYPES, version_file_name
+from reporting.export import MEDIA_TYPES, file_name
 from reporting.roles import may
 from ui import cached
 from ui.database import database
@@ -352,8 +352,8 @@ def versions_panel(viewer: Viewer, report: workflow.ReportView) -> None:
             column.download_button(
                 t("workflow.versions.download", fmt=fmt.upper()),
                 data,
-                file_name=version_file_name(
-                    report.project_id, report.period, report.report_kind, version.version, fmt
+                file_name=file_name(
+                    report.project_id, report.period, report.report_kind, viewer.lang, fmt, version.version
                 ),
                 mime=MEDIA_TYPES[fmt],
                 key=f"dl_{version.version}_{fmt}",

@@ -183,16 +183,13 @@ def _discard_workers() -> None:
         broken.shutdown(wait=False)
 
 
-def file_name(project_id: str, period: str, kind: str, lang: str, fmt: str) -> str:
-    """A report's document as exported, e.g. demo-erp_2026-10_服务报告.pdf."""
-    stem = f"{project_id}_{period}_{translate(f'report.kind.{kind}', lang)}"
-    return f"{_safe_name(stem)}.{EXTENSIONS[fmt]}"
-
-
-def version_file_name(project_id: str, period: str, report_kind: str, version: int, fmt: str) -> str:
-    """A frozen version's file, named alike wherever it is handed out (approval tab, published
-    reports, mail): its report kind keeps the 服务报告 and 服务总结 of a period apart."""
-    return f"{_safe_name(f'{project_id}_{period}_{report_kind}')}_V{version}.{EXTENSIONS[fmt]}"
+def file_name(
+    project_id: str, period: str, kind: str, lang: str, fmt: str, version: int | None = None
+) -> str:
+    """A report's document, named alike wherever it is handed out: demo-erp_2026-10_服务报告.pdf,
+    and a frozen version's with its number (…_服务报告_V2.pdf), kept when a long name is cut."""
+    stem = _safe_name(f"{project_id}_{period}_{translate(f'report.kind.{kind}', lang)}")
+    return f"{stem}{f'_V{version}' if version else ''}.{EXTENSIONS[fmt]}"
 
 
 def render_all(
