@@ -40,6 +40,8 @@ NAV_SECTIONS = (
     ("nav.section.admin", ("import", "policy", "users", "duties")),
 )
 
+CUSTOMER_PAGE = "published"  # a customer account's only page
+
 
 def sidebar_sections(by_path: dict[str, st.Page]) -> dict[str, list[st.Page]]:
     """``by_path``: the user's pages by URL path (the default page, the overview, has "")."""
@@ -64,7 +66,7 @@ def customer_app() -> None:
     """A customer account gets one page, its published reports: no dashboard, export or
     approval page is registered, so no menu entry, URL or query parameter reaches live data."""
     reports = st.Page(
-        "pages/published.py", title=t("nav.published"), icon=":material/description:", url_path="published"
+        "pages/published.py", title=t("nav.published"), icon=":material/description:", url_path=CUSTOMER_PAGE
     )
     navigation = st.navigation([reports])
     streamlit_words.say_page_not_found()
@@ -85,7 +87,8 @@ def main() -> None:
     cached.follow_other_writers()  # another server's import or approval, seen within seconds
     streamlit_words.in_page_language()
     dashboards = dashboard_pages()
-    user = require_login()  # draws the login (or first-run) page when nobody is signed in
+    # Draws the login (or first-run) page when nobody is signed in, at whichever page's address.
+    user = require_login([*(path for _, paths in NAV_SECTIONS for path in paths), CUSTOMER_PAGE])
     if user is None:
         st.stop()
     if user.is_customer:

@@ -16,6 +16,8 @@ First run: when no user exists the page asks for the first administrator's passw
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import streamlit as st
 
 from reporting import users
@@ -32,8 +34,12 @@ def current_user() -> Actor | None:
     return st.session_state.get(_USER)
 
 
-def require_login() -> Actor | None:
-    """The logged-in user, or None after drawing the login (or first-run) form."""
+def require_login(page_paths: Iterable[str]) -> Actor | None:
+    """The logged-in user, or None after drawing the login (or first-run) form.
+
+    The form answers at each of ``page_paths`` too: a link to /approval opened by someone not
+    yet signed in keeps its address, so the signed-in rerun lands on that page (otherwise
+    Streamlit would fall back to "/" and call the link's page missing)."""
     token = st.session_state.get(_TOKEN) or _cookie()
     user = users.user_for_token(token, db=database())  # re-checked every run: revoked/expired = logged out
     if user is None:
@@ -47,9 +53,9 @@ def require_login() -> Actor | None:
     st.session_state.pop(_USER, None)
     # The only page before login: without st.navigation Streamlit would list pages/ itself.
     form = _login_form if users.has_users(db=database()) else _first_run_form
-    st.navigation(
-        [st.Page(form, title=t("workflow.auth.login_title"), url_path="login")], position="hidden"
-    ).run()
+    title = t("workflow.auth.login_title")
+    at_every_address = [st.Page(form, title=title, url_path=path) for path in page_paths]
+    st.navigation([st.Page(form, title=title, url_path="login"), *at_every_address], position="hidden").run()
     return None
 
 
