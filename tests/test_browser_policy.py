@@ -43,9 +43,6 @@ def test_an_admin_edits_previews_and_saves_a_policy_in_the_browser(demo_db_path,
         tab = context.new_page()
         tab.set_default_timeout(LOAD_MS)
         try:
-            # A fresh server treats pages/ as a v1 folder until app.py has called st.navigation.
-            tab.goto(base)
-            tab.wait_for_selector("h1")
             tab.goto(f"{base}/policy?project={PROJECT}&period={period}")
             tab.wait_for_selector("h1:has-text('SLA 策略')")
             wait_until_idle(tab)

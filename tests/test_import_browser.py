@@ -36,10 +36,6 @@ def tab(tmp_path_factory):
         context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": base}])
         page = context.new_page()
         page.set_default_timeout(LOAD_MS)
-        # A fresh server treats pages/ as a v1 multipage folder until app.py has called
-        # st.navigation once (see test_browser_dashboard), so the root page is loaded first.
-        page.goto(base)
-        page.wait_for_selector("h1")
         page.goto(f"{base}/import")
         page.wait_for_selector("h1:has-text('数据导入')")
         yield page

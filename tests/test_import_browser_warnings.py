@@ -46,8 +46,6 @@ def tab(tmp_path_factory):
         context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": base}])
         page = context.new_page()
         page.set_default_timeout(LOAD_MS)
-        page.goto(base)  # app.py first, so that pages/ is served through st.navigation
-        page.wait_for_selector("h1")
         page.goto(f"{base}/import")
         page.wait_for_selector("h1:has-text('数据导入')")
         yield page
