@@ -69,7 +69,7 @@ def customer_app() -> None:
         "pages/published.py", title=t("nav.published"), icon=":material/description:", url_path=CUSTOMER_PAGE
     )
     navigation = st.navigation([reports])
-    streamlit_words.say_page_not_found()
+    streamlit_words.say_page_not_found(home=CUSTOMER_PAGE)
     st.sidebar.title(t("app.title"))
     language_switch()
     logout_button()
@@ -123,7 +123,7 @@ def main() -> None:
     navigation = st.navigation(
         sidebar_sections(by_path), position="hidden" if in_meeting else "sidebar", expanded=True
     )
-    streamlit_words.say_page_not_found()
+    streamlit_words.say_page_not_found(home="overview")
     if not in_meeting:
         saved_views_ui.go_to_start_page(user, by_path, navigation)
     st.sidebar.title(t("app.title"))

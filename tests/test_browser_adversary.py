@@ -145,6 +145,8 @@ def test_a_customer_reaches_only_its_published_report_whatever_the_url(browser, 
             assert tab.locator(".js-plotly-plot").count() == 0, f"/{page}{params} drew a live chart"
             text = main.inner_text()
             assert "导出" not in text and "工作量" not in text, f"/{page}{params}"
+            if page in ("", "published"):  # the customer's own page, by either address
+                assert "链接中的页面不存在" not in text, f"/{page}{params}"
     tab.goto(server)  # /nonexistent left Streamlit's "page not found" dialog open
     wait_until_idle(tab, LOAD_MS)
     nav = tab.locator('[data-testid="stSidebarNav"] a')

@@ -368,7 +368,8 @@ def test_no_english_in_the_chinese_interface(page, app_server):
 
 def test_english_tile_titles_are_whole(page, app_server):
     base, _, _ = app_server
-    _open(page, f"{base}/?project={PROJECT}&kind=month&lang=en")
+    _open(page, f"{base}/overview?project={PROJECT}&kind=month&lang=en")  # the first page by name
+    assert page.get_by_text(translate("app.page_not_found", "en")).count() == 0
     cut = page.evaluate(
         """() => [...document.querySelectorAll('[data-testid="stMetricLabel"], '
                                                + '[data-testid="stMetricLabel"] *')]

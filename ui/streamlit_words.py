@@ -30,8 +30,9 @@ def _zh_css() -> str:
 
 
 def _page_not_found(ctx) -> None:
-    """Instead of the English dialog: remember it, and ``say_page_not_found`` tells the user."""
-    st.session_state[_NOT_FOUND] = True
+    """Instead of the English dialog: remember the address, and ``say_page_not_found`` tells
+    the user."""
+    st.session_state[_NOT_FOUND] = ctx.pages_manager.intended_page_name or ""
 
 
 def in_page_language() -> None:
@@ -41,7 +42,9 @@ def in_page_language() -> None:
         st.html(_zh_css())
 
 
-def say_page_not_found() -> None:
-    """After ``st.navigation``: a URL that named no page opened the first page; say so."""
-    if st.session_state.pop(_NOT_FOUND, False):
+def say_page_not_found(home: str) -> None:
+    """After ``st.navigation``: a URL that named no page opened the first page; say so, unless
+    it named that page (Streamlit serves the first page at "/" only, not at /``home``)."""
+    missing = st.session_state.pop(_NOT_FOUND, None)
+    if missing is not None and missing != home:
         st.warning(t("app.page_not_found"), icon=":material/travel_explore:")
