@@ -20,6 +20,7 @@ gets frozen.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -58,9 +59,18 @@ FROZEN_STATES = subset(REPORT_STATES, "approved", "published", "archived")
 COMMAND_LINE = make_actor("manage.py", "manage.py", "manage.py", "admin", False, ())
 
 
-def frozen_documents(project_id: str, period: Period, kind: str, *, db: Database) -> dict[str, bytes]:
-    """The newest frozen version of the approved report, format → bytes, verified against its
-    seal; empty when there is no such report or it is not approved.
+@dataclass(frozen=True)
+class FrozenCopy:
+    """The files of an approved report's newest version (format → bytes) and its number; no
+    files and no number when the report is not approved."""
+
+    version: int | None = None
+    documents: dict[str, bytes] = field(default_factory=dict)
+
+
+def frozen_documents(project_id: str, period: Period, kind: str, *, db: Database) -> FrozenCopy:
+    """The newest frozen version of the approved report, verified against its seal; an empty
+    copy when there is no such report or it is not approved.
 
     Raises ``archive.TamperedVersion`` when the version fails verification, or when a sealed
     version lacks an export format (it was never frozen, so no approved copy of it exists)."""
@@ -71,7 +81,7 @@ def frozen_documents(project_id: str, period: Period, kind: str, *, db: Database
             )
         ).first()
         if report is None or report.state not in FROZEN_STATES:
-            return {}
+            return FrozenCopy()
         report_id = report.id
         version = s.exec(
             select(ReportVersion.version)
@@ -79,7 +89,7 @@ def frozen_documents(project_id: str, period: Period, kind: str, *, db: Database
             .order_by(ReportVersion.version.desc())
         ).first()
     if version is None:
-        return {}
+        return FrozenCopy()
     checked = checked_version(report_id, version, db=db)
     if not checked.verification.ok:
         raise TamperedVersion(report_id, version, checked.verification.issues)
@@ -88,7 +98,7 @@ def frozen_documents(project_id: str, period: Period, kind: str, *, db: Database
         raise TamperedVersion(
             report_id, version, [problem("document_not_frozen", fmt=f.upper()) for f in unfrozen]
         )
-    return checked.documents
+    return FrozenCopy(version, checked.documents)
 
 
 def drafted_text(
@@ -189,21 +199,22 @@ def export_documents(
         require_live_view(as_actor, project_id)  # before anything, frozen documents included
     report = progress or no_progress
     frozen = frozen_documents(project_id, period, kind, db=db)
-    documents = {fmt: frozen[fmt] for fmt in formats if fmt in frozen}
-    if len(documents) == len(formats):  # all frozen at approval: no figures to compute
+    if set(formats) <= set(frozen.documents):  # all frozen at approval: no figures to compute
         report(1.0, translate("export.progress.archived", lang))
-        return _named(documents, project_id, period.label, kind, lang)
+        return _named(
+            {fmt: frozen.documents[fmt] for fmt in formats}, project_id, period.label, kind, lang, frozen
+        )
     report(0.0, translate("export.progress.data", lang))
     if as_actor is not None and narrative is None and meta is None:
         narrative, meta = drafted_text(as_actor, project_id, period, kind, lang, db=db) or (None, None)
-    if set(CHART_FORMATS) & (set(formats) - set(documents)):
+    if set(CHART_FORMATS) & (set(formats) - set(frozen.documents)):
         ensure_server()  # Chrome starts in the background while DuckDB computes the figures
     content = build_report(
         project_id, period, kind, lang, narrative=narrative, meta=meta, db=db, template=template
     )
-    if documents:
+    if frozen.documents:
         report(0.2, translate("export.progress.archived", lang))
-    return _rendered(content, formats, documents, report)
+    return _rendered(content, formats, report, frozen)
 
 
 # The organisation's documents (every project at once): the monthly quality report, the review pack.
@@ -232,30 +243,36 @@ def organisation_documents(
     report(0.0, translate("export.progress.data", lang))
     if set(CHART_FORMATS) & set(formats):
         ensure_server()
-    return _rendered(ORGANISATION_KINDS[kind](period, lang, db=db), formats, {}, report)
+    return _rendered(ORGANISATION_KINDS[kind](period, lang, db=db), formats, report)
 
 
 def _rendered(
-    content: ReportContent, formats: list[str], documents: dict[str, bytes], report: Progress
+    content: ReportContent, formats: list[str], report: Progress, frozen: FrozenCopy = FrozenCopy()
 ) -> list[ExportedFile]:
-    """The files of ``formats``: those in ``documents`` as they are, the others rendered now."""
+    """The files of ``formats``: those ``frozen`` holds as they are, the others rendered now."""
 
     def rendering(fraction: float, message: str) -> None:
         report(0.2 + 0.8 * fraction, message)  # the data took the first fifth
 
-    live = [f for f in formats if f not in documents]
-    if live:
-        documents = documents | render_all(content, live, progress=rendering)
+    live = [f for f in formats if f not in frozen.documents]
+    documents = frozen.documents | (render_all(content, live, progress=rendering) if live else {})
     report(1.0, translate("export.progress.done", content.lang))
     ordered = {fmt: documents[fmt] for fmt in formats}
-    return _named(ordered, content.project_id, content.period, content.kind, content.lang)
+    return _named(ordered, content.project_id, content.period, content.kind, content.lang, frozen)
 
 
 def _named(
-    documents: dict[str, bytes], project_id: str, period: str, kind: str, lang: str
+    documents: dict[str, bytes], project_id: str, period: str, kind: str, lang: str, frozen: FrozenCopy
 ) -> list[ExportedFile]:
+    """Each file named as everywhere (``file_name``); a frozen one with its version number."""
     return [
-        ExportedFile(fmt, file_name(project_id, period, kind, lang, fmt), data)
+        ExportedFile(
+            fmt,
+            file_name(
+                project_id, period, kind, lang, fmt, frozen.version if fmt in frozen.documents else None
+            ),
+            data,
+        )
         for fmt, data in documents.items()
     ]
 

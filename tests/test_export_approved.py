@@ -107,7 +107,9 @@ def _export(con, period, out_dir, progress) -> dict[str, bytes]:
         progress=progress,
         db=con,
     )
-    assert [file.name for file in written] == [f"{PROJECT}_{period.label}_服务报告.{fmt}" for fmt in FORMATS]
+    assert [file.name for file in written] == [
+        f"{PROJECT}_{period.label}_服务报告_V1.{fmt}" for fmt in FORMATS
+    ]  # the frozen files, with their version
     return {file.suffix[1:]: file.read_bytes() for file in written}
 
 

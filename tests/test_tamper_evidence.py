@@ -19,11 +19,12 @@ from workflow_helpers import PROJECT, act, report_in_state, seed
 
 from data import migrations
 from data.db import Database
+from data.projects import load_project_file
 from domain.periods import Period
 from reporting import archive, audit_chain, digests, workflow
 from reporting.archive import Rendition, TamperedVersion
 from reporting.digests import sha256_hex
-from reporting.documents import frozen_documents
+from reporting.documents import FrozenCopy, export_documents, frozen_documents
 from reporting.export import FORMATS
 from reporting.roles import make_actor
 from reporting.workflow import TamperedReport, WorkflowError
@@ -292,7 +293,7 @@ def test_an_untampered_version_verifies_downloads_exports_publishes_and_archives
     assert sealed["approver_id"] == cast.approver.user_id and sealed["author_id"] == cast.author.user_id
 
     assert archive.sealed_documents(approved.id, 1, db=Database.open(path)) == FULL.documents
-    assert frozen_documents(PROJECT, OCT, "external", db=Database.open(path)) == FULL.documents
+    assert frozen_documents(PROJECT, OCT, "external", db=Database.open(path)) == FrozenCopy(1, FULL.documents)
     for data in FULL.documents.values():
         assert archive.matches_file(approved.id, data, db=Database.open(path)) == 1
 
@@ -491,9 +492,23 @@ def test_a_version_from_before_0004_still_has_its_other_formats_rendered(tmp_pat
     con.close()
     try:
         assert archive.verify("r0", 1, db=Database.open(path)).ok
-        assert frozen_documents(PROJECT, Period.parse("2026-09"), "external", db=Database.open(path)) == {
-            "docx": docx
-        }
+        load_project_file(ROOT / "data" / "demo_projects" / f"{PROJECT}.toml", db=Database.open(path))
+        september = Period.parse("2026-09")
+        assert frozen_documents(PROJECT, september, "external", db=Database.open(path)) == FrozenCopy(
+            1, {"docx": docx}
+        )
+        files = export_documents(
+            project_id=PROJECT,
+            period=september,
+            kind="external",
+            formats=["docx", "xlsx"],
+            db=Database.open(path),
+        )
+        assert [(f.fmt, f.name) for f in files] == [
+            ("docx", f"{PROJECT}_2026-09_服务报告_V1.docx"),  # the frozen file, with its version
+            ("xlsx", f"{PROJECT}_2026-09_服务报告.xlsx"),  # rendered now: no version of its own
+        ]
+        assert files[0].data == docx and files[1].data[:2] == b"PK"
     finally:
         Database.open(path).close()
 
