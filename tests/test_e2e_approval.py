@@ -55,14 +55,14 @@ def _login(browser, url: str, username: str, capture: dict):
     )
     page = capture[username] = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
-    page.goto(f"{url}/?project={PROJECT}&kind=month&period={PERIOD.label}")
+    page.goto(f"{url}/approval?project={PROJECT}&kind=month&period={PERIOD.label}")  # a link sent to them
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
-    page.get_by_text("当前用户").wait_for()
+    page.get_by_role("heading", name="报告审批").wait_for()  # signed in, on the link's page
     wait_for_session_cookie(context)
     # A fresh page load must keep the login: the session cookie, not the websocket, carries it.
-    page.goto(f"{url}/approval?project={PROJECT}&kind=month&period={PERIOD.label}")
+    page.reload()
     page.get_by_role("heading", name="报告审批").wait_for()
     _wait_idle(page)
     return context, page
