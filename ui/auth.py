@@ -51,7 +51,8 @@ def require_login(page_paths: Iterable[str]) -> Actor | None:
         _flush_cookie()
         return user
     st.session_state.pop(_USER, None)
-    # The only page before login: without st.navigation Streamlit would list pages/ itself.
+    # Before login only the form, at every page's address: without st.navigation Streamlit
+    # would list pages/ itself.
     form = _login_form if users.has_users(db=database()) else _first_run_form
     title = t("workflow.auth.login_title")
     at_every_address = [st.Page(form, title=title, url_path=path) for path in page_paths]
