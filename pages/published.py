@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from domain.periods import Period
-from reporting import published
+from reporting import archive, published
 from reporting.export import MEDIA_TYPES, file_name
 from ui.auth import current_user
 from ui.database import database, projects
@@ -67,13 +67,14 @@ except Exception as exc:  # tampered or missing: say so, never fall back to live
     st.error(t("published.unavailable", error=plain_message(exc)))
     st.stop()
 
+written_in = archive.approved_language(chosen.report_id, chosen.version, db=database()) or viewer.lang
 row = st.container(horizontal=True)
 for fmt, data in files.items():
     row.download_button(
         t("published.download", fmt=fmt.upper()),
         data,
         file_name=file_name(
-            chosen.project_id, chosen.period, chosen.report_kind, viewer.lang, fmt, chosen.version
+            chosen.project_id, chosen.period, chosen.report_kind, written_in, fmt, chosen.version
         ),
         mime=MEDIA_TYPES[fmt],
         key=f"published_{fmt}",

@@ -357,6 +357,14 @@ def checked_version(report_id: str, version: int, *, db: Database) -> CheckedVer
         return CheckedVersion(check.verification(report_id, version), files)
 
 
+def approved_language(report_id: str, version: int, *, db: Database) -> str | None:
+    """The language a frozen version was written in at approval (its snapshot's): its files are
+    named in it, whatever the reader's language. None when the snapshot does not say."""
+    with db.session() as s:
+        row = s.get(ReportVersion, (report_id, version))
+        return None if row is None else json.loads(row.snapshot).get("lang")
+
+
 def sealed_documents(report_id: str, version: int, *, db: Database) -> dict[str, bytes]:
     """The frozen files of a version, format → bytes, verified on this read: the one call that
     hands out an approved document (approval tab, export, manage.py export, published reports).

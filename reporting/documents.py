@@ -34,7 +34,7 @@ from domain.periods import Period
 from domain.vocabulary import REPORT_STATES, subset
 from locales import DEFAULT_LANGUAGE, translate
 from reporting import quality_report, review_pack
-from reporting.archive import FROZEN_FORMATS, Rendition, TamperedVersion, checked_version
+from reporting.archive import FROZEN_FORMATS, Rendition, TamperedVersion, approved_language, checked_version
 from reporting.chart_images import ensure_server
 from reporting.content import build_report
 from reporting.definitions import get_definition
@@ -61,11 +61,13 @@ COMMAND_LINE = make_actor("manage.py", "manage.py", "manage.py", "admin", False,
 
 @dataclass(frozen=True)
 class FrozenCopy:
-    """The files of an approved report's newest version (format → bytes) and its number; no
-    files and no number when the report is not approved."""
+    """The files of an approved report's newest version (format → bytes), its number and the
+    language it was written in (``archive.approved_language``); no files and no number when the
+    report is not approved."""
 
     version: int | None = None
     documents: dict[str, bytes] = field(default_factory=dict)
+    lang: str | None = None
 
 
 def frozen_documents(project_id: str, period: Period, kind: str, *, db: Database) -> FrozenCopy:
@@ -98,7 +100,7 @@ def frozen_documents(project_id: str, period: Period, kind: str, *, db: Database
         raise TamperedVersion(
             report_id, version, [problem("document_not_frozen", fmt=f.upper()) for f in unfrozen]
         )
-    return FrozenCopy(version, checked.documents)
+    return FrozenCopy(version, checked.documents, approved_language(report_id, version, db=db))
 
 
 def drafted_text(
@@ -264,17 +266,15 @@ def _rendered(
 def _named(
     documents: dict[str, bytes], project_id: str, period: str, kind: str, lang: str, frozen: FrozenCopy
 ) -> list[ExportedFile]:
-    """Each file named as everywhere (``file_name``); a frozen one with its version number."""
-    return [
-        ExportedFile(
-            fmt,
-            file_name(
-                project_id, period, kind, lang, fmt, frozen.version if fmt in frozen.documents else None
-            ),
-            data,
-        )
-        for fmt, data in documents.items()
-    ]
+    """Each file named as everywhere (``file_name``); a frozen one in the language it is written
+    in, whatever language was asked for, and with its version number."""
+
+    def name(fmt: str) -> str:
+        if fmt in frozen.documents:
+            return file_name(project_id, period, kind, frozen.lang or lang, fmt, frozen.version)
+        return file_name(project_id, period, kind, lang, fmt)
+
+    return [ExportedFile(fmt, name(fmt), data) for fmt, data in documents.items()]
 
 
 def export_report(

@@ -24,7 +24,7 @@ from sqlmodel import select
 from data.db import Database
 from data.models import Notification, OutboxMessage, Report, as_utc, utcnow
 from locales import DEFAULT_LANGUAGE
-from reporting.archive import sealed_documents
+from reporting.archive import approved_language, sealed_documents
 from reporting.definitions import get_definition
 from reporting.export import MEDIA_TYPES, file_name
 from reporting.roles import Actor, require_admin
@@ -222,9 +222,11 @@ def _compose(message: OutboxMessage, sender: str, *, db: Database) -> EmailMessa
         files = sealed_documents(message.report_id, message.version, db=db)
         with db.session() as s:
             report = s.get(Report, message.report_id)
-        # The attachments are named in the language the definition mails the report in.
+        # The attachments are named in the language they are written in (else the mail's).
         definition = get_definition(report.project_id, report.report_kind, report.period_kind, db=db)
-        lang = definition.language if definition else DEFAULT_LANGUAGE
+        lang = approved_language(message.report_id, message.version, db=db) or (
+            definition.language if definition else DEFAULT_LANGUAGE
+        )
         for fmt in json.loads(message.formats):
             maintype, subtype = MEDIA_TYPES[fmt].split("/", 1)
             filename = file_name(

@@ -70,6 +70,20 @@ def test_an_approved_report_exports_its_frozen_documents_whatever_the_data_does(
         ]
         assert downloads[0] == downloads[1] == {fmt: frozen[fmt] for fmt in FORMATS}
         assert said == [translate("export.progress.archived", "zh_CN")] * 2, "the archive, no figures"
+        in_english = export_report(
+            project_id=PROJECT,
+            period=period,
+            kind="external",
+            formats=["pdf"],
+            out_dir=tmp_path / "en",
+            lang="en",
+            db=con,
+        )
+        # Approved in Chinese, it stays the Chinese document, and its name says so.
+        assert archive.approved_language(report.id, version.version, db=con) == "zh_CN"
+        assert [(f.name, f.read_bytes()) for f in in_english] == [
+            (f"{PROJECT}_{period.label}_服务报告_V1.pdf", frozen["pdf"])
+        ]
         for fmt in FORMATS:
             assert (
                 archive.matches_file(report.id, downloads[0][fmt], db=Database.open(path)) == version.version

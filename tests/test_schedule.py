@@ -123,7 +123,8 @@ def test_a_scripted_month_mails_each_duty_once(db_path, smtp_server, monkeypatch
     assert str(message["Subject"]).startswith("[Service report]")  # the definition's language
     attachments = {part.get_filename(): part.get_content() for part in message.iter_attachments()}
     assert attachments == {
-        f"{PROJECT}_2026-10_Service_Report_V1.pdf": DOCUMENT.documents["pdf"],  # mailed in English
+        # Named in the definition's language: the test document's snapshot does not say its own.
+        f"{PROJECT}_2026-10_Service_Report_V1.pdf": DOCUMENT.documents["pdf"],
         f"{PROJECT}_2026-10_Service_Report_V1.docx": DOCUMENT.documents["docx"],
     }
     assert run(at("2026-11-25")) == []  # approved: no more escalation, published once

@@ -348,12 +348,13 @@ def versions_panel(viewer: Viewer, report: workflow.ReportView) -> None:
             language=None,
         )
         *downloads, verify = st.columns(len(files) + 1)
+        written_in = archive.approved_language(report.id, version.version, db=database()) or viewer.lang
         for column, (fmt, data) in zip(downloads, files.items(), strict=True):
             column.download_button(
                 t("workflow.versions.download", fmt=fmt.upper()),
                 data,
                 file_name=file_name(
-                    report.project_id, report.period, report.report_kind, viewer.lang, fmt, version.version
+                    report.project_id, report.period, report.report_kind, written_in, fmt, version.version
                 ),
                 mime=MEDIA_TYPES[fmt],
                 key=f"dl_{version.version}_{fmt}",
