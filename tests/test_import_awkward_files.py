@@ -9,20 +9,18 @@ from __future__ import annotations
 import hashlib
 import shutil
 import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
+from cli import manage
 from fixtures_import import PROJECT, PROJECT_TOML, TICKET_HEADER, make_project, write_csv
 
 from data.importers import import_file
 from data.importers.encodings import CHUNK_BYTES
 from data.importers.readers import column_values, file_columns
 
-ROOT = Path(__file__).resolve().parents[1]
-MANAGE = [sys.executable, str(ROOT / "manage.py")]
 HEADER = ",".join(TICKET_HEADER) + "\n"
 
 
@@ -32,12 +30,12 @@ def seeded_db(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("awkward")
     path = folder / "seed.duckdb"
     (folder / "p.toml").write_text(PROJECT_TOML, encoding="utf-8")
-    subprocess.run([*MANAGE, "projects", "load", str(folder / "p.toml"), "--db", str(path)], check=True)
+    assert manage("projects", "load", str(folder / "p.toml"), "--db", str(path)).returncode == 0
     seed = write_csv(
         folder / "seed.csv",
         [TICKET_HEADER, ["OLD-1", "incident", "P1", "closed", "旧工单", "2026-09-01", ""]],
     )
-    subprocess.run(_import_command(seed, path), check=True, capture_output=True)
+    assert run_import(seed, path).returncode == 0
     assert not Path(f"{path}.wal").exists()
     return path
 
@@ -47,12 +45,8 @@ def db_file(seeded_db, tmp_path) -> Path:
     return Path(shutil.copyfile(seeded_db, tmp_path / "test.duckdb"))
 
 
-def _import_command(path: Path, db_file: Path) -> list[str]:
-    return [*MANAGE, "import", str(path), "--preset", "native", "--project", PROJECT, "--db", str(db_file)]
-
-
 def run_import(path: Path, db_file: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(_import_command(path, db_file), capture_output=True, text=True, timeout=600)
+    return manage("import", str(path), "--preset", "native", "--project", PROJECT, "--db", str(db_file))
 
 
 def digest(db_file: Path) -> str:

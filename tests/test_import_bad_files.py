@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
 import pytest
+from cli import manage
 from fixtures_import import PROJECT, TICKET_HEADER, checksum, make_project, run_import, tickets, write_csv
 
 from data.importers import ImportRejected, problems_csv
 from data.importers.staging import MAX_TEXT
 
-ROOT = Path(__file__).resolve().parents[1]
 GOOD = ["OK-1", "incident", "P2", "new", "正常工单", "2026-10-01 09:00", ""]
 
 
@@ -142,17 +141,10 @@ def test_cli_reports_the_problem_and_exits_non_zero_with_the_database_unchanged(
     from fixtures_import import PROJECT_TOML
 
     policy.write_text(PROJECT_TOML, encoding="utf-8")
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run(
-        [*manage, "projects", "load", str(policy), "--db", str(db_file)], check=True, capture_output=True
-    )
+    assert manage("projects", "load", str(policy), "--db", str(db_file)).returncode == 0
     bad = ticket_file(tmp_path, ["B", "incident", "P1", "", "", "31/12/2026", ""])
     size_before = db_file.stat().st_size
-    done = subprocess.run(
-        [*manage, "import", str(bad), "--preset", "native", "--project", PROJECT, "--db", str(db_file)],
-        capture_output=True,
-        text=True,
-    )
+    done = manage("import", str(bad), "--preset", "native", "--project", PROJECT, "--db", str(db_file))
     assert done.returncode == 1
     assert "tickets.csv:3 [created_at] '31/12/2026': ambiguous date" in done.stderr
     assert "database unchanged" in done.stderr
@@ -217,22 +209,18 @@ def test_a_timezone_never_bypasses_the_project_check(tmp_path):
     """--timezone once skipped the project lookup: an unknown project was not refused, and
     --create-project wrote tickets for a project it never created."""
     db_file = tmp_path / "tz.duckdb"
-    manage = [sys.executable, str(ROOT / "manage.py")]
     good = ticket_file(tmp_path)
 
     def import_into(project: str, *extra: str) -> subprocess.CompletedProcess:
-        command = [*manage, "import", str(good), "--preset", "native", "--project", project]
-        command += ["--timezone", "Asia/Shanghai", *extra, "--db", str(db_file)]
-        return subprocess.run(command, capture_output=True, text=True)
+        return manage(
+            "import", str(good), "--preset", "native", "--project", project,
+            "--timezone", "Asia/Shanghai", *extra, "--db", str(db_file),
+        )  # fmt: skip
 
     refused = import_into("nowhere")
     assert refused.returncode == 2 and "unknown project 'nowhere'" in refused.stderr
     created = import_into("fresh", "--create-project")
     assert created.returncode == 0, created.stderr
-    listed = subprocess.run(
-        [*manage, "kpis", "--project", "fresh", "--period", "2026-10", "--json", "--db", str(db_file)],
-        capture_output=True,
-        text=True,
-    )
+    listed = manage("kpis", "--project", "fresh", "--period", "2026-10", "--json", "--db", str(db_file))
     assert listed.returncode == 0, listed.stderr
     assert json.loads(listed.stdout)["kpis"]["tickets_opened"]["value"] == 1

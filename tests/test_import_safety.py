@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from cli import COMMAND, manage
 from fixtures_import import (
     PROJECT,
     PROJECT_TOML,
@@ -23,9 +24,6 @@ from fixtures_import import (
 from benchmarks.imports import write_native_tickets_csv
 from data.db import LOCK_RETRY_SECONDS, Database
 from data.importers import ImportRejected, list_batches
-
-ROOT = Path(__file__).resolve().parents[1]
-MANAGE = [sys.executable, str(ROOT / "manage.py")]
 
 
 def seeded(con, tmp_path) -> None:
@@ -90,21 +88,24 @@ _REPORT_PEAK_RSS = (
 
 
 def _cli(*args: str, db_file: Path) -> list[str]:
-    return [*MANAGE, *args, "--db", str(db_file)]
+    """The command line of ``manage.py ARGS`` on ``db_file``, for a process of its own."""
+    return [*COMMAND, *args, "--db", str(db_file)]
+
+
+def _load_project(policy: Path, db_file: Path) -> None:
+    policy.write_text(PROJECT_TOML, encoding="utf-8")
+    assert manage("projects", "load", str(policy), "--db", str(db_file)).returncode == 0
 
 
 @pytest.mark.slow
 def test_killing_the_import_mid_write_leaves_the_database_as_before(tmp_path):
     db_file = tmp_path / "kill.duckdb"
-    policy = tmp_path / "p.toml"
-    policy.write_text(PROJECT_TOML, encoding="utf-8")
-    subprocess.run(_cli("projects", "load", str(policy), db_file=db_file), check=True, capture_output=True)
+    _load_project(tmp_path / "p.toml", db_file)
     seed = write_csv(
         tmp_path / "seed.csv", [TICKET_HEADER, ["OLD-1", "incident", "P1", "", "", "2026-09-01", ""]]
     )
-    subprocess.run(
-        _cli("import", str(seed), "--preset", "native", "--project", PROJECT, db_file=db_file), check=True
-    )
+    seeded = manage("import", str(seed), "--preset", "native", "--project", PROJECT, "--db", str(db_file))
+    assert seeded.returncode == 0, seeded.stderr
     before = _checksum_of(db_file)
 
     big = write_native_tickets_csv(tmp_path / "big.csv", 400_000)
@@ -150,11 +151,7 @@ def test_a_held_database_gets_a_clear_message_after_a_brief_retry(tmp_path):
             tmp_path / "t.csv", [TICKET_HEADER, ["A", "incident", "P1", "", "", "2026-10-01", ""]]
         )
         started = time.monotonic()
-        done = subprocess.run(
-            _cli("import", str(csv), "--preset", "native", "--project", PROJECT, db_file=db_file),
-            capture_output=True,
-            text=True,
-        )
+        done = manage("import", str(csv), "--preset", "native", "--project", PROJECT, "--db", str(db_file))
         waited = time.monotonic() - started
     finally:
         holder.kill()
@@ -170,9 +167,7 @@ def test_a_200_mb_file_is_streamed_in_bounded_memory(tmp_path):
     size_mb = big.stat().st_size / 2**20
     assert size_mb > 200
     db_file = tmp_path / "big.duckdb"
-    policy = tmp_path / "p.toml"
-    policy.write_text(PROJECT_TOML, encoding="utf-8")
-    subprocess.run(_cli("projects", "load", str(policy), db_file=db_file), check=True, capture_output=True)
+    _load_project(tmp_path / "p.toml", db_file)
     # The child reports its own peak: RUSAGE_CHILDREN would be the largest of every child of
     # this test session (app servers, Chromium), whichever test ran before.
     command = _cli("import", str(big), "--preset", "native", "--project", PROJECT, db_file=db_file)

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli import manage
 from fixtures_import import PROJECT, checksum, make_project, run_import, tickets, write_csv
 
 from analytics.kpis import compute_kpis
 from data.importers import ImportRejected
 from domain.periods import Period
 
-ROOT = Path(__file__).resolve().parents[1]
 SN_HEADER = [
     "number",
     "incident_state",
@@ -363,17 +360,13 @@ def test_event_log_mapping_that_does_not_fit_the_file_is_refused(con, project, t
     assert "unknown values open; ours: new, in_progress" in reasons
 
 
-def _manage(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], capture_output=True, text=True)
-
-
 def test_the_sample_imports_with_one_command(tmp_path, servicenow_sample):
     db_file = str(tmp_path / "cli.duckdb")
-    refused = _manage(
+    refused = manage(
         "import", str(servicenow_sample), "--preset", "servicenow", "--project", "sn-sample", "--db", db_file
     )
     assert refused.returncode == 2 and "--create-project" in refused.stderr
-    done = _manage(
+    done = manage(
         "import",
         str(servicenow_sample),
         "--preset",
@@ -396,7 +389,7 @@ def test_cli_event_log_mapping_from_a_json_file(tmp_path):
     )
     mapping = tmp_path / "mapping.json"
     mapping.write_text(json.dumps(MAPPING), encoding="utf-8")
-    done = _manage(
+    done = manage(
         "import",
         str(log),
         "--preset",

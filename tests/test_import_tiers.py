@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+from cli import manage
 from fixtures_import import PROJECT, checksum, make_project, run_import, tickets, write_csv
 from streamlit.testing.v1 import AppTest
 
@@ -18,7 +18,6 @@ from data.db import ENV_VAR, Database
 from data.importers import ImportRejected, servicenow
 from reporting.roles import make_actor
 
-ROOT = Path(__file__).resolve().parents[1]
 HEADER = ["Case", "When", "Activity", "Level"]
 MAPPING = {
     "columns": {"ticket_id": "Case", "timestamp": "When", "status": "Activity", "tier": "Level"},
@@ -79,12 +78,6 @@ def expected_rates(period_start: datetime, period_end: datetime) -> tuple[float,
     fcr = sum(levels[c] == ("L1", False) for c in resolved) / len(resolved)
     escalated = sum(levels[c][1] for c in resolved) / len(resolved)
     return fcr, escalated
-
-
-def manage(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), *args], capture_output=True, text=True, timeout=300
-    )
 
 
 def cli_import(db_file: Path, log: Path, mapping: dict | Path, *extra: str) -> subprocess.CompletedProcess:

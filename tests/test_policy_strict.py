@@ -5,12 +5,11 @@ editor's form uses reads back as what it wrote; `projects load` records its chan
 from __future__ import annotations
 
 import difflib
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
 import pytest
+from cli import manage
 
 from data.db import Database
 from data.projects import get_project, list_projects, load_project_file, policy_sha256
@@ -135,12 +134,7 @@ def test_projects_load_on_the_command_line_refuses_with_the_key_and_records_noth
     path = tmp_path / "cli.duckdb"
     bad = tmp_path / "bad.toml"
     bad.write_text(ERP.replace('resolution = "4h"', 'resolutoin = "4h"', 1), encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "manage.py", "projects", "load", str(bad), "--db", str(path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+    done = manage("projects", "load", str(bad), "--db", str(path))
     assert done.returncode != 0 and "Traceback" not in done.stderr
     assert "sla.incident.P1.resolutoin" in done.stderr
     con = Database.open(path)

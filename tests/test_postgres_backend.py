@@ -3,12 +3,9 @@ transactions that roll back whole, migrations, ``manage.py db status`` and ``mig
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pandas as pd
 import pytest
-from conftest import ROOT
+from cli import manage
 
 from data.db import Database, WriteConflict
 from data.demo import generate_demo
@@ -76,18 +73,12 @@ def test_two_transactions_updating_one_row_in_serializable_mode_conflict_plainly
     assert pg_db.execute("SELECT name FROM projects").fetchone() == ("B",)
 
 
-def _manage(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=600
-    )
-
-
 def test_db_status_names_the_backend_and_the_schema_version(pg_db):
-    shown = _manage("db", "status", "--db", pg_db.location)
+    shown = manage("db", "status", "--db", pg_db.location)
     assert shown.returncode == 0, shown.stderr
     assert "backend: postgresql" in shown.stdout
     assert f"schema version: {pg_db.schema_version()} (latest {pg_db.schema_version()})" in shown.stdout
-    refused = _manage("db", "status", "--db", "postgresql://nobody:secret@127.0.0.1:1/none")
+    refused = manage("db", "status", "--db", "postgresql://nobody:secret@127.0.0.1:1/none")
     assert refused.returncode == 2
     assert "cannot connect to PostgreSQL at postgresql://nobody:***@127.0.0.1:1/none" in refused.stderr
     assert "secret" not in refused.stderr
@@ -97,7 +88,7 @@ def test_migrate_to_copies_everything_then_compares_counts_and_kpis(pg_db, db_pa
     embedded = Database.open(db_path)
     generate_demo(tickets=1500, seed=4, end_month=Period.parse("2026-09"), db=embedded)
     embedded.close()  # the command line opens the file itself
-    moved = _manage("migrate-to", "--db", str(db_path), pg_db.location)
+    moved = manage("migrate-to", "--db", str(db_path), pg_db.location)
     assert moved.returncode == 0, moved.stderr
     assert "counts equal; KPIs equal" in moved.stdout
     tickets = Database.open(db_path).execute("SELECT count(*) FROM tickets").fetchone()
@@ -105,5 +96,5 @@ def test_migrate_to_copies_everything_then_compares_counts_and_kpis(pg_db, db_pa
     with pytest.raises(TransferRefused, match=r"not empty: .*tickets"):
         move(source=Database.open(db_path), target=pg_db)
     Database.open(db_path).close()
-    again = _manage("migrate-to", "--db", str(db_path), pg_db.location)
+    again = manage("migrate-to", "--db", str(db_path), pg_db.location)
     assert again.returncode == 2 and "not empty" in again.stderr

@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import io
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli import manage
 from docx import Document
 from openpyxl import load_workbook
 from workflow_helpers import seed
 
-import manage
 from analytics.kpi_catalogue import HEADLINE
 from analytics.kpis import compute_kpis
 from data.db import Database
@@ -24,17 +23,14 @@ from reporting import documents
 from reporting.organisation_report import COMPLAINT_KPIS, SATISFACTION_KPIS, TREND_KPIS
 from reporting.roles import PermissionDenied
 
-ROOT = Path(__file__).resolve().parents[1]
 PERIOD = Period.parse("2026-09")
 
 
 def export_cli(db_path: Path, out: Path, kind: str, period: Period, formats: str) -> dict[str, Path]:
-    """`manage.py export --kind KIND` in its own process: the files written, by suffix."""
-    Database.open(db_path).close()  # the command line opens the file in its own process
-    done = subprocess.run(
-        [sys.executable, "manage.py", "export", "--kind", kind, "--period", period.label,
-         "--format", formats, "--out", str(out), "--db", str(db_path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    """`manage.py export --kind KIND`: the files written, by suffix."""
+    done = manage(
+        "export", "--kind", kind, "--period", period.label, "--format", formats, "--out", str(out),
+        "--db", str(db_path),
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     return {Path(line).suffix: Path(line) for line in done.stdout.splitlines()}
@@ -113,11 +109,9 @@ def test_only_who_covers_every_project_may_have_it(db_path):
         (["--kind", "external"], "needs --project"),
     ],
 )
-def test_the_export_command_says_what_is_missing(demo_db_path, tmp_path, capsys, args, said):
-    code = manage.main(
-        ["export", "--period", "2026-09", "--out", str(tmp_path), "--db", str(demo_db_path), *args]
-    )
-    assert code == 2 and said in capsys.readouterr().err
+def test_the_export_command_says_what_is_missing(demo_db_path, tmp_path, args, said):
+    done = manage("export", "--period", "2026-09", "--out", str(tmp_path), "--db", str(demo_db_path), *args)
+    assert done.returncode == 2 and said in done.stderr
     assert not list(tmp_path.iterdir())
 
 
@@ -139,17 +133,7 @@ def test_the_yearly_review_pack_names_every_project_and_counts_each_ones_kpis(de
         targeted = [v for v in kpis.values() if v.met is not None]
         [row] = [r for r in rows if r[0] == project.name]
         assert row[1:3] == (len(targeted), sum(1 for v in targeted if v.met))
-    code = manage.main(
-        [
-            "export",
-            "--kind",
-            "review",
-            "--period",
-            "2026-10",
-            "--out",
-            str(tmp_path),
-            "--db",
-            str(demo_db_path),
-        ]
+    done = manage(
+        "export", "--kind", "review", "--period", "2026-10", "--out", str(tmp_path), "--db", str(demo_db_path)
     )
-    assert code == 2
+    assert done.returncode == 2

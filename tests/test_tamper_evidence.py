@@ -9,12 +9,11 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
+from cli import manage
 from workflow_helpers import PROJECT, act, report_in_state, seed
 
 from data import migrations
@@ -351,24 +350,17 @@ def test_problems_read_in_chinese_too(world):
 # --- the command line -------------------------------------------------------------------------------
 
 
-def _manage(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
-    )
-
-
 def test_reports_verify_and_export_on_the_command_line(world, tmp_path):
     path, _, approved, _ = world
     Database.open(path).execute(
         "UPDATE audit_events SET comment = '无异议' WHERE action = 'comment' AND report_id = ?", [approved.id]
     )
-    Database.open(path).close()  # the command opens the file in another process
-    done = _manage("reports", "verify", approved.id, "--db", str(path))
+    done = manage("reports", "verify", approved.id, "--db", str(path))
     assert done.returncode == 1, done.stderr
     assert "audit event 3 of 4 altered" in done.stdout and "FAILED" in done.stdout
 
     out = tmp_path / "out"
-    done = _manage(
+    done = manage(
         "export", "--db", str(path), "--project", PROJECT, "--period", OCT.label, "--kind", "external",
         "--format", "pdf", "--out", str(out),
     )  # fmt: skip
@@ -376,7 +368,7 @@ def test_reports_verify_and_export_on_the_command_line(world, tmp_path):
     assert "Traceback" not in done.stderr and not out.exists(), "refused, not rendered from live data"
 
     _, _, _, published = world
-    done = _manage("reports", "verify", published.id, "--db", str(path), "--json")
+    done = manage("reports", "verify", published.id, "--db", str(path), "--json")
     assert done.returncode == 0, done.stdout + done.stderr
     result = json.loads(done.stdout)
     assert result["ok"] and result["versions"][0]["sealed"] and len(result["chain_head"]) == 64
