@@ -38,3 +38,10 @@ def translate(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
     except KeyError:
         raise KeyError(f"message {key!r} missing from the {lang} catalogue") from None
     return text.format(**values) if values else text
+
+
+def standalone(text: str) -> str:
+    """A name the catalogue writes for the middle of a sentence ("the service report (customer)
+    is late") as it stands alone, in a heading, a menu or a table cell: its first letter in
+    capitals. Chinese has none, and is unchanged."""
+    return text[:1].upper() + text[1:]

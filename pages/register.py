@@ -12,7 +12,7 @@ from reporting.expected_reports import STATUSES
 from ui.auth import current_user
 from ui.database import database, projects
 from ui.filters import current
-from ui.i18n import t
+from ui.i18n import report_kind_name, t
 from ui.widgets import download_buttons
 from ui.workflow_ui import Viewer
 
@@ -64,7 +64,7 @@ st.dataframe(
 table = pd.DataFrame(
     {
         t("workflow.col.project"): [names.get(e.expected.project_id, e.expected.project_id) for e in chosen],
-        t("workflow.col.kind"): [t(f"workflow.kind.{e.expected.report_kind}") for e in chosen],
+        t("workflow.col.kind"): [report_kind_name(e.expected.report_kind) for e in chosen],
         t("workflow.col.period"): [e.expected.period for e in chosen],
         t("workflow.col.due"): [e.expected.due.isoformat() for e in chosen],
         t("register.status"): [t(f"register.status.{e.expected.status}") for e in chosen],

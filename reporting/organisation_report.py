@@ -17,7 +17,7 @@ from analytics.portfolio import ProjectFigures, portfolio
 from data.db import Database
 from domain.periods import Period
 from domain.vocabulary import ROLES, subset
-from locales import translate
+from locales import standalone, translate
 from reporting.branding import load_branding
 from reporting.register import RegisterEntry
 from reporting.report_model import (
@@ -80,7 +80,7 @@ class Writer:
             (
                 self.name(e.expected.project_id),
                 e.expected.period,
-                self.t(f"workflow.kind.{e.expected.report_kind}"),
+                standalone(self.t(f"workflow.kind.{e.expected.report_kind}")),
                 e.expected.due.isoformat(),
                 self.t(f"register.status.{e.expected.status}"),
                 e.expected.approved_on.isoformat() if e.expected.approved_on else "",

@@ -11,6 +11,7 @@ from analytics.kpis import unmet_kpis
 from data.db import ENV_VAR, Database
 from data.demo import generate_demo
 from domain.periods import Period
+from locales import translate
 from reporting import users, workflow
 from reporting.definitions import get_definition
 from ui.i18n import plain
@@ -231,3 +232,19 @@ def test_the_chosen_report_is_in_the_url_and_a_link_opens_it(world, app):
     assert target.id in at.query_params["report"]
     fresh = app("pm", report=target.id)
     assert fresh.selectbox(key="approval_report").value == target.id, "a reload opens the same report"
+
+
+def test_an_english_heading_names_the_report_kind_as_a_title_does(world, app):
+    """The catalogue writes a kind for the middle of a sentence ("The service report (customer)
+    is late"); standing alone, as a heading, a menu entry or a cell, it begins with a capital."""
+    path, cast = world
+    report = workflow.create_draft(cast.author, PROJECT, "2026-05", "external", db=Database.open(path))
+    at = app("pm")
+    at.session_state["lang"] = "en"  # as the sidebar's language switch leaves it
+    at.selectbox(key="approval_report").select(report.id)
+    at.run()
+    assert not at.exception, at.exception
+    heading = next(s.value for s in at.subheader if "|" in s.value)
+    assert heading.startswith(r"Service report \(customer\) | May 2026 | V"), heading
+    [kinds] = [s for s in at.selectbox if s.label == translate("workflow.new_draft.kind", "en")]
+    assert kinds.options == ["Service report (customer)", "Service summary (internal)"]

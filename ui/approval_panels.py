@@ -23,7 +23,7 @@ from reporting.roles import may
 from ui import cached
 from ui.database import database
 from ui.errors import plain_message
-from ui.i18n import current_language, plain, t
+from ui.i18n import current_language, plain, report_kind_name, t
 from ui.workflow_ui import Viewer, run_write, show_content, smtp_config
 from ui.workflow_ui import unmet as unmet_ids
 
@@ -45,7 +45,7 @@ def report_detail(viewer: Viewer, report: workflow.ReportView) -> None:
     st.subheader(
         t(
             "workflow.header",
-            kind=t(f"workflow.kind.{report.report_kind}"),
+            kind=report_kind_name(report.report_kind),
             period=Period.parse(report.period).display(viewer.lang),
             version=report.current_version,
             state=t(f"workflow.state.{report.state}"),

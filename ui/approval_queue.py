@@ -12,7 +12,7 @@ from reporting import drafting, escalation, notify, workflow
 from reporting.roles import may
 from ui.database import database, figures
 from ui.filters import Filters
-from ui.i18n import plain, relabelled, t, t_text
+from ui.i18n import plain, relabelled, report_kind_name, t, t_text
 from ui.workflow_ui import Viewer, run_write, smtp_config
 
 SELECTED = "approval_report"  # widget key of the chosen report's id; a new draft selects itself
@@ -57,9 +57,7 @@ def new_draft_form(viewer: Viewer, filters: Filters | None) -> None:
         return
     with st.expander(t("workflow.new_draft")), st.form("new_draft"):
         st.write(f"{filters.project.name} · {filters.period.display(viewer.lang)}")
-        kind = st.selectbox(
-            t("workflow.new_draft.kind"), REPORT_KINDS, format_func=lambda k: t(f"workflow.kind.{k}")
-        )
+        kind = st.selectbox(t("workflow.new_draft.kind"), REPORT_KINDS, format_func=report_kind_name)
         if st.form_submit_button(t("workflow.new_draft.create"), type="primary"):
             project_id, period = filters.project.project_id, filters.period
 
@@ -102,7 +100,7 @@ def queues(viewer: Viewer, reports: list[workflow.ReportView]) -> None:
                     {
                         t("workflow.col.project"): [m.project_id for m in not_started],
                         t("workflow.col.period"): [m.period for m in not_started],
-                        t("workflow.col.kind"): [t(f"workflow.kind.{m.report_kind}") for m in not_started],
+                        t("workflow.col.kind"): [report_kind_name(m.report_kind) for m in not_started],
                         t("workflow.col.due"): [m.due_date.isoformat() for m in not_started],
                     }
                 ),
@@ -121,7 +119,7 @@ def _queue_table(viewer: Viewer, reports: list[workflow.ReportView], name: str) 
             {
                 t("workflow.col.project"): [r.project_id for r in reports],
                 t("workflow.col.period"): [r.period for r in reports],
-                t("workflow.col.kind"): [t(f"workflow.kind.{r.report_kind}") for r in reports],
+                t("workflow.col.kind"): [report_kind_name(r.report_kind) for r in reports],
                 t("workflow.col.state"): [t(f"workflow.state.{r.state}") for r in reports],
                 t("workflow.col.version"): [f"V{r.current_version}" for r in reports],
                 t("workflow.col.due"): [r.due_date.isoformat() for r in reports],

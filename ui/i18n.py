@@ -7,7 +7,7 @@ import string
 
 import streamlit as st
 
-from locales import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, translate
+from locales import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, standalone, translate
 
 
 def current_language() -> str:
@@ -27,6 +27,11 @@ def t(key: str, **values) -> str:
 def t_text(key: str, **values) -> str:
     """The message for an element that shows text as it is (a selectbox option, a chart title)."""
     return translate(key, current_language(), **values)
+
+
+def report_kind_name(kind: str) -> str:
+    """A report kind's name standing alone: "Service report (customer)", "服务报告（客户）"."""
+    return standalone(t(f"workflow.kind.{kind}"))
 
 
 def plain(text: str) -> str:

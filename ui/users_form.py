@@ -17,7 +17,7 @@ from reporting.export.template import default_template
 from reporting.roles import Actor, PermissionDenied
 from ui.confirmation import confirm_after_rerun
 from ui.database import database, projects
-from ui.i18n import LANGUAGE_NAMES, LANGUAGES, current_language, plain, t
+from ui.i18n import LANGUAGE_NAMES, LANGUAGES, current_language, plain, report_kind_name, t
 
 
 def users_table(listed: list[dict]) -> None:
@@ -123,7 +123,7 @@ def definition_form(admin: Actor, project_ids: Sequence[str]) -> None:
     report_kind = c2.selectbox(
         t("workflow.new_draft.kind"),
         REPORT_KINDS,
-        format_func=lambda k: t(f"workflow.kind.{k}"),
+        format_func=report_kind_name,
         key="def_kind",
     )
     period_kind = c3.selectbox(
