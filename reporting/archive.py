@@ -122,10 +122,13 @@ class Verification:
 
 @dataclass(frozen=True)
 class CheckedVersion:
-    """A frozen version as a page shows it: its verification and, only when that holds, its files."""
+    """A frozen version as a page shows it: its verification, only when that holds its files,
+    and the language it was written in at approval (its files are named in it, whatever the
+    reader's language; None when its snapshot does not say)."""
 
     verification: Verification
     documents: dict[str, bytes]  # format → bytes; empty when the verification failed
+    lang: str | None
 
 
 # --- the seal ---------------------------------------------------------------------------------
@@ -164,6 +167,7 @@ class _Check:
     seal: str | None
     head: str | None
     files: dict[str, ReportVersionDocument]
+    lang: str | None  # the language of its snapshot
 
     def verification(self, report_id: str, version: int) -> Verification:
         return Verification(
@@ -195,7 +199,8 @@ def _check(s: Session, report_id: str, version: int) -> _Check | None:
     else:
         issues += _unsealed_problems(s, row, files)
     chain, head = audit_chain.chain_problems(report, events)
-    return _Check(tuple(issues + chain), sealed, row.seal_sha256 if sealed else None, head, files)
+    seal = row.seal_sha256 if sealed else None
+    return _Check(tuple(issues + chain), sealed, seal, head, files, _language(row))
 
 
 def _parsed(manifest: str | None) -> dict | None:
@@ -354,15 +359,26 @@ def checked_version(report_id: str, version: int, *, db: Database) -> CheckedVer
         if check is None:
             raise KeyError(f"report {report_id} has no frozen version {version}")
         files = {} if check.issues else {fmt: bytes(f.document) for fmt, f in check.files.items()}
-        return CheckedVersion(check.verification(report_id, version), files)
+        return CheckedVersion(check.verification(report_id, version), files, check.lang)
+
+
+def verified_version(report_id: str, version: int, *, db: Database) -> CheckedVersion:
+    """``checked_version`` that raises ``TamperedVersion`` when the verification fails."""
+    checked = checked_version(report_id, version, db=db)
+    if not checked.verification.ok:
+        raise TamperedVersion(report_id, version, checked.verification.issues)
+    return checked
 
 
 def approved_language(report_id: str, version: int, *, db: Database) -> str | None:
-    """The language a frozen version was written in at approval (its snapshot's): its files are
-    named in it, whatever the reader's language. None when the snapshot does not say."""
+    """The language a frozen version was written in at approval (``CheckedVersion.lang``)."""
     with db.session() as s:
         row = s.get(ReportVersion, (report_id, version))
-        return None if row is None else json.loads(row.snapshot).get("lang")
+        return None if row is None else _language(row)
+
+
+def _language(row: ReportVersion) -> str | None:
+    return (_parsed(row.snapshot) or {}).get("lang")
 
 
 def sealed_documents(report_id: str, version: int, *, db: Database) -> dict[str, bytes]:
@@ -376,10 +392,7 @@ def sealed_documents(report_id: str, version: int, *, db: Database) -> dict[str,
     approved before sealing (migration 0005) returns the files it froze, held to their own
     sha256; one approved before migration 0004 froze only its DOCX. Raises KeyError when the
     report has no such version. No permission check: callers decide who may read it."""
-    checked = checked_version(report_id, version, db=db)
-    if not checked.verification.ok:
-        raise TamperedVersion(report_id, version, checked.verification.issues)
-    return checked.documents
+    return verified_version(report_id, version, db=db).documents
 
 
 def integrity_problems(s: Session, report_id: str, version: int) -> list[Problem]:

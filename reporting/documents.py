@@ -34,7 +34,7 @@ from domain.periods import Period
 from domain.vocabulary import REPORT_STATES, subset
 from locales import DEFAULT_LANGUAGE, translate
 from reporting import quality_report, review_pack
-from reporting.archive import FROZEN_FORMATS, Rendition, TamperedVersion, approved_language, checked_version
+from reporting.archive import FROZEN_FORMATS, Rendition, TamperedVersion, verified_version
 from reporting.chart_images import ensure_server
 from reporting.content import build_report
 from reporting.definitions import get_definition
@@ -62,7 +62,7 @@ COMMAND_LINE = make_actor("manage.py", "manage.py", "manage.py", "admin", False,
 @dataclass(frozen=True)
 class FrozenCopy:
     """The files of an approved report's newest version (format → bytes), its number and the
-    language it was written in (``archive.approved_language``); no files and no number when the
+    language it was written in (``archive.CheckedVersion.lang``); no files and no number when the
     report is not approved."""
 
     version: int | None = None
@@ -92,15 +92,13 @@ def frozen_documents(project_id: str, period: Period, kind: str, *, db: Database
         ).first()
     if version is None:
         return FrozenCopy()
-    checked = checked_version(report_id, version, db=db)
-    if not checked.verification.ok:
-        raise TamperedVersion(report_id, version, checked.verification.issues)
+    checked = verified_version(report_id, version, db=db)
     unfrozen = [fmt for fmt in FROZEN_FORMATS if fmt not in checked.documents]
     if checked.verification.sealed and unfrozen:
         raise TamperedVersion(
             report_id, version, [problem("document_not_frozen", fmt=f.upper()) for f in unfrozen]
         )
-    return FrozenCopy(version, checked.documents, approved_language(report_id, version, db=db))
+    return FrozenCopy(version, checked.documents, checked.lang)
 
 
 def drafted_text(

@@ -348,7 +348,7 @@ def versions_panel(viewer: Viewer, report: workflow.ReportView) -> None:
             language=None,
         )
         *downloads, verify = st.columns(len(files) + 1)
-        written_in = archive.approved_language(report.id, version.version, db=database()) or viewer.lang
+        written_in = checked.lang or viewer.lang
         for column, (fmt, data) in zip(downloads, files.items(), strict=True):
             column.download_button(
                 t("workflow.versions.download", fmt=fmt.upper()),
