@@ -8,18 +8,15 @@ import pandas as pd
 import streamlit as st
 
 from reporting import duties, outbox, schedule
-from ui.auth import current_user
+from ui.auth import admin_only
 from ui.confirmation import confirm_after_rerun, show_confirmation
 from ui.database import database, figures
 from ui.i18n import t
 from ui.scheduler import interval_minutes
 from ui.workflow_ui import Viewer, smtp_config
 
-user = current_user()
 st.title(t("duties.title"))
-if user is None or user.role != "admin":
-    st.error(t("workflow.users.admin_only"))
-    st.stop()
+user = admin_only()
 
 viewer = Viewer.read(user)
 minutes = interval_minutes()

@@ -7,16 +7,13 @@ import streamlit as st
 
 from reporting import users
 from ui import users_form
-from ui.auth import current_user
+from ui.auth import admin_only
 from ui.confirmation import show_confirmation
 from ui.database import database, projects
 from ui.i18n import t
 
-user = current_user()
 st.title(t("workflow.users.title"))
-if user is None or user.role != "admin":
-    st.error(t("workflow.users.admin_only"))
-    st.stop()
+user = admin_only()
 
 project_ids = [p.project_id for p in projects()]
 listed = users.list_users(user, db=database())

@@ -34,6 +34,16 @@ def current_user() -> Actor | None:
     return st.session_state.get(_USER)
 
 
+def admin_only() -> Actor:
+    """The signed-in admin. Anyone else is told the page is for admins, and the page stops
+    here (the backends check the role again on every call)."""
+    user = current_user()
+    if user is None or user.role != "admin":
+        st.error(t("workflow.users.admin_only"))
+        st.stop()
+    return user
+
+
 def require_login(page_paths: Iterable[str]) -> Actor | None:
     """The logged-in user, or None after drawing the login (or first-run) form.
 
