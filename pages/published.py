@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from domain.periods import Period
-from reporting import archive, published
+from reporting import published
 from reporting.export import MEDIA_TYPES, file_name
 from ui.auth import current_user
 from ui.database import database, projects
@@ -62,12 +62,12 @@ elif user.is_customer and st.button(t("published.confirm"), type="primary", help
     else:
         st.rerun()
 try:
-    files = published.version_documents(user, chosen.report_id, chosen.version, db=database())
+    frozen = published.read_version(user, chosen.report_id, chosen.version, db=database())
 except Exception as exc:  # tampered or missing: say so, never fall back to live data
     st.error(t("published.unavailable", error=plain_message(exc)))
     st.stop()
 
-written_in = archive.approved_language(chosen.report_id, chosen.version, db=database()) or viewer.lang
+files, written_in = frozen.documents, frozen.lang or viewer.lang
 row = st.container(horizontal=True)
 for fmt, data in files.items():
     row.download_button(

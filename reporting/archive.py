@@ -40,9 +40,9 @@ before sealing)" and checks what they recorded (each format's sha256, the snapsh
 audit events have no hashes; the report's first event after the upgrade chains to a digest of
 them, which protects them from then on.
 
-``sealed_documents`` is the way to hand out a frozen document (approval tab, export, the
-customers' published reports): it verifies first and raises ``TamperedVersion`` rather than
-return anything that does not hold.
+``verified_version`` is the way to hand out a frozen document (export, the customers'
+published reports, mail): it verifies first and raises ``TamperedVersion`` rather than return
+anything that does not hold. The approval tab, which shows what failed, uses ``checked_version``.
 """
 
 from __future__ import annotations
@@ -353,7 +353,7 @@ def verify_report(report_id: str, *, db: Database) -> ReportVerification:
 
 def checked_version(report_id: str, version: int, *, db: Database) -> CheckedVersion:
     """The verification of a frozen version and, when it holds, its files (format → bytes).
-    For a page that shows what failed; ``sealed_documents`` raises instead."""
+    For a page that shows what failed; ``verified_version`` raises instead."""
     with db.session() as s:
         check = _check(s, report_id, version)
         if check is None:
@@ -363,27 +363,9 @@ def checked_version(report_id: str, version: int, *, db: Database) -> CheckedVer
 
 
 def verified_version(report_id: str, version: int, *, db: Database) -> CheckedVersion:
-    """``checked_version`` that raises ``TamperedVersion`` when the verification fails."""
-    checked = checked_version(report_id, version, db=db)
-    if not checked.verification.ok:
-        raise TamperedVersion(report_id, version, checked.verification.issues)
-    return checked
-
-
-def approved_language(report_id: str, version: int, *, db: Database) -> str | None:
-    """The language a frozen version was written in at approval (``CheckedVersion.lang``)."""
-    with db.session() as s:
-        row = s.get(ReportVersion, (report_id, version))
-        return None if row is None else _language(row)
-
-
-def _language(row: ReportVersion) -> str | None:
-    return (_parsed(row.snapshot) or {}).get("lang")
-
-
-def sealed_documents(report_id: str, version: int, *, db: Database) -> dict[str, bytes]:
-    """The frozen files of a version, format → bytes, verified on this read: the one call that
-    hands out an approved document (approval tab, export, manage.py export, published reports).
+    """A frozen version verified on this read, with its files (format → bytes) and the language
+    they were approved in: the one call that hands out an approved document (export, manage.py
+    export, published reports, mail).
 
     Everything the version consists of is checked first (``verify``): its seal, every format,
     the snapshot, narrative, author, approver, approval time and the report's audit chain. If
@@ -392,7 +374,14 @@ def sealed_documents(report_id: str, version: int, *, db: Database) -> dict[str,
     approved before sealing (migration 0005) returns the files it froze, held to their own
     sha256; one approved before migration 0004 froze only its DOCX. Raises KeyError when the
     report has no such version. No permission check: callers decide who may read it."""
-    return verified_version(report_id, version, db=db).documents
+    checked = checked_version(report_id, version, db=db)
+    if not checked.verification.ok:
+        raise TamperedVersion(report_id, version, checked.verification.issues)
+    return checked
+
+
+def _language(row: ReportVersion) -> str | None:
+    return (_parsed(row.snapshot) or {}).get("lang")
 
 
 def integrity_problems(s: Session, report_id: str, version: int) -> list[Problem]:
@@ -403,7 +392,7 @@ def integrity_problems(s: Session, report_id: str, version: int) -> list[Problem
 
 def documents(report_id: str, version: int, *, db: Database) -> dict[str, ReportVersionDocument]:
     """The frozen files of a version by format, as stored and NOT verified (for diagnosis and
-    tests): hand a file out through ``sealed_documents``."""
+    tests): hand a file out through ``verified_version``."""
     with db.session() as s:
         files = _documents(s, report_id, version)
         for file in files:

@@ -6,7 +6,7 @@ reads versions.
 An approved report is exported as the document frozen at its approval, byte for byte: what
 the customer confirmed must be what anyone downloads later, whatever happened to the data
 since (late imports, corrected tickets). Approval freezes every format (DOCX, PDF, XLSX,
-chart ZIP) under one seal, verified on every export (``archive.sealed_documents``): a missing
+chart ZIP) under one seal, verified on every export (``archive.verified_version``): a missing
 or changed format is refused, never re-rendered from live data. Only a version approved
 before migration 0004, which froze only its DOCX (and so has no seal either), has its other
 formats rendered from the current data with the report's narrative and meta.

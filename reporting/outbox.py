@@ -24,7 +24,7 @@ from sqlmodel import select
 from data.db import Database
 from data.models import Notification, OutboxMessage, Report, as_utc, utcnow
 from locales import DEFAULT_LANGUAGE
-from reporting.archive import approved_language, sealed_documents
+from reporting.archive import verified_version
 from reporting.definitions import get_definition
 from reporting.export import MEDIA_TYPES, file_name
 from reporting.roles import Actor, require_admin
@@ -219,20 +219,18 @@ def _compose(message: OutboxMessage, sender: str, *, db: Database) -> EmailMessa
     mail["To"] = ", ".join(json.loads(message.to_addrs)) or "undisclosed-recipients:;"
     mail.set_content(message.body)
     if message.report_id and message.formats:
-        files = sealed_documents(message.report_id, message.version, db=db)
+        frozen = verified_version(message.report_id, message.version, db=db)
         with db.session() as s:
             report = s.get(Report, message.report_id)
         # The attachments are named in the language they are written in (else the mail's).
         definition = get_definition(report.project_id, report.report_kind, report.period_kind, db=db)
-        lang = approved_language(message.report_id, message.version, db=db) or (
-            definition.language if definition else DEFAULT_LANGUAGE
-        )
+        lang = frozen.lang or (definition.language if definition else DEFAULT_LANGUAGE)
         for fmt in json.loads(message.formats):
             maintype, subtype = MEDIA_TYPES[fmt].split("/", 1)
             filename = file_name(
                 report.project_id, report.period, report.report_kind, lang, fmt, message.version
             )
-            mail.add_attachment(files[fmt], maintype=maintype, subtype=subtype, filename=filename)
+            mail.add_attachment(frozen.documents[fmt], maintype=maintype, subtype=subtype, filename=filename)
     return mail
 
 

@@ -4,7 +4,7 @@ of its projects' external reports.
 A version is published from its ``publish`` audit event on. Editing a published report starts
 the next version (the report goes back to draft), but the version the customer received stays
 readable; an approved version nobody has published yet never shows. Every document comes from
-``archive.sealed_documents``: the frozen bytes, verified against the seal on each read.
+``archive.verified_version``: the frozen bytes, verified against the seal on each read.
 """
 
 from __future__ import annotations
@@ -75,8 +75,9 @@ def published_versions(actor: Actor, *, db: Database) -> list[PublishedVersion]:
     return [v for v in publications(db=db) if v.report_kind == "external" and actor.covers(v.project_id)]
 
 
-def version_documents(actor: Actor, report_id: str, version: int, *, db: Database) -> dict[str, bytes]:
-    """The sealed files of a frozen version, format → bytes: every download of one goes here.
+def read_version(actor: Actor, report_id: str, version: int, *, db: Database) -> archive.CheckedVersion:
+    """A frozen version, verified, with its files (format → bytes) and the language they were
+    approved in: every download of one goes here.
 
     Staff read any version of the reports they may see; a customer only a published version
     (``published_versions``). Raises PermissionDenied for anything else and
@@ -93,7 +94,7 @@ def version_documents(actor: Actor, report_id: str, version: int, *, db: Databas
             )
     if not allowed:
         raise PermissionDenied(f"{actor.username} may not read version {version} of report {report_id}")
-    return archive.sealed_documents(report_id, version, db=db)
+    return archive.verified_version(report_id, version, db=db)
 
 
 def confirm(actor: Actor, report_id: str, version: int, *, db: Database) -> None:

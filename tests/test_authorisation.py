@@ -81,11 +81,11 @@ def test_downloading_a_frozen_version(world, state, kind, role):
     path, cast, reports = world
     report, actor = reports[state, kind], cast.by_role(role)
     if reads_version(role, state, kind):
-        files = published.version_documents(actor, report.id, 1, db=Database.open(path))
-        assert files["docx"].startswith(b"PK")
+        frozen = published.read_version(actor, report.id, 1, db=Database.open(path))
+        assert frozen.documents["docx"].startswith(b"PK")
     else:
         with pytest.raises(PermissionDenied):
-            published.version_documents(actor, report.id, 1, db=Database.open(path))
+            published.read_version(actor, report.id, 1, db=Database.open(path))
     customer_list = [
         (v.report_id, v.version) for v in published.published_versions(cast.customer, db=Database.open(path))
     ]
@@ -112,10 +112,8 @@ def test_exporting(world, state, kind, role):
             export_documents(**request, db=Database.open(path))
     else:  # approved: the frozen bytes come back, nothing is rendered
         (file,) = export_documents(**request, db=Database.open(path))
-        assert (
-            file.data
-            == published.version_documents(actor, reports[state, kind].id, 1, db=Database.open(path))["docx"]
-        )
+        frozen = published.read_version(actor, reports[state, kind].id, 1, db=Database.open(path))
+        assert file.data == frozen.documents["docx"]
 
 
 def test_a_customer_keeps_the_published_version_while_the_next_is_written(world):
@@ -128,9 +126,9 @@ def test_a_customer_keeps_the_published_version_while_the_next_is_written(world)
         (v.report_id, v.version) for v in published.published_versions(cast.customer, db=Database.open(path))
     ]
     assert (report.id, 1) in readable and (report.id, 2) not in readable
-    assert published.version_documents(cast.customer, report.id, 1, db=Database.open(path))
+    assert published.read_version(cast.customer, report.id, 1, db=Database.open(path)).documents
     with pytest.raises(PermissionDenied):
-        published.version_documents(cast.customer, report.id, 2, db=Database.open(path))
+        published.read_version(cast.customer, report.id, 2, db=Database.open(path))
     act(path, cast, report, "publish", "author")
     readable = [
         (v.report_id, v.version) for v in published.published_versions(cast.customer, db=Database.open(path))

@@ -80,7 +80,7 @@ def test_an_approved_report_exports_its_frozen_documents_whatever_the_data_does(
             db=con,
         )
         # Approved in Chinese, it stays the Chinese document, and its name says so.
-        assert archive.approved_language(report.id, version.version, db=con) == "zh_CN"
+        assert archive.checked_version(report.id, version.version, db=con).lang == "zh_CN"
         assert [(f.name, f.read_bytes()) for f in in_english] == [
             (f"{PROJECT}_{period.label}_服务报告_V1.pdf", frozen["pdf"])
         ]

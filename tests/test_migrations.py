@@ -146,7 +146,7 @@ def test_frozen_docx_of_an_older_database_moves_to_the_documents_table(tmp_path,
         }
         check = archive.verify("r1", 1, db=Database.open(path))
         assert check.ok and not check.sealed, "0005: approved before sealing, held to its own sha256"
-        assert archive.sealed_documents("r1", 1, db=Database.open(path)) == {"docx": docx}
+        assert archive.verified_version("r1", 1, db=Database.open(path)).documents == {"docx": docx}
         assert archive.matches_file("r1", docx, db=Database.open(path)) == 1
     finally:
         Database.open(path).close()

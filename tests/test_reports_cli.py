@@ -105,7 +105,7 @@ def test_the_whole_workflow_runs_on_the_command_line_as_the_users_who_act(db_pat
     assert code == 0, out + err  # the approval froze and sealed real documents
 
     # The frozen PDF names its approver and the day of approval (issue 17 item 1).
-    frozen = archive.sealed_documents(report_id, 1, db=Database.open(db_path))["pdf"]
+    frozen = archive.verified_version(report_id, 1, db=Database.open(db_path)).documents["pdf"]
     text = subprocess.run(
         ["pdftotext", "-", "-"], input=frozen, capture_output=True, check=True
     ).stdout.decode()

@@ -223,7 +223,7 @@ def test_each_tampering_is_named_and_blocks_download_export_publish_and_archive(
         assert not check.ok and wanted in check.problems, check.problems
         assert check.sealed, "a sealed version never passes for one approved before sealing"
         with pytest.raises(TamperedVersion) as refused:
-            archive.sealed_documents(report.id, 1, db=Database.open(path))
+            archive.verified_version(report.id, 1, db=Database.open(path))
         assert wanted in refused.value.problems
         assert "未通过完整性校验" in str(refused.value) and wanted in str(refused.value)
         assert not archive.checked_version(report.id, 1, db=Database.open(path)).documents
@@ -291,7 +291,7 @@ def test_an_untampered_version_verifies_downloads_exports_publishes_and_archives
     assert (sealed["project_id"], sealed["period"], sealed["report_kind"]) == (PROJECT, "2026-10", "external")
     assert sealed["approver_id"] == cast.approver.user_id and sealed["author_id"] == cast.author.user_id
 
-    assert archive.sealed_documents(approved.id, 1, db=Database.open(path)) == FULL.documents
+    assert archive.verified_version(approved.id, 1, db=Database.open(path)).documents == FULL.documents
     assert frozen_documents(PROJECT, OCT, "external", db=Database.open(path)) == FrozenCopy(1, FULL.documents)
     for data in FULL.documents.values():
         assert archive.matches_file(approved.id, data, db=Database.open(path)) == 1
@@ -326,7 +326,7 @@ def test_a_sealed_version_without_every_format_is_not_exported_from_live_data(db
     report = report_in_state(db_path, cast, "submitted", OCT)
     act(db_path, cast, report, "approve", "approver", rendition=partial)
     assert archive.verify(report.id, 1, db=Database.open(db_path)).ok
-    assert archive.sealed_documents(report.id, 1, db=Database.open(db_path)) == partial.documents
+    assert archive.verified_version(report.id, 1, db=Database.open(db_path)).documents == partial.documents
     with pytest.raises(TamperedVersion, match="PDF was not frozen at approval"):
         frozen_documents(PROJECT, OCT, "external", db=Database.open(db_path))
 
@@ -438,7 +438,7 @@ def test_an_older_database_keeps_its_versions_unsealed_and_chains_their_events_f
         assert check.ok and not check.sealed and check.seal_sha256 is None
         assert check.status("en").startswith("Sealed: no (approved before sealing)")
         assert check.status("zh_CN").startswith("封存：否")
-        assert archive.sealed_documents("old", 1, db=Database.open(path)) == FULL.documents
+        assert archive.verified_version("old", 1, db=Database.open(path)).documents == FULL.documents
         # frozen at approval but gone now: missing, not rendered again
         assert archive.verify("gap", 1, db=Database.open(path)).problems == ("PDF document missing",)
 
@@ -458,7 +458,7 @@ def test_an_older_database_keeps_its_versions_unsealed_and_chains_their_events_f
             "audit events 1 to 3 of 4 (recorded before sealing) missing or altered",
         )
         with pytest.raises(TamperedVersion):
-            archive.sealed_documents("old", 1, db=Database.open(path))
+            archive.verified_version("old", 1, db=Database.open(path))
     finally:
         Database.open(path).close()
 
