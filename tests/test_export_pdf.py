@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from reporting.branding import load_branding
 from reporting.content import build_report
 from reporting.export import render
 from reporting.export.pdf import report_html
+from reporting.report_model import NUMERIC_UNITS, Section
 
 
 @pytest.fixture(scope="module")
@@ -194,3 +196,31 @@ def test_workers_leave_with_a_server_stopped_by_a_signal(tmp_path):
     while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.5)
     assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+
+
+def test_a_table_wider_than_the_page_wraps_its_texts_never_a_header_word_a_status_or_a_figure(
+    demo_db_path, tmp_path
+):
+    """The English summary's major incidents (nine columns) once printed "Clos|ed" and set
+    "Duration" against "Status": now each column holds its header words, its figures and its
+    short words whole, and what is left of the page goes to the titles, which wrap."""
+    path = tmp_path / "en.duckdb"
+    period = make_report_db(demo_db_path, path)
+    try:
+        content = build_report(PROJECT, period, "internal", "en", db=Database.open(path))
+    finally:
+        Database.open(path).close()
+    [incidents] = [t for t in content.document_tables if t.key == "major_incidents"]
+    alone = replace(content, sections=(Section("major_incidents", incidents.title, (incidents,)),))
+    pdf = tmp_path / "incidents.pdf"
+    pdf.write_bytes(render(alone, "pdf"))
+    whole = {word for column in incidents.columns for word in column.label.split()}
+    for row in incidents.display_rows("en"):
+        for column, text in zip(incidents.columns, row, strict=True):
+            if column.unit in NUMERIC_UNITS:  # a figure never wraps
+                whole.add(text)
+            else:  # a short Latin word ("Closed", an id) is not cut; CJK may break anywhere
+                whole |= {word for word in text.split() if word.isascii() and len(word) <= 12}
+    assert "Closed" in whole, "the fixture's major incidents are closed"
+    shown = _pdftotext(pdf, "-layout")
+    assert [w for w in sorted(whole) if not re.search(rf"(?<!\S){re.escape(w)}(?!\S)", shown)] == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 
 import weasyprint
 
@@ -29,6 +30,9 @@ from reporting.report_model import (
 )
 
 CELL_PADDING = 2.5  # in Latin characters
+PAGE_CHARACTERS = 115  # _text_width units across the page (176 mm of 8.5 pt type), padding included
+UNBROKEN_AT_MOST = 16  # a longer word (a URL, a long id) may break anywhere
+BOLD = 1.1  # bold type (headers, statuses) is this much wider
 KEEP_TOGETHER_ROWS = 15  # shorter tables never split from their title or across pages
 _CSS = """
 @page {
@@ -228,21 +232,43 @@ def _cell(value, text: str, column, numeric: bool) -> str:
 
 
 def column_widths(columns, rows: list[list[str]]) -> list[float]:
-    """Column widths in % from the longest text (CJK counts double), so that weasyprint can lay
-    tables out in fixed mode: auto layout measures every cell twice and dominates render time.
-    A header may wrap between words, never inside one."""
-    needs = []
+    """Column widths in % from the texts (``_text_width``), so that weasyprint can lay tables
+    out in fixed mode: auto layout measures every cell twice and dominates render time.
+
+    What auto layout would do, from two widths per column: the longest text, and the longest
+    run that may not break (a word of the header, an id, "Closed"; a whole figure or status,
+    which never wrap). Columns get their longest text when the page has room for all of them;
+    when it has not, each gets its unbroken run first and the rest of the page goes to the
+    columns whose text wraps (titles, names), in proportion to what they lack."""
+    needs, least = [], []
     for index, column in enumerate(columns):
-        header = max(_text_width(word) for word in column.label.split() or [""])
-        longest = max([header] + [_text_width(row[index]) for row in rows[:200]])
-        needs.append(min(longest + CELL_PADDING, 40.0))  # long titles wrap rather than squeeze the rest
+        texts = [row[index] for row in rows[:200]]
+        header = BOLD * max(_text_width(word) for word in column.label.split() or [""])
+        nowrap = column.unit in NUMERIC_UNITS or column.unit == STATUS  # td.num, td.status
+        unbroken = _text_width if nowrap else _longest_word
+        weight = BOLD if column.unit == STATUS else 1.0
+        longest = max([header] + [weight * _text_width(t) for t in texts])
+        run = max([header] + [weight * unbroken(t) for t in texts])
+        needs.append(min(longest, 40.0) + CELL_PADDING)  # long titles wrap rather than squeeze the rest
+        least.append(min(run, UNBROKEN_AT_MOST) + CELL_PADDING)
+    if sum(needs) > PAGE_CHARACTERS:
+        spare, lack = PAGE_CHARACTERS - sum(least), [n - m for n, m in zip(needs, least, strict=True)]
+        needs = least if spare <= 0 else [m + spare * k / sum(lack) for m, k in zip(least, lack, strict=True)]
     total = sum(needs)
     return [100 * n / total for n in needs]
 
 
 def _text_width(text: str) -> float:
-    """Width in Latin characters: CJK characters are twice as wide, capitals a little wider."""
-    return sum(2.0 if ord(c) > 0x2E80 else 1.25 if c.isupper() else 1.0 for c in text)
+    """Width in Latin characters: a CJK character is 1.8 (one em; a Latin letter is about 0.55),
+    capitals a little wider."""
+    return sum(1.8 if ord(c) > 0x2E80 else 1.25 if c.isupper() else 1.0 for c in text)
+
+
+_WORDS = re.compile(r"[^\s\u2e80-\U0010ffff]+|[\u2e80-\U0010ffff]")  # a CJK character stands alone
+
+
+def _longest_word(text: str) -> float:
+    return max((_text_width(word) for word in _WORDS.findall(text)), default=0.0)
 
 
 def _signoff(content: ReportContent) -> str:
