@@ -246,5 +246,7 @@ def test_an_english_heading_names_the_report_kind_as_a_title_does(world, app):
     assert not at.exception, at.exception
     heading = next(s.value for s in at.subheader if "|" in s.value)
     assert heading.startswith(r"Service report \(customer\) | May 2026 | V"), heading
+    labels = at.selectbox(key="approval_report").options  # as this run wrote them
+    assert f"{PROJECT} · May 2026 · Service report (customer)" in labels, labels
     [kinds] = [s for s in at.selectbox if s.label == translate("workflow.new_draft.kind", "en")]
     assert kinds.options == ["Service report (customer)", "Service summary (internal)"]

@@ -6,13 +6,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from domain.periods import RANGE
+from domain.periods import RANGE, Period
 from domain.vocabulary import REPORT_KINDS, WITH_THE_AUTHOR
 from reporting import drafting, escalation, notify, workflow
 from reporting.roles import may
 from ui.database import database, figures
 from ui.filters import Filters
-from ui.i18n import plain, relabelled, report_kind_name, t, t_text
+from ui.i18n import current_language, plain, relabelled, report_kind_name, t, t_text
 from ui.workflow_ui import Viewer, run_write, smtp_config
 
 SELECTED = "approval_report"  # widget key of the chosen report's id; a new draft selects itself
@@ -162,6 +162,6 @@ def _label(report: workflow.ReportView) -> str:
     return t_text(
         "workflow.report_label",
         project=report.project_id,
-        period=report.period,
-        kind=t(f"workflow.kind.{report.report_kind}"),
+        period=Period.parse(report.period).display(current_language()),
+        kind=report_kind_name(report.report_kind),
     )  # no state: the selectbox keeps showing the label it had when chosen
